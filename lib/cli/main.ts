@@ -1,0 +1,42 @@
+/**
+ * The `oss-stream` command. Subcommands are loaded lazily so `oss-stream --help` starts fast.
+ */
+import { fileURLToPath } from 'node:url';
+
+const USAGE = `Usage: oss-stream <command> [options]
+
+Commands:
+  serve   start the local OSS-compatible server (oss-stream serve --help)
+  cp      upload a file or stdin to oss://bucket/key (coming with the CLI issue)
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`;
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`oss-stream: unknown command '${command}'\n${USAGE}\n`);
+      void rest;
+      return 2;
+  }
+}
+
+// Run when executed directly (bundled bin or `node --import tsx lib/cli/main.ts`).
+const invokedPath = process.argv[1];
+if (invokedPath !== undefined && (invokedPath === fileURLToPath(import.meta.url) || /(?:^|[\\/])(?:cli\.js|main\.ts|oss-stream)$/.test(invokedPath))) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`oss-stream: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

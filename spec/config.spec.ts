@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { DEFAULTS, LIMITS, resolveClientOptions, resolveLimits } from '../lib/config.js';
+import { OssArgumentError } from '../lib/errors.js';
+
+describe('config', () => {
+  it('freezes DEFAULTS and LIMITS with the service limits', () => {
+    expect(Object.isFrozen(DEFAULTS)).to.equal(true);
+    expect(Object.isFrozen(LIMITS)).to.equal(true);
+    expect(LIMITS.minPartSize).to.equal(102400);
+    expect(LIMITS.maxPartSize).to.equal(5 * 1024 ** 3);
+    expect(LIMITS.maxParts).to.equal(10000);
+    expect(LIMITS.maxPutSize).to.equal(5 * 1024 ** 3);
+    expect(LIMITS.maxKeyBytes).to.equal(1023);
+    // 48.8 TiB in bytes, within a float's exact integer range
+    expect(LIMITS.maxObjectSize).to.be.greaterThan(48 * 1024 ** 4).and.lessThan(49 * 1024 ** 4);
+    expect(Number.isSafeInteger(LIMITS.maxObjectSize)).to.equal(true);
+  });
+
+  it('resolves defaults once and keeps an explicit 0 (?? not ||)', () => {
+    const r = resolveClientOptions({ retries: 0 });
+    expect(r.retries).to.equal(0);
+    expect(r.signatureVersion).to.equal('v4');
+    expect(r.connectionPoolSize).to.equal(DEFAULTS.connectionPoolSize);
+    expect(Object.isFrozen(r)).to.equal(true);
+    expect(resolveClientOptions().retries).to.equal(DEFAULTS.retries);
+  });
+
+  it('timeoutMs sets all three timeouts unless one is given', () => {
+    const r = resolveClientOptions({ timeoutMs: 500, bodyTimeoutMs: 900 });
+    expect([r.connectTimeoutMs, r.headersTimeoutMs, r.bodyTimeoutMs]).to.deep.equal([500, 500, 900]);
+  });
+
+  it('rejects out-of-range options with a typed error naming the option', () => {
+    for (const [opts, name] of [
+      [{ retries: -1 }, 'retries'],
+      [{ retries: 1.5 }, 'retries'],
+      [{ connectionPoolSize: 0 }, 'connectionPoolSize'],
+      [{ timeoutMs: Number.NaN }, 'connectTimeoutMs'],
+      [{ signatureVersion: 'v2' as 'v4' }, 'signatureVersion'],
+    ] as const) {
+      try {
+        resolveClientOptions(opts);
+        expect.fail('should throw');
+      } catch (err) {
+        expect(err).to.be.instanceOf(OssArgumentError);
+        expect((err as OssArgumentError).argument).to.equal(name);
+      }
+    }
+  });
+
+  it('lets tests shrink limits without touching module state', () => {
+    const l = resolveLimits({ minPartSize: 1024 });
+    expect(l.minPartSize).to.equal(1024);
+    expect(l.maxParts).to.equal(10000);
+    expect(LIMITS.minPartSize).to.equal(102400);
+    expect(() => resolveLimits({ maxParts: 0 })).to.throw(OssArgumentError, /limits.maxParts/);
+  });
+});
