@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import chain from 'stream-chain';
+import chain, { none } from 'stream-chain';
 
 describe('stream-chain on this Node', () => {
   it(`composes byte streams (Node ${process.version})`, async () => {
@@ -23,7 +23,7 @@ describe('stream-chain on this Node', () => {
 
   it('runs function stages in object mode', async () => {
     const out: number[] = [];
-    const c = chain([(x: number) => x * 2, (x: number) => (x % 3 === 0 ? chain.none : x)]);
+    const c = chain([(x: number) => x * 2, (x: number) => (x % 3 === 0 ? none : x)]);
     c.on('data', (x: number) => out.push(x));
     const done = new Promise((r) => c.on('end', r));
     for (const x of [1, 2, 3, 4, 5, 6]) c.write(x);
