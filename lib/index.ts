@@ -5,3 +5,25 @@
  */
 export * from './errors.js';
 export { DEFAULTS, LIMITS, resolveClientOptions, type ClientOptions, type OssLimits, type ResolvedClientOptions } from './config.js';
+export { Auth, StsAuth, ProviderAuth, Credentials, authFromEnv, type CredentialsProvider, type ProvidedCredentials, type ProviderAuthOptions } from './core/credentials.js';
+export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
+export { FileSlice } from './core/file-slice.js';
+export type { UploadCallback, CallbackVars } from './core/callback.js';
+export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';
+export { determinePartSize } from './parts/part-size.js';
+export { Bucket } from './bucket.js';
+export type { UploadData } from './api/body.js';
+export type { OssResult } from './api/result.js';
+export type { ProgressCallback } from './api/progress.js';
+export type { PutObjectOptions, PutObjectResult } from './api/put-object.js';
+export type { AppendObjectOptions, AppendObjectResult } from './api/append-object.js';
+export type { InitiateMultipartUploadOptions, InitiateMultipartUploadResult } from './api/initiate-multipart-upload.js';
+export type { UploadPartOptions, UploadPartResult } from './api/upload-part.js';
+export type { CompletedPart, CompleteMultipartUploadOptions, CompleteMultipartUploadResult } from './api/complete-multipart-upload.js';
+export type { ListedPart, ListPartsOptions } from './api/list-parts.js';
+export type { ListedUpload, ListMultipartUploadsOptions } from './api/list-multipart-uploads.js';
+export type { HeadObjectResult } from './api/head-object.js';
+export type { GetObjectOptions, GetObjectResult } from './api/get-object.js';
+export { MultipartWritable, type MultipartResult, type UploadedPart } from './sinks/multipart-writable.js';
+export { createUploadStream } from './sinks/upload-stream.js';
+export type { SinkOptions } from './sinks/sink-options.js';

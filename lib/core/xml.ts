@@ -116,6 +116,8 @@ export interface ListedObject {
   type: string;
   size: number;
   storageClass: string;
+  /** Owner of the object; OSS always lists it (ali-oss reads `Owner.ID` unguarded). */
+  owner?: { id: string; displayName: string } | undefined;
 }
 
 /** `ListBucketResult` (ListObjects v1). Missing prefix/marker/delimiter read as `''`. */
@@ -727,6 +729,8 @@ export function buildListBucketResult(r: Readonly<ListBucketResult>): string {
       Type: c.type,
       Size: String(c.size),
       StorageClass: c.storageClass,
+      // Real OSS lists the owner of every object; clients (ali-oss `list()`) read it without a guard.
+      Owner: { ID: c.owner?.id ?? '', DisplayName: c.owner?.displayName ?? '' },
     }));
   }
   if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));

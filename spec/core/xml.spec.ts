@@ -485,7 +485,7 @@ Wed, 28 Dec 2022 10:27:41 GMT
           '<Delimiter>/</Delimiter><IsTruncated>true</IsTruncated><NextMarker>fun/movie/007.avi</NextMarker>' +
           '<Contents><Key>fun/movie/001.avi</Key><LastModified>2012-02-24T08:43:07.000Z</LastModified>' +
           '<ETag>&quot;5B3C1A2E053D763E1B002CC607C5A0FE&quot;</ETag><Type>Normal</Type><Size>344606</Size>' +
-          '<StorageClass>Standard</StorageClass></Contents><CommonPrefixes><Prefix>fun/movie/</Prefix></CommonPrefixes>' +
+          '<StorageClass>Standard</StorageClass><Owner><ID></ID><DisplayName></DisplayName></Owner></Contents><CommonPrefixes><Prefix>fun/movie/</Prefix></CommonPrefixes>' +
           '</ListBucketResult>',
       );
     });

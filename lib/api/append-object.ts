@@ -1,0 +1,80 @@
+/** AppendObject: adds bytes at `position` of an Appendable object (log shipping); ≤ 5 GiB in all. */
+import type { OssContext } from './context.js';
+import { prepareBody, type UploadData } from './body.js';
+import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
+import { crc64Combine } from '../core/crc64.js';
+import { validateObjectKey } from '../core/validate.js';
+import { OssArgumentError } from '../errors.js';
+
+/** Options of {@link appendObject}. */
+export interface AppendObjectOptions extends Omit<UploadHeaderOptions, 'callback' | 'callbackVar'> {
+  /**
+   * CRC64 of the object before this append (the previous append's `crc64`, `'0'` for a new object). When given, the
+   * whole-object CRC the server reports is checked against the chain.
+   */
+  initCrc?: string | undefined;
+  onProgress?: ProgressCallback | undefined;
+  signal?: AbortSignal | undefined;
+  contentLength?: number | undefined;
+  /**
+   * Retries of an append are only safe when the position makes them idempotent: a retried append after a lost
+   * answer fails with PositionNotEqualToLength. Default 0 (no automatic retry); the append stream handles it.
+   */
+  retries?: number | undefined;
+}
+
+/** What a successful append returns. */
+export interface AppendObjectResult extends OssResult {
+  etag: string;
+  /** Where the next append goes: the object's new length, from `x-oss-next-append-position`. */
+  nextPosition: number;
+  /** CRC64 of the WHOLE object after this append (decimal). */
+  crc64: string;
+  /** Bytes appended by this call. */
+  size: number;
+  /** CRC64 of the bytes appended by this call. */
+  appendedCrc64: string;
+  versionId?: string | undefined;
+}
+
+/** Appends `data` at `position` of `key`. See {@link Bucket.appendObject}. */
+export async function appendObject(ctx: OssContext, key: string, position: number, data: UploadData, opts: AppendObjectOptions = {}): Promise<AppendObjectResult> {
+  validateObjectKey(key, ctx.options.limits);
+  if (!Number.isSafeInteger(position) || position < 0) {
+    throw new OssArgumentError(`append position must be a non-negative integer, got ${position}`, 'position');
+  }
+  const headers = uploadHeaders(opts, key);
+  const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPutSize });
+  if (body.length !== null) headers['content-length'] = String(body.length);
+  const progress = new ProgressTracker(opts.onProgress, body.length);
+  const res = await ctx.send({
+    operation: 'AppendObject',
+    method: 'POST',
+    key,
+    query: { append: null, position: String(position) },
+    headers,
+    body: body.body,
+    signal: opts.signal,
+    retries: opts.retries ?? 0,
+    onBodyChunk: (c, a) => body.observe(c, a),
+    onBodyProgress: opts.onProgress === undefined ? undefined : (n) => progress.sent(n),
+  });
+  await res.dump();
+  const size = body.sent();
+  const appendedCrc64 = body.crc64();
+  const reported = res.headers['x-oss-hash-crc64ecma'];
+  if (opts.initCrc !== undefined) verifyCrc64(crc64Combine(opts.initCrc, appendedCrc64, size), res, `AppendObject ${key}`);
+  const next = Number(res.headers['x-oss-next-append-position']);
+  progress.done(size);
+  return {
+    ...baseResult(res),
+    etag: etagOf(res),
+    nextPosition: Number.isSafeInteger(next) ? next : position + size,
+    crc64: reported ?? (opts.initCrc !== undefined ? crc64Combine(opts.initCrc, appendedCrc64, size) : ''),
+    size,
+    appendedCrc64,
+    versionId: res.headers['x-oss-version-id'],
+  };
+}

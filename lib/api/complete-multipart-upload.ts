@@ -1,0 +1,100 @@
+/** CompleteMultipartUpload: commits the listed parts as one object and checks the whole-object CRC64. */
+import type { OssContext } from './context.js';
+import { readCallbackAnswer } from './callback-result.js';
+import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
+import { crc64Combine } from '../core/crc64.js';
+import { validateObjectKey, validatePartNumber } from '../core/validate.js';
+import { buildCompleteMultipartUpload, parseCompleteMultipartUploadResult } from '../core/xml.js';
+import { OssArgumentError } from '../errors.js';
+
+/** A part as Complete needs it; `crc64` and `size` (from {@link UploadPartResult}) enable the whole-object check. */
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  crc64?: string | undefined;
+  size?: number | undefined;
+}
+
+/** Options of {@link completeMultipartUpload}. */
+export interface CompleteMultipartUploadOptions extends UploadHeaderOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** The committed object. */
+export interface CompleteMultipartUploadResult extends OssResult {
+  /** Quoted multipart ETag (`"<hex>-<parts>"`, not an MD5 of the content). */
+  etag: string;
+  /** CRC64 of the whole object (decimal); verified against the parts' CRCs when every part carried one. */
+  crc64: string;
+  /** Bytes in the object, when every part carried its size. */
+  size: number | undefined;
+  location?: string | undefined;
+  versionId?: string | undefined;
+  callbackBody?: string | undefined;
+}
+
+/** CRC64 of the object made of `parts` in order, or `undefined` when a part lacks its CRC or size. */
+export function combinedCrc64(parts: readonly CompletedPart[]): { crc64: string; size: number } | undefined {
+  let crc = '0';
+  let size = 0;
+  for (const p of parts) {
+    if (p.crc64 === undefined || p.size === undefined) return undefined;
+    crc = crc64Combine(crc, p.crc64, p.size);
+    size += p.size;
+  }
+  return { crc64: crc, size };
+}
+
+/** Commits `parts` (sorted here) of `uploadId` as `key`. See {@link Bucket.completeMultipartUpload}. */
+export async function completeMultipartUpload(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  parts: readonly CompletedPart[],
+  opts: CompleteMultipartUploadOptions = {},
+): Promise<CompleteMultipartUploadResult> {
+  validateObjectKey(key, ctx.options.limits);
+  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  if (!Array.isArray(parts) || parts.length === 0) throw new OssArgumentError('Complete needs at least one part', 'parts');
+  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  for (let i = 0; i < sorted.length; i++) {
+    validatePartNumber(sorted[i]!.partNumber, ctx.options.limits);
+    if (i > 0 && sorted[i]!.partNumber === sorted[i - 1]!.partNumber) {
+      throw new OssArgumentError(`part ${sorted[i]!.partNumber} is listed twice`, 'parts');
+    }
+    if (typeof sorted[i]!.etag !== 'string' || sorted[i]!.etag === '') throw new OssArgumentError(`part ${sorted[i]!.partNumber} has no ETag`, 'parts');
+  }
+  const headers = uploadHeaders(opts, undefined);
+  headers['content-type'] ??= 'application/xml';
+  const xml = Buffer.from(buildCompleteMultipartUpload(sorted.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))), 'utf8');
+  const res = await ctx.send({
+    operation: 'CompleteMultipartUpload',
+    method: 'POST',
+    key,
+    query: { uploadId },
+    headers,
+    body: xml,
+    signal: opts.signal,
+  });
+  const expected = combinedCrc64(sorted);
+  const result: CompleteMultipartUploadResult = {
+    ...baseResult(res),
+    etag: etagOf(res),
+    crc64: res.headers['x-oss-hash-crc64ecma'] ?? expected?.crc64 ?? '',
+    size: expected?.size,
+    versionId: res.headers['x-oss-version-id'],
+  };
+  if (expected !== undefined) verifyCrc64(expected.crc64, res, `CompleteMultipartUpload ${key}`);
+  if (headers['x-oss-callback'] !== undefined) {
+    result.callbackBody = await readCallbackAnswer(res, result, 'CompleteMultipartUpload');
+  } else {
+    const text = await res.text();
+    if (text.length > 0) {
+      const parsed = parseCompleteMultipartUploadResult(text);
+      result.location = parsed.location;
+      if (result.etag === '') result.etag = parsed.etag;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,113 @@
+/**
+ * The request path every operation in `lib/api/` shares: where to send (endpoint, bucket, key, query), how to sign
+ * (V4 or V1, fresh per attempt), and the transport. One context per {@link Bucket} client.
+ */
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from '../config.js';
+import type { CredentialsProvider } from '../core/credentials.js';
+import { buildObjectUrl, resolveEndpoint, type ResolvedEndpoint } from '../core/endpoint.js';
+import { HttpClient, type HttpResponse, type RequestBody } from '../core/http.js';
+import { presignV1, signRequestV1, type SignableRequest, type SigningCredentials } from '../core/sign-v1.js';
+import { presignV4, signRequestV4 } from '../core/sign-v4.js';
+import { validateBucketName } from '../core/validate.js';
+import { DEFAULTS } from '../config.js';
+import { OssArgumentError } from '../errors.js';
+
+/** One OSS request as an operation describes it. */
+export interface OssRequest {
+  /** OSS operation name, for errors and diagnostics. */
+  operation: string;
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  /** Object key (raw); omit for bucket-level requests. */
+  key?: string | undefined;
+  /** Query parameters; `null` is a bare sub-resource (`?uploads`). */
+  query?: Record<string, string | null> | undefined;
+  /** Request headers, lower-case names. */
+  headers?: Record<string, string> | undefined;
+  body?: RequestBody;
+  signal?: AbortSignal | undefined;
+  onBodyProgress?: ((attemptBytes: number, attempt: number) => void) | undefined;
+  onBodyChunk?: ((chunk: Uint8Array, attempt: number) => void) | undefined;
+  retries?: number | undefined;
+  expectedStatus?: readonly number[] | undefined;
+}
+
+/** Endpoint, bucket, credentials and transport of one client. */
+export class OssContext {
+  readonly bucket: string;
+  readonly endpoint: ResolvedEndpoint;
+  readonly options: ResolvedClientOptions;
+  /** Region used for V4 signing. */
+  readonly region: string;
+  readonly http: HttpClient;
+  readonly #credentials: CredentialsProvider;
+
+  constructor(credentials: CredentialsProvider, endpoint: string, bucket: string, opts: ClientOptions = {}) {
+    if (credentials === null || typeof credentials !== 'object' || typeof credentials.getCredentials !== 'function') {
+      throw new OssArgumentError('credentials must be an Auth, StsAuth or ProviderAuth (anything with getCredentials())', 'auth');
+    }
+    this.#credentials = credentials;
+    this.bucket = validateBucketName(bucket);
+    this.options = resolveClientOptions(opts);
+    this.endpoint = resolveEndpoint(endpoint, { region: opts.region, pathStyle: opts.pathStyle, cname: opts.cname });
+    this.region = this.endpoint.region ?? DEFAULTS.region;
+    this.http = new HttpClient(this.options);
+  }
+
+  /** Sends `req`, signing every attempt afresh. Non-2xx answers reject with an {@link OssServiceError}. */
+  send(req: OssRequest): Promise<HttpResponse> {
+    const query = req.query ?? {};
+    const key = req.key;
+    const url = buildObjectUrl(this.endpoint, this.bucket, key, query);
+    return this.http.request({
+      method: req.method,
+      url,
+      headers: req.headers ?? {},
+      body: req.body,
+      operation: req.operation,
+      signal: req.signal,
+      onBodyProgress: req.onBodyProgress,
+      onBodyChunk: req.onBodyChunk,
+      retries: req.retries,
+      expectedStatus: req.expectedStatus,
+      sign: (headers, now) => {
+        const creds = this.#credentials.getCredentials();
+        return creds instanceof Promise
+          ? creds.then((c) => this.#sign(req.method, key, query, headers, now, c))
+          : this.#sign(req.method, key, query, headers, now, creds);
+      },
+    });
+  }
+
+  /**
+   * Query parameters of a presigned URL for `method` on `key`, valid `expiresSeconds` from now; with the full URL.
+   * Headers given here (Content-Type, `x-oss-*`) are signed and must be sent by whoever uses the URL.
+   */
+  async presign(method: string, key: string, expiresSeconds: number, headers: Record<string, string> = {}, query: Record<string, string | null> = {}): Promise<string> {
+    const creds = await this.#credentials.getCredentials();
+    const req: SignableRequest = { method, bucket: this.bucket, key, query: { ...query }, headers: { ...headers } };
+    const now = new Date(Date.now() + this.http.clockSkewMs);
+    const params =
+      this.options.signatureVersion === 'v4'
+        ? presignV4(req, creds, now, expiresSeconds, { region: this.region })
+        : presignV1(req, creds, Math.floor(now.getTime() / 1000) + expiresSeconds);
+    return buildObjectUrl(this.endpoint, this.bucket, key, { ...query, ...params });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  #sign(
+    method: string,
+    key: string | undefined,
+    query: Record<string, string | null>,
+    headers: Record<string, string>,
+    now: Date,
+    creds: SigningCredentials,
+  ): Record<string, string> {
+    const req: SignableRequest = { method, bucket: this.bucket, key, query, headers };
+    if (this.options.signatureVersion === 'v4') signRequestV4(req, creds, now, { region: this.region });
+    else signRequestV1(req, creds, now);
+    return req.headers;
+  }
+}

@@ -1,0 +1,29 @@
+/** InitiateMultipartUpload: starts an upload whose parts come later. */
+import type { OssContext } from './context.js';
+import { baseResult, type OssResult } from './result.js';
+import { uploadHeaders } from './upload-headers.js';
+import { validateObjectKey } from '../core/validate.js';
+import { parseInitiateMultipartUploadResult } from '../core/xml.js';
+
+/** Options of {@link initiateMultipartUpload}. */
+export interface InitiateMultipartUploadOptions {
+  /** Object headers (Content-Type, Cache-Control, `x-oss-meta-*`, storage class…), stored with the object at Complete. */
+  headers?: Record<string, string> | undefined;
+  /** Name to guess the Content-Type from (default: the key). */
+  contentTypeFrom?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The new upload. */
+export interface InitiateMultipartUploadResult extends OssResult {
+  uploadId: string;
+}
+
+/** Starts a multipart upload of `key`. See {@link Bucket.initMultipartUpload}. */
+export async function initiateMultipartUpload(ctx: OssContext, key: string, opts: InitiateMultipartUploadOptions = {}): Promise<InitiateMultipartUploadResult> {
+  validateObjectKey(key, ctx.options.limits);
+  const headers = uploadHeaders({ headers: opts.headers }, opts.contentTypeFrom ?? key);
+  const res = await ctx.send({ operation: 'InitiateMultipartUpload', method: 'POST', key, query: { uploads: null }, headers, signal: opts.signal });
+  const parsed = parseInitiateMultipartUploadResult(await res.text());
+  return { ...baseResult(res), uploadId: parsed.uploadId };
+}

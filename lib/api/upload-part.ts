@@ -1,0 +1,71 @@
+/** UploadPart: one part (1..10,000) of a multipart upload; re-uploading a number replaces it. */
+import type { OssContext } from './context.js';
+import { prepareBody, type UploadData } from './body.js';
+import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { validateObjectKey, validatePartNumber } from '../core/validate.js';
+import { OssArgumentError } from '../errors.js';
+
+/** Options of {@link uploadPart}. */
+export interface UploadPartOptions {
+  onProgress?: ProgressCallback | undefined;
+  signal?: AbortSignal | undefined;
+  /** Length of a stream body (else chunked). */
+  contentLength?: number | undefined;
+  /** Override the client's retries for this part. */
+  retries?: number | undefined;
+  /** Observe each chunk as it is handed to the socket (used by sinks for aggregate progress). */
+  onBodyProgress?: ((attemptBytes: number, attempt: number) => void) | undefined;
+}
+
+/** A stored part: what Complete and the whole-object CRC need. */
+export interface UploadPartResult extends OssResult {
+  partNumber: number;
+  /** Quoted ETag (MD5 of the part). */
+  etag: string;
+  /** CRC64 of the part, verified (decimal). */
+  crc64: string;
+  /** Bytes in the part. */
+  size: number;
+}
+
+/** Uploads part `partNumber` of `uploadId`. See {@link Bucket.uploadPart}. */
+export async function uploadPart(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  data: UploadData,
+  opts: UploadPartOptions = {},
+): Promise<UploadPartResult> {
+  validateObjectKey(key, ctx.options.limits);
+  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  validatePartNumber(partNumber, ctx.options.limits);
+  const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPartSize });
+  const headers: Record<string, string> = {};
+  if (body.length !== null) headers['content-length'] = String(body.length);
+  const progress = new ProgressTracker(opts.onProgress, body.length);
+  const res = await ctx.send({
+    operation: 'UploadPart',
+    method: 'PUT',
+    key,
+    query: { partNumber: String(partNumber), uploadId },
+    headers,
+    body: body.body,
+    signal: opts.signal,
+    retries: opts.retries,
+    onBodyChunk: (c, a) => body.observe(c, a),
+    onBodyProgress:
+      opts.onProgress === undefined && opts.onBodyProgress === undefined
+        ? undefined
+        : (n, a) => {
+            progress.sent(n);
+            opts.onBodyProgress?.(n, a);
+          },
+  });
+  await res.dump();
+  const crc64 = body.crc64();
+  verifyCrc64(crc64, res, `UploadPart ${key} #${partNumber}`);
+  progress.done(body.sent());
+  return { ...baseResult(res), partNumber, etag: etagOf(res), crc64, size: body.sent() };
+}

@@ -1,0 +1,109 @@
+/**
+ * The concurrency window: at most `limit` tasks in flight, one AbortSignal reaching all of them, and orderly
+ * failure (the first error wins, the rest are cancelled, and {@link Window.settled} waits for every task to end, so
+ * nothing is still writing when the caller cleans up).
+ *
+ * Backpressure is built on {@link Window.whenSlot}: a sink holds its write callback until a slot frees.
+ */
+export class Window {
+  readonly #limit: number;
+  readonly #controller = new AbortController();
+  #inFlight = 0;
+  #error: unknown = undefined;
+  #failed = false;
+  #slotWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+
+  /**
+   * @param limit - tasks in flight at most (≥ 1)
+   * @param parent - an outer signal (the caller's `signal`): aborting it cancels every task
+   */
+  constructor(limit: number, parent?: AbortSignal) {
+    this.#limit = limit;
+    if (parent !== undefined) {
+      if (parent.aborted) this.fail(parent.reason);
+      else parent.addEventListener('abort', () => this.fail(parent.reason), { once: true });
+    }
+  }
+
+  /** Aborted once the window failed; pass it to every request. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** True when a new task would exceed the limit. */
+  get isFull(): boolean {
+    return this.#inFlight >= this.#limit;
+  }
+
+  /** True once a task failed or {@link fail} was called. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** The first error (the cause to report). */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /**
+   * Starts `task` now. The caller checks {@link isFull} first; running over the limit is a bug and throws.
+   * A failing task fails the window (first error wins) and aborts the others.
+   */
+  run(task: (signal: AbortSignal) => Promise<void>): void {
+    if (this.#inFlight >= this.#limit) throw new Error('Window.run over the limit');
+    this.#inFlight++;
+    let p: Promise<void>;
+    try {
+      p = task(this.#controller.signal);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      () => this.#done(),
+      (err: unknown) => {
+        this.fail(err);
+        this.#done();
+      },
+    );
+  }
+
+  /** Calls `fn` once a slot is free (now, if one is) or the window failed. */
+  whenSlot(fn: () => void): void {
+    if (!this.isFull || this.#failed) fn();
+    else this.#slotWaiters.push(fn);
+  }
+
+  /** Records the first error and aborts every task in flight. Later calls keep the first error. */
+  fail(err: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#error = err;
+    this.#controller.abort(err);
+    this.#wakeSlots();
+  }
+
+  /** Resolves when no task is in flight (whether they succeeded or not). */
+  settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #done(): void {
+    this.#inFlight--;
+    this.#wakeSlots();
+    if (this.#inFlight === 0) {
+      const idle = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const fn of idle) fn();
+    }
+  }
+
+  #wakeSlots(): void {
+    while (this.#slotWaiters.length > 0 && (!this.isFull || this.#failed)) this.#slotWaiters.shift()!();
+  }
+}

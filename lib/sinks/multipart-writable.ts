@@ -1,0 +1,347 @@
+/**
+ * `MultipartWritable`: a plain `Writable` that cuts its input into parts and uploads them with a concurrency
+ * window. `'finish'` fires only after CompleteMultipartUpload succeeded and `result` is set.
+ */
+import { Writable } from 'node:stream';
+import type { Bucket } from '../bucket.js';
+import type { OssContext } from '../api/context.js';
+import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
+import { completeMultipartUpload, type CompletedPart, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
+import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
+import { putObject, type PutObjectResult } from '../api/put-object.js';
+import { uploadPart } from '../api/upload-part.js';
+import { uploadHeaders } from '../api/upload-headers.js';
+import { validateObjectKey } from '../core/validate.js';
+import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
+import { PartCutter, type Part } from '../parts/part-cutter.js';
+import { Window } from '../parts/window.js';
+import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
+import { SinkProgress } from './sink-progress.js';
+
+/** A part that was stored: what Complete needs, with its CRC64 and size for the whole-object check. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  crc64: string;
+  size: number;
+}
+
+/** What a multipart (or small-stream single put) upload produced. */
+export interface MultipartResult {
+  /** `'multipart'`, or `'put'` when the stream fit under the threshold (createUploadStream). */
+  mode: 'multipart' | 'put';
+  status: number;
+  requestId: string;
+  headers: Record<string, string>;
+  /** Quoted ETag of the object. */
+  etag: string;
+  /** CRC64 of the whole object, verified (decimal). */
+  crc64: string;
+  /** Bytes stored. */
+  size: number;
+  /** The multipart upload id (`'multipart'` mode). */
+  uploadId?: string | undefined;
+  /** Every part, ascending (`'multipart'` mode). */
+  parts?: UploadedPart[] | undefined;
+  versionId?: string | undefined;
+  callbackBody?: string | undefined;
+}
+
+/** Internal knobs createUploadStream sets. */
+export interface MultipartInternals {
+  /** Send one PutObject when the whole stream fits in `multipartThreshold` bytes. */
+  putWhenSmall?: boolean;
+}
+
+type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => void };
+
+function toBytes(chunk: unknown, encoding: BufferEncoding): Uint8Array | OssArgumentError {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding);
+  return new OssArgumentError(
+    `upload sinks accept bytes and strings only, got ${chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk}` +
+      ' — is the source in object mode? For stream-chain use chain([...], { readableObjectMode: false, writableObjectMode: false })',
+    'chunk',
+  );
+}
+
+/**
+ * Uploads a stream of any length (up to OSS's limits) as a multipart upload.
+ *
+ * - Memory: at most `(concurrency + 1) × partSize` of part buffers (preallocated, non-pooled; the caller's chunks
+ *   are copied, never retained). The write callback is held while `concurrency` parts are in flight and the next
+ *   part is full: that is the backpressure.
+ * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked
+ *   at Complete.
+ * - Failure: on any error (a part, the source, `destroy()`, `signal`, Complete) it stops, cancels requests in
+ *   flight, waits for them, aborts the multipart upload once (unless `leavePartsOnError`) and errors with the first
+ *   cause.
+ * - Unknown length: parts start at `partSize` and double every 1,000 parts. A known `contentLength` picks the size
+ *   up front (oss2's `determinePartSize`) and is enforced.
+ *
+ * @example
+ * ```ts
+ * const sink = new MultipartWritable(bucket, 'backups/db.sql', { partSize: 8 << 20, concurrency: 4 });
+ * await pipeline(createReadStream('db.sql'), sink);
+ * console.log(sink.result?.etag, sink.result?.crc64);
+ * ```
+ */
+export class MultipartWritable extends Writable {
+  /** Set before `'finish'`. */
+  result: MultipartResult | undefined;
+
+  readonly #ctx: OssContext;
+  readonly #key: string;
+  readonly #opts: ResolvedSinkOptions;
+  readonly #putWhenSmall: boolean;
+  readonly #headers: Record<string, string>;
+  readonly #cutter: PartCutter;
+  readonly #window: Window;
+  readonly #progress: SinkProgress;
+  /** Parts cut before the mode is decided (createUploadStream with a threshold above the part size). */
+  readonly #held: Part[] = [];
+  readonly #done: UploadedPart[] = [];
+  #initiating: Promise<string> | undefined;
+  #uploadId: string | undefined;
+  #multipart = false;
+  #pending: Pending | undefined;
+  #finished = false;
+  #finalizing = false;
+
+  constructor(bucket: Bucket | OssContext, key: string, options: SinkOptions = {}, internals: MultipartInternals = {}) {
+    // Object mode on the writable side so that a wrong chunk type becomes our clear error instead of Node's throw
+    // inside the source's 'data' handler; strings are decoded by us.
+    super({ objectMode: true, highWaterMark: 1 });
+    this.#ctx = 'context' in bucket ? bucket.context : bucket;
+    this.#key = validateObjectKey(key, this.#ctx.options.limits);
+    this.#opts = resolveSinkOptions(options, this.#ctx.options.limits);
+    this.#putWhenSmall = internals.putWhenSmall ?? false;
+    this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
+    const partSize = this.#opts.partSizeFor;
+    this.#cutter = new PartCutter({ partSize });
+    this.#window = new Window(this.#opts.concurrency, this.#opts.signal);
+    this.#progress = new SinkProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
+    // A known length above the threshold decides at once.
+    if (!this.#putWhenSmall || (this.#opts.contentLength !== undefined && this.#opts.contentLength > this.#opts.multipartThreshold)) {
+      this.#multipart = true;
+    }
+    this.#opts.signal?.addEventListener('abort', () => this.destroy(new OssAbortError('The upload was aborted', this.#opts.signal?.reason)), { once: true });
+  }
+
+  /** The multipart upload id, once initiated. */
+  get uploadId(): string | undefined {
+    return this.#uploadId;
+  }
+
+  /** Parts in flight right now. */
+  get partsInFlight(): number {
+    return this.#window.inFlight;
+  }
+
+  override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const bytes = toBytes(chunk, encoding);
+    if (bytes instanceof OssArgumentError) {
+      cb(bytes);
+      return;
+    }
+    if (this.#window.failed) {
+      cb(this.#firstError());
+      return;
+    }
+    if (this.#opts.contentLength !== undefined && this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength) {
+      cb(new OssArgumentError(`the stream is longer than contentLength ${this.#opts.contentLength}; the upload was aborted`, 'contentLength'));
+      return;
+    }
+    this.#pending = { chunk: bytes, offset: 0, cb };
+    this.#pump();
+  }
+
+  /** Copies the pending chunk into parts, handing full parts to the window; holds the callback when it is full. */
+  #pump(): void {
+    const p = this.#pending;
+    if (p === undefined) return;
+    while (p.offset < p.chunk.byteLength) {
+      if (this.#window.failed) {
+        this.#pending = undefined;
+        p.cb(this.#firstError());
+        return;
+      }
+      if (this.#cutter.full) {
+        // Lookahead: there is at least one more byte, so the full part is not the last one.
+        if (!this.#multipart && this.#cutter.bytes > this.#opts.multipartThreshold) this.#multipart = true;
+        if (!this.#multipart) {
+          this.#held.push(this.#cutter.take());
+        } else {
+          if (this.#window.isFull) {
+            this.#window.whenSlot(() => this.#pump());
+            return;
+          }
+          this.#flushHeld();
+          if (this.#window.isFull) {
+            this.#window.whenSlot(() => this.#pump());
+            return;
+          }
+          this.#send(this.#cutter.take());
+        }
+      }
+      p.offset = this.#cutter.fill(p.chunk, p.offset);
+    }
+    this.#pending = undefined;
+    this.#progress.accepted(this.#cutter.bytes);
+    p.cb();
+  }
+
+  /** Sends held parts while slots are free. */
+  #flushHeld(): void {
+    while (this.#held.length > 0 && !this.#window.isFull) this.#send(this.#held.shift()!);
+  }
+
+  #initiate(): Promise<string> {
+    this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
+      headers: this.#headersForInitiate(),
+      signal: this.#window.signal,
+    }).then((r) => (this.#uploadId = r.uploadId));
+    return this.#initiating;
+  }
+
+  #headersForInitiate(): Record<string, string> {
+    const h = { ...this.#headers };
+    // The callback belongs to Complete.
+    delete h['x-oss-callback'];
+    delete h['x-oss-callback-var'];
+    return h;
+  }
+
+  #send(part: Part): void {
+    this.#window.run(async (signal) => {
+      try {
+        const uploadId = await this.#initiate();
+        const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
+          signal,
+          retries: this.#opts.retries,
+          onBodyProgress: (n) => this.#progress.partSent(part.partNumber, n),
+        });
+        // The cutter hashed the bytes while copying them; the transport hashed what it sent: both must agree.
+        if (r.crc64 !== part.crc64) {
+          throw new OssError(`part ${part.partNumber}: the bytes sent differ from the bytes cut (CRC64 ${r.crc64} vs ${part.crc64})`, { code: 'InconsistentCrc64' });
+        }
+        this.#progress.partDone(part.partNumber, r.size);
+        this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
+      } catch (err) {
+        this.#window.fail(err);
+        // A failure while no write waits and before _final must still surface: error the stream now.
+        queueMicrotask(() => {
+          if (!this.destroyed && this.#pending === undefined && !this.#finalizing) this.destroy(this.#firstError());
+        });
+        throw err;
+      }
+    });
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#finalizing = true;
+    this.#finish().then(
+      () => {
+        this.#finished = true;
+        cb();
+      },
+      (err: unknown) => cb(err as Error),
+    );
+  }
+
+  async #finish(): Promise<void> {
+    const total = this.#cutter.bytes;
+    const declared = this.#opts.contentLength;
+    if (declared !== undefined && total !== declared) {
+      throw new OssArgumentError(`the stream ended after ${total} bytes, short of contentLength ${declared}; the upload was aborted`, 'contentLength');
+    }
+    const last = this.#cutter.take();
+    if (!this.#multipart) {
+      // Everything fit under the threshold: one PutObject, never a 1-part multipart upload.
+      const parts = [...this.#held, last];
+      const data = parts.length === 1 ? last.data : Buffer.concat(parts.map((p) => p.data));
+      const r: PutObjectResult = await putObject(this.#ctx, this.#key, data, {
+        headers: this.#headers,
+        signal: this.#window.signal,
+        onProgress: (n) => this.#progress.partSent(1, n),
+      });
+      this.result = { mode: 'put', status: r.status, requestId: r.requestId, headers: r.headers, etag: r.etag, crc64: r.crc64, size: r.size, versionId: r.versionId, callbackBody: r.callbackBody };
+      this.#progress.complete(r.size);
+      return;
+    }
+    for (const part of [...this.#held.splice(0), last]) {
+      await new Promise<void>((resolve) => this.#window.whenSlot(resolve));
+      if (this.#window.failed) break;
+      this.#send(part);
+    }
+    await this.#window.settled();
+    if (this.#window.failed) throw this.#firstError();
+    const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
+    const r: CompleteMultipartUploadResult = await completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
+      headers: pick(this.#headers, ['x-oss-object-acl', 'x-oss-forbid-overwrite']),
+      callback: this.#opts.callback,
+      callbackVar: this.#opts.callbackVar,
+      signal: this.#opts.signal,
+    });
+    this.result = {
+      mode: 'multipart',
+      status: r.status,
+      requestId: r.requestId,
+      headers: r.headers,
+      etag: r.etag,
+      crc64: r.crc64,
+      size: r.size ?? total,
+      uploadId: this.#uploadId,
+      parts,
+      versionId: r.versionId,
+      callbackBody: r.callbackBody,
+    };
+    this.#progress.complete(total);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const cause = err ?? (this.#finished ? null : new OssAbortError('The upload was destroyed before it finished'));
+    if (cause === null) {
+      cb(null);
+      return;
+    }
+    this.#window.fail(cause);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    void (async () => {
+      await this.#window.settled();
+      // The window may have failed first (a part error): report that cause, not the destroy that followed it.
+      const first = this.#firstError() ?? cause;
+      await this.#cleanup();
+      pending?.cb(first);
+      cb(first);
+    })();
+  }
+
+  /** Aborts the multipart upload once, unless the caller keeps the parts (resume). Never throws. */
+  async #cleanup(): Promise<void> {
+    if (this.#opts.leavePartsOnError || this.#initiating === undefined) return;
+    let uploadId: string;
+    try {
+      uploadId = await this.#initiating;
+    } catch {
+      return; // never initiated: nothing to abort
+    }
+    try {
+      await abortMultipartUpload(this.#ctx, this.#key, uploadId);
+    } catch {
+      // the upload may already be gone (NoSuchUpload); the original error is what matters
+    }
+  }
+
+  #firstError(): Error {
+    const e = this.#window.error;
+    return e instanceof Error ? e : new OssError(String(e), { code: 'UnknownError' });
+  }
+}
+
+function pick(h: Record<string, string>, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (h[n] !== undefined) out[n] = h[n];
+  return out;
+}

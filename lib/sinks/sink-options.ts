@@ -1,0 +1,88 @@
+/** Options of the stream sinks, resolved once with their defaults. */
+import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
+import type { ProgressCallback } from '../api/progress.js';
+import type { UploadHeaderOptions } from '../api/upload-headers.js';
+import { determinePartSize, growingPartSize } from '../parts/part-size.js';
+import { OssArgumentError } from '../errors.js';
+
+/** Options of {@link MultipartWritable} and {@link createUploadStream}. */
+export interface SinkOptions extends UploadHeaderOptions {
+  /**
+   * Part size in bytes (default 8 MiB; 100 KiB..5 GiB). Memory holds at most `(concurrency + 1) × partSize` of
+   * part buffers. For unknown lengths parts double every 1,000 parts; with `contentLength` the size is raised if
+   * needed to fit 10,000 parts.
+   */
+  partSize?: number | undefined;
+  /** Parts in flight (default 4). */
+  concurrency?: number | undefined;
+  /** createUploadStream: streams up to this many bytes become one PutObject (default: `partSize`). */
+  multipartThreshold?: number | undefined;
+  /** Total length when known: picks the part size up front and is enforced (more or fewer bytes fail). */
+  contentLength?: number | undefined;
+  /** `(consumed, total | null)`, byte-accurate and monotonic; reaches `total` only once the object is committed. */
+  onProgress?: ProgressCallback | undefined;
+  /** Aborts the upload: requests in flight are cancelled and the multipart upload is aborted. */
+  signal?: AbortSignal | undefined;
+  /** Extra attempts per part for retryable failures (default: the client's). */
+  retries?: number | undefined;
+  /** Keep the uploaded parts when the upload fails (to resume it); default false: AbortMultipartUpload. */
+  leavePartsOnError?: boolean | undefined;
+  /** Name to guess the Content-Type from (default: the key). */
+  contentTypeFrom?: string | undefined;
+}
+
+/** {@link SinkOptions} with defaults applied and checked. */
+export interface ResolvedSinkOptions extends UploadHeaderOptions {
+  readonly partSize: number;
+  readonly partSizeFor: (partNumber: number) => number;
+  readonly concurrency: number;
+  readonly multipartThreshold: number;
+  readonly contentLength: number | undefined;
+  readonly onProgress: ProgressCallback | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly retries: number | undefined;
+  readonly leavePartsOnError: boolean;
+  readonly contentTypeFrom: string | undefined;
+}
+
+/** Applies the sink defaults and checks every option against the service limits. */
+export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): ResolvedSinkOptions {
+  if (opts === null || typeof opts !== 'object') throw new OssArgumentError('options must be an object', 'options');
+  const requested = opts.partSize;
+  const partSize = checkInteger('partSize', requested ?? DEFAULTS.partSize, limits.minPartSize, limits.maxPartSize);
+  const concurrency = checkInteger('concurrency', opts.concurrency ?? DEFAULTS.concurrency, 1, 1000);
+  const multipartThreshold = checkInteger('multipartThreshold', opts.multipartThreshold ?? partSize, 0, limits.maxPutSize);
+  const contentLength = opts.contentLength === undefined ? undefined : checkInteger('contentLength', opts.contentLength, 0, limits.maxObjectSize);
+  if (opts.retries !== undefined) checkInteger('retries', opts.retries, 0, 100);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new OssArgumentError('signal must be an AbortSignal', 'signal');
+  let partSizeFor: (n: number) => number;
+  if (contentLength !== undefined) {
+    const needed = Math.ceil(contentLength / partSize);
+    if (requested !== undefined && needed > limits.maxParts) {
+      throw new OssArgumentError(
+        `contentLength ${contentLength} needs ${needed} parts of ${partSize} bytes; the limit is ${limits.maxParts} parts: use partSize ≥ ${Math.ceil(contentLength / limits.maxParts)}`,
+        'partSize',
+      );
+    }
+    const fixed = Math.max(1, Math.min(determinePartSize(contentLength, partSize, limits), limits.maxPartSize));
+    partSizeFor = () => fixed;
+  } else {
+    partSizeFor = (n) => growingPartSize(n, partSize, 1000, limits);
+  }
+  return Object.freeze({
+    headers: opts.headers,
+    callback: opts.callback,
+    callbackVar: opts.callbackVar,
+    partSize,
+    partSizeFor,
+    concurrency,
+    multipartThreshold,
+    contentLength,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    retries: opts.retries,
+    leavePartsOnError: opts.leavePartsOnError ?? false,
+    contentTypeFrom: opts.contentTypeFrom,
+  });
+}

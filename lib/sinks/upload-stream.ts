@@ -1,0 +1,25 @@
+/** `createUploadStream`: pipe any readable into OSS; small streams become one PutObject, larger ones multipart. */
+import type { Bucket } from '../bucket.js';
+import { MultipartWritable } from './multipart-writable.js';
+import type { SinkOptions } from './sink-options.js';
+
+/**
+ * A `Writable` that uploads everything written to it as `key`. It buffers up to `multipartThreshold` bytes
+ * (default: `partSize`, 8 MiB): a stream that ends there is stored with one PutObject (an empty stream makes an
+ * empty object); a longer one becomes a multipart upload with `concurrency` parts in flight. A known
+ * `contentLength` decides at once. `'finish'` fires once the object is committed; `sink.result` is set before.
+ *
+ * Memory: at most `(concurrency + 1) × partSize` of part buffers, whatever the stream's length.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import { createGzip } from 'node:zlib';
+ * const sink = createUploadStream(bucket, 'logs/2026/app.log.gz', { onProgress: (n) => console.log(n) });
+ * await pipeline(createReadStream('app.log'), createGzip(), sink);
+ * console.log(sink.result?.mode, sink.result?.etag, sink.result?.crc64);
+ * ```
+ */
+export function createUploadStream(bucket: Bucket, key: string, options: SinkOptions = {}): MultipartWritable {
+  return new MultipartWritable(bucket, key, options, { putWhenSmall: true });
+}
