@@ -27,3 +27,5 @@ export type { GetObjectOptions, GetObjectResult } from './api/get-object.js';
 export { MultipartWritable, type MultipartResult, type UploadedPart } from './sinks/multipart-writable.js';
 export { createUploadStream } from './sinks/upload-stream.js';
 export type { SinkOptions } from './sinks/sink-options.js';
+export { createPutStream, PutStream, type PutStreamOptions } from './sinks/put-stream.js';
+export { createAppendStream, AppendStream, type AppendStreamOptions, type AppendStreamResult } from './sinks/append-stream.js';

@@ -1,3 +1,5 @@
+import { OssAbortError } from '../errors.js';
+
 /**
  * The concurrency window: at most `limit` tasks in flight, one AbortSignal reaching all of them, and orderly
  * failure (the first error wins, the rest are cancelled, and {@link Window.settled} waits for every task to end, so
@@ -21,8 +23,10 @@ export class Window {
   constructor(limit: number, parent?: AbortSignal) {
     this.#limit = limit;
     if (parent !== undefined) {
-      if (parent.aborted) this.fail(parent.reason);
-      else parent.addEventListener('abort', () => this.fail(parent.reason), { once: true });
+      // Callers branch on our AbortError (name 'AbortError', code 'AbortError'), with the signal's reason as cause.
+      const onAbort = () => this.fail(new OssAbortError('The upload was aborted', parent.reason));
+      if (parent.aborted) onAbort();
+      else parent.addEventListener('abort', onAbort, { once: true });
     }
   }
 

@@ -80,6 +80,7 @@ describe('parts/window', () => {
     ac.abort(new Error('stop'));
     expect(woke).to.equal(true);
     await w.settled();
-    expect((w.error as Error).message).to.equal('stop');
+    expect((w.error as Error).name).to.equal('AbortError');
+    expect(((w.error as Error).cause as Error).message).to.equal('stop');
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * What the server knows about a stored object: the HTTP metadata captured when it was created, its integrity
+ * values and where its bytes live. Persisted as a sidecar JSON next to the bytes (disk storage).
+ */
+import mime from 'mime-types';
+import { ServerError } from './server-error.js';
+
+/** `x-oss-object-type`. */
+export type ObjectType = 'Normal' | 'Appendable' | 'Multipart';
+
+/** A run of bytes of an object, stored as one blob (a PutObject body, an appendable file, a multipart part). */
+export interface Segment {
+  readonly blob: string;
+  readonly size: number;
+}
+
+/** Metadata a client sets at creation (PutObject, first AppendObject, InitiateMultipartUpload). */
+export interface ObjectMeta {
+  contentType: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  expires?: string;
+  /** `x-oss-meta-*` headers, names lower-case with the prefix, in arrival order. */
+  userMeta: Record<string, string>;
+  storageClass: string;
+  acl: string;
+  /** Tags in the order given (`x-oss-tagging: a=1&b=2`). */
+  tags: Array<[string, string]>;
+}
+
+/** A committed object. */
+export interface ObjectRecord extends ObjectMeta {
+  key: string;
+  type: ObjectType;
+  size: number;
+  /** CRC-64/XZ of the whole object, decimal. */
+  crc64: string;
+  /** ETag without quotes: upper-case hex MD5, or `<HEX>-<n>` for multipart. */
+  etag: string;
+  /** Base64 MD5 of the content, for Normal objects only (OSS returns it as `Content-MD5`). */
+  contentMd5?: string;
+  /** Milliseconds since the epoch. */
+  lastModified: number;
+  segments: Segment[];
+}
+
+const ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);
+const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
+
+/** Reads creation metadata from request headers (lower-case names), validating ACL, storage class and tags. */
+export function metaFromHeaders(headers: Record<string, string>, key: string): ObjectMeta {
+  const acl = headers['x-oss-object-acl'] ?? 'default';
+  if (!ACLS.has(acl)) throw invalidArgument('x-oss-object-acl', acl, 'The object ACL is not valid.');
+  const storageClass = headers['x-oss-storage-class'] ?? 'Standard';
+  if (!STORAGE_CLASSES.has(storageClass)) throw invalidArgument('x-oss-storage-class', storageClass, 'The storage class is not valid.');
+  const userMeta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-oss-meta-')) userMeta[name] = value;
+  }
+  const guessed = mime.lookup(key);
+  const meta: ObjectMeta = {
+    contentType: headers['content-type'] ?? (guessed === false ? 'application/octet-stream' : guessed),
+    userMeta,
+    storageClass,
+    acl,
+    tags: parseTagging(headers['x-oss-tagging']),
+  };
+  if (headers['cache-control'] !== undefined) meta.cacheControl = headers['cache-control'];
+  if (headers['content-disposition'] !== undefined) meta.contentDisposition = headers['content-disposition'];
+  if (headers['content-encoding'] !== undefined) meta.contentEncoding = headers['content-encoding'];
+  if (headers['expires'] !== undefined) meta.expires = headers['expires'];
+  return meta;
+}
+
+/** Parses `x-oss-tagging` (`k1=v1&k2=v2`, URL-encoded); OSS allows 10 tags, keys ≤ 128 and values ≤ 256 chars. */
+export function parseTagging(header: string | undefined): Array<[string, string]> {
+  if (header === undefined || header === '') return [];
+  const tags: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const pair of header.split('&')) {
+    const eq = pair.indexOf('=');
+    let k: string;
+    let v: string;
+    try {
+      k = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
+      v = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      throw new ServerError(400, 'InvalidTag', 'The tagging header is not URL-encoded correctly.');
+    }
+    if (k === '' || k.length > 128 || v.length > 256 || seen.has(k)) {
+      throw new ServerError(400, 'InvalidTag', 'A tag key must be 1-128 characters and unique, a value at most 256 characters.');
+    }
+    seen.add(k);
+    tags.push([k, v]);
+  }
+  if (tags.length > 10) throw new ServerError(400, 'BadRequest', 'Object tags cannot be greater than 10');
+  return tags;
+}
+
+/** The response headers describing `rec` on GET and HEAD (without length, range and request-scoped headers). */
+export function recordHeaders(rec: ObjectRecord): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': rec.contentType,
+    etag: `"${rec.etag}"`,
+    'last-modified': new Date(rec.lastModified).toUTCString(),
+    'x-oss-object-type': rec.type,
+    'x-oss-storage-class': rec.storageClass,
+    'x-oss-hash-crc64ecma': rec.crc64,
+    'accept-ranges': 'bytes',
+  };
+  if (rec.type === 'Appendable') h['x-oss-next-append-position'] = String(rec.size);
+  if (rec.contentMd5 !== undefined) h['content-md5'] = rec.contentMd5;
+  if (rec.cacheControl !== undefined) h['cache-control'] = rec.cacheControl;
+  if (rec.contentDisposition !== undefined) h['content-disposition'] = rec.contentDisposition;
+  if (rec.contentEncoding !== undefined) h['content-encoding'] = rec.contentEncoding;
+  if (rec.expires !== undefined) h['expires'] = rec.expires;
+  if (rec.tags.length > 0) h['x-oss-tagging-count'] = String(rec.tags.length);
+  for (const [k, v] of Object.entries(rec.userMeta)) h[k] = v;
+  return h;
+}
+
+/** 400 InvalidArgument naming the offending argument, as OSS does. */
+export function invalidArgument(name: string, value: string, message: string): ServerError {
+  return new ServerError(400, 'InvalidArgument', message, { ArgumentName: name, ArgumentValue: value });
+}

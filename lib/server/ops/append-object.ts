@@ -1,0 +1,84 @@
+/**
+ * AppendObject: `POST /<key>?append&position=<n>`. Appends to one key are serialized (the key's lock is held for
+ * the whole request) and atomic: a failed append leaves the object as it was.
+ */
+import { crc64Combine } from '../../core/crc64.js';
+import {
+  checkDeclared, checkMd5, declaredLength, expectedMd5, fileAlreadyExists, forbidsOverwrite, receive, registry,
+  requireBucket, requireKey, type OpContext,
+} from '../context.js';
+import { appendableEtag } from '../etag.js';
+import { invalidArgument, metaFromHeaders, type ObjectRecord } from '../object-record.js';
+import type { Reply } from '../respond.js';
+import { ServerError } from '../server-error.js';
+
+/** Handles AppendObject. */
+export async function appendObject(ctx: OpContext): Promise<Reply> {
+  const bucket = requireBucket(ctx);
+  const key = requireKey(ctx);
+  const rawPos = ctx.query['position'];
+  if (rawPos === undefined || rawPos === null || !/^\d+$/.test(rawPos)) {
+    throw invalidArgument('position', rawPos ?? '', 'The position parameter is required and must be a non-negative integer.');
+  }
+  const position = Number(rawPos);
+  const meta = metaFromHeaders(ctx.headers, key);
+  const md5 = expectedMd5(ctx);
+  const declared = declaredLength(ctx);
+  const max = ctx.core.options.limits.maxPutSize;
+  const forbid = forbidsOverwrite(ctx);
+  const store = ctx.core.store;
+
+  return registry(ctx).withKey(bucket.name, key, async () => {
+    const old = bucket.objects.get(key);
+    if (old !== undefined && old.type !== 'Appendable') {
+      throw new ServerError(409, 'ObjectNotAppendable', 'The object is not appendable.');
+    }
+    const length = old?.size ?? 0;
+    if (position !== length) {
+      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length.', {}, {
+        'x-oss-next-append-position': String(length),
+      });
+    }
+    if (forbid && old !== undefined) throw fileAlreadyExists();
+    checkDeclared(declared === undefined ? undefined : length + declared, max);
+
+    const inPlace = old !== undefined && old.segments.length > 0 ? old.segments[0]!.blob : undefined;
+    const staged = inPlace === undefined ? store.createBlob() : undefined;
+    const dest = staged?.stream ?? store.appendBlob(inPlace as string, length);
+    let committed = false;
+    try {
+      const digest = await receive(ctx, dest, max - length);
+      checkMd5(md5, digest);
+      const size = length + digest.size;
+      const crc64 = crc64Combine(old?.crc64 ?? '0', digest.crc64, digest.size);
+      const blob = inPlace ?? staged!.blob;
+      // Metadata comes from the first append only, as on OSS.
+      const rec: ObjectRecord = {
+        ...(old ?? meta),
+        key,
+        type: 'Appendable',
+        size,
+        crc64,
+        etag: appendableEtag(crc64, size),
+        lastModified: Date.now(),
+        segments: size === 0 ? [] : [{ blob, size }],
+      };
+      delete rec.contentMd5;
+      await registry(ctx).commitLocked(bucket, rec);
+      committed = size > 0;
+      return {
+        status: 200,
+        headers: {
+          etag: `"${rec.etag}"`,
+          'x-oss-next-append-position': String(size),
+          'x-oss-hash-crc64ecma': crc64,
+        },
+      };
+    } finally {
+      if (!committed) {
+        if (staged !== undefined) await store.dropBlob(staged.blob);
+        else if (inPlace !== undefined) await store.truncateBlob(inPlace, length).catch(() => undefined);
+      }
+    }
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The local OSS-compatible server: an HTTP server on a port of your choice that speaks the OSS upload protocol
+ * (see the issue and `docs/`), backed by a directory or by nothing at all.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
+import type { ServerCredential } from './auth.js';
+import { BucketRegistry } from './bucket-registry.js';
+import type { ServerCore } from './context.js';
+import { FaultInjector } from './faults.js';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { createRequestHandler } from './request-handler.js';
+import { ServerStats } from './stats.js';
+import { DiscardStore } from './storage/discard-store.js';
+import { DiskStore } from './storage/disk-store.js';
+
+/**
+ * A running local OSS server.
+ *
+ * Faithful to the service where it matters to clients: status codes, error codes and `<Error>` bodies, ETags,
+ * `x-oss-hash-crc64ecma`, append positions, multipart rules, V1/V4 signatures and presigned URLs. Deliberate
+ * differences: upload callbacks are only sent to loopback addresses (`localhost`, `127.0.0.0/8`, `::1`; any other
+ * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; multipart uploads in progress do not survive a
+ * restart; operations outside the upload path (copy, symlink, lifecycle, bucket configuration…) answer 501.
+ *
+ * @example
+ * ```ts
+ * const server = await OssServer.start({ buckets: ['demo'], credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }] });
+ * // point any OSS client at server.endpoint (path-style: http://127.0.0.1:<port>/demo/key) with region server.region
+ * server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'reset', afterBytes: 1024 } });
+ * await server.close();
+ * ```
+ */
+export class OssServer {
+  /** Fault rules; see {@link FaultInjector}. */
+  readonly faults = new FaultInjector();
+  /** Request and byte counters per operation. */
+  readonly stats = new ServerStats();
+  #http: Server;
+  #options: ResolvedServerOptions;
+  #core: ServerCore;
+  #ownsRoot: boolean;
+  #closed: Promise<void> | undefined;
+
+  private constructor(http: Server, options: ResolvedServerOptions, core: ServerCore, ownsRoot: boolean) {
+    this.#http = http;
+    this.#options = options;
+    this.#core = core;
+    this.#ownsRoot = ownsRoot;
+  }
+
+  /**
+   * Loads `root` (objects from an earlier run are kept), creates `buckets`, and listens.
+   * Defaults: port 0 (a free one), host `127.0.0.1`, root a fresh temp dir (removed by {@link close}), region
+   * `cn-hangzhou`, one credential `test-ak`/`test-sk`, signatures required, disk storage, OSS's limits.
+   */
+  static async start(opts: ServerOptions = {}): Promise<OssServer> {
+    const options = await resolveServerOptions(opts);
+    const store = options.storage === 'disk' ? new DiskStore(options.root) : new DiscardStore(options.root);
+    const registry = new BucketRegistry(store);
+    await registry.load();
+    for (const b of options.buckets) await registry.create(b);
+    const core: ServerCore = { options, registry, store };
+    const http = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 });
+    const server = new OssServer(http, options, core, opts.root === undefined);
+    http.on('request', createRequestHandler(core, server.faults, server.stats));
+    // A client that vanishes mid-request must not take the server down.
+    http.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, options.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  /** `http://<host>:<port>` (IPv6 hosts in brackets). */
+  get endpoint(): string {
+    const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+    return `http://${host}:${this.port}`;
+  }
+
+  /** The port listened on. */
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  /** The region V4 signatures must name (`cn-hangzhou` unless configured). */
+  get region(): string {
+    return this.#options.region;
+  }
+
+  /** The data directory. */
+  get root(): string {
+    return this.#options.root;
+  }
+
+  /** The accepted credentials. */
+  get credentials(): readonly ServerCredential[] {
+    return this.#options.credentials;
+  }
+
+  /** `'disk'` or `'discard'`. */
+  get storage(): 'disk' | 'discard' {
+    return this.#options.storage;
+  }
+
+  /** Creates a bucket (idempotent). */
+  async createBucket(name: string): Promise<void> {
+    await this.#core.registry.create(name);
+  }
+
+  /**
+   * Stops listening, cuts open connections, drops staged uploads, and removes the root if it was a temp dir
+   * created by {@link start}. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await new Promise<void>((resolve) => {
+        this.#http.close(() => resolve());
+        this.#http.closeAllConnections();
+      });
+      if (this.#ownsRoot) await rm(this.#options.root, { recursive: true, force: true });
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * One request from arrival to answer: addressing, operation choice, authentication, fault rules, the handler,
+ * and the answer with OSS's common headers. Also where every request and body byte is counted.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { authenticate } from './auth.js';
+import { ConnectionGone, drainBody, resetConnection } from './body-receiver.js';
+import type { OpContext, ServerCore } from './context.js';
+import type { FaultAction, FaultInjector } from './faults.js';
+import { OPERATIONS } from './ops/index.js';
+import { errorReply, newRequestId, sendReply, toServerError, type Reply, type ReplyScope } from './respond.js';
+import { resolveTarget, selectOp, type OpName, type Target } from './router.js';
+import { ServerError } from './server-error.js';
+import type { ServerStats } from './stats.js';
+
+/** Request headers as a flat record with lower-case names (repeated headers joined with `,`). */
+export function flattenHeaders(raw: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return out;
+}
+
+function faultError(f: Extract<FaultAction, { type: 'error' }>): ServerError {
+  const status = f.status ?? 500;
+  if (status === 503) {
+    return new ServerError(503, f.code ?? 'ServiceUnavailable', f.message ?? 'Please reduce your request rate.', {}, {
+      'x-oss-qos-delay-time': String(f.qosDelayTimeMs ?? 1000),
+    });
+  }
+  return new ServerError(500, f.code ?? 'InternalError', f.message ?? 'We encountered an internal error. Please try again.');
+}
+
+/** A wrong but well-formed CRC-64: the lowest bit flipped. */
+function corrupt(crc: string): string {
+  return (BigInt(crc) ^ 1n).toString();
+}
+
+/** Builds the `request` listener of the HTTP server. */
+export function createRequestHandler(core: ServerCore, faults: FaultInjector, stats: ServerStats): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(core, faults, stats, req, res).catch(() => {
+      // Last resort: a bug must not crash the server process; the client sees a dropped connection.
+      res.destroy();
+    });
+  };
+}
+
+async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStats, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const requestId = newRequestId();
+  const method = (req.method ?? 'GET').toUpperCase();
+  const headers = flattenHeaders(req.headers);
+  const host = headers['host'] ?? core.options.host;
+  let op: OpName = 'Unsupported';
+  let target: Target = { query: {}, style: 'none' };
+  let routeError: unknown;
+  try {
+    target = resolveTarget(req.url ?? '/', headers['host'], (name) => core.registry.has(name));
+    op = selectOp(method, target, headers);
+  } catch (err) {
+    routeError = err;
+  }
+  const counters = stats.op(op);
+  counters.requests += 1;
+  const onBytesIn = (n: number): void => {
+    counters.bytesIn += n;
+  };
+  const partNumber = op === 'UploadPart' ? Number(target.query['partNumber']) : undefined;
+  const fault = routeError === undefined ? faults.take(op, partNumber) : undefined;
+  const scope: ReplyScope = {
+    requestId,
+    started,
+    method,
+    hostId: target.bucket !== undefined && target.style === 'path' ? `${target.bucket}.${host}` : host,
+    onBytesOut: (n) => {
+      counters.bytesOut += n;
+    },
+    resetAfterBytes: fault?.type === 'reset' && op === 'GetObject' ? (fault.afterBytes ?? 0) : undefined,
+    reset: () => resetConnection(req),
+  };
+  const ctx: OpContext = {
+    core,
+    req,
+    op,
+    method,
+    bucketName: target.bucket,
+    key: target.key,
+    query: target.query,
+    headers,
+    requestId,
+    host,
+    style: target.style,
+    fault,
+    onBytesIn,
+    bodyTaken: false,
+  };
+
+  let reply: Reply;
+  try {
+    if (routeError !== undefined) throw routeError;
+    if (!core.options.anonymous) {
+      authenticate(
+        {
+          method,
+          ...(target.bucket === undefined ? {} : { bucket: target.bucket }),
+          ...(target.key === undefined ? {} : { key: target.key }),
+          query: target.query,
+          headers,
+          now: new Date(),
+          region: core.options.region,
+        },
+        core.options.credentials,
+      );
+    }
+    if (fault?.type === 'error') throw faultError(fault);
+    reply = await OPERATIONS[op](ctx);
+  } catch (err) {
+    if (err instanceof ConnectionGone) {
+      counters.errors += 1;
+      return;
+    }
+    reply = errorReply(toServerError(err), scope);
+  }
+
+  if (!ctx.bodyTaken) drainBody(req, onBytesIn);
+  else if (!req.complete) {
+    // The body was cut short on purpose (EntityTooLarge): answer, then close instead of reading the rest.
+    reply.headers['connection'] = 'close';
+  }
+  if (fault?.type === 'drop-after-commit') {
+    counters.errors += 1;
+    reply.release?.();
+    reply.stream?.destroy();
+    resetConnection(req);
+    return;
+  }
+  if (fault?.type === 'corrupt-crc64' && reply.headers['x-oss-hash-crc64ecma'] !== undefined) {
+    reply.headers['x-oss-hash-crc64ecma'] = corrupt(reply.headers['x-oss-hash-crc64ecma']);
+  }
+  if (fault?.type === 'delay') await sleep(fault.ms);
+  if (reply.status >= 300 || fault?.type === 'reset') counters.errors += 1;
+  await sendReply(res, reply, scope);
+}

@@ -1,0 +1,51 @@
+// Memory stays flat: peak arrayBuffers of THIS process (the server runs in a child) is bounded by the window.
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Auth, Bucket, createUploadStream } from 'oss-stream';
+import { startChildServer, type ChildServer } from '../support/child-server.js';
+
+const MiB = 1024 * 1024;
+
+describe('sinks: memory on a 512 MiB unknown-length stream', function () {
+  this.timeout(120_000);
+  let server: ChildServer;
+  let bucket: Bucket;
+
+  before(async () => {
+    server = await startChildServer(['--storage', 'discard', '--bucket', 'mem', '--access-key-id', 'ak', '--access-key-secret', 'sk']);
+    bucket = new Bucket(new Auth('ak', 'sk'), server.endpoint, 'mem');
+  });
+  after(async () => {
+    await bucket?.close();
+    await server?.stop();
+  });
+
+  it('peak arrayBuffers ≤ 1.25 × (concurrency + 1) × partSize + 32 MiB', async () => {
+    const partSize = 8 * MiB;
+    const concurrency = 4;
+    const chunk = Buffer.alloc(1 * MiB, 0x61);
+    async function* source() {
+      // the same 1 MiB view 512 times: the sink copies, so reusing it is safe and costs no memory
+      for (let i = 0; i < 512; i++) yield chunk;
+    }
+    global.gc?.();
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = base;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 5);
+    const sink = createUploadStream(bucket, 'big/unknown.bin', { partSize, concurrency });
+    try {
+      await pipeline(Readable.from(source()), sink);
+    } finally {
+      clearInterval(timer);
+    }
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    const used = peak - base;
+    const bound = 1.25 * (concurrency + 1) * partSize + 32 * MiB;
+    expect(sink.result!.size).to.equal(512 * MiB);
+    expect(sink.result!.parts!.length).to.equal(64);
+    expect(used, `peak ${(used / MiB).toFixed(1)} MiB, bound ${(bound / MiB).toFixed(1)} MiB`).to.be.at.most(bound);
+  });
+});

@@ -1,0 +1,283 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { crc64, MultipartWritable, OssAbortError, OssArgumentError, OssError, type Bucket } from 'oss-stream';
+import type { OssServer } from 'oss-stream/server';
+import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+
+const KiB = 1024;
+// Small parts keep the specs fast: both sides shrink the 100 KiB minimum.
+const limits = { minPartSize: 1 * KiB };
+
+describe('sinks/MultipartWritable', function () {
+  this.timeout(30_000);
+  let server: OssServer;
+  let bucket: Bucket;
+  let strict: Bucket;
+
+  before(async () => {
+    server = await startServer({ limits });
+    bucket = clientFor(server, { limits });
+    strict = clientFor(server, { limits, retries: 0 });
+  });
+  after(async () => {
+    await bucket.close();
+    await strict.close();
+    await server.close();
+  });
+  beforeEach(() => {
+    server.faults.clear();
+    server.stats.reset();
+  });
+
+  async function readBack(key: string): Promise<Buffer> {
+    return buffer((await bucket.getObject(key)).body);
+  }
+
+  async function openUploads(): Promise<number> {
+    return (await bucket.listMultipartUploads()).length;
+  }
+
+  it('uploads a stream as parts and commits it byte-exact with the combined CRC64', async () => {
+    const data = pattern(50 * KiB + 17);
+    const sink = new MultipartWritable(bucket, 'mw/basic.bin', { partSize: 8 * KiB, concurrency: 3 });
+    let resultAtFinish: unknown;
+    sink.on('finish', () => (resultAtFinish = sink.result));
+    await pipeline(Readable.from(chunked(data, [1000, 3, 9000, 1])), sink);
+    expect(resultAtFinish).to.equal(sink.result);
+    const r = sink.result!;
+    expect(r.mode).to.equal('multipart');
+    expect(r.parts!.map((p) => p.partNumber)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.parts!.map((p) => p.size)).to.deep.equal([8192, 8192, 8192, 8192, 8192, 8192, 2065]);
+    expect(r.crc64).to.equal(crc64(data));
+    expect(r.size).to.equal(data.length);
+    expect(r.etag).to.match(/^"[0-9A-F]+-7"$/);
+    expect((await readBack('mw/basic.bin')).equals(data)).to.equal(true);
+    expect(server.stats.op('UploadPart').requests).to.equal(7);
+    expect(server.stats.op('InitiateMultipartUpload').requests).to.equal(1);
+  });
+
+  it('an empty stream makes an empty object (one empty part), never an error', async () => {
+    const sink = new MultipartWritable(bucket, 'mw/empty.bin', { partSize: 8 * KiB });
+    await pipeline(Readable.from([]), sink);
+    expect(sink.result!.size).to.equal(0);
+    expect((await bucket.headObject('mw/empty.bin')).size).to.equal(0);
+  });
+
+  it('property: any chunking × part size × concurrency stores the input exactly', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 * KiB }),
+        fc.array(fc.integer({ min: 1, max: 12 * KiB }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 6 }).map((k) => k * KiB),
+        fc.integer({ min: 1, max: 5 }),
+        async (size, sizes, partSize, concurrency) => {
+          const data = pattern(size, n);
+          const key = `mw/prop-${n++}.bin`;
+          const sink = new MultipartWritable(bucket, key, { partSize, concurrency });
+          await pipeline(Readable.from(chunked(data, sizes)), sink);
+          expect(sink.result!.crc64).to.equal(crc64(data));
+          expect((await readBack(key)).equals(data)).to.equal(true);
+          expect(sink.result!.parts!.length).to.equal(Math.max(1, Math.ceil(size / partSize)));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('holds the write callback while the window is full (backpressure)', async () => {
+    server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 150 } });
+    const partSize = 4 * KiB;
+    const concurrency = 2;
+    const sink = new MultipartWritable(bucket, 'mw/backpressure.bin', { partSize, concurrency });
+    let accepted = 0;
+    let maxAcceptedWhileFull = 0;
+    const chunk = pattern(1 * KiB);
+    const writes: Promise<void>[] = [];
+    // Write 40 KiB as fast as the sink lets us, one chunk at a time.
+    for (let i = 0; i < 40; i++) {
+      await new Promise<void>((resolve, reject) => {
+        sink.write(chunk, (err) => (err ? reject(err) : resolve()));
+      });
+      accepted += chunk.length;
+      if (sink.partsInFlight === concurrency) maxAcceptedWhileFull = Math.max(maxAcceptedWhileFull, accepted - server.stats.op('UploadPart').bytesIn);
+    }
+    writes.push(new Promise((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve()))));
+    await Promise.all(writes);
+    // Bytes accepted but not yet received by the server never exceed the window plus the part being filled.
+    expect(maxAcceptedWhileFull).to.be.at.most((concurrency + 1) * partSize + chunk.length);
+    expect(maxAcceptedWhileFull).to.be.greaterThan(0);
+  });
+
+  it('retries a failed part from its buffer (re-signed) and still stores the exact bytes', async () => {
+    server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'reset', afterBytes: 100 } });
+    server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'error', status: 500 } });
+    const data = pattern(20 * KiB);
+    const sink = new MultipartWritable(bucket, 'mw/retry.bin', { partSize: 4 * KiB });
+    await pipeline(Readable.from(chunked(data, [3000])), sink);
+    expect((await readBack('mw/retry.bin')).equals(data)).to.equal(true);
+    expect(server.stats.op('UploadPart').requests).to.equal(7);
+  });
+
+  const failureCases: { name: string; run: () => Promise<unknown>; code: string | RegExp }[] = [
+    {
+      name: 'a part fails for good',
+      code: 'InternalError',
+      run: async () => {
+        server.faults.add({ op: 'UploadPart', partNumber: 2, times: Infinity, action: { type: 'error', status: 500 } });
+        await pipeline(Readable.from(chunked(pattern(30 * KiB), [2000])), new MultipartWritable(strict, 'mw/fail-part.bin', { partSize: 4 * KiB }));
+      },
+    },
+    {
+      name: 'the source errors',
+      code: 'SourceBroke',
+      run: async () => {
+        async function* source() {
+          yield pattern(9 * KiB);
+          await sleep(20);
+          throw new OssError('source broke', { code: 'SourceBroke' });
+        }
+        await pipeline(Readable.from(source()), new MultipartWritable(bucket, 'mw/fail-source.bin', { partSize: 4 * KiB }));
+      },
+    },
+    {
+      name: 'the sink is destroyed with an error',
+      code: 'Cancelled',
+      run: async () => {
+        const sink = new MultipartWritable(bucket, 'mw/fail-destroy.bin', { partSize: 4 * KiB });
+        sink.on('error', () => undefined);
+        sink.write(pattern(13 * KiB));
+        await sleep(50);
+        sink.destroy(new OssError('cancelled by the caller', { code: 'Cancelled' }));
+        await new Promise((resolve, reject) => sink.on('close', () => (sink.errored ? reject(sink.errored) : resolve(undefined))));
+      },
+    },
+    {
+      name: 'Complete fails',
+      code: 'InternalError',
+      run: async () => {
+        server.faults.add({ op: 'CompleteMultipartUpload', times: Infinity, action: { type: 'error', status: 500 } });
+        await pipeline(Readable.from(chunked(pattern(12 * KiB), [5000])), new MultipartWritable(strict, 'mw/fail-complete.bin', { partSize: 4 * KiB }));
+      },
+    },
+    {
+      name: 'contentLength is larger than the data',
+      code: 'InvalidArgument',
+      run: () => pipeline(Readable.from([pattern(9 * KiB)]), new MultipartWritable(bucket, 'mw/fail-short.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+    },
+    {
+      name: 'contentLength is smaller than the data',
+      code: 'InvalidArgument',
+      run: () => pipeline(Readable.from(chunked(pattern(12 * KiB), [1000])), new MultipartWritable(bucket, 'mw/fail-long.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+    },
+  ];
+  for (const c of failureCases) {
+    it(`when ${c.name}: errors with the first cause and leaves no multipart upload behind`, async () => {
+      let caught: unknown;
+      try {
+        await c.run();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, 'must fail').to.be.instanceOf(Error);
+      expect((caught as OssError).code).to.match(typeof c.code === 'string' ? new RegExp(`^${c.code}$`) : c.code);
+      expect(await openUploads()).to.equal(0);
+      const key = `mw/fail-${c.name}`;
+      void key;
+    });
+  }
+
+  it('no object is stored when it fails (nothing half-written)', async () => {
+    server.faults.add({ op: 'UploadPart', partNumber: 3, times: Infinity, action: { type: 'error', status: 500 } });
+    await pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(strict, 'mw/never.bin', { partSize: 4 * KiB })).catch(() => undefined);
+    const err = await bucket.headObject('mw/never.bin').then(() => undefined, (e: OssError) => e);
+    expect(err?.code).to.equal('NoSuchKey');
+  });
+
+  it('destroy() without an error cancels quietly: no error event, no upload left', async () => {
+    const sink = new MultipartWritable(bucket, 'mw/cancel.bin', { partSize: 4 * KiB });
+    let errored = false;
+    sink.on('error', () => (errored = true));
+    sink.write(pattern(13 * KiB));
+    await sleep(50);
+    expect(sink.uploadId).to.be.a('string');
+    sink.destroy();
+    await new Promise((resolve) => sink.on('close', resolve));
+    expect(errored).to.equal(false);
+    expect(await openUploads()).to.equal(0);
+    expect(((await bucket.headObject('mw/cancel.bin').catch((e: unknown) => e)) as OssError).code).to.equal('NoSuchKey');
+  });
+
+  it('leavePartsOnError keeps the upload and its parts for a resume', async () => {
+    server.faults.add({ op: 'UploadPart', partNumber: 3, times: Infinity, action: { type: 'error', status: 500 } });
+    const sink = new MultipartWritable(strict, 'mw/keep.bin', { partSize: 4 * KiB, concurrency: 1, leavePartsOnError: true });
+    await pipeline(Readable.from([pattern(20 * KiB)]), sink).catch(() => undefined);
+    const uploads = await bucket.listMultipartUploads({ prefix: 'mw/keep.bin' });
+    expect(uploads.map((u) => u.uploadId)).to.deep.equal([sink.uploadId]);
+    expect((await bucket.listParts('mw/keep.bin', sink.uploadId!)).map((p) => p.partNumber)).to.deep.equal([1, 2]);
+    await bucket.abortMultipartUpload('mw/keep.bin', sink.uploadId!);
+  });
+
+  it('an abort signal cancels the requests in flight at once', async () => {
+    server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 10_000 } });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 100);
+    const err = await pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(bucket, 'mw/abort.bin', { partSize: 4 * KiB, signal: ac.signal })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(OssAbortError);
+    expect((err as Error).name).to.equal('AbortError');
+    expect(Date.now() - t0).to.be.lessThan(3000);
+    server.faults.clear();
+    expect(await openUploads()).to.equal(0);
+  });
+
+  it('rejects object-mode chunks with a clear error', async () => {
+    const err = await pipeline(Readable.from([{ line: 1 }]), new MultipartWritable(bucket, 'mw/object.bin', { partSize: 4 * KiB })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(OssArgumentError);
+    expect((err as Error).message).to.match(/bytes and strings only.*object mode/);
+  });
+
+  it('checks options before sending anything', () => {
+    expect(() => new MultipartWritable(bucket, 'k', { partSize: 10 })).to.throw(OssArgumentError, /partSize/);
+    expect(() => new MultipartWritable(bucket, 'k', { concurrency: 0 })).to.throw(OssArgumentError, /concurrency/);
+    expect(() => new MultipartWritable(bucket, '/k')).to.throw(OssArgumentError, /must not start/);
+    // 10,001 parts for a known size
+    expect(() => new MultipartWritable(bucket, 'k', { partSize: 1 * KiB, contentLength: 10_001 * KiB })).to.throw(OssArgumentError, /10000 parts/);
+    expect(server.stats.total.requests).to.equal(0);
+  });
+
+  it('reports byte-accurate, monotonic progress that reaches the total only when committed', async () => {
+    const data = pattern(33 * KiB);
+    const seen: [number, number | null][] = [];
+    const sink = new MultipartWritable(bucket, 'mw/progress.bin', { partSize: 4 * KiB, contentLength: data.length, onProgress: (n, t) => seen.push([n, t]) });
+    let committedAtTotal = false;
+    sink.on('finish', () => (committedAtTotal = seen.at(-1)![0] === data.length));
+    await pipeline(Readable.from(chunked(data, [777])), sink);
+    expect(committedAtTotal).to.equal(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).to.be.greaterThan(seen[i - 1]![0]);
+    expect(seen.every(([, t]) => t === data.length)).to.equal(true);
+    expect(seen.slice(0, -1).every(([n]) => n < data.length)).to.equal(true);
+  });
+
+  it('works with .pipe(): finish after commit', async () => {
+    const data = pattern(10 * KiB);
+    const sink = new MultipartWritable(bucket, 'mw/pipe.bin', { partSize: 4 * KiB });
+    Readable.from(chunked(data, [999])).pipe(sink);
+    await new Promise((resolve, reject) => sink.on('finish', resolve).on('error', reject));
+    expect((await readBack('mw/pipe.bin')).equals(data)).to.equal(true);
+  });
+
+  it('is a plain Writable (instanceof)', () => {
+    expect(new MultipartWritable(bucket, 'x')).to.be.instanceOf(Writable);
+  });
+});
