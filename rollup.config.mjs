@@ -11,8 +11,6 @@ const external = (id) =>
 const ts = () =>
   typescript({
     tsconfig: './tsconfig.json',
-    include: ['lib/**/*.ts'],
-    exclude: ['spec/**', 'bench/**', 'examples/**'],
     compilerOptions: { outDir: 'dist', rootDir: 'lib', declaration: false, sourceMap: true, module: 'NodeNext' },
   });
 

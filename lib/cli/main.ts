@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const USAGE = `Usage: oss-stream <command> [options]
 
 Commands:
+  demo    upload a generated 256 MiB log to the embedded local server, with progress, and verify it
   serve   start the local OSS-compatible server (oss-stream serve --help)
   cp      upload a file or stdin to oss://bucket/key (coming with the CLI issue)
 
@@ -20,9 +21,23 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
+    case 'demo': {
+      const { demoMain } = await import('./demo.js');
+      return demoMain(rest);
+    }
+    case 'serve': {
+      const { serveMain, SERVE_USAGE } = await import('../server/cli-serve.js');
+      try {
+        await serveMain(rest);
+        return 0;
+      } catch (err) {
+        const usage = err instanceof TypeError || (err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS') === true;
+        process.stderr.write(`oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`);
+        return usage ? 2 : 1;
+      }
+    }
     default:
       process.stderr.write(`oss-stream: unknown command '${command}'\n${USAGE}\n`);
-      void rest;
       return 2;
   }
 }
