@@ -1,5 +1,3 @@
-import { OssAbortError } from '../errors.js';
-
 /**
  * The concurrency window: at most `limit` tasks in flight, one AbortSignal reaching all of them, and orderly
  * failure (the first error wins, the rest are cancelled, and {@link Window.settled} waits for every task to end, so
@@ -7,6 +5,8 @@ import { OssAbortError } from '../errors.js';
  *
  * Backpressure is built on {@link Window.whenSlot}: a sink holds its write callback until a slot frees.
  */
+import { OssAbortError } from '../errors.js';
+
 export class Window {
   readonly #limit: number;
   readonly #controller = new AbortController();
