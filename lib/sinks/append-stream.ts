@@ -36,8 +36,12 @@ export interface AppendStreamOptions {
   headers?: Record<string, string> | undefined;
   /** `(consumed, null)` after each batch is stored: bytes shipped by this stream. */
   onProgress?: ProgressCallback | undefined;
+  /** Aborts the append in flight and errors the stream with an `AbortError`; bytes not yet stored are dropped. */
   signal?: AbortSignal | undefined;
-  /** Attempts per batch for network errors and 5xx (default: the client's retries). */
+  /**
+   * Extra attempts per batch after a network error, 5xx or 429 (default: the client's `retries`). A retry after a
+   * lost answer is recognized (length and CRC64 chain) and never appends the batch twice.
+   */
   retries?: number | undefined;
 }
 
@@ -49,7 +53,7 @@ export interface AppendStreamResult {
   crc64: string;
   /** Bytes this stream appended. */
   size: number;
-  /** AppendObject requests made. */
+  /** Batches appended (a retried batch counts once). */
   appends: number;
   /** The last append's answer. */
   etag: string;
@@ -61,7 +65,13 @@ export interface AppendStreamResult {
  * `flushIntervalMs`, on {@link AppendStream.flush} and at the end. The position comes only from the server's
  * `x-oss-next-append-position`. A lost answer (the append landed but the response did not arrive) is detected on the
  * retry — PositionNotEqualToLength — by checking the object's length and CRC64 chain, so no byte is duplicated or
- * dropped; any other mismatch is an error naming both positions.
+ * dropped; any other mismatch (another writer appended) is a {@link PositionNotEqualToLengthError} naming both
+ * positions, with the object's length as `nextPosition`. One append is in flight at a time; memory is two batch
+ * buffers of `flushBytes`, and the write callback waits while both are busy (that is the backpressure).
+ *
+ * Accepts bytes and strings only (an object-mode chunk fails with an {@link OssArgumentError}). Any failure, and
+ * `destroy()` or `signal` before `'finish'` (an `AbortError`), ends the stream with that error; what was stored up to
+ * then is in `result`, what was buffered is not appended. `end()` flushes everything, then `'finish'` fires.
  *
  * @example
  * ```ts
@@ -150,12 +160,14 @@ export class AppendStream extends Writable {
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     const bytes = chunk instanceof Uint8Array ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, encoding) : undefined;
     if (bytes === undefined) {
-      cb(new OssArgumentError('upload sinks accept bytes and strings only (is the source in object mode?)', 'chunk'));
+      const what = chunk === null ? 'null' : typeof chunk === 'object' ? `an object (${chunk.constructor?.name ?? 'Object'})` : `a ${typeof chunk}`;
+      cb(new OssArgumentError(`upload sinks accept bytes and strings only, got ${what} (is the source in object mode?)`, 'chunk'));
       return;
     }
     this.#fill(bytes, 0, cb);
   }
 
+  /** Copies `bytes[offset..]` into the batch, shipping full batches; the callback is held while two batches are busy. */
   #fill(bytes: Uint8Array, offset: number, cb: (err?: Error | null) => void): void {
     if (this.#error !== undefined) {
       cb(this.#error);
@@ -181,39 +193,51 @@ export class AppendStream extends Writable {
   }
 
   #arm(): void {
-    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0) return;
+    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      // A batch on the wire re-arms the timer when it lands.
       if (this.#inFlight === undefined) this.#ship();
-      else this.#inFlight.then(() => this.#arm(), () => undefined);
     }, this.#intervalMs);
     this.#timer.unref();
   }
 
-  /** Ships what is buffered now (one append) and resolves when everything buffered so far is stored. */
+  /**
+   * Ships what is buffered now and resolves when everything written so far is stored; rejects with the stream's
+   * error. Writes made while it waits are flushed too.
+   */
   async flush(): Promise<void> {
-    while (this.#inFlight !== undefined || this.#used > 0) {
+    for (;;) {
       if (this.#error !== undefined) throw this.#error;
-      if (this.#inFlight === undefined) this.#ship();
-      await this.#inFlight?.catch(() => undefined);
+      if (this.#inFlight !== undefined) {
+        await this.#inFlight.catch(() => undefined);
+        continue;
+      }
+      if (this.#used === 0) return;
+      if (this.destroyed) throw new OssAbortError('The append stream was destroyed');
+      this.#ship();
     }
-    if (this.#error !== undefined) throw this.#error;
   }
 
-  /** Hands the current batch to the wire (a copy-free swap: the next batch gets a new buffer). */
+  /** Hands the current batch to the wire; the next batch fills the spare buffer (no copy, two buffers in all). */
   #ship(): void {
-    if (this.#used === 0 || this.#error !== undefined) return;
+    if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const data = this.#batch.subarray(0, this.#used);
-    this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
+    const buffer = this.#batch;
+    const data = buffer.subarray(0, this.#used);
+    this.#batch = this.#spare ?? Buffer.allocUnsafeSlow(this.#flushBytes);
+    this.#spare = undefined;
     this.#used = 0;
     this.#inFlight = this.#appendBatch(data).then(
       () => {
         this.#inFlight = undefined;
-        this.#arm();
+        this.#spare = buffer;
+        // A batch that filled up while this one was on the wire goes at once, not after the timer.
+        if (this.#used === this.#flushBytes) this.#ship();
+        else this.#arm();
       },
       (err: unknown) => {
         this.#inFlight = undefined;
@@ -240,17 +264,24 @@ export class AppendStream extends Writable {
         this.#landed(r.nextPosition, r.crc64, data.byteLength, r);
         return;
       } catch (err) {
-        if (err instanceof PositionNotEqualToLengthError && attempt > 0) {
-          // Our earlier attempt may have landed with its answer lost: check length AND the CRC chain.
-          const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
-          const expectedCrc = crc64Combine(this.#crc, batchCrc, data.byteLength);
-          if (h.nextAppendPosition === position + data.byteLength && h.crc64 !== undefined && crc64Equal(h.crc64, expectedCrc)) {
-            this.#landed(position + data.byteLength, expectedCrc, data.byteLength, { etag: h.etag, requestId: h.requestId });
-            return;
+        if (err instanceof PositionNotEqualToLengthError) {
+          let actual = err.nextPosition;
+          if (attempt > 0) {
+            // An earlier attempt may have landed with its answer lost: it did iff the object grew by exactly this
+            // batch AND its CRC64 is the chain extended by this batch.
+            const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
+            const expectedCrc = crc64Combine(this.#crc, batchCrc, data.byteLength);
+            actual = h.nextAppendPosition ?? h.size;
+            if (actual === position + data.byteLength && h.crc64 !== undefined && crc64Equal(h.crc64, expectedCrc)) {
+              this.#landed(actual, expectedCrc, data.byteLength, { etag: h.etag, requestId: h.requestId });
+              return;
+            }
           }
-          throw new OssError(
-            `append at position ${position} of ${this.#key} conflicts: the object is now ${h.nextAppendPosition ?? h.size} bytes, and not by our batch (another writer?)`,
+          throw new PositionNotEqualToLengthError(
+            `cannot append ${data.byteLength} bytes to ${this.#key} at position ${position}: the object is now ${actual} bytes long, ` +
+              `changed by another writer; this stream stored ${this.#size} bytes (see result) and stops here`,
             { code: 'PositionNotEqualToLength', status: 409, requestId: err.requestId, cause: err },
+            actual,
           );
         }
         if (attempt >= this.#retries || !retryable(err) || this.#signal.aborted) throw err;
@@ -290,16 +321,25 @@ export class AppendStream extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#callerSignal?.removeEventListener('abort', this.#onAbort);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (err !== null || !this.writableFinished) this.#controller.abort(err ?? new OssAbortError('The append stream was destroyed'));
-    const inFlight = this.#inFlight;
-    if (inFlight === undefined) {
+    this.#timer = undefined;
+    if (this.writableFinished) {
       cb(err);
       return;
     }
+    // Like the other sinks, destroy() before 'finish' is an abort: buffered bytes are not appended, so say so.
+    const cause = err ?? new OssAbortError('The append stream was destroyed before it finished');
+    this.#error ??= cause;
+    this.#controller.abort(cause);
+    const inFlight = this.#inFlight;
+    if (inFlight === undefined) {
+      cb(cause);
+      return;
+    }
     inFlight.then(
-      () => cb(err),
-      () => cb(err),
+      () => cb(cause),
+      () => cb(cause),
     );
   }
 }

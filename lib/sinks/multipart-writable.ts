@@ -233,7 +233,8 @@ export class MultipartWritable extends Writable {
         const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
           signal,
           retries: this.#opts.retries,
-          onBodyProgress: (n) => this.#progress.partSent(part.partNumber, n),
+          // Progress slices the body into socket writes: only pay for it when someone listens.
+          onBodyProgress: this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.partSent(part.partNumber, n),
         });
         // The cutter hashed the bytes while copying them; the transport hashed what it sent: both must agree.
         if (r.crc64 !== part.crc64) {

@@ -1,5 +1,5 @@
 /** `createPutStream`: one PutObject whose request body is the stream itself. */
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { Bucket } from '../bucket.js';
 import { putObject, type PutObjectResult } from '../api/put-object.js';
 import type { ProgressCallback } from '../api/progress.js';
@@ -23,31 +23,127 @@ export interface PutStreamOptions extends UploadHeaderOptions {
   contentTypeFrom?: string | undefined;
 }
 
-/** The body fed by the writable side: pulled by the transport, so the socket's pace is the stream's pace. */
-class BodySource extends Readable {
+/** Queued bytes beyond which the write callback waits for the socket. */
+const QUEUE_BYTES = 1024 * 1024;
+/** Small queued chunks are joined up to this size: one socket write (and one chunk frame) per tiny write is waste. */
+const JOIN_BYTES = 64 * 1024;
+
+/**
+ * The request body, fed by the writable side and pulled by the transport, so the socket's pace is the stream's
+ * pace. Not a `Readable`: its async iterator would join everything buffered into one copy of up to its high-water
+ * mark, making progress jump a megabyte at a time. Chunks pass through as written; only small ones are joined.
+ */
+class BodyQueue implements AsyncIterable<Uint8Array> {
+  readonly #chunks: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  /** The writer's callback, held while the queue is over {@link QUEUE_BYTES}. */
   #wake: (() => void) | undefined;
+  /** The transport's pending pull. */
+  #pull: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (err: Error) => void } | undefined;
 
-  constructor() {
-    super({ highWaterMark: 1024 * 1024 });
-  }
-
-  /** Queues `chunk`; `done` runs once the transport wants more (at once while under the high-water mark). */
+  /** Queues `chunk`; `done` runs at once while under the high-water mark, else when the transport catches up. */
   offer(chunk: Uint8Array, done: () => void): void {
-    if (this.push(chunk)) done();
+    this.#chunks.push(chunk);
+    this.#queued += chunk.byteLength;
+    this.#serve();
+    if (this.#queued <= QUEUE_BYTES) done();
     else this.#wake = done;
   }
 
-  override _read(): void {
-    const w = this.#wake;
+  /** The source ended: the body ends once the queue is drained. */
+  end(): void {
+    this.#ended = true;
+    this.#serve();
+  }
+
+  /**
+   * The body must not end cleanly: a pending or later pull rejects, so the transport aborts the request instead of
+   * closing the body (which would commit a truncated object).
+   */
+  destroy(err: Error = new Error('the put stream was destroyed')): void {
+    this.#error ??= err;
+    this.#chunks.length = 0;
+    this.#head = 0;
+    this.#queued = 0;
     this.#wake = undefined;
-    w?.();
+    this.#serve();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () =>
+        new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+          this.#pull = { resolve, reject };
+          this.#serve();
+        }),
+      return: async () => {
+        // The transport gave up on the body (the request failed): nothing more will be sent.
+        this.destroy();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  #serve(): void {
+    const pull = this.#pull;
+    if (pull === undefined) return;
+    if (this.#error !== undefined) {
+      this.#pull = undefined;
+      pull.reject(this.#error);
+      return;
+    }
+    if (this.#head === this.#chunks.length) {
+      if (!this.#ended) return;
+      this.#pull = undefined;
+      pull.resolve({ done: true, value: undefined });
+      return;
+    }
+    this.#pull = undefined;
+    pull.resolve({ done: false, value: this.#take() });
+    if (this.#queued <= QUEUE_BYTES && this.#wake !== undefined) {
+      const w = this.#wake;
+      this.#wake = undefined;
+      w();
+    }
+  }
+
+  /** The next chunk as written, or small queued chunks joined into one copy of at most {@link JOIN_BYTES}. */
+  #take(): Uint8Array {
+    const first = this.#chunks[this.#head]!;
+    let end = this.#head + 1;
+    let size = first.byteLength;
+    while (end < this.#chunks.length && size + this.#chunks[end]!.byteLength <= JOIN_BYTES) size += this.#chunks[end++]!.byteLength;
+    let out: Uint8Array;
+    if (end === this.#head + 1) out = first;
+    else {
+      out = new Uint8Array(size);
+      let at = 0;
+      for (let i = this.#head; i < end; i++) {
+        out.set(this.#chunks[i]!, at);
+        at += this.#chunks[i]!.byteLength;
+      }
+    }
+    for (let i = this.#head; i < end; i++) this.#chunks[i] = EMPTY;
+    this.#head = end;
+    this.#queued -= size;
+    // Compact now and then so the array does not grow with the number of chunks ever written.
+    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return out;
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * A `Writable` whose bytes become ONE PutObject (≤ 5 GiB), streamed as they are written: chunked encoding unless
- * `contentLength` is given, never buffered whole (about 1 MiB is queued for the socket). The request starts at
- * construction. `'finish'` fires once the server stored the object; `result` is set before it. Accepts bytes and
+ * `contentLength` is given, never buffered whole (about 1 MiB is queued for the socket). The request is dispatched
+ * at construction and goes out with the first bytes. `'finish'` fires once the server stored the object; `result` is set before it. Accepts bytes and
  * strings only; an object-mode chunk fails the stream with an {@link OssArgumentError}.
  *
  * Not retryable by nature: the bytes are gone once sent, so a network error fails the stream and nothing is stored
@@ -65,14 +161,14 @@ class BodySource extends Readable {
 export class PutStream extends Writable {
   /** Set before `'finish'`. */
   result: PutObjectResult | undefined;
-  readonly #source = new BodySource();
+  readonly #source = new BodyQueue();
   readonly #controller = new AbortController();
   readonly #request: Promise<PutObjectResult>;
   readonly #declared: number | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort: () => void;
   #written = 0;
-  /** The last declared byte, kept from the socket until the source ends: see {@link _write}. */
+  /** The last declared byte, kept from the socket until the source ends (see `_write`). */
   #held: Uint8Array | undefined;
 
   constructor(bucket: Bucket, key: string, opts: PutStreamOptions = {}) {
@@ -92,7 +188,7 @@ export class PutStream extends Writable {
       contentTypeFrom: opts.contentTypeFrom,
       signal,
     });
-    // An early failure (bad credentials, server gone) must error the writable even if nobody writes.
+    // A failure while the source is still writing (bad credentials, reset, server gone) must error the writable now.
     this.#request.catch((err: unknown) => {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
@@ -136,8 +232,8 @@ export class PutStream extends Writable {
       cb(new OssArgumentError(`the data ended after ${this.#written} bytes, short of contentLength ${this.#declared}; nothing was stored`, 'contentLength'));
       return;
     }
-    if (this.#held !== undefined) this.#source.push(this.#held);
-    this.#source.push(null);
+    if (this.#held !== undefined) this.#source.offer(this.#held, () => undefined);
+    this.#source.end();
     this.#request.then(
       (r) => {
         this.result = r;
@@ -154,8 +250,8 @@ export class PutStream extends Writable {
       return;
     }
     const cause = err ?? new OssAbortError('The upload was destroyed before it finished');
+    this.#source.destroy(cause);
     this.#controller.abort(cause);
-    this.#source.destroy();
     // Wait for the request to settle so no socket write outlives the stream.
     this.#request.then(
       () => cb(cause),
