@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { ClientOptions } from './config.js';
 import type { CredentialsProvider } from './core/credentials.js';
 import { FileSlice } from './core/file-slice.js';
-import { validateObjectKey } from './core/validate.js';
+import { validateHeaders, validateObjectKey } from './core/validate.js';
 import { OssArgumentError } from './errors.js';
 import { OssContext } from './api/context.js';
 import type { UploadData } from './api/body.js';
@@ -31,6 +31,13 @@ import { listParts, type ListedPart, type ListPartsOptions } from './api/list-pa
 import { putObject, type PutObjectOptions, type PutObjectResult } from './api/put-object.js';
 import type { OssResult } from './api/result.js';
 import { uploadPart, type UploadPartOptions, type UploadPartResult } from './api/upload-part.js';
+
+/** Methods {@link Bucket.signUrl} signs. */
+export type SignableMethod = 'GET' | 'PUT' | 'HEAD' | 'POST' | 'DELETE';
+
+const SIGNABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'HEAD', 'POST', 'DELETE']);
+/** V4 presigned URLs live at most 7 days; V1 ones are held to the same bound. */
+const MAX_URL_EXPIRES = 604_800;
 
 /**
  * A client for one bucket.
@@ -74,12 +81,13 @@ export class Bucket {
     return putObject(this.context, key, data, opts);
   }
 
-  /** Uploads the file at `path` (Content-Type from the file name); retries reopen the file. */
+  /** Uploads the file at `path` (Content-Type from the file name unless given); retries reopen the file. */
   async putObjectFromFile(key: string, path: string, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
     validateObjectKey(key, this.context.options.limits);
     if (typeof path !== 'string' || path === '') throw new OssArgumentError('path must be a non-empty string', 'path');
-    const { size } = await stat(path);
-    return putObject(this.context, key, new FileSlice(path, 0, size), { contentTypeFrom: path, ...opts });
+    const info = await stat(path);
+    if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'path');
+    return putObject(this.context, key, new FileSlice(path, 0, info.size), { ...opts, contentTypeFrom: opts.contentTypeFrom ?? path });
   }
 
   /**
@@ -139,14 +147,17 @@ export class Bucket {
    * A presigned URL for `method` on `key`, valid for `expiresSeconds`. Headers given (Content-Type, `x-oss-*`) are
    * signed and must be sent by whoever uses the URL.
    */
-  async signUrl(method: 'GET' | 'PUT' | 'HEAD' | 'POST' | 'DELETE', key: string, expiresSeconds: number, opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {}): Promise<string> {
+  async signUrl(method: SignableMethod, key: string, expiresSeconds: number, opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {}): Promise<string> {
+    if (!SIGNABLE_METHODS.has(method)) throw new OssArgumentError(`method must be one of ${[...SIGNABLE_METHODS].join(', ')}, got ${String(method)}`, 'method');
     validateObjectKey(key, this.context.options.limits);
-    if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > 604_800) {
-      throw new OssArgumentError(`expiresSeconds must be an integer from 1 to 604800, got ${expiresSeconds}`, 'expiresSeconds');
+    if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_URL_EXPIRES) {
+      throw new OssArgumentError(`expiresSeconds must be an integer from 1 to ${MAX_URL_EXPIRES} (7 days), got ${expiresSeconds}`, 'expiresSeconds');
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
-    return this.context.presign(method, key, expiresSeconds, headers, opts.query ?? {});
+    const query = opts.query ?? {};
+    if (query === null || typeof query !== 'object' || Object.values(query).some((v) => v !== null && typeof v !== 'string')) {
+      throw new OssArgumentError('query must be an object of strings (null for a bare parameter)', 'query');
+    }
+    return this.context.presign(method, key, expiresSeconds, validateHeaders(opts.headers), query);
   }
 
   /** Closes the client's connections (waits for requests in flight). */

@@ -11,7 +11,7 @@ export { FileSlice } from './core/file-slice.js';
 export type { UploadCallback, CallbackVars } from './core/callback.js';
 export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';
 export { determinePartSize } from './parts/part-size.js';
-export { Bucket } from './bucket.js';
+export { Bucket, type SignableMethod } from './bucket.js';
 export type { UploadData } from './api/body.js';
 export type { OssResult } from './api/result.js';
 export type { ProgressCallback } from './api/progress.js';

@@ -7,17 +7,17 @@ import { parseErrorXml } from '../core/xml.js';
 import { OssCallbackError } from '../errors.js';
 
 /**
- * Reads the callback answer. On 203 throws an {@link OssCallbackError} carrying `result` (the object IS stored:
- * don't upload again); otherwise returns the callback server's body.
+ * Turns the already-read answer `text` of a callback upload into the callback server's body. On 203 throws an
+ * {@link OssCallbackError} carrying `result` (the object IS stored: don't upload again).
  */
-export async function readCallbackAnswer<R extends { status: number; requestId: string }>(res: HttpResponse, result: R, operation: string): Promise<string> {
-  const text = await res.text();
+export function callbackAnswer<R extends { status: number; requestId: string }>(res: HttpResponse, text: string, result: R, operation: string): string {
   if (res.status !== 203) return text;
   const body = parseErrorXml(text) ?? {};
   const message = body['Message'] ?? 'the upload callback failed';
+  const code = body['Code'] ?? 'CallbackFailed';
   throw new OssCallbackError(
-    `${operation}: the object is stored, but its upload callback failed: ${message} (code ${body['Code'] ?? 'CallbackFailed'}, request id ${result.requestId})`,
-    { code: body['Code'] ?? 'CallbackFailed', status: 203, requestId: result.requestId, ec: body['EC'] ?? res.headers['x-oss-ec'] },
+    `${operation}: the object is stored, but its upload callback failed: ${message} (code ${code}, request id ${result.requestId})`,
+    { code, status: 203, requestId: result.requestId, ec: body['EC'] ?? res.headers['x-oss-ec'] },
     result,
     { body, headers: res.headers, operation },
   );

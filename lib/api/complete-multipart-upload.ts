@@ -1,9 +1,9 @@
 /** CompleteMultipartUpload: commits the listed parts as one object and checks the whole-object CRC64. */
 import type { OssContext } from './context.js';
-import { readCallbackAnswer } from './callback-result.js';
+import { callbackAnswer } from './callback-result.js';
 import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
-import { crc64Combine } from '../core/crc64.js';
+import { crc64Combine, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey, validatePartNumber } from '../core/validate.js';
 import { buildCompleteMultipartUpload, parseCompleteMultipartUploadResult } from '../core/xml.js';
 import { OssArgumentError } from '../errors.js';
@@ -46,6 +46,22 @@ export function combinedCrc64(parts: readonly CompletedPart[]): { crc64: string;
   return { crc64: crc, size };
 }
 
+/** Checks one listed part; every problem is a typed error raised before the request. */
+function checkPart(p: unknown, ctx: OssContext): CompletedPart {
+  if (p === null || typeof p !== 'object') throw new OssArgumentError('each part must be an object { partNumber, etag, crc64?, size? }', 'parts');
+  const part = p as CompletedPart;
+  validatePartNumber(part.partNumber, ctx.options.limits);
+  const n = part.partNumber;
+  if (typeof part.etag !== 'string' || part.etag === '') throw new OssArgumentError(`part ${n} has no ETag`, 'parts');
+  if (part.crc64 !== undefined && (typeof part.crc64 !== 'string' || !crc64Equal(part.crc64, part.crc64))) {
+    throw new OssArgumentError(`part ${n} has crc64 ${String(part.crc64)}; it must be a decimal CRC64 string`, 'parts');
+  }
+  if (part.size !== undefined && (!Number.isSafeInteger(part.size) || part.size < 0)) {
+    throw new OssArgumentError(`part ${n} has size ${String(part.size)}; it must be a non-negative integer`, 'parts');
+  }
+  return part;
+}
+
 /** Commits `parts` (sorted here) of `uploadId` as `key`. See {@link Bucket.completeMultipartUpload}. */
 export async function completeMultipartUpload(
   ctx: OssContext,
@@ -57,13 +73,9 @@ export async function completeMultipartUpload(
   validateObjectKey(key, ctx.options.limits);
   if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
   if (!Array.isArray(parts) || parts.length === 0) throw new OssArgumentError('Complete needs at least one part', 'parts');
-  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-  for (let i = 0; i < sorted.length; i++) {
-    validatePartNumber(sorted[i]!.partNumber, ctx.options.limits);
-    if (i > 0 && sorted[i]!.partNumber === sorted[i - 1]!.partNumber) {
-      throw new OssArgumentError(`part ${sorted[i]!.partNumber} is listed twice`, 'parts');
-    }
-    if (typeof sorted[i]!.etag !== 'string' || sorted[i]!.etag === '') throw new OssArgumentError(`part ${sorted[i]!.partNumber} has no ETag`, 'parts');
+  const sorted = parts.map((p) => checkPart(p, ctx)).sort((a, b) => a.partNumber - b.partNumber);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.partNumber === sorted[i - 1]!.partNumber) throw new OssArgumentError(`part ${sorted[i]!.partNumber} is listed twice`, 'parts');
   }
   const headers = uploadHeaders(opts, undefined);
   headers['content-type'] ??= 'application/xml';
@@ -77,6 +89,8 @@ export async function completeMultipartUpload(
     body: xml,
     signal: opts.signal,
   });
+  // Read the answer first: the connection goes back to the pool whatever the verdict below.
+  const text = await res.text();
   const expected = combinedCrc64(sorted);
   const result: CompleteMultipartUploadResult = {
     ...baseResult(res),
@@ -87,14 +101,11 @@ export async function completeMultipartUpload(
   };
   if (expected !== undefined) verifyCrc64(expected.crc64, res, `CompleteMultipartUpload ${key}`);
   if (headers['x-oss-callback'] !== undefined) {
-    result.callbackBody = await readCallbackAnswer(res, result, 'CompleteMultipartUpload');
-  } else {
-    const text = await res.text();
-    if (text.length > 0) {
-      const parsed = parseCompleteMultipartUploadResult(text);
-      result.location = parsed.location;
-      if (result.etag === '') result.etag = parsed.etag;
-    }
+    result.callbackBody = callbackAnswer(res, text, result, 'CompleteMultipartUpload');
+  } else if (text.length > 0) {
+    const parsed = parseCompleteMultipartUploadResult(text);
+    result.location = parsed.location;
+    if (result.etag === '') result.etag = parsed.etag;
   }
   return result;
 }

@@ -4,18 +4,22 @@ import type { OssContext } from './context.js';
 import { baseResult, etagOf, type OssResult } from './result.js';
 import { Crc64, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey } from '../core/validate.js';
-import { OssArgumentError, OssIntegrityError } from '../errors.js';
+import { OssAbortError, OssArgumentError, OssError, OssIntegrityError, isAbortError } from '../errors.js';
 
 /** Options of {@link getObject}. */
 export interface GetObjectOptions {
-  /** Inclusive byte range `[start, end]`; `end` omitted reads to the end. Ranged reads are not CRC-checked. */
+  /** Inclusive byte range `[start, end]`; `end` omitted reads to the end. Ranged reads are length-checked only (no CRC covers a range). */
   range?: { start: number; end?: number | undefined } | undefined;
   signal?: AbortSignal | undefined;
 }
 
 /** A readable object. */
 export interface GetObjectResult extends OssResult {
-  /** The bytes. A full read errors with {@link OssIntegrityError} at the end if its CRC64 or length is wrong. */
+  /**
+   * The bytes. A full read errors with {@link OssIntegrityError} at the end if its CRC64 or length is wrong (a
+   * range, if its length is); a broken connection errors with an {@link OssError} `NetworkError`, an abort with
+   * {@link OssAbortError}. Destroying it early releases the connection.
+   */
   body: Readable;
   size: number;
   etag: string;
@@ -45,23 +49,31 @@ class VerifyingStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.#expectedLength !== undefined && this.#crc.length !== this.#expectedLength) {
-      cb(new OssIntegrityError(`${this.#what}: received ${this.#crc.length} bytes, expected ${this.#expectedLength}`, {
+      cb(new OssIntegrityError(`${this.#what}: received ${this.#crc.length} bytes, the server announced ${this.#expectedLength}`, {
         code: 'InconsistentLength',
-        expected: String(this.#expectedLength),
-        actual: String(this.#crc.length),
+        expected: String(this.#crc.length),
+        actual: String(this.#expectedLength),
       }));
       return;
     }
     const got = this.#crc.digest();
     if (this.#expectedCrc !== undefined && !crc64Equal(got, this.#expectedCrc)) {
       cb(new OssIntegrityError(`${this.#what}: CRC64 of the received bytes is ${got}, the server says ${this.#expectedCrc}`, {
-        expected: this.#expectedCrc,
-        actual: got,
+        expected: got,
+        actual: this.#expectedCrc,
       }));
       return;
     }
     cb();
   }
+}
+
+/** A failure while reading the body, as the transport reports failures before it: typed, with the cause. */
+function readError(err: unknown, key: string, signal: AbortSignal | undefined): Error {
+  if (err instanceof OssError) return err;
+  if (signal?.aborted === true || isAbortError(err)) return new OssAbortError(`GetObject ${key} was aborted`, err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new OssError(`GetObject ${key}: the connection failed while reading the body: ${message}`, { code: 'NetworkError', cause: err });
 }
 
 /** Opens `key` for reading. See {@link Bucket.getObject}. */
@@ -78,11 +90,13 @@ export async function getObject(ctx: OssContext, key: string, opts: GetObjectOpt
   const res = await ctx.send({ operation: 'GetObject', method: 'GET', key, headers, signal: opts.signal });
   const h = res.headers;
   const size = Number(h['content-length'] ?? NaN);
-  const whole = res.status === 200;
-  const body = whole
-    ? res.body.pipe(new VerifyingStream(h['x-oss-hash-crc64ecma'], Number.isNaN(size) ? undefined : size, `GetObject ${key}`))
-    : res.body;
-  if (whole) res.body.on('error', (err) => body.destroy(err));
+  // Only a 200 carries the whole object, so only then is the CRC comparable; the length is checked either way.
+  const verifying = new VerifyingStream(res.status === 200 ? h['x-oss-hash-crc64ecma'] : undefined, Number.isNaN(size) ? undefined : size, `GetObject ${key}`);
+  res.body.on('error', (err) => verifying.destroy(readError(err, key, opts.signal)));
+  // A reader that stops early (destroys the body) must give the connection back.
+  verifying.on('close', () => res.body.destroy());
+  res.body.pipe(verifying);
+  const body: Readable = verifying;
   return {
     ...baseResult(res),
     body,

@@ -1,5 +1,6 @@
 /** ListParts: the parts stored so far for an upload, every page. */
 import type { OssContext } from './context.js';
+import { checkInteger } from '../config.js';
 import { validateObjectKey } from '../core/validate.js';
 import { parseListPartsResult, type ListedPart } from '../core/xml.js';
 import { OssArgumentError } from '../errors.js';
@@ -8,7 +9,7 @@ export type { ListedPart };
 
 /** Options of {@link listParts}. */
 export interface ListPartsOptions {
-  /** Parts per request (≤ 1000). */
+  /** Parts per request, 1..1000 (default 1000). */
   pageSize?: number | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -17,7 +18,7 @@ export interface ListPartsOptions {
 export async function listParts(ctx: OssContext, key: string, uploadId: string, opts: ListPartsOptions = {}): Promise<ListedPart[]> {
   validateObjectKey(key, ctx.options.limits);
   if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
-  const pageSize = opts.pageSize ?? ctx.options.limits.maxListPage;
+  const pageSize = checkInteger('pageSize', opts.pageSize ?? ctx.options.limits.maxListPage, 1, ctx.options.limits.maxListPage);
   const parts: ListedPart[] = [];
   let marker = 0;
   for (;;) {

@@ -24,11 +24,14 @@ export class ProgressTracker {
     this.#base = base;
   }
 
-  /** Reports `sent` bytes of this request as handed to the socket; held below `total` until {@link done}. */
+  /**
+   * Reports `sent` bytes of this request as handed to the socket. A count that reaches `total` is held back until
+   * {@link done}: "all sent" is not "stored", and every number reported is one that was true when reported.
+   */
   sent(sent: number): void {
     if (this.#cb === undefined) return;
-    let n = this.#base + sent;
-    if (this.#total !== null && n >= this.#total) n = this.#total - 1;
+    const n = this.#base + sent;
+    if (this.#total !== null && n >= this.#total) return;
     if (n > this.#reported) {
       this.#reported = n;
       this.#cb(n, this.#total);

@@ -1,7 +1,7 @@
 /** PutObject: one request whose body is the whole object (≤ 5 GiB). */
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
-import { readCallbackAnswer } from './callback-result.js';
+import { callbackAnswer } from './callback-result.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
 import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
@@ -39,8 +39,9 @@ export async function putObject(ctx: OssContext, key: string, data: UploadData, 
   const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPutSize });
   if (body.length !== null) headers['content-length'] = String(body.length);
   const progress = new ProgressTracker(opts.onProgress, body.length);
+  let res;
   try {
-    const res = await ctx.send({
+    res = await ctx.send({
       operation: 'PutObject',
       method: 'PUT',
       key,
@@ -50,22 +51,23 @@ export async function putObject(ctx: OssContext, key: string, data: UploadData, 
       onBodyChunk: (c, a) => body.observe(c, a),
       onBodyProgress: opts.onProgress === undefined ? undefined : (n) => progress.sent(n),
     });
-    const result: PutObjectResult = {
-      ...baseResult(res),
-      etag: etagOf(res),
-      crc64: res.headers['x-oss-hash-crc64ecma'] ?? body.crc64(),
-      size: body.sent(),
-      versionId: res.headers['x-oss-version-id'],
-    };
-    verifyCrc64(body.crc64(), res, `PutObject ${key}`);
-    if (headers['x-oss-callback'] !== undefined) result.callbackBody = await readCallbackAnswer(res, result, 'PutObject');
-    else await res.dump();
-    progress.done(result.size);
-    return result;
   } catch (err) {
-    if (typeof data === 'object' && data !== null && 'destroy' in data && typeof data.destroy === 'function' && !(data as { destroyed?: boolean }).destroyed) {
-      (data as { destroy(): void }).destroy();
-    }
+    body.discard();
     throw err;
   }
+  const withCallback = headers['x-oss-callback'] !== undefined;
+  // Read the answer before judging it, so the connection goes back to the pool whatever the verdict.
+  const text = withCallback ? await res.text() : (await res.dump(), '');
+  const result: PutObjectResult = {
+    ...baseResult(res),
+    etag: etagOf(res),
+    crc64: res.headers['x-oss-hash-crc64ecma'] ?? body.crc64(),
+    size: body.sent(),
+    versionId: res.headers['x-oss-version-id'],
+  };
+  verifyCrc64(body.crc64(), res, `PutObject ${key}`);
+  // Stored, even when the callback failed: the progress says so before a callback error is thrown.
+  progress.done(result.size);
+  if (withCallback) result.callbackBody = callbackAnswer(res, text, result, 'PutObject');
+  return result;
 }

@@ -45,24 +45,30 @@ export async function uploadPart(
   const headers: Record<string, string> = {};
   if (body.length !== null) headers['content-length'] = String(body.length);
   const progress = new ProgressTracker(opts.onProgress, body.length);
-  const res = await ctx.send({
-    operation: 'UploadPart',
-    method: 'PUT',
-    key,
-    query: { partNumber: String(partNumber), uploadId },
-    headers,
-    body: body.body,
-    signal: opts.signal,
-    retries: opts.retries,
-    onBodyChunk: (c, a) => body.observe(c, a),
-    onBodyProgress:
-      opts.onProgress === undefined && opts.onBodyProgress === undefined
-        ? undefined
-        : (n, a) => {
-            progress.sent(n);
-            opts.onBodyProgress?.(n, a);
-          },
-  });
+  let res;
+  try {
+    res = await ctx.send({
+      operation: 'UploadPart',
+      method: 'PUT',
+      key,
+      query: { partNumber: String(partNumber), uploadId },
+      headers,
+      body: body.body,
+      signal: opts.signal,
+      retries: opts.retries,
+      onBodyChunk: (c, a) => body.observe(c, a),
+      onBodyProgress:
+        opts.onProgress === undefined && opts.onBodyProgress === undefined
+          ? undefined
+          : (n, a) => {
+              progress.sent(n);
+              opts.onBodyProgress?.(n, a);
+            },
+    });
+  } catch (err) {
+    body.discard();
+    throw err;
+  }
   await res.dump();
   const crc64 = body.crc64();
   verifyCrc64(crc64, res, `UploadPart ${key} #${partNumber}`);

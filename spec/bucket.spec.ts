@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fetch } from 'undici';
+import { Auth, Bucket, OssArgumentError, OssError, StsAuth } from 'oss-stream';
+import { BUCKET, CRED, STS, download, oracleCrc, pattern, rejection, useLocalOss } from './api/_support.js';
+
+const KiB = 1024;
+const GiB = 1024 ** 3;
+
+describe('Bucket', () => {
+  const oss = useLocalOss();
+
+  it('is the facade of every operation, named after its bucket', () => {
+    expect(oss.bucket.name).to.equal(BUCKET);
+    for (const m of ['putObject', 'putObjectFromFile', 'appendObject', 'initMultipartUpload', 'uploadPart', 'completeMultipartUpload',
+      'abortMultipartUpload', 'listParts', 'listMultipartUploads', 'headObject', 'getObject', 'deleteObject', 'signUrl', 'close']) {
+      expect(typeof (oss.bucket as unknown as Record<string, unknown>)[m], m).to.equal('function');
+    }
+  });
+
+  describe('putObjectFromFile', () => {
+    it('uploads the file with Content-Length, Content-Type from the file name, CRC verified', async () => {
+      const file = join(oss.dir, 'page.html');
+      const data = pattern(300 * KiB, 1);
+      await writeFile(file, data);
+      const r = await oss.bucket.putObjectFromFile('remote-page', file);
+      expect([r.size, r.crc64]).to.deep.equal([data.length, oracleCrc(data)]);
+      const h = await oss.bucket.headObject('remote-page');
+      expect(h.contentType).to.equal('text/html; charset=utf-8');
+      expect((await download(oss.bucket, 'remote-page')).equals(data)).to.equal(true);
+    });
+
+    it('given headers and contentTypeFrom win over the file name', async () => {
+      const file = join(oss.dir, 'data.json');
+      await writeFile(file, '{}');
+      await oss.bucket.putObjectFromFile('a', file, { headers: { 'Content-Type': 'text/x-typed' } });
+      await oss.bucket.putObjectFromFile('b', file, { contentTypeFrom: 'x.csv' });
+      await oss.bucket.putObjectFromFile('c', file, { contentTypeFrom: undefined });
+      const types = await Promise.all(['a', 'b', 'c'].map(async (k) => (await oss.bucket.headObject(k)).contentType));
+      expect(types).to.deep.equal(['text/x-typed', 'text/csv; charset=utf-8', 'application/json; charset=utf-8']);
+    });
+
+    it('retries reopen the file (a reset mid-body, then a 500)', async () => {
+      const file = join(oss.dir, 'retry.bin');
+      const data = pattern(500 * KiB, 2);
+      await writeFile(file, data);
+      oss.server.faults.add({ op: 'PutObject', action: { type: 'reset', afterBytes: 200 * KiB } });
+      oss.server.faults.add({ op: 'PutObject', action: { type: 'error' } });
+      const r = await oss.bucket.putObjectFromFile('retry.bin', file);
+      expect(r.crc64).to.equal(oracleCrc(data));
+      expect(oss.server.stats.op('PutObject').requests).to.equal(3);
+      expect((await download(oss.bucket, 'retry.bin')).equals(data)).to.equal(true);
+    });
+
+    it('a directory, a missing file or a 6 GiB file fail before any request', async () => {
+      const d = join(oss.dir, 'a-dir');
+      await mkdir(d);
+      const e1 = await rejection(oss.bucket.putObjectFromFile('k', d));
+      expect([e1.constructor, e1.message]).to.deep.equal([OssArgumentError, `${d} is not a regular file`]);
+      const e2 = await rejection(oss.bucket.putObjectFromFile('k', join(oss.dir, 'missing.txt')));
+      expect(e2.code).to.equal('ENOENT');
+      const big = join(oss.dir, 'six.bin');
+      const fh = await open(big, 'w');
+      await fh.truncate(6 * GiB);
+      await fh.close();
+      const e3 = await rejection(oss.bucket.putObjectFromFile('k', big));
+      expect([e3.constructor, e3.code]).to.deep.equal([OssArgumentError, 'EntityTooLarge']);
+      const e4 = await rejection(oss.bucket.putObjectFromFile('k', ''));
+      expect(e4.message).to.equal('path must be a non-empty string');
+      const e5 = await rejection(oss.bucket.putObjectFromFile('', d));
+      expect(e5).to.be.instanceOf(OssArgumentError);
+      expect(oss.server.stats.total.requests).to.equal(0);
+    });
+  });
+
+  describe('signUrl', () => {
+    for (const signatureVersion of ['v1', 'v4'] as const) {
+      it(`${signatureVersion}: GET and HEAD URLs read the object with undici fetch`, async () => {
+        const b = oss.client({ signatureVersion });
+        await b.putObject('signed/read me.txt', 'signed content ✓');
+        const url = await b.signUrl('GET', 'signed/read me.txt', 60);
+        expect(url.startsWith(`${oss.server.endpoint}/${BUCKET}/signed/read%20me.txt?`)).to.equal(true);
+        expect(url).to.include(signatureVersion === 'v1' ? 'OSSAccessKeyId=spec-ak' : 'x-oss-signature-version=OSS4-HMAC-SHA256');
+        const res = await fetch(url);
+        expect([res.status, await res.text()]).to.deep.equal([200, 'signed content ✓']);
+        const head = await fetch(await b.signUrl('HEAD', 'signed/read me.txt', 60), { method: 'HEAD' });
+        expect([head.status, head.headers.get('content-length')]).to.deep.equal([200, '18']);
+      });
+
+      it(`${signatureVersion}: a PUT URL with a signed Content-Type stores the body; another type is refused`, async () => {
+        const b = oss.client({ signatureVersion });
+        const url = await b.signUrl('PUT', 'signed/upload.txt', 60, { headers: { 'Content-Type': 'text/plain' } });
+        const ok = await fetch(url, { method: 'PUT', body: 'via presigned url', headers: { 'content-type': 'text/plain' } });
+        expect(ok.status).to.equal(200);
+        expect(ok.headers.get('x-oss-hash-crc64ecma')).to.equal(oracleCrc('via presigned url'));
+        expect((await download(b, 'signed/upload.txt')).toString()).to.equal('via presigned url');
+        const refused = await fetch(url, { method: 'PUT', body: 'x', headers: { 'content-type': 'application/json' } });
+        expect(refused.status).to.equal(403);
+        expect(await refused.text()).to.include('<Code>SignatureDoesNotMatch</Code>');
+      });
+    }
+
+    it('STS: the security token travels in the URL', async () => {
+      const b = oss.client({ auth: new StsAuth(STS.accessKeyId, STS.accessKeySecret, STS.securityToken) });
+      await oss.bucket.putObject('sts.txt', 'sts');
+      const url = await b.signUrl('GET', 'sts.txt', 60);
+      expect(url).to.include(`x-oss-security-token=${STS.securityToken}`);
+      expect(await (await fetch(url)).text()).to.equal('sts');
+    });
+
+    it('a URL signed with a wrong secret is refused', async () => {
+      const url = await oss.client({ auth: new Auth(CRED.accessKeyId, 'wrong') }).signUrl('GET', 'sts.txt', 60);
+      expect((await fetch(url)).status).to.equal(403);
+    });
+
+    it('bad method, expiry, key, headers or query are argument errors', async () => {
+      const b = oss.bucket;
+      const cases: Array<[() => Promise<string>, string]> = [
+        [() => b.signUrl('PATCH' as 'GET', 'k', 60), 'method must be one of GET, PUT, HEAD, POST, DELETE, got PATCH'],
+        [() => b.signUrl('GET', 'k', 0), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 0'],
+        [() => b.signUrl('GET', 'k', 604_801), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 604801'],
+        [() => b.signUrl('GET', 'k', 1.5), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 1.5'],
+        [() => b.signUrl('GET', '', 60), 'object key must be a non-empty string'],
+        [() => b.signUrl('GET', 'k', 60, { headers: { 'x-oss-meta-a': 'ü' } }), 'header x-oss-meta-a has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first'],
+        [() => b.signUrl('GET', 'k', 60, { query: { a: 1 as unknown as string } }), 'query must be an object of strings (null for a bare parameter)'],
+      ];
+      for (const [call, message] of cases) {
+        const e = await rejection(call());
+        expect(e, message).to.be.instanceOf(OssArgumentError);
+        expect(e.message).to.equal(message);
+      }
+    });
+  });
+
+  it('close() is idempotent; a closed client fails fast with RequestError', async () => {
+    const b = new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), oss.server.endpoint, BUCKET);
+    await b.putObject('before-close.txt', 'x');
+    await b.close();
+    await b.close();
+    const e = await rejection(b.headObject('before-close.txt'));
+    expect(e).to.be.instanceOf(OssError);
+    expect([e.code, e.status]).to.deep.equal(['RequestError', -1]);
+  });
+});
