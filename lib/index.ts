@@ -29,3 +29,7 @@ export { createUploadStream } from './sinks/upload-stream.js';
 export type { SinkOptions } from './sinks/sink-options.js';
 export { createPutStream, PutStream, type PutStreamOptions } from './sinks/put-stream.js';
 export { createAppendStream, AppendStream, type AppendStreamOptions, type AppendStreamResult } from './sinks/append-stream.js';
+export { resumableUpload, type ResumableUploadOptions, type ResumableUploadResult } from './resumable/resumable-upload.js';
+export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from './resumable/resumable-store.js';
+export { abandonResumable, type AbandonResumableOptions } from './resumable/abandon-resumable.js';
+export type { CheckpointRecord, CheckpointPart } from './resumable/checkpoint-record.js';

@@ -8,7 +8,7 @@ const USAGE = `Usage: oss-stream <command> [options]
 Commands:
   demo    upload a generated 256 MiB log to the embedded local server, with progress, and verify it
   serve   start the local OSS-compatible server (oss-stream serve --help)
-  cp      upload a file or stdin to oss://bucket/key (coming with the CLI issue)
+  cp      upload a file (resumable) or stdin to oss://bucket/key, or --append to it (oss-stream cp --help)
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`;
 
@@ -35,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`);
         return usage ? 2 : 1;
       }
+    }
+    case 'cp': {
+      const { cpMain } = await import('./cp.js');
+      return cpMain(rest);
     }
     default:
       process.stderr.write(`oss-stream: unknown command '${command}'\n${USAGE}\n`);

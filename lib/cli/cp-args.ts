@@ -1,0 +1,190 @@
+/**
+ * The command line of `oss-stream cp`, parsed with `node:util.parseArgs` into one checked {@link CpCommand}.
+ * Everything that can be checked without touching the network or the disk is checked here, so a typo exits with 2
+ * before anything starts.
+ */
+import { parseArgs } from 'node:util';
+import { LIMITS } from '../config.js';
+import { parseCount, parseDuration, parseHeader, parseMeta, parseSize, UsageError } from './args.js';
+import { parseTarget, type OssTarget } from './target.js';
+
+/** The one-line synopsis printed with every usage error. */
+export const CP_SYNOPSIS = 'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
+
+/** Help text of `cp`. */
+export const CP_USAGE = `Usage: oss-stream cp <file | -> oss://bucket/key [options]
+
+Uploads a file (resumable: rerun the same command after a crash or Ctrl-C to continue) or stdin ("-", streamed
+in parts, any length) to OSS. With --append, appends to an Appendable object instead (log shipping).
+
+  oss-stream cp backup.tar oss://my-bucket/backups/backup.tar
+  pg_dump db | oss-stream cp - oss://my-bucket/db.sql
+  tail -f app.log | oss-stream cp --append - oss://my-bucket/app.log
+
+Options:
+  --endpoint <url>         OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000 (env OSS_ENDPOINT).
+                           Without one, an embedded local server is started for the duration of the command.
+  --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
+  --signature <v1|v4>      signature version (default v4)
+  --part-size <size>       part size, e.g. 8MiB (default 8MiB; K/M/G and KiB/MiB/GiB are binary, KB/MB/GB decimal)
+  --parallel <n>           parts in flight (default 4)
+  --checkpoint-dir <dir>   where file uploads keep their resume checkpoints
+  --content-type <type>    Content-Type (default: guessed from the file or key name)
+  --meta <k=v>             user metadata x-oss-meta-k; repeatable
+  --header <'Name: value'> any upload header (Cache-Control, x-oss-storage-class…); repeatable
+  --append                 append to the object (created if missing) instead of replacing it
+  --flush-interval <time>  with --append: ship buffered bytes at least this often (default 1s; 0 = only when full)
+  --access-key-id <id>     credentials (prefer env OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN:
+  --access-key-secret <s>    command lines are visible to other users)
+  --security-token <t>
+  -q, --quiet              no progress output
+  -h, --help               this help
+
+Output: progress on stderr (a bar on a terminal, a line a second otherwise); one summary line on stdout.
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`;
+
+/** Credentials named on the command line or in the environment. */
+export interface CpCredentials {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken?: string | undefined;
+}
+
+/** A checked `cp` command line. */
+export interface CpCommand {
+  /** A file path, or `undefined` for stdin (`-`). */
+  readonly sourcePath: string | undefined;
+  readonly target: OssTarget;
+  /** From `--endpoint` or `OSS_ENDPOINT`; `undefined` starts the embedded server. */
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+  readonly credentials: CpCredentials | undefined;
+  readonly signatureVersion: 'v1' | 'v4' | undefined;
+  readonly partSize: number | undefined;
+  readonly parallel: number | undefined;
+  readonly checkpointDir: string | undefined;
+  /** Upload headers: `--header`s, then `--meta`s, then `--content-type` (later ones win). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly append: boolean;
+  readonly flushIntervalMs: number | undefined;
+  readonly quiet: boolean;
+}
+
+/** What {@link parseCpArgs} returns: a command, or a request for help. */
+export type CpParse = { readonly help: true } | { readonly help: false; readonly command: CpCommand };
+
+function env(vars: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const v = vars[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function credentialsFrom(
+  flags: { id: string | undefined; secret: string | undefined; token: string | undefined },
+  vars: Readonly<Record<string, string | undefined>>,
+): CpCredentials | undefined {
+  if (flags.id !== undefined || flags.secret !== undefined) {
+    if (flags.id === undefined || flags.secret === undefined) throw new UsageError('--access-key-id and --access-key-secret go together');
+    return { accessKeyId: flags.id, accessKeySecret: flags.secret, securityToken: flags.token ?? env(vars, 'OSS_SESSION_TOKEN') };
+  }
+  if (flags.token !== undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
+  const id = env(vars, 'OSS_ACCESS_KEY_ID');
+  const secret = env(vars, 'OSS_ACCESS_KEY_SECRET');
+  if (id === undefined && secret === undefined) return undefined;
+  if (id === undefined || secret === undefined) {
+    throw new UsageError(`${id === undefined ? 'OSS_ACCESS_KEY_ID' : 'OSS_ACCESS_KEY_SECRET'} is not set (the other one is)`);
+  }
+  return { accessKeyId: id, accessKeySecret: secret, securityToken: env(vars, 'OSS_SESSION_TOKEN') };
+}
+
+function partSizeFrom(text: string): number {
+  const n = parseSize(text, '--part-size');
+  if (n < LIMITS.minPartSize || n > LIMITS.maxPartSize) throw new UsageError(`--part-size must be from 100KiB to 5GiB (OSS limits), got ${text}`);
+  return n;
+}
+
+/** Sets `name` to `value`, replacing any header of the same name in another case. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name.toLowerCase()) delete headers[k];
+  headers[name] = value;
+}
+
+/**
+ * Parses the arguments after `cp`. `vars` is the environment (`OSS_ENDPOINT`, `OSS_REGION`, `OSS_ACCESS_KEY_ID`,
+ * `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`); flags win over it.
+ * @throws UsageError on anything malformed; `parseArgs`' own errors (unknown option, missing value) pass through
+ *   with their `ERR_PARSE_ARGS_*` code.
+ */
+export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<string, string | undefined>> = process.env): CpParse {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      signature: { type: 'string' },
+      'part-size': { type: 'string' },
+      parallel: { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
+      'content-type': { type: 'string' },
+      meta: { type: 'string', multiple: true },
+      header: { type: 'string', multiple: true },
+      append: { type: 'boolean' },
+      'flush-interval': { type: 'string' },
+      'access-key-id': { type: 'string' },
+      'access-key-secret': { type: 'string' },
+      'security-token': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return { help: true };
+  if (positionals.length !== 2) {
+    throw new UsageError(positionals.length < 2 ? 'cp needs a source (a file or -) and a destination oss://bucket/key' : `cp takes one source and one destination, got ${positionals.length} arguments`);
+  }
+  const [source, dest] = positionals as [string, string];
+  if (source.startsWith('oss://')) throw new UsageError('cp uploads: the source must be a local file or -, the destination oss://bucket/key');
+  const sourcePath = source === '-' ? undefined : source;
+  const target = parseTarget(dest, sourcePath);
+  const append = values.append === true;
+
+  let signatureVersion: 'v1' | 'v4' | undefined;
+  if (values.signature !== undefined) {
+    if (values.signature !== 'v1' && values.signature !== 'v4') throw new UsageError(`--signature must be v1 or v4, got ${JSON.stringify(values.signature)}`);
+    signatureVersion = values.signature;
+  }
+  if (values['flush-interval'] !== undefined && !append) throw new UsageError('--flush-interval only applies with --append');
+  if (values['checkpoint-dir'] !== undefined && (sourcePath === undefined || append)) {
+    throw new UsageError('--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)');
+  }
+  if (append && (values['part-size'] !== undefined || values.parallel !== undefined)) {
+    throw new UsageError('--part-size and --parallel do not apply with --append (appends go one at a time)');
+  }
+
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) setHeader(headers, ...parseHeader(h));
+  for (const m of values.meta ?? []) setHeader(headers, ...parseMeta(m));
+  if (values['content-type'] !== undefined) setHeader(headers, 'Content-Type', values['content-type']);
+
+  const endpoint = values.endpoint ?? env(vars, 'OSS_ENDPOINT');
+  if (endpoint !== undefined && endpoint.trim() === '') throw new UsageError('--endpoint must not be empty');
+
+  return {
+    help: false,
+    command: {
+      sourcePath,
+      target,
+      endpoint,
+      region: values.region ?? env(vars, 'OSS_REGION'),
+      credentials: credentialsFrom({ id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] }, vars),
+      signatureVersion,
+      partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
+      parallel: values.parallel === undefined ? undefined : parseCount(values.parallel, '--parallel', 1000),
+      checkpointDir: values['checkpoint-dir'],
+      headers,
+      append,
+      flushIntervalMs: values['flush-interval'] === undefined ? undefined : parseDuration(values['flush-interval'], '--flush-interval'),
+      quiet: values.quiet === true,
+    },
+  };
+}

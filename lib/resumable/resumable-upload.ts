@@ -1,0 +1,321 @@
+/**
+ * `resumableUpload`: oss2's `resumable_upload` made safe. A file above the threshold goes up as a multipart upload
+ * whose progress is checkpointed after every part, so a crash, a `kill -9`, a lost network or an abort never costs
+ * more than the parts that were on the wire, and the final object is always verified against the file's CRC64.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Bucket } from '../bucket.js';
+import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
+import type { OssContext } from '../api/context.js';
+import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
+import { combinedCrc64, completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
+import { headObject } from '../api/head-object.js';
+import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
+import { listParts, type ListedPart } from '../api/list-parts.js';
+import type { ProgressCallback } from '../api/progress.js';
+import { putObject } from '../api/put-object.js';
+import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
+import { uploadPart } from '../api/upload-part.js';
+import { crc64Equal } from '../core/crc64.js';
+import { FileSlice } from '../core/file-slice.js';
+import { validateObjectKey } from '../core/validate.js';
+import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
+import { determinePartSize } from '../parts/part-size.js';
+import { Window } from '../parts/window.js';
+import type { MultipartResult, UploadedPart } from '../sinks/multipart-writable.js';
+import { SinkProgress } from '../sinks/sink-progress.js';
+import { fileUnchanged, type CheckpointRecord } from './checkpoint-record.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { partRanges, reconcileParts, type PartRange } from './reconcile-parts.js';
+import { ResumableStore, type CheckpointStore } from './resumable-store.js';
+
+/** Options of {@link resumableUpload}. */
+export interface ResumableUploadOptions extends UploadHeaderOptions {
+  /** Where checkpoints are kept (default `new ResumableStore()`: `~/.oss-stream-upload`). */
+  store?: CheckpointStore | undefined;
+  /** Files up to this many bytes go up with one PutObject and no checkpoint (default 10 MiB). */
+  multipartThreshold?: number | undefined;
+  /**
+   * Preferred part size (default 10 MiB), raised by {@link determinePartSize} so the file fits in 10,000 parts.
+   * A resumed upload keeps the part size it started with.
+   */
+  partSize?: number | undefined;
+  /** Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. */
+  parallel?: number | undefined;
+  /**
+   * `(consumed, total)`. A resumed upload first reports the bytes already stored, then counts bytes as they reach
+   * the socket; `total` is reported only once the object is committed.
+   */
+  onProgress?: ProgressCallback | undefined;
+  /**
+   * Stops the upload: requests in flight are cancelled and the call rejects with an `AbortError`. The checkpoint
+   * and the multipart upload are KEPT, so calling `resumableUpload` again continues where this one stopped. Use
+   * {@link abandonResumable} to drop them instead.
+   */
+  signal?: AbortSignal | undefined;
+  /** Extra attempts per request for retryable failures (default: the client's). */
+  retries?: number | undefined;
+  /** Name to guess the Content-Type from (default: the file path). */
+  contentTypeFrom?: string | undefined;
+}
+
+/** What {@link resumableUpload} produced. */
+export interface ResumableUploadResult extends MultipartResult {
+  /** Bytes an earlier, interrupted attempt had stored and this call did not send again (0 for a fresh upload). */
+  resumedBytes: number;
+}
+
+interface Resolved {
+  store: CheckpointStore;
+  multipartThreshold: number;
+  partSize: number;
+  parallel: number;
+  onProgress: ProgressCallback | undefined;
+  signal: AbortSignal | undefined;
+  retries: number | undefined;
+}
+
+function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolved {
+  if (opts === null || typeof opts !== 'object') throw new OssArgumentError('options must be an object', 'options');
+  const store = opts.store ?? new ResumableStore();
+  if (store === null || typeof store !== 'object' || typeof store.load !== 'function' || typeof store.save !== 'function' || typeof store.delete !== 'function') {
+    throw new OssArgumentError('store must have load(), save() and delete() (a ResumableStore, or your own CheckpointStore)', 'store');
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new OssArgumentError('signal must be an AbortSignal', 'signal');
+  return {
+    store,
+    multipartThreshold: checkInteger('multipartThreshold', opts.multipartThreshold ?? DEFAULTS.multipartThreshold, 0, limits.maxPutSize),
+    partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.preferredPartSize, 1, limits.maxPartSize),
+    parallel: checkInteger('parallel', opts.parallel ?? DEFAULTS.concurrency, 1, 1000),
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+    retries: opts.retries === undefined ? undefined : checkInteger('retries', opts.retries, 0, 100),
+  };
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return err instanceof OssError && err.code === code;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new OssAbortError('The upload was aborted', signal.reason);
+}
+
+/** Aborts an upload we are giving up on; one that is already gone is fine. */
+async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Promise<void> {
+  try {
+    await abortMultipartUpload(ctx, key, uploadId);
+  } catch (err) {
+    if (!isCode(err, 'NoSuchUpload')) throw err;
+  }
+}
+
+/**
+ * Uploads the file at `filePath` as `key`, resumably.
+ *
+ * - Up to `multipartThreshold` bytes (default 10 MiB): one PutObject, nothing checkpointed.
+ * - Above: a multipart upload with `determinePartSize(size, partSize)` parts, `parallel` in flight, each read from
+ *   its file range. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
+ * - With a checkpoint from an earlier attempt: a corrupt one is discarded; if the file's size or modification time
+ *   changed, the old upload is aborted and a new one started; if the upload is gone (`NoSuchUpload`), a new one is
+ *   started. Otherwise the record is reconciled with ListParts (a part the server holds with another ETag or size
+ *   is re-sent; a stored part the record missed is kept only if its CRC64 matches the file), and only the missing
+ *   parts are sent.
+ * - Complete verifies the whole object's CRC64 against the combination of every part's CRC64 (including parts
+ *   from earlier attempts, which oss2 skips). The checkpoint is deleted once the object is committed.
+ * - Failure or abort: requests in flight are cancelled; the checkpoint and the multipart upload are kept so the
+ *   next call resumes. Only a committed object (or a file that changed during the upload, which aborts the upload)
+ *   removes the checkpoint.
+ * - Headers are stored at InitiateMultipartUpload: a resumed upload keeps the first attempt's headers; the
+ *   callback (sent with Complete) and `x-oss-object-acl` / `x-oss-forbid-overwrite` come from the current call.
+ *
+ * @example
+ * ```ts
+ * const store = new ResumableStore({ root: '/tmp' });
+ * const r = await resumableUpload(bucket, 'remote.bin', 'local.bin', {
+ *   store, multipartThreshold: 100 * 1024, partSize: 100 * 1024, parallel: 4,
+ *   onProgress: (n, total) => console.log(n, total),
+ * });
+ * console.log(r.mode, r.crc64, r.resumedBytes);
+ * ```
+ */
+export async function resumableUpload(bucket: Bucket | OssContext, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
+  const ctx = 'context' in bucket ? bucket.context : bucket;
+  const limits = ctx.options.limits;
+  validateObjectKey(key, limits);
+  if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
+  const o = resolveOptions(opts, limits);
+  const path = resolve(filePath);
+  // Validates headers and callback before any I/O, and gives Initiate and Complete their share.
+  const headers = uploadHeaders(opts, opts.contentTypeFrom ?? path);
+  throwIfAborted(o.signal);
+  const info = await stat(path);
+  if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'filePath');
+
+  let record = await o.store.load(ctx.bucket, key, path);
+  if (record !== undefined && !fileUnchanged(record, info)) {
+    // Parts of another version of the file: useless, and billed while they stay.
+    await abortQuietly(ctx, key, record.uploadId);
+    await o.store.delete(ctx.bucket, key, path);
+    record = undefined;
+  }
+  throwIfAborted(o.signal);
+  if (record === undefined && info.size <= o.multipartThreshold) {
+    const r = await putObject(ctx, key, new FileSlice(path, 0, info.size), {
+      headers: opts.headers,
+      callback: opts.callback,
+      callbackVar: opts.callbackVar,
+      contentTypeFrom: opts.contentTypeFrom ?? path,
+      onProgress: o.onProgress,
+      signal: o.signal,
+    });
+    return { mode: 'put', status: r.status, requestId: r.requestId, headers: r.headers, etag: r.etag, crc64: r.crc64, size: r.size, versionId: r.versionId, callbackBody: r.callbackBody, resumedBytes: 0 };
+  }
+  return multipart(ctx, key, path, info, headers, o, opts, record);
+}
+
+async function multipart(
+  ctx: OssContext,
+  key: string,
+  path: string,
+  info: { size: number; mtimeMs: number },
+  headers: Record<string, string>,
+  o: Resolved,
+  opts: ResumableUploadOptions,
+  previous: CheckpointRecord | undefined,
+): Promise<ResumableUploadResult> {
+  let record: CheckpointRecord | undefined;
+  let todo: PartRange[] = [];
+  if (previous !== undefined) {
+    let listed: ListedPart[] | undefined;
+    try {
+      listed = await listParts(ctx, key, previous.uploadId, { signal: o.signal });
+    } catch (err) {
+      if (!isCode(err, 'NoSuchUpload')) throw err;
+      await o.store.delete(ctx.bucket, key, path);
+    }
+    if (listed !== undefined) {
+      let plan;
+      try {
+        plan = await reconcileParts(previous, listed, o.signal);
+      } catch (err) {
+        // The file reader's own abort error is not ours: callers branch on OssAbortError.
+        throwIfAborted(o.signal);
+        throw err;
+      }
+      record = { ...previous, parts: plan.done };
+      todo = plan.todo;
+    }
+  }
+  if (record === undefined) {
+    const partSize = determinePartSize(info.size, o.partSize, ctx.options.limits);
+    const initHeaders = { ...headers };
+    // The callback belongs to Complete.
+    delete initHeaders['x-oss-callback'];
+    delete initHeaders['x-oss-callback-var'];
+    const init = await initiateMultipartUpload(ctx, key, { headers: initHeaders, signal: o.signal });
+    record = { uploadId: init.uploadId, bucket: ctx.bucket, key, path, size: info.size, mtimeMs: info.mtimeMs, partSize, parts: [] };
+    todo = partRanges(info.size, partSize);
+  }
+  const resumedBytes = record.parts.reduce((s, p) => s + p.size, 0);
+  const window = new Window(o.parallel, o.signal);
+  const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
+  // Written before the first part: an upload that exists only on the server is an orphan nobody can resume.
+  try {
+    await writer.save();
+  } catch (err) {
+    if (previous === undefined || previous.uploadId !== record.uploadId) await abortQuietly(ctx, key, record.uploadId).catch(() => {});
+    throw err;
+  }
+
+  const progress = new SinkProgress(o.onProgress, info.size, resumedBytes);
+  progress.partDone(0, 0); // announces the starting point: the bytes already stored (0 for a fresh upload)
+  const uploadId = record.uploadId;
+  for (const range of todo) {
+    await new Promise<void>((r) => window.whenSlot(r));
+    if (window.failed) break;
+    window.run(async (signal) => {
+      const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
+        signal,
+        retries: o.retries,
+        onBodyProgress: (n) => progress.partSent(range.partNumber, n),
+      });
+      if (r.size !== range.size) {
+        throw new OssError(`part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`, { code: 'FileChanged' });
+      }
+      progress.partDone(range.partNumber, r.size);
+      writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
+    });
+  }
+  await window.settled();
+  // Whatever happened, the parts that did finish are worth writing down before reporting.
+  const saveError = await writer.flush().then(() => undefined, (err: unknown) => err ?? new Error('checkpoint save failed'));
+  if (window.failed) throw window.error;
+  if (saveError !== undefined) throw saveError;
+
+  const now = await stat(path);
+  if (!fileUnchanged(record, now)) {
+    await abortQuietly(ctx, key, uploadId);
+    await o.store.delete(ctx.bucket, key, path);
+    throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, { code: 'FileChanged' });
+  }
+  const parts: UploadedPart[] = writer.record.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size }));
+  let r: CompleteMultipartUploadResult;
+  try {
+    r = await completeMultipartUpload(ctx, key, uploadId, parts, {
+      headers: pick(headers, ['x-oss-object-acl', 'x-oss-forbid-overwrite']),
+      callback: opts.callback,
+      callbackVar: opts.callbackVar,
+      signal: o.signal,
+    });
+  } catch (err) {
+    // Committed, even though the call failed: the upload id is spent, so the checkpoint is too.
+    if (err instanceof OssCallbackError || err instanceof OssIntegrityError) {
+      await o.store.delete(ctx.bucket, key, path);
+      throw err;
+    }
+    const committed = isCode(err, 'NoSuchUpload') ? await committedEarlier(ctx, key, parts, o.signal) : undefined;
+    if (committed === undefined) throw err;
+    r = committed;
+  }
+  await o.store.delete(ctx.bucket, key, path);
+  progress.complete(info.size);
+  return {
+    mode: 'multipart',
+    status: r.status,
+    requestId: r.requestId,
+    headers: r.headers,
+    etag: r.etag,
+    crc64: r.crc64,
+    size: r.size ?? info.size,
+    uploadId,
+    parts,
+    versionId: r.versionId,
+    callbackBody: r.callbackBody,
+    resumedBytes,
+  };
+}
+
+/**
+ * Complete answered NoSuchUpload. If an earlier attempt of the same Complete did commit (its answer was lost and
+ * the transport retried), the object is there with exactly our CRC64 and size: that is success, not a re-upload.
+ */
+async function committedEarlier(ctx: OssContext, key: string, parts: UploadedPart[], signal: AbortSignal | undefined): Promise<CompleteMultipartUploadResult | undefined> {
+  const expected = combinedCrc64(parts);
+  if (expected === undefined) return undefined;
+  try {
+    const h = await headObject(ctx, key, { signal });
+    if (h.crc64 === undefined || !crc64Equal(h.crc64, expected.crc64) || h.size !== expected.size) return undefined;
+    return { status: h.status, requestId: h.requestId, headers: h.headers, etag: h.etag, crc64: h.crc64, size: h.size, versionId: h.versionId };
+  } catch {
+    return undefined;
+  }
+}
+
+function pick(h: Record<string, string>, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (h[n] !== undefined) out[n] = h[n];
+  return out;
+}

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { UsageError } from '../../lib/cli/args.js';
+import { parseCpArgs, type CpCommand } from '../../lib/cli/cp-args.js';
+
+function command(argv: string[], env: Record<string, string> = {}): CpCommand {
+  const r = parseCpArgs(argv, env);
+  if (r.help) throw new Error('unexpected help');
+  return r.command;
+}
+
+describe('cli/cp-args', () => {
+  it('parses a file upload with every option', () => {
+    const c = command([
+      'backup.tar', 'oss://my-bucket/backups/', '--endpoint', 'http://127.0.0.1:9000', '--region', 'cn-beijing', '--signature', 'v1',
+      '--part-size', '16MiB', '--parallel', '8', '--checkpoint-dir', '/tmp/ck', '--content-type', 'application/x-tar',
+      '--meta', 'owner=ops', '--meta', 'Tier=gold', '--header', 'Cache-Control: no-cache', '--header', 'content-type: text/plain', '-q',
+      '--access-key-id', 'id', '--access-key-secret', 'secret', '--security-token', 'tok',
+    ]);
+    expect(c).to.deep.equal({
+      sourcePath: 'backup.tar',
+      target: { bucket: 'my-bucket', key: 'backups/backup.tar' },
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'cn-beijing',
+      credentials: { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'tok' },
+      signatureVersion: 'v1',
+      partSize: 16 * 1024 * 1024,
+      parallel: 8,
+      checkpointDir: '/tmp/ck',
+      // --content-type wins over a Content-Type --header, whatever its case
+      headers: { 'Cache-Control': 'no-cache', 'x-oss-meta-owner': 'ops', 'x-oss-meta-tier': 'gold', 'Content-Type': 'application/x-tar' },
+      append: false,
+      flushIntervalMs: undefined,
+      quiet: true,
+    });
+  });
+
+  it('reads endpoint, region and credentials from the environment; flags win', () => {
+    const env = { OSS_ENDPOINT: 'oss-cn-hangzhou.aliyuncs.com', OSS_REGION: 'cn-hangzhou', OSS_ACCESS_KEY_ID: 'env-id', OSS_ACCESS_KEY_SECRET: 'env-secret', OSS_SESSION_TOKEN: 'env-token' };
+    const c = command(['--append', '-', 'oss://logs-bucket/app.log', '--flush-interval', '500ms'], env);
+    expect(c.sourcePath).to.equal(undefined);
+    expect(c.append).to.equal(true);
+    expect(c.flushIntervalMs).to.equal(500);
+    expect(c.endpoint).to.equal('oss-cn-hangzhou.aliyuncs.com');
+    expect(c.region).to.equal('cn-hangzhou');
+    expect(c.credentials).to.deep.equal({ accessKeyId: 'env-id', accessKeySecret: 'env-secret', securityToken: 'env-token' });
+    const f = command(['-', 'oss://logs-bucket/x', '--endpoint', 'http://localhost:1', '--access-key-id', 'a', '--access-key-secret', 'b'], env);
+    expect(f.endpoint).to.equal('http://localhost:1');
+    expect(f.credentials).to.deep.equal({ accessKeyId: 'a', accessKeySecret: 'b', securityToken: 'env-token' });
+    expect(command(['-', 'oss://logs-bucket/x'], { OSS_ACCESS_KEY_ID: '' }).credentials).to.equal(undefined);
+  });
+
+  it('asks for help', () => {
+    expect(parseCpArgs(['--help'], {})).to.deep.equal({ help: true });
+    expect(parseCpArgs(['-h', 'whatever'], {})).to.deep.equal({ help: true });
+  });
+
+  it('refuses inconsistent or malformed command lines with a message naming the problem', () => {
+    const cases: [string[], Record<string, string>, string | RegExp][] = [
+      [[], {}, 'cp needs a source (a file or -) and a destination oss://bucket/key'],
+      [['a', 'oss://bkt/a', 'extra'], {}, 'cp takes one source and one destination, got 3 arguments'],
+      [['oss://bkt/a', 'b'], {}, 'cp uploads: the source must be a local file or -, the destination oss://bucket/key'],
+      [['a', 'oss://bkt/a', '--signature', 'v2'], {}, '--signature must be v1 or v4, got "v2"'],
+      [['a', 'oss://bkt/a', '--flush-interval', '1s'], {}, '--flush-interval only applies with --append'],
+      [['-', 'oss://bkt/a', '--checkpoint-dir', 'd'], {}, '--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)'],
+      [['--append', '-', 'oss://bkt/a', '--parallel', '2'], {}, '--part-size and --parallel do not apply with --append (appends go one at a time)'],
+      [['a', 'oss://bkt/a', '--part-size', '99KiB'], {}, '--part-size must be from 100KiB to 5GiB (OSS limits), got 99KiB'],
+      [['a', 'oss://bkt/a', '--part-size', '6GiB'], {}, '--part-size must be from 100KiB to 5GiB (OSS limits), got 6GiB'],
+      [['a', 'oss://bkt/a', '--parallel', '0'], {}, '--parallel must be an integer from 1 to 1000, got "0"'],
+      [['a', 'oss://bkt/a', '--access-key-id', 'x'], {}, '--access-key-id and --access-key-secret go together'],
+      [['a', 'oss://bkt/a', '--security-token', 't'], {}, '--security-token needs --access-key-id and --access-key-secret'],
+      [['a', 'oss://bkt/a'], { OSS_ACCESS_KEY_ID: 'x' }, 'OSS_ACCESS_KEY_SECRET is not set (the other one is)'],
+      [['a', 'oss://bkt/a', '--endpoint', ' '], {}, '--endpoint must not be empty'],
+      [['a', 'oss://bkt/a', '--meta', 'x'], {}, '--meta must be key=value, got "x"'],
+    ];
+    for (const [argv, env, message] of cases) expect(() => parseCpArgs(argv, env), argv.join(' ')).to.throw(UsageError, message);
+  });
+
+  it('lets parseArgs report unknown options and missing values with its ERR_PARSE_ARGS codes', () => {
+    expect(() => parseCpArgs(['a', 'oss://bkt/a', '--nope'], {})).to.throw().with.property('code', 'ERR_PARSE_ARGS_UNKNOWN_OPTION');
+    expect(() => parseCpArgs(['a', 'oss://bkt/a', '--part-size'], {})).to.throw().with.property('code', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE');
+  });
+});

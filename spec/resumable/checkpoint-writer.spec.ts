@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CheckpointRecord, CheckpointStore } from 'oss-stream';
+import { CheckpointWriter } from '../../lib/resumable/checkpoint-writer.js';
+
+/** A store whose saves take `ms`, recording overlap and what each save received. */
+class SlowStore implements CheckpointStore {
+  readonly saves: number[][] = [];
+  active = 0;
+  maxActive = 0;
+  failAt = -1;
+  constructor(readonly ms: number) {}
+  async load() {
+    return undefined;
+  }
+  async save(r: CheckpointRecord) {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    const i = this.saves.length;
+    this.saves.push(r.parts.map((p) => p.partNumber));
+    await sleep(this.ms);
+    this.active--;
+    if (i === this.failAt) throw new Error('disk full');
+  }
+  async delete() {}
+}
+
+const record = (): CheckpointRecord => ({ uploadId: 'U', bucket: 'b', key: 'k', path: '/p', size: 100, mtimeMs: 1, partSize: 10, parts: [] });
+const part = (n: number) => ({ partNumber: n, etag: `"${n}"`, crc64: String(n), size: 10 });
+
+describe('resumable/CheckpointWriter', () => {
+  it('never overlaps saves, folds parts that finish meanwhile into the next save, and keeps parts sorted', async () => {
+    const store = new SlowStore(20);
+    const w = new CheckpointWriter(store, record());
+    for (const n of [3, 1, 2]) w.add(part(n));
+    await sleep(5);
+    for (const n of [5, 4, 6]) w.add(part(n));
+    await w.flush();
+    expect(store.maxActive).to.equal(1);
+    expect(store.saves).to.deep.equal([[3], [1, 2, 3, 4, 5, 6]]);
+    expect(w.record.parts.map((p) => p.partNumber)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('save() writes now and resolves once written; re-adding a part replaces it', async () => {
+    const store = new SlowStore(1);
+    const w = new CheckpointWriter(store, record());
+    await w.save();
+    w.add(part(2));
+    w.add({ ...part(2), etag: '"new"' });
+    await w.flush();
+    // The replacement arrived while the first save of part 2 was in flight: one more save carries it.
+    expect(store.saves).to.deep.equal([[], [2], [2]]);
+    expect(w.record.parts).to.deep.equal([{ ...part(2), etag: '"new"' }]);
+  });
+
+  it('hands the store a copy, so a store keeping it sees no later change', async () => {
+    const kept: CheckpointRecord[] = [];
+    const store: CheckpointStore = { load: async () => undefined, save: async (r) => void kept.push(r), delete: async () => {} };
+    const w = new CheckpointWriter(store, record());
+    await w.save();
+    w.add(part(1));
+    await w.flush();
+    expect(kept.map((r) => r.parts.length)).to.deep.equal([0, 1]);
+  });
+
+  it('reports the first failed save once, stops saving, and flush() rejects with it', async () => {
+    const store = new SlowStore(1);
+    store.failAt = 0;
+    const errors: unknown[] = [];
+    const w = new CheckpointWriter(store, record(), (e) => errors.push(e));
+    w.add(part(1));
+    const err = await w.flush().then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).to.equal('disk full');
+    w.add(part(2));
+    await sleep(5);
+    expect(store.saves.length).to.equal(1);
+    expect(errors.map((e) => (e as Error).message)).to.deep.equal(['disk full']);
+  });
+});
