@@ -49,6 +49,10 @@ const EXAMPLES = [
   'progress-bar',
   'upload-callback',
   'resumable-upload',
+  'upload-stream',
+  'multipart-writable',
+  'put-stream',
+  'append-stream',
 ];
 
 describe('examples (oss2 "Upload objects" guide)', function () {
@@ -216,6 +220,47 @@ describe('examples (oss2 "Upload objects" guide)', function () {
     expect(lines.slice(4)).to.deep.equal(['checkpoints left: 0', 'abandoned anything: false', '']);
     expect(await text('resumable-upload', 'small.txt')).to.equal('a small file\n');
     expect(await b.listMultipartUploads()).to.deep.equal([]);
+  });
+
+  it('upload-stream: a gzipped generated log uploaded as parts, a tiny stream as one put', async () => {
+    const lines = ok('upload-stream').stdout.split('\n');
+    const b = bucket('upload-stream');
+    const gz = await readAll((await b.getObject('logs/2026/app.log.gz')).body);
+    expect(lines[0]).to.equal(`logs/2026/app.log.gz: multipart, ${Math.ceil(gz.length / 262144)} part(s), ${gz.length} bytes, CRC64 ${oracleCrc(gz)}`);
+    const { gunzipSync } = await import('node:zlib');
+    const text = gunzipSync(gz).toString('utf8').split('\n');
+    expect(text.length).to.equal(200_001);
+    expect(text[199_999]).to.equal(`2026-11-26T00:00:00Z INFO request 199999 served in ${199_999 % 97} ms`);
+    expect(lines[1]).to.equal('logs/2026/small.log: put, 9 bytes');
+    expect((await b.headObject('logs/2026/small.log')).objectType).to.equal('Normal');
+  });
+
+  it('multipart-writable: a file backed up as 8 parts, byte for byte', async () => {
+    const data = Buffer.alloc(8 * 128 * 1024 - 1000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
+    expect(ok('multipart-writable').stdout).to.match(new RegExp(`^backups/db\\.dump: 8 parts, ${data.length} bytes, ETag "[0-9A-F]{32}-8", CRC64 ${oracleCrc(data)}\n$`));
+    expect((await readAll((await bucket('multipart-writable').getObject('backups/db.dump')).body)).equals(data)).to.equal(true);
+  });
+
+  it('put-stream: rows streamed into one PutObject with metadata', async () => {
+    let csv = 'id,name\n';
+    for (let i = 1; i <= 1000; i++) csv += `${i},user-${i}\n`;
+    expect(ok('put-stream').stdout).to.equal(`reports/users.csv: ${csv.length} bytes, ETag ${md5Etag(csv)}, CRC64 ${oracleCrc(csv)}\n`);
+    const h = await bucket('put-stream').headObject('reports/users.csv');
+    expect([h.meta['source'], h.objectType]).to.deep.equal(['example', 'Normal']);
+    expect(await text('put-stream', 'reports/users.csv')).to.equal(csv);
+  });
+
+  it('append-stream: two streams append in order to one Appendable object', async () => {
+    let log = '';
+    for (let i = 0; i < 5000; i++) log += `day 1 line ${i}\n`;
+    log += 'day 2 starts\n';
+    const m = /^logs\/app\.log: (\d+) bytes after (\d+) appends, CRC64 (\d+)\n$/.exec(ok('append-stream').stdout);
+    expect(m).to.not.equal(null);
+    expect([Number(m![1]), m![3]]).to.deep.equal([Buffer.byteLength(log), oracleCrc(log)]);
+    expect(Number(m![2])).to.equal(Math.ceil((Buffer.byteLength(log) - 13) / 16384) + 1);
+    expect(await text('append-stream', 'logs/app.log')).to.equal(log);
+    expect((await bucket('append-stream').headObject('logs/app.log')).objectType).to.equal('Appendable');
   });
 
   it('without OSS_ENDPOINT an example starts its own local server and cleans up', async () => {
