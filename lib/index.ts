@@ -33,3 +33,4 @@ export { resumableUpload, type ResumableUploadOptions, type ResumableUploadResul
 export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from './resumable/resumable-store.js';
 export { abandonResumable, type AbandonResumableOptions } from './resumable/abandon-resumable.js';
 export type { CheckpointRecord, CheckpointPart } from './resumable/checkpoint-record.js';
+export type { StreamResumeOptions } from './sinks/stream-resume.js';

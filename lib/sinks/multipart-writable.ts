@@ -16,6 +16,9 @@ import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
+import { prepareStreamResume, type ResumeState } from './stream-resume.js';
+import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
+import { pipeline } from 'node:stream/promises';
 import { SinkProgress } from './sink-progress.js';
 
 /** A part that was stored: what Complete needs, with its CRC64 and size for the whole-object check. */
@@ -95,9 +98,12 @@ export class MultipartWritable extends Writable {
   readonly #opts: ResolvedSinkOptions;
   readonly #putWhenSmall: boolean;
   readonly #headers: Record<string, string>;
-  readonly #cutter: PartCutter;
+  #cutter: PartCutter;
   readonly #window: Window;
-  readonly #progress: SinkProgress;
+  #progress: SinkProgress;
+  /** Bytes before this run's first byte (a resumed stream starts after its stored parts). */
+  #base = 0;
+  #checkpoint: CheckpointWriter | undefined;
   /** Parts cut before the mode is decided (createUploadStream with a threshold above the part size). */
   readonly #held: Part[] = [];
   readonly #done: UploadedPart[] = [];
@@ -128,6 +134,31 @@ export class MultipartWritable extends Writable {
       this.#multipart = true;
     }
     this.#opts.signal?.addEventListener('abort', () => this.destroy(new OssAbortError('The upload was aborted', this.#opts.signal?.reason)), { once: true });
+    if (this.#opts.resume !== undefined) this.#startResumable();
+  }
+
+  /** Loads the checkpoint, then pipes `resume.source(offset)` into this sink. */
+  #startResumable(): void {
+    const resume = this.#opts.resume!;
+    const total = this.#opts.contentLength!;
+    this.#multipart = true;
+    this.#initiating = prepareStreamResume(this.#ctx, this.#key, resume, total, this.#opts.partSizeFor(1), this.#window.signal).then((state: ResumeState) => {
+      this.#base = state.offset;
+      const size = state.partSize;
+      this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber: state.parts.length + 1, firstOffset: state.offset, allocate: (n) => this.#allocate(n) });
+      this.#progress = new SinkProgress(this.#opts.onProgress, total, state.offset);
+      for (const p of state.parts) this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
+      this.#checkpoint = new CheckpointWriter(resume.store, state.record, (err) => this.#window.fail(err));
+      void pipeline(resume.source(state.offset), this).catch(() => undefined); // errors reach the sink itself
+      if (state.uploadId !== undefined) return (this.#uploadId = state.uploadId);
+      return initiateMultipartUpload(this.#ctx, this.#key, { headers: this.#headersForInitiate(), signal: this.#window.signal }).then(async (r) => {
+        state.record.uploadId = r.uploadId; // the writer holds this very record
+        // Durable before the first part goes: a crash now must not orphan an upload nobody knows about.
+        await this.#checkpoint!.save();
+        return (this.#uploadId = r.uploadId);
+      });
+    });
+    this.#initiating.catch((err: unknown) => this.destroy(err as Error));
   }
 
   readonly #free: Buffer[] = [];
@@ -162,7 +193,7 @@ export class MultipartWritable extends Writable {
       cb(this.#firstError());
       return;
     }
-    if (this.#opts.contentLength !== undefined && this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength) {
+    if (this.#opts.contentLength !== undefined && this.#base + this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength) {
       cb(new OssArgumentError(`the stream is longer than contentLength ${this.#opts.contentLength}; the upload was aborted`, 'contentLength'));
       return;
     }
@@ -242,6 +273,7 @@ export class MultipartWritable extends Writable {
         }
         this.#progress.partDone(part.partNumber, r.size);
         this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
+        this.#checkpoint?.add({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
         this.#release(part.data);
       } catch (err) {
         this.#window.fail(err);
@@ -266,7 +298,7 @@ export class MultipartWritable extends Writable {
   }
 
   async #finish(): Promise<void> {
-    const total = this.#cutter.bytes;
+    const total = this.#base + this.#cutter.bytes;
     const declared = this.#opts.contentLength;
     if (declared !== undefined && total !== declared) {
       throw new OssArgumentError(`the stream ended after ${total} bytes, short of contentLength ${declared}; the upload was aborted`, 'contentLength');
@@ -286,7 +318,9 @@ export class MultipartWritable extends Writable {
       this.#progress.complete(r.size);
       return;
     }
-    for (const part of [...this.#held.splice(0), last]) {
+    // A resumed stream whose bytes were all stored already ends with an empty part: nothing to send.
+    const tail = last.data.length === 0 && this.#base > 0 ? [] : [last];
+    for (const part of [...this.#held.splice(0), ...tail]) {
       await new Promise<void>((resolve) => this.#window.whenSlot(resolve));
       if (this.#window.failed) break;
       this.#send(part);
@@ -300,6 +334,11 @@ export class MultipartWritable extends Writable {
       callbackVar: this.#opts.callbackVar,
       signal: this.#opts.signal,
     });
+    if (this.#checkpoint !== undefined) {
+      // Let the last save land first, or it would bring the record back after the delete.
+      await this.#checkpoint.flush().catch(() => undefined);
+      await this.#opts.resume!.store.delete(this.#ctx.bucket, this.#key, this.#checkpoint.record.path);
+    }
     this.result = {
       mode: 'multipart',
       status: r.status,
@@ -327,6 +366,8 @@ export class MultipartWritable extends Writable {
     this.#pending = undefined;
     void (async () => {
       await this.#window.settled();
+      // Every part that was stored is on record before the stream reports its end: the next run trusts the record.
+      await this.#checkpoint?.flush().catch(() => undefined);
       await this.#cleanup();
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.
       const first = err === null ? null : (this.#firstError() ?? err);

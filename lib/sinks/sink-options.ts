@@ -4,6 +4,7 @@ import type { ProgressCallback } from '../api/progress.js';
 import type { UploadHeaderOptions } from '../api/upload-headers.js';
 import { determinePartSize, growingPartSize } from '../parts/part-size.js';
 import { OssArgumentError } from '../errors.js';
+import type { StreamResumeOptions } from './stream-resume.js';
 
 /** Options of {@link MultipartWritable} and {@link createUploadStream}. */
 export interface SinkOptions extends UploadHeaderOptions {
@@ -29,6 +30,13 @@ export interface SinkOptions extends UploadHeaderOptions {
   leavePartsOnError?: boolean | undefined;
   /** Name to guess the Content-Type from (default: the key). */
   contentTypeFrom?: string | undefined;
+  /**
+   * Make the upload resumable: each finished part is recorded in `resume.store`, and a later sink with the same
+   * store, key and `resume.id` continues after the last recorded part, reading from `resume.source(offset)`. The
+   * sink then reads its source itself: don't write to it, wait for `'finish'` (e.g. `await finished(sink)`).
+   * Needs `contentLength`. On failure the parts are kept (that is the point); the record is deleted on success.
+   */
+  resume?: StreamResumeOptions | undefined;
 }
 
 /** {@link SinkOptions} with defaults applied and checked. */
@@ -43,6 +51,7 @@ export interface ResolvedSinkOptions extends UploadHeaderOptions {
   readonly retries: number | undefined;
   readonly leavePartsOnError: boolean;
   readonly contentTypeFrom: string | undefined;
+  readonly resume: StreamResumeOptions | undefined;
 }
 
 /** Applies the sink defaults and checks every option against the service limits. */
@@ -82,7 +91,22 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     onProgress: opts.onProgress,
     signal: opts.signal,
     retries: opts.retries,
-    leavePartsOnError: opts.leavePartsOnError ?? false,
+    // a resumable upload keeps its parts on failure: the next run continues with them
+    leavePartsOnError: opts.leavePartsOnError ?? opts.resume !== undefined,
+    resume: checkResume(opts.resume, contentLength),
     contentTypeFrom: opts.contentTypeFrom,
   });
+}
+
+function checkResume(resume: StreamResumeOptions | undefined, contentLength: number | undefined): StreamResumeOptions | undefined {
+  if (resume === undefined) return undefined;
+  if (resume === null || typeof resume !== 'object') throw new OssArgumentError('resume must be { store, source }', 'resume');
+  if (resume.store === null || typeof resume.store !== 'object' || typeof resume.store.load !== 'function') {
+    throw new OssArgumentError('resume.store must be a checkpoint store (e.g. new ResumableStore())', 'resume.store');
+  }
+  if (typeof resume.source !== 'function') throw new OssArgumentError('resume.source must be a function (offset) => Readable', 'resume.source');
+  if (contentLength === undefined) {
+    throw new OssArgumentError('a resumable stream needs contentLength: its parts are cut on a fixed grid that a later run must reproduce', 'contentLength');
+  }
+  return resume;
 }
