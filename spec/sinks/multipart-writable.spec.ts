@@ -123,13 +123,17 @@ describe('sinks/MultipartWritable', function () {
     expect(server.stats.op('UploadPart').requests).to.equal(7);
   });
 
+  // pipeline() rejects as soon as the SOURCE fails, without waiting for the sink to clean up, so the specs wait for
+  // the sink's 'close' (after the AbortMultipartUpload) before looking at the server.
+  const made: MultipartWritable[] = [];
+  const track = (sink: MultipartWritable): MultipartWritable => (made.push(sink), sink);
   const failureCases: { name: string; run: () => Promise<unknown>; code: string | RegExp }[] = [
     {
       name: 'a part fails for good',
       code: 'InternalError',
       run: async () => {
         server.faults.add({ op: 'UploadPart', partNumber: 2, times: Infinity, action: { type: 'error', status: 500 } });
-        await pipeline(Readable.from(chunked(pattern(30 * KiB), [2000])), new MultipartWritable(strict, 'mw/fail-part.bin', { partSize: 4 * KiB }));
+        await pipeline(Readable.from(chunked(pattern(30 * KiB), [2000])), track(new MultipartWritable(strict, 'mw/fail-part.bin', { partSize: 4 * KiB })));
       },
     },
     {
@@ -141,14 +145,14 @@ describe('sinks/MultipartWritable', function () {
           await sleep(20);
           throw new OssError('source broke', { code: 'SourceBroke' });
         }
-        await pipeline(Readable.from(source()), new MultipartWritable(bucket, 'mw/fail-source.bin', { partSize: 4 * KiB }));
+        await pipeline(Readable.from(source()), track(new MultipartWritable(bucket, 'mw/fail-source.bin', { partSize: 4 * KiB })));
       },
     },
     {
       name: 'the sink is destroyed with an error',
       code: 'Cancelled',
       run: async () => {
-        const sink = new MultipartWritable(bucket, 'mw/fail-destroy.bin', { partSize: 4 * KiB });
+        const sink = track(new MultipartWritable(bucket, 'mw/fail-destroy.bin', { partSize: 4 * KiB }));
         sink.on('error', () => undefined);
         sink.write(pattern(13 * KiB));
         await sleep(50);
@@ -161,18 +165,18 @@ describe('sinks/MultipartWritable', function () {
       code: 'InternalError',
       run: async () => {
         server.faults.add({ op: 'CompleteMultipartUpload', times: Infinity, action: { type: 'error', status: 500 } });
-        await pipeline(Readable.from(chunked(pattern(12 * KiB), [5000])), new MultipartWritable(strict, 'mw/fail-complete.bin', { partSize: 4 * KiB }));
+        await pipeline(Readable.from(chunked(pattern(12 * KiB), [5000])), track(new MultipartWritable(strict, 'mw/fail-complete.bin', { partSize: 4 * KiB })));
       },
     },
     {
       name: 'contentLength is larger than the data',
       code: 'InvalidArgument',
-      run: () => pipeline(Readable.from([pattern(9 * KiB)]), new MultipartWritable(bucket, 'mw/fail-short.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+      run: () => pipeline(Readable.from([pattern(9 * KiB)]), track(new MultipartWritable(bucket, 'mw/fail-short.bin', { partSize: 4 * KiB, contentLength: 10 * KiB }))),
     },
     {
       name: 'contentLength is smaller than the data',
       code: 'InvalidArgument',
-      run: () => pipeline(Readable.from(chunked(pattern(12 * KiB), [1000])), new MultipartWritable(bucket, 'mw/fail-long.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+      run: () => pipeline(Readable.from(chunked(pattern(12 * KiB), [1000])), track(new MultipartWritable(bucket, 'mw/fail-long.bin', { partSize: 4 * KiB, contentLength: 10 * KiB }))),
     },
   ];
   for (const c of failureCases) {
@@ -185,6 +189,7 @@ describe('sinks/MultipartWritable', function () {
       }
       expect(caught, 'must fail').to.be.instanceOf(Error);
       expect((caught as OssError).code).to.match(typeof c.code === 'string' ? new RegExp(`^${c.code}$`) : c.code);
+      for (const sink of made.splice(0)) if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
       expect(await openUploads()).to.equal(0);
       const key = `mw/fail-${c.name}`;
       void key;
