@@ -16,6 +16,11 @@ export interface UploadPartOptions {
   retries?: number | undefined;
   /** Observe each chunk as it is handed to the socket (used by sinks for aggregate progress). */
   onBodyProgress?: ((attemptBytes: number, attempt: number) => void) | undefined;
+  /**
+   * CRC64 (decimal) of `data` when the caller already computed it — bytes only, and they must not change while the
+   * request runs. Saves hashing the part a second time; the server's CRC64 is still checked against it.
+   */
+  knownCrc64?: string | undefined;
 }
 
 /** A stored part: what Complete and the whole-object CRC need. */
@@ -42,6 +47,7 @@ export async function uploadPart(
   if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
   validatePartNumber(partNumber, ctx.options.limits);
   const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPartSize });
+  const known = opts.knownCrc64 !== undefined && data instanceof Uint8Array ? opts.knownCrc64 : undefined;
   const headers: Record<string, string> = {};
   if (body.length !== null) headers['content-length'] = String(body.length);
   const progress = new ProgressTracker(opts.onProgress, body.length);
@@ -56,7 +62,7 @@ export async function uploadPart(
       body: body.body,
       signal: opts.signal,
       retries: opts.retries,
-      onBodyChunk: (c, a) => body.observe(c, a),
+      onBodyChunk: known === undefined ? (c, a) => body.observe(c, a) : undefined,
       onBodyProgress:
         opts.onProgress === undefined && opts.onBodyProgress === undefined
           ? undefined
@@ -70,8 +76,9 @@ export async function uploadPart(
     throw err;
   }
   await res.dump();
-  const crc64 = body.crc64();
+  const crc64 = known ?? body.crc64();
+  const size = known === undefined ? body.sent() : (data as Uint8Array).byteLength;
   verifyCrc64(crc64, res, `UploadPart ${key} #${partNumber}`);
-  progress.done(body.sent());
-  return { ...baseResult(res), partNumber, etag: etagOf(res), crc64, size: body.sent() };
+  progress.done(size);
+  return { ...baseResult(res), partNumber, etag: etagOf(res), crc64, size };
 }
