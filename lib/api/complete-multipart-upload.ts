@@ -6,7 +6,9 @@ import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { crc64Combine, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey, validatePartNumber } from '../core/validate.js';
 import { buildCompleteMultipartUpload, parseCompleteMultipartUploadResult } from '../core/xml.js';
-import { OssArgumentError } from '../errors.js';
+import { OssArgumentError, OssServiceError } from '../errors.js';
+import { headObject } from './head-object.js';
+import type { HttpResponse } from '../core/http.js';
 
 /** A part as Complete needs it; `crc64` and `size` (from {@link UploadPartResult}) enable the whole-object check. */
 export interface CompletedPart {
@@ -80,15 +82,26 @@ export async function completeMultipartUpload(
   const headers = uploadHeaders(opts, undefined);
   headers['content-type'] ??= 'application/xml';
   const xml = Buffer.from(buildCompleteMultipartUpload(sorted.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))), 'utf8');
-  const res = await ctx.send({
-    operation: 'CompleteMultipartUpload',
-    method: 'POST',
-    key,
-    query: { uploadId },
-    headers,
-    body: xml,
-    signal: opts.signal,
-  });
+  let res: HttpResponse;
+  try {
+    res = await ctx.send({
+      operation: 'CompleteMultipartUpload',
+      method: 'POST',
+      key,
+      query: { uploadId },
+      headers,
+      body: xml,
+      signal: opts.signal,
+    });
+  } catch (err) {
+    // A Complete whose answer was lost is retried by the transport and then finds its upload gone: if the object is
+    // there with exactly our parts' CRC64 and size, the first attempt committed it. That is success, not an error.
+    if (err instanceof OssServiceError && err.code === 'NoSuchUpload') {
+      const committed = await committedEarlier(ctx, key, sorted, opts.signal);
+      if (committed !== undefined) return committed;
+    }
+    throw err;
+  }
   // Read the answer first: the connection goes back to the pool whatever the verdict below.
   const text = await res.text();
   const expected = combinedCrc64(sorted);
@@ -108,4 +121,22 @@ export async function completeMultipartUpload(
     if (result.etag === '') result.etag = parsed.etag;
   }
   return result;
+}
+
+/** The object as an earlier attempt of this Complete left it, when its CRC64 and size are exactly the parts'. */
+async function committedEarlier(
+  ctx: OssContext,
+  key: string,
+  parts: readonly CompletedPart[],
+  signal: AbortSignal | undefined,
+): Promise<CompleteMultipartUploadResult | undefined> {
+  const expected = combinedCrc64(parts);
+  if (expected === undefined) return undefined;
+  try {
+    const h = await headObject(ctx, key, { signal });
+    if (h.crc64 === undefined || !crc64Equal(h.crc64, expected.crc64) || h.size !== expected.size) return undefined;
+    return { status: h.status, requestId: h.requestId, headers: h.headers, etag: h.etag, crc64: h.crc64, size: h.size, versionId: h.versionId };
+  } catch {
+    return undefined;
+  }
 }

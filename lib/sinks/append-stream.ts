@@ -285,7 +285,10 @@ export class AppendStream extends Writable {
           );
         }
         if (attempt >= this.#retries || !retryable(err) || this.#signal.aborted) throw err;
-        await sleep(Math.floor(Math.random() * Math.min(this.#ctx.options.retryMaxDelayMs, this.#ctx.options.retryBaseDelayMs * 2 ** attempt)), undefined, {
+        const jitter = Math.floor(Math.random() * Math.min(this.#ctx.options.retryMaxDelayMs, this.#ctx.options.retryBaseDelayMs * 2 ** attempt));
+        // A throttled answer says how long to stay away (ms), as the transport honours for every other request.
+        const qos = err instanceof OssServiceError ? Number(err.details?.headers?.['x-oss-qos-delay-time']) : Number.NaN;
+        await sleep(qos > 0 ? Math.max(jitter, Math.min(qos, 60_000)) : jitter, undefined, {
           signal: this.#signal,
         }).catch(() => undefined);
       }
