@@ -71,7 +71,7 @@ export function serviceErrorFrom(res: ErrorResponse): OssServiceError {
   if (ec !== undefined) fields.ec = ec;
 
   const details: ServiceErrorDetails = { headers: { ...res.headers } };
-  if (parsed !== null) details.body = parsed;
+  if (parsed !== null) details.body = redactTokens(parsed);
   if (op !== undefined) details.operation = op;
 
   const message = formatMessage(describe(parsed, code, status, body), fields, op);
@@ -124,4 +124,19 @@ function decodeBase64(value: string): string {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
+}
+
+/**
+ * SignatureDoesNotMatch bodies echo what the server signed, STS security token included (in `StringToSign`,
+ * `CanonicalRequest`, and hex-encoded in `StringToSignBytes`). Keep the debugging value, drop the token.
+ */
+function redactTokens(body: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'StringToSignBytes') continue; // a hex copy of StringToSign: nothing it adds is worth a leaked token
+    out[k] = v
+      .replace(/(x-oss-security-token:)[^\n]*/gi, '$1<redacted>')
+      .replace(/((?:^|[?&])(?:security-token|x-oss-security-token)=)[^&\n]*/gi, '$1<redacted>');
+  }
+  return out;
 }

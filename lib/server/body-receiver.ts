@@ -186,10 +186,19 @@ export function readSmallBody(req: IncomingMessage, maxBytes: number, onBytes: (
   });
 }
 
-/** Reads and discards whatever is left of a body, counting it; does not wait. */
-export function drainBody(req: IncomingMessage, onBytes: (n: number) => void): void {
+/**
+ * Reads and discards whatever is left of a body, counting it; does not wait. Draining keeps the connection usable
+ * for the next request, but only up to `maxBytes`: beyond, the connection is destroyed, so a body nobody reads
+ * cannot keep the server busy for as long as its sender likes.
+ */
+export function drainBody(req: IncomingMessage, onBytes: (n: number) => void, maxBytes: number): void {
   if (req.complete || req.readableEnded || req.destroyed) return;
-  req.on('data', (chunk: Buffer) => onBytes(chunk.length));
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    onBytes(chunk.length);
+    if (size > maxBytes) req.socket.destroy();
+  });
   req.on('error', () => undefined);
   req.resume();
 }

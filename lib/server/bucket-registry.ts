@@ -3,7 +3,7 @@
  * lock, blobs moved into place first, then the record written, then blobs of the replaced version released.
  */
 import { KeyedMutex } from './key-lock.js';
-import { MultipartUploads } from './multipart-store.js';
+import { MultipartUploads, type UploadRecord } from './multipart-store.js';
 import { checkBucketName, compareKeys } from './names.js';
 import type { ObjectRecord } from './object-record.js';
 import { ServerError } from './server-error.js';
@@ -14,12 +14,14 @@ export class BucketState {
   readonly name: string;
   readonly created: number;
   readonly objects = new Map<string, ObjectRecord>();
-  readonly uploads = new MultipartUploads();
+  readonly uploads: MultipartUploads;
   #sorted: string[] | undefined;
 
-  constructor(name: string, created: number) {
+  /** `store` persists the bucket's multipart uploads. */
+  constructor(name: string, created: number, store: Store) {
     this.name = name;
     this.created = created;
+    this.uploads = new MultipartUploads(store, name);
   }
 
   /** Keys in UTF-8 byte order (cached until the next change). */
@@ -50,11 +52,15 @@ export class BucketRegistry {
     this.store = store;
   }
 
-  /** Loads what the store kept from earlier runs. */
+  /** Loads what the store kept from earlier runs: objects, and multipart uploads in progress. */
   async load(): Promise<void> {
     for (const b of await this.store.load()) {
-      const state = new BucketState(b.name, b.created);
+      const state = new BucketState(b.name, b.created, this.store);
       for (const rec of b.objects) state.setRecord(rec);
+      for (const up of b.uploads) {
+        const record: UploadRecord = { id: up.id, key: up.key, initiated: up.initiated, meta: up.meta, parts: new Map(up.parts.map((p) => [p.number, p])) };
+        state.uploads.adopt(record);
+      }
       this.#buckets.set(b.name, state);
     }
   }
@@ -80,7 +86,7 @@ export class BucketRegistry {
     checkBucketName(name);
     const existing = this.#buckets.get(name);
     if (existing !== undefined) return existing;
-    const state = new BucketState(name, Date.now());
+    const state = new BucketState(name, Date.now(), this.store);
     this.#buckets.set(name, state);
     await this.store.saveBucket(name, state.created);
     return state;

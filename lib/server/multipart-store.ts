@@ -1,11 +1,24 @@
 /**
- * Multipart uploads in progress, per bucket: their creation metadata and uploaded parts. Kept in memory (a server
- * restart forgets them, like an expired upload: NoSuchUpload); part bytes are staged blobs until Complete.
+ * Multipart uploads in progress, per bucket: their creation metadata and committed parts, in memory for reads and
+ * persisted through the {@link Store} for restarts (disk storage keeps them under the root, so an upload survives a
+ * crash of the server; discard storage keeps nothing). Part bytes are blobs referenced by part records.
+ *
+ * The persistence protocol, and why each step comes where it does:
+ * - an upload is persisted before its id is answered, so no client holds an id the next start would not know;
+ * - a part is durable (bytes and record) before it is listed or answered, so ListParts after a crash shows exactly
+ *   the parts a client may have been told about, and never a half-received body;
+ * - commits of one part number run in order (the record on disk is the part listed); commits of different numbers
+ *   write to disk in parallel, since that is where the time goes (fsync);
+ * - Complete and Abort take the upload only once no part record is being written, and then no part can be added:
+ *   Complete validates the very parts it commits, and the upload's directory is never removed under a writer;
+ * - ListParts waits for the commits under way, so a part whose body was fully received is listed.
  */
 import { randomBytes } from 'node:crypto';
+import { KeyedMutex } from './key-lock.js';
 import { compareKeys } from './names.js';
 import type { ObjectMeta } from './object-record.js';
 import { ServerError } from './server-error.js';
+import type { Store } from './storage/store.js';
 
 /** One uploaded part. */
 export interface PartRecord {
@@ -18,12 +31,16 @@ export interface PartRecord {
   lastModified: number;
 }
 
-/** One multipart upload. */
-export interface UploadRecord {
+/** What an upload is, apart from its parts. */
+export interface UploadInfo {
   readonly id: string;
   readonly key: string;
   readonly initiated: number;
   readonly meta: ObjectMeta;
+}
+
+/** One multipart upload. */
+export interface UploadRecord extends UploadInfo {
   readonly parts: Map<number, PartRecord>;
 }
 
@@ -36,6 +53,13 @@ function newUploadId(): string {
   return `${time}${sequence.toString(16).padStart(4, '0')}${randomBytes(8).toString('hex')}`.toUpperCase();
 }
 
+const UPLOAD_ID_RE = /^[0-9A-F]{32}$/;
+
+/** True for ids {@link MultipartUploads.create} hands out; anything else is refused before touching disk. */
+export function isUploadId(id: string): boolean {
+  return UPLOAD_ID_RE.test(id);
+}
+
 /** NoSuchUpload as OSS words it. */
 export function noSuchUpload(id: string): ServerError {
   return new ServerError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: id });
@@ -44,10 +68,27 @@ export function noSuchUpload(id: string): ServerError {
 /** The uploads of one bucket. */
 export class MultipartUploads {
   #uploads = new Map<string, UploadRecord>();
+  #locks = new KeyedMutex();
+  /** Part records being written, per upload id. */
+  #writing = new Map<string, Set<Promise<void>>>();
+  #store: Store;
+  #bucket: string;
 
-  /** Starts an upload. */
-  create(key: string, meta: ObjectMeta): UploadRecord {
+  /** Uploads of bucket `bucket`, persisted through `store`. */
+  constructor(store: Store, bucket: string) {
+    this.#store = store;
+    this.#bucket = bucket;
+  }
+
+  /** Takes back an upload persisted by an earlier run (at start). */
+  adopt(up: UploadRecord): void {
+    this.#uploads.set(up.id, up);
+  }
+
+  /** Starts an upload; it is persisted before this resolves (and so before its id is answered). */
+  async create(key: string, meta: ObjectMeta): Promise<UploadRecord> {
     const up: UploadRecord = { id: newUploadId(), key, initiated: Date.now(), meta, parts: new Map() };
+    await this.#store.saveUpload(this.#bucket, up);
     this.#uploads.set(up.id, up);
     return up;
   }
@@ -64,16 +105,80 @@ export class MultipartUploads {
     return this.#uploads.get(up.id) === up;
   }
 
-  /** Removes `up`; returns false when it was no longer live. */
-  remove(up: UploadRecord): boolean {
-    if (!this.isLive(up)) return false;
-    this.#uploads.delete(up.id);
-    return true;
+  /**
+   * Commits a received part (its blob still staged): made durable, then listed; a part of the same number is
+   * replaced and its blob dropped. Rejects with NoSuchUpload when Complete or Abort took the upload meanwhile;
+   * the caller then still owns (and drops) the part's blob.
+   */
+  addPart(up: UploadRecord, part: PartRecord): Promise<void> {
+    return this.#locks.run(`${up.id}/${part.number}`, async () => {
+      if (!this.isLive(up)) throw noSuchUpload(up.id);
+      await this.#track(up.id, this.#store.commitPart(this.#bucket, up.id, part));
+      await this.#locks.run(up.id, async () => {
+        // Taken while the record was written: take() waited for the write, so the upload's removal sees it.
+        if (!this.isLive(up)) throw noSuchUpload(up.id);
+        const old = up.parts.get(part.number);
+        up.parts.set(part.number, part);
+        if (old !== undefined && old.blob !== part.blob) await this.#store.dropBlob(old.blob);
+      });
+    });
   }
 
-  /** Puts back an upload whose completion failed after it was removed. */
+  /** Resolves once the part commits of `up` under way are listed (or failed). */
+  async settled(up: UploadRecord): Promise<void> {
+    await this.#drain(up.id);
+    await this.#locks.run(up.id, async () => undefined);
+  }
+
+  /**
+   * Takes `up` out of the live uploads (Complete, Abort) once `select` accepted it, and returns what `select`
+   * returned. `select` runs once no part record of `up` is being written and while no part can be added, so it
+   * sees the final part list; when it throws, the upload stays as it was. NoSuchUpload when `up` is no longer live.
+   * The persisted state stays until {@link forget}: a Complete whose commit fails puts the upload back with
+   * {@link restore}.
+   */
+  take<T>(up: UploadRecord, select: (up: UploadRecord) => T): Promise<T> {
+    return this.#locks.run(up.id, async () => {
+      for (;;) {
+        if (!this.isLive(up)) throw noSuchUpload(up.id);
+        const writing = this.#writing.get(up.id);
+        if (writing === undefined || writing.size === 0) break;
+        await Promise.allSettled([...writing]);
+      }
+      // No await from the check above to the removal: no part commit can start in between.
+      const out = select(up);
+      this.#uploads.delete(up.id);
+      return out;
+    });
+  }
+
+  /** Puts back an upload whose completion failed after it was taken. */
   restore(up: UploadRecord): void {
     this.#uploads.set(up.id, up);
+  }
+
+  /** Removes the persisted state of an upload that was taken and is finished for good (blobs are the caller's). */
+  forget(up: UploadRecord): Promise<void> {
+    return this.#store.deleteUpload(this.#bucket, up.id);
+  }
+
+  /** Runs `write` as one of the writes {@link #drain} waits for. */
+  #track(id: string, write: Promise<void>): Promise<void> {
+    let set = this.#writing.get(id);
+    if (set === undefined) this.#writing.set(id, (set = new Set()));
+    const tracked: Promise<void> = write.finally(() => {
+      set.delete(tracked);
+      if (set.size === 0 && this.#writing.get(id) === set) this.#writing.delete(id);
+    });
+    set.add(tracked);
+    return tracked;
+  }
+
+  /** Waits until no part record of upload `id` is being written (writes that start meanwhile included). */
+  async #drain(id: string): Promise<void> {
+    for (let set = this.#writing.get(id); set !== undefined && set.size > 0; set = this.#writing.get(id)) {
+      await Promise.allSettled([...set]);
+    }
   }
 
   /** Every live upload, ordered by key (UTF-8 byte order) then by upload id (creation order). */

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import type { ServerCredential } from './auth.js';
 import { BucketRegistry } from './bucket-registry.js';
@@ -15,14 +16,42 @@ import { ServerStats } from './stats.js';
 import { DiscardStore } from './storage/discard-store.js';
 import { DiskStore } from './storage/disk-store.js';
 
+/** How long a refused connection may keep sending before it is cut. */
+const LINGER_MS = 1000;
+
+/** Status lines for parser errors that are not a plain 400 (the ones Node itself would answer). */
+const STATUS_LINES: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * Answers a request Node's parser refused: 431 when its head exceeds Node's `maxHeaderSize` (16 KiB: request line
+ * plus headers), 408 when the head did not arrive in time, 400 for any other malformed request, then closes. The answer is sent with a half-close while
+ * what the client still sends is read and dropped for a moment: closing with unread input would reset the
+ * connection, and the client would see a bare ECONNRESET instead of the status.
+ */
+function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const status = STATUS_LINES[err.code ?? ''] ?? '400 Bad Request';
+  socket.on('error', () => undefined);
+  socket.on('data', () => undefined);
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 /**
  * A running local OSS server.
  *
  * Faithful to the service where it matters to clients: status codes, error codes and `<Error>` bodies, ETags,
  * `x-oss-hash-crc64ecma`, append positions, multipart rules, V1/V4 signatures and presigned URLs. Deliberate
  * differences: upload callbacks are only sent to loopback addresses (`localhost`, `127.0.0.0/8`, `::1`; any other
- * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; multipart uploads in progress do not survive a
- * restart; operations outside the upload path (copy, symlink, lifecycle, bucket configuration…) answer 501.
+ * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; operations outside the upload path (copy, symlink,
+ * lifecycle, bucket configuration…) answer 501. With disk storage, everything survives a restart (even `kill -9`)
+ * on the same root: objects, and multipart uploads in progress with exactly the parts whose UploadPart was answered.
  *
  * @example
  * ```ts
@@ -65,8 +94,8 @@ export class OssServer {
     const http = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 });
     const server = new OssServer(http, options, core, opts.root === undefined);
     http.on('request', createRequestHandler(core, server.faults, server.stats));
-    // A client that vanishes mid-request must not take the server down.
-    http.on('clientError', (_err, socket) => socket.destroy());
+    // A client that vanishes mid-request, or sends what cannot be parsed, must not take the server down.
+    http.on('clientError', refuseUnparsable);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port, options.host, () => {

@@ -39,6 +39,17 @@ function corrupt(crc: string): string {
   return (BigInt(crc) ^ 1n).toString();
 }
 
+/** The largest body this server would accept (a PutObject or a part): more than that is never worth draining. */
+function drainLimit(core: ServerCore): number {
+  return Math.max(core.options.limits.maxPutSize, core.options.limits.maxPartSize);
+}
+
+/** False when the request declares a `Content-Length` above `max` (a chunked or absent body is not declared). */
+function declaredAtMost(headers: Record<string, string>, max: number): boolean {
+  const cl = headers['content-length'];
+  return cl === undefined || !/^\d+$/.test(cl) || Number(cl) <= max;
+}
+
 /** Builds the `request` listener of the HTTP server. */
 export function createRequestHandler(core: ServerCore, faults: FaultInjector, stats: ServerStats): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -100,6 +111,7 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
   };
 
   let reply: Reply;
+  let tooLarge = false;
   try {
     if (routeError !== undefined) throw routeError;
     if (!core.options.anonymous) {
@@ -123,12 +135,15 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
       counters.errors += 1;
       return;
     }
-    reply = errorReply(toServerError(err), scope);
+    const error = toServerError(err);
+    tooLarge = error.code === 'EntityTooLarge';
+    reply = errorReply(error, scope);
   }
 
-  if (!ctx.bodyTaken) drainBody(req, onBytesIn);
+  if (!ctx.bodyTaken && !tooLarge && declaredAtMost(headers, drainLimit(core))) drainBody(req, onBytesIn, drainLimit(core));
   else if (!req.complete) {
-    // The body was cut short on purpose (EntityTooLarge): answer, then close instead of reading the rest.
+    // A body refused as too large (before or while it was read) or larger than any body we accept: answer, then
+    // close instead of reading the rest.
     reply.headers['connection'] = 'close';
   }
   if (fault?.type === 'drop-after-commit') {

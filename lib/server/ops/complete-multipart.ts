@@ -12,7 +12,6 @@ import {
 } from '../context.js';
 import { multipartEtag, normalizeEtag } from '../etag.js';
 import type { PartRecord, UploadRecord } from '../multipart-store.js';
-import { noSuchUpload } from '../multipart-store.js';
 import { metaFromHeaders, type ObjectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
@@ -32,28 +31,16 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
   if (acl !== undefined) metaFromHeaders({ 'x-oss-object-acl': acl }, key);
   const completeAll = (ctx.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes';
   const body = await readSmall(ctx, MAX_XML);
-
-  const parts = completeAll ? allParts(up, body) : listedParts(up, body.toString('utf8'));
   const limits = ctx.core.options.limits;
-  let size = 0;
-  let crc = '0';
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (i < parts.length - 1 && p.size < limits.minPartSize) {
-      throw new ServerError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.', {
-        MinSizeAllowed: String(limits.minPartSize),
-        ProposedSize: String(p.size),
-        PartNumber: String(p.number),
-      });
-    }
-    size += p.size;
-    crc = crc64Combine(crc, p.crc64, p.size);
-  }
-  if (size > limits.maxObjectSize) {
-    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', { MaxSizeAllowed: String(limits.maxObjectSize) });
-  }
-  if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
 
+  // Taking the upload out makes concurrent UploadPart/Complete/Abort see NoSuchUpload; the parts are chosen and
+  // checked while taking it, so no part can be replaced between the check and the commit.
+  const { parts, size, crc } = await bucket.uploads.take(up, (u) => {
+    const chosen = completeAll ? allParts(u, body) : listedParts(u, body.toString('utf8'));
+    const total = checkSizes(chosen, limits.minPartSize, limits.maxObjectSize);
+    if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
+    return { parts: chosen, ...total };
+  });
   const rec: ObjectRecord = {
     ...up.meta,
     ...(acl === undefined ? {} : { acl }),
@@ -65,8 +52,6 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     lastModified: Date.now(),
     segments: parts.filter((p) => p.size > 0).map((p) => ({ blob: p.blob, size: p.size })),
   };
-  // Taking the upload out first makes concurrent UploadPart/Complete/Abort see NoSuchUpload.
-  if (!bucket.uploads.remove(up)) throw noSuchUpload(up.id);
   try {
     await registry(ctx).withKey(bucket.name, key, async () => {
       if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
@@ -76,7 +61,11 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     bucket.uploads.restore(up);
     throw err;
   }
-  const used = new Set(parts.map((p) => p.blob));
+  // The object is committed: the upload's persisted state goes, then the parts the object does not use. Leftover
+  // state (a crash, a failed removal) is repaired at the next start, where the object references the upload's
+  // parts; so a failure here must not turn a committed object into an error answer.
+  await bucket.uploads.forget(up).catch(() => undefined);
+  const used = new Set(rec.segments.map((s) => s.blob));
   for (const p of up.parts.values()) if (!used.has(p.blob)) await ctx.core.store.dropBlob(p.blob);
 
   const headers: Record<string, string> = { etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 };
@@ -96,6 +85,28 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     ...(enc === undefined ? {} : { encodingType: enc }),
   });
   return { status: 200, headers: { ...headers, 'content-type': 'application/xml' }, body: xml };
+}
+
+/** Size and combined CRC-64 of `parts`; 400 EntityTooSmall / EntityTooLarge per OSS's rules. */
+function checkSizes(parts: readonly PartRecord[], minPartSize: number, maxObjectSize: number): { size: number; crc: string } {
+  let size = 0;
+  let crc = '0';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (i < parts.length - 1 && p.size < minPartSize) {
+      throw new ServerError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.', {
+        MinSizeAllowed: String(minPartSize),
+        ProposedSize: String(p.size),
+        PartNumber: String(p.number),
+      });
+    }
+    size += p.size;
+    crc = crc64Combine(crc, p.crc64, p.size);
+  }
+  if (size > maxObjectSize) {
+    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', { MaxSizeAllowed: String(maxObjectSize) });
+  }
+  return { size, crc };
 }
 
 function allParts(up: UploadRecord, body: Buffer): PartRecord[] {

@@ -1,6 +1,6 @@
 /**
  * InitiateMultipartUpload: `POST /<key>?uploads`. The creation metadata (Content-Type, `x-oss-meta-*`, storage
- * class, tagging…) is captured now and applied at Complete.
+ * class, tagging…) is captured now and applied at Complete; the upload is persisted before its id is answered.
  */
 import { buildInitiateMultipartUploadResult } from '../../core/xml.js';
 import { encodingType, fileAlreadyExists, forbidsOverwrite, requireBucket, requireKey, type OpContext } from '../context.js';
@@ -14,7 +14,7 @@ export async function initiateMultipartUpload(ctx: OpContext): Promise<Reply> {
   const enc = encodingType(ctx);
   const meta = metaFromHeaders(ctx.headers, key);
   if (forbidsOverwrite(ctx) && bucket.objects.has(key)) throw fileAlreadyExists();
-  const up = bucket.uploads.create(key, meta);
+  const up = await bucket.uploads.create(key, meta);
   const xml = buildInitiateMultipartUploadResult({
     bucket: bucket.name,
     key,

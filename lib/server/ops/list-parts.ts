@@ -1,6 +1,10 @@
-/** ListParts: `GET /<key>?uploadId=<id>[&max-parts][&part-number-marker]`, paginated, ≤ 1000 per page. */
+/**
+ * ListParts: `GET /<key>?uploadId=<id>[&max-parts][&part-number-marker]`, paginated, ≤ 1000 per page; parts being
+ * committed when the request arrives are waited for.
+ */
 import { buildListPartsResult } from '../../core/xml.js';
 import { encodingType, intParam, requireBucket, requireKey, type OpContext } from '../context.js';
+import { noSuchUpload } from '../multipart-store.js';
 import type { Reply } from '../respond.js';
 
 /** Handles ListParts. */
@@ -9,6 +13,9 @@ export async function listParts(ctx: OpContext): Promise<Reply> {
   const key = requireKey(ctx);
   const up = bucket.uploads.get(ctx.query['uploadId'] ?? '', key);
   const enc = encodingType(ctx);
+  // A part whose body already arrived is listed, even if its commit (fsync) is still under way.
+  await bucket.uploads.settled(up);
+  if (!bucket.uploads.isLive(up)) throw noSuchUpload(up.id);
   const maxPage = ctx.core.options.limits.maxListPage;
   const maxParts = intParam(ctx, 'max-parts', maxPage, 1, maxPage);
   const marker = intParam(ctx, 'part-number-marker', 0, 0, Number.MAX_SAFE_INTEGER);

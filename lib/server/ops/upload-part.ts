@@ -1,6 +1,7 @@
 /**
  * UploadPart: `PUT /<key>?partNumber=<n>&uploadId=<id>`. Re-uploading a number replaces that part. Sizes are only
- * checked against the minimum at Complete, as OSS does; the maximum part size is checked here.
+ * checked against the minimum at Complete, as OSS does; the maximum part size is checked here. The part is
+ * committed (durable on disk storage) before the answer, so an answered part survives a crash of the server.
  */
 import {
   checkDeclared, checkMd5, declaredLength, expectedMd5, receive, requireBucket, requireKey, type OpContext,
@@ -35,7 +36,7 @@ export async function uploadPart(ctx: OpContext): Promise<Reply> {
   try {
     const digest = await receive(ctx, staged.stream, limits.maxPartSize);
     checkMd5(md5, digest);
-    // Complete or Abort may have finished the upload while this body was arriving.
+    // Complete or Abort may have finished the upload while this body was arriving (addPart checks again, locked).
     if (!bucket.uploads.isLive(up)) throw noSuchUpload(up.id);
     const part: PartRecord = {
       number,
@@ -45,10 +46,8 @@ export async function uploadPart(ctx: OpContext): Promise<Reply> {
       crc64: digest.crc64,
       lastModified: Date.now(),
     };
-    const old = up.parts.get(number);
-    up.parts.set(number, part);
+    await bucket.uploads.addPart(up, part);
     kept = true;
-    if (old !== undefined) await store.dropBlob(old.blob);
     return {
       status: 200,
       headers: {

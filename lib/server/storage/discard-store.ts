@@ -30,6 +30,7 @@ export class DiscardStore implements Store {
     this.root = root;
   }
 
+  // Uploads, like objects, live in memory only: nothing survives a restart of a discarding server.
   async load(): Promise<StoredBucket[]> {
     return [];
   }
@@ -52,4 +53,7 @@ export class DiscardStore implements Store {
   }
   async writeRecord(): Promise<void> {}
   async deleteRecord(): Promise<void> {}
+  async saveUpload(): Promise<void> {}
+  async commitPart(): Promise<void> {}
+  async deleteUpload(): Promise<void> {}
 }

@@ -6,10 +6,17 @@
  * <root>/blobs/<blob>                   committed bytes (ids are random 32-hex, never derived from keys)
  * <root>/buckets/<bucket>/bucket.json   bucket record
  * <root>/buckets/<bucket>/meta/ab/<sha256(key)>.json   object record (sidecar), written to tmp/ then renamed
+ * <root>/buckets/<bucket>/uploads/<UPLOAD-ID>/…        multipart uploads in progress (see upload-journal.ts)
  * ```
  * A record becomes visible only by the rename of its sidecar, after its blobs were fully written and moved into
  * place, so a crash leaves either the old or the new object, never half of one. Blobs no record references
  * (a crash between the two renames) are removed at the next start.
+ *
+ * A multipart part is committed the same way when UploadPart succeeds (bytes fsynced, blob moved into place, part
+ * record written durably), so uploads in progress survive a crash or `kill -9` of the server: the next start lists
+ * them with exactly their committed parts, while bodies that were still arriving are staging files and vanish.
+ * An upload whose parts an object already references was completed just before a crash (the object record is
+ * written before the upload is removed): its leftover state is removed at start.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -17,10 +24,13 @@ import { mkdir, readdir, readFile, rename, rm, truncate, unlink, writeFile } fro
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { assertInside, isBlobId, keyMetaPath } from '../key-path.js';
+import { isUploadId, type PartRecord, type UploadInfo } from '../multipart-store.js';
 import { isValidBucketName } from '../names.js';
 import type { ObjectRecord } from '../object-record.js';
 import { BlobHolds } from './blob-holds.js';
-import { IO_CHUNK, type BlobWriter, type Store, type StoredBucket } from './store.js';
+import { syncPath } from './durable-write.js';
+import { IO_CHUNK, type BlobWriter, type Store, type StoredBucket, type StoredUpload } from './store.js';
+import { UploadJournal } from './upload-journal.js';
 
 /** Stores bytes and sidecar records under `root`. */
 export class DiskStore implements Store {
@@ -33,12 +43,14 @@ export class DiskStore implements Store {
   #staged = new Set<string>();
   #holds = new BlobHolds();
   #madeDirs = new Set<string>();
+  #journal: UploadJournal;
 
   constructor(root: string) {
     this.root = root;
     this.#tmp = join(root, 'tmp');
     this.#blobs = join(root, 'blobs');
     this.#buckets = join(root, 'buckets');
+    this.#journal = new UploadJournal(this.#tmp);
   }
 
   async load(): Promise<StoredBucket[]> {
@@ -46,6 +58,7 @@ export class DiskStore implements Store {
     await Promise.all([this.#tmp, this.#blobs, this.#buckets].map((d) => mkdir(d, { recursive: true })));
     const out: StoredBucket[] = [];
     const referenced = new Set<string>();
+    const present = new Set(await readdir(this.#blobs));
     for (const name of await readdir(this.#buckets)) {
       if (!isValidBucketName(name)) continue;
       const dir = join(this.#buckets, name);
@@ -56,10 +69,21 @@ export class DiskStore implements Store {
         // A bucket directory without a readable record still holds objects: keep it with a fresh date.
       }
       const objects = await this.#loadRecords(join(dir, 'meta'));
-      for (const rec of objects) for (const s of rec.segments) referenced.add(s.blob);
-      out.push({ name, created, objects });
+      const inObjects = new Set(objects.flatMap((rec) => rec.segments.map((s) => s.blob)));
+      for (const b of inObjects) referenced.add(b);
+      const uploads: StoredUpload[] = [];
+      for (const up of await this.#journal.load(join(dir, 'uploads'), (b) => present.has(b))) {
+        // Parts already in an object: Complete committed, then the crash came before it removed the upload.
+        if (up.parts.some((p) => inObjects.has(p.blob))) {
+          await this.#journal.remove(this.#uploadDir(name, up.id));
+          continue;
+        }
+        for (const p of up.parts) referenced.add(p.blob);
+        uploads.push(up);
+      }
+      out.push({ name, created, objects, uploads });
     }
-    for (const blob of await readdir(this.#blobs)) {
+    for (const blob of present) {
       if (!referenced.has(blob)) await rm(join(this.#blobs, blob), { force: true, recursive: true });
     }
     return out;
@@ -159,6 +183,30 @@ export class DiskStore implements Store {
     await unlink(this.#recordPath(bucket, key)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
+  }
+
+  async saveUpload(bucket: string, upload: UploadInfo): Promise<void> {
+    await this.#journal.create(this.#uploadDir(bucket, upload.id), upload);
+  }
+
+  async commitPart(bucket: string, uploadId: string, part: PartRecord): Promise<void> {
+    const dir = this.#uploadDir(bucket, uploadId);
+    if (this.#staged.has(part.blob)) {
+      // Bytes on disk before the record that vouches for them, and the move into blobs/ durable before it too.
+      await syncPath(join(this.#tmp, part.blob));
+      await this.promote(part.blob);
+      await syncPath(this.#blobs, true);
+    }
+    await this.#journal.savePart(dir, part);
+  }
+
+  async deleteUpload(bucket: string, uploadId: string): Promise<void> {
+    await this.#journal.remove(this.#uploadDir(bucket, uploadId));
+  }
+
+  #uploadDir(bucket: string, uploadId: string): string {
+    if (!isUploadId(uploadId)) throw new Error(`invalid upload id ${JSON.stringify(uploadId)}`);
+    return assertInside(this.root, join(this.#bucketDir(bucket), 'uploads', uploadId));
   }
 
   #bucketDir(name: string): string {

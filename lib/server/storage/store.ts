@@ -7,6 +7,7 @@
  * reader {@link Store.hold}s it.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { PartRecord, UploadInfo } from '../multipart-store.js';
 import type { ObjectRecord } from '../object-record.js';
 
 /** A staged blob and the stream its bytes go to. */
@@ -15,11 +16,17 @@ export interface BlobWriter {
   readonly stream: Writable;
 }
 
+/** A multipart upload in progress as persisted: its creation data and its committed parts. */
+export interface StoredUpload extends UploadInfo {
+  parts: PartRecord[];
+}
+
 /** A bucket as persisted. */
 export interface StoredBucket {
   name: string;
   created: number;
   objects: ObjectRecord[];
+  uploads: StoredUpload[];
 }
 
 /** Where a server keeps bytes and records. */
@@ -27,7 +34,10 @@ export interface Store {
   readonly kind: 'disk' | 'discard';
   /** Whether object bytes can be read back. */
   readonly keepsBytes: boolean;
-  /** Prepares the root and returns what a previous run left (orphaned blobs and staging files are removed). */
+  /**
+   * Prepares the root and returns what a previous run left: objects and multipart uploads in progress with their
+   * committed parts. Staging files, half-received bodies and blobs nothing references are removed.
+   */
   load(): Promise<StoredBucket[]>;
   saveBucket(name: string, created: number): Promise<void>;
   removeBucket(name: string): Promise<void>;
@@ -48,6 +58,15 @@ export interface Store {
   /** Persists a record atomically (replacing any previous one for the key). */
   writeRecord(bucket: string, rec: ObjectRecord): Promise<void>;
   deleteRecord(bucket: string, key: string): Promise<void>;
+  /** Persists a new multipart upload (before its id is answered). */
+  saveUpload(bucket: string, upload: UploadInfo): Promise<void>;
+  /**
+   * Makes a received part durable: its staged blob flushed and moved into place, then its record written
+   * (replacing any earlier record of that part number). Once this resolves the part survives a crash.
+   */
+  commitPart(bucket: string, uploadId: string, part: PartRecord): Promise<void>;
+  /** Removes the persisted state of an upload (not its blobs); a missing upload is fine. */
+  deleteUpload(bucket: string, uploadId: string): Promise<void>;
   /** Absolute data directory (for diagnostics and specs). */
   readonly root: string;
 }
