@@ -1,6 +1,11 @@
 /**
  * The shared benchmark runner: runs each scenario in one process, prints its table, and with `--json` prints JSON.
  * `--write` regenerates bench/RESULTS.md (never hand-edited). `--only crc64` picks scenarios; `--quick` shrinks them.
+ *
+ * Scenarios: throughput, memory, crc64, small-objects, append, signing. The end-to-end ones start the local server
+ * in a child process (bench/support/child-server.ts) so this process's CPU and memory are the client's alone; the
+ * memory scenario also runs each measured client in its own process. Whole run: under 10 minutes; `--quick`: under
+ * 2 minutes. Profiling the upload path: bench/tools/profile-upload.ts and bench/tools/cpuprofile-top.ts.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +15,12 @@ import { formatTable, type BenchTable } from './table.js';
 type Scenario = { name: string; load: () => Promise<{ run: (opts: { quick?: boolean }) => Promise<BenchTable | BenchTable[]> }> };
 
 const SCENARIOS: Scenario[] = [
+  { name: 'throughput', load: () => import('./throughput.bench.js') },
+  { name: 'memory', load: () => import('./memory.bench.js') },
   { name: 'crc64', load: () => import('./crc64.bench.js') },
+  { name: 'small-objects', load: () => import('./small-objects.bench.js') },
+  { name: 'append', load: () => import('./append.bench.js') },
+  { name: 'signing', load: () => import('./signing.bench.js') },
 ];
 
 const { values } = parseArgs({

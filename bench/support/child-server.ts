@@ -1,0 +1,78 @@
+/**
+ * The local OSS server in a child process, so that the client's CPU and memory are measured alone (on a 2-core
+ * machine the server gets one core, the client the other).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** Credentials and bucket every bench server accepts. */
+export const BENCH = Object.freeze({ bucket: 'bench', accessKeyId: 'bench-ak', accessKeySecret: 'bench-sk' });
+
+/** A running child server. */
+export interface BenchServer {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string;
+  /** `127.0.0.1:<port>` */
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** How to start the server. */
+export interface BenchServerOptions {
+  storage: 'discard' | 'disk';
+  /** Skip signature checks (the raw-undici ceiling sends unsigned requests). */
+  anonymous?: boolean;
+}
+
+const SERVE = fileURLToPath(new URL('../../lib/server/serve.ts', import.meta.url));
+
+/** Starts `lib/server/serve.ts` and resolves once it printed its endpoint. */
+export async function startBenchServer(opts: BenchServerOptions): Promise<BenchServer> {
+  const args = ['--import', 'tsx', SERVE, '--port', '0', '--storage', opts.storage, '--bucket', BENCH.bucket];
+  args.push('--access-key-id', BENCH.accessKeyId, '--access-key-secret', BENCH.accessKeySecret);
+  if (opts.anonymous === true) args.push('--anonymous');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench server did not start: ${err}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /listening at (\S+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // keep draining whatever else it prints
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bench server exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    endpoint,
+    port: Number(new URL(endpoint).port),
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Starts a server, runs `fn`, and always stops the server. */
+export async function withBenchServer<T>(opts: BenchServerOptions, fn: (server: BenchServer) => Promise<T>): Promise<T> {
+  const server = await startBenchServer(opts);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
