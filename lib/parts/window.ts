@@ -15,6 +15,7 @@ export class Window {
   #failed = false;
   #slotWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
+  #detach: (() => void) | undefined;
 
   /**
    * @param limit - tasks in flight at most (≥ 1)
@@ -26,8 +27,20 @@ export class Window {
       // Callers branch on our AbortError (name 'AbortError', code 'AbortError'), with the signal's reason as cause.
       const onAbort = () => this.fail(new OssAbortError('The upload was aborted', parent.reason));
       if (parent.aborted) onAbort();
-      else parent.addEventListener('abort', onAbort, { once: true });
+      else {
+        parent.addEventListener('abort', onAbort, { once: true });
+        this.#detach = () => parent.removeEventListener('abort', onAbort);
+      }
     }
+  }
+
+  /**
+   * Stops listening to the parent signal. Call it when the work is over: a long-lived signal shared by many uploads
+   * would otherwise keep one listener (and this window) per upload.
+   */
+  dispose(): void {
+    this.#detach?.();
+    this.#detach = undefined;
   }
 
   /** Aborted once the window failed; pass it to every request. */

@@ -250,6 +250,7 @@ async function multipart(
     });
   }
   await window.settled();
+  window.dispose();
   // Whatever happened, the parts that did finish are worth writing down before reporting.
   const saveError = await writer.flush().then(() => undefined, (err: unknown) => err ?? new Error('checkpoint save failed'));
   if (window.failed) throw window.error;

@@ -133,7 +133,7 @@ export class MultipartWritable extends Writable {
     if (!this.#putWhenSmall || (this.#opts.contentLength !== undefined && this.#opts.contentLength > this.#opts.multipartThreshold)) {
       this.#multipart = true;
     }
-    this.#opts.signal?.addEventListener('abort', () => this.destroy(new OssAbortError('The upload was aborted', this.#opts.signal?.reason)), { once: true });
+    this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (this.#opts.resume !== undefined) this.#startResumable();
   }
 
@@ -172,6 +172,10 @@ export class MultipartWritable extends Writable {
     // allocUnsafeSlow buffers own their whole ArrayBuffer, so the full buffer is recoverable from any view of it.
     if (this.#free.length < this.#opts.concurrency + 1) this.#free.push(Buffer.from(data.buffer, 0, data.buffer.byteLength));
   }
+
+  readonly #onAbort = (): void => {
+    this.destroy(new OssAbortError('The upload was aborted', this.#opts.signal?.reason));
+  };
 
   /** The multipart upload id, once initiated. */
   get uploadId(): string | undefined {
@@ -289,6 +293,8 @@ export class MultipartWritable extends Writable {
     this.#finish().then(
       () => {
         this.#finished = true;
+        this.#window.dispose();
+        this.#opts.signal?.removeEventListener('abort', this.#onAbort);
         cb();
       },
       (err: unknown) => cb(err as Error),
@@ -367,6 +373,8 @@ export class MultipartWritable extends Writable {
       // Every part that was stored is on record before the stream reports its end: the next run trusts the record.
       await this.#checkpoint?.flush().catch(() => undefined);
       await this.#cleanup();
+      this.#window.dispose();
+      this.#opts.signal?.removeEventListener('abort', this.#onAbort);
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.
       const first = err === null ? null : (this.#firstError() ?? err);
       pending?.cb(first ?? this.#firstError());
