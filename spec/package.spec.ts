@@ -1,0 +1,50 @@
+// The published shape: rollup builds ESM + CJS + .d.ts for `oss-stream` and `oss-stream/server`, and the bin runs.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const run = (cmd: string, args: string[]) =>
+  new Promise<{ code: number; out: string }>((resolve) =>
+    execFile(cmd, args, { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+  );
+
+describe('package build', function () {
+  this.timeout(180_000);
+
+  before(async () => {
+    const r = await run(process.execPath, [join(ROOT, 'node_modules/rollup/dist/bin/rollup'), '-c']);
+    expect(r.code, r.out).to.equal(0);
+  });
+
+  it('exports the same API from ESM and CJS', async () => {
+    const esm = (await import(pathToFileURL(join(ROOT, 'dist/index.js')).href)) as Record<string, unknown>;
+    const cjs = createRequire(import.meta.url)(join(ROOT, 'dist/index.cjs')) as Record<string, unknown>;
+    for (const name of ['Bucket', 'Auth', 'StsAuth', 'createUploadStream', 'createPutStream', 'createAppendStream', 'MultipartWritable', 'resumableUpload', 'ResumableStore', 'crc64', 'crc64Combine', 'OssError', 'determinePartSize', 'FileSlice']) {
+      expect(typeof esm[name], `esm ${name}`).to.equal('function');
+      expect(typeof cjs[name], `cjs ${name}`).to.equal('function');
+    }
+    expect((esm['crc64'] as (s: string) => string)('123456789')).to.equal('11051210869376104954');
+    const server = createRequire(import.meta.url)(join(ROOT, 'dist/server.cjs')) as Record<string, unknown>;
+    expect(typeof server['OssServer']).to.equal('function');
+  });
+
+  it('ships bundled type declarations', async () => {
+    const dts = await readFile(join(ROOT, 'dist/index.d.ts'), 'utf8');
+    for (const name of ['createUploadStream', 'MultipartWritable', 'Bucket', 'OssError']) expect(dts).to.include(name);
+    expect(await readFile(join(ROOT, 'dist/server.d.ts'), 'utf8')).to.include('OssServer');
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string }> };
+    expect(pkg.exports['.']!.types).to.equal('./dist/index.d.ts');
+    expect(pkg.exports['./server']!.types).to.equal('./dist/server.d.ts');
+  });
+
+  it('the bin prints its usage', async () => {
+    const r = await run(process.execPath, [join(ROOT, 'dist/cli.js'), '--help']);
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/Usage: oss-stream <command>/);
+    expect(r.out).to.match(/\bcp\b/);
+  });
+});
