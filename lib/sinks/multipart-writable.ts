@@ -149,6 +149,7 @@ export class MultipartWritable extends Writable {
       this.#progress = new SinkProgress(this.#opts.onProgress, total, state.offset);
       for (const p of state.parts) this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
       this.#checkpoint = new CheckpointWriter(resume.store, state.record, (err) => this.#window.fail(err));
+      this.#resumeReady = true;
       void pipeline(resume.source(state.offset), this).catch(() => undefined); // errors reach the sink itself
       if (state.uploadId !== undefined) return (this.#uploadId = state.uploadId);
       return initiateMultipartUpload(this.#ctx, this.#key, { headers: this.#headersForInitiate(), signal: this.#window.signal }).then(async (r) => {
@@ -162,6 +163,8 @@ export class MultipartWritable extends Writable {
   }
 
   readonly #free: Buffer[] = [];
+  /** A resumable sink reads its own source; bytes written before that started would be lost in the restart. */
+  #resumeReady = false;
 
   #allocate(size: number): Buffer {
     const b = this.#free.pop();
@@ -195,6 +198,10 @@ export class MultipartWritable extends Writable {
     }
     if (this.#window.failed) {
       cb(this.#firstError());
+      return;
+    }
+    if (this.#opts.resume !== undefined && !this.#resumeReady) {
+      cb(new OssArgumentError('a resumable sink reads resume.source(offset) itself: do not write to it, wait for its finish', 'resume'));
       return;
     }
     if (this.#opts.contentLength !== undefined && this.#base + this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength) {

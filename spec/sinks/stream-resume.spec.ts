@@ -115,6 +115,16 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
     expect((await buffer((await bucket.getObject('rs/gone.bin')).body)).equals(data)).to.equal(true);
   });
 
+  it('refuses bytes written to it by the caller (it reads its own source)', async () => {
+    const data = pattern(6 * KiB);
+    const sink = createUploadStream(bucket, 'rs/written.bin', { partSize: 4 * KiB, contentLength: data.length, resume: { store, source: reopenable(data, []) } });
+    sink.on('error', () => undefined);
+    const err = await new Promise<unknown>((resolve) => sink.write(Buffer.from('oops'), resolve));
+    expect(err).to.be.instanceOf(OssArgumentError);
+    expect((err as Error).message).to.match(/do not write to it/);
+    await new Promise((resolve) => sink.on('close', resolve));
+  });
+
   it('needs contentLength and a store and a source', () => {
     expect(() => createUploadStream(bucket, 'k', { resume: { store, source: () => Readable.from([]) } })).to.throw(OssArgumentError, /needs contentLength/);
     expect(() => createUploadStream(bucket, 'k', { contentLength: 1, resume: { store: {} as never, source: () => Readable.from([]) } })).to.throw(OssArgumentError, /resume.store/);
