@@ -158,6 +158,14 @@ export class AppendStream extends Writable {
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // Log lines are mostly short strings: encode them straight into the batch when they fit, saving a Buffer each.
+    if (typeof chunk === 'string' && this.#error === undefined && this.#used + chunk.length * 3 <= this.#flushBytes) {
+      this.#used += this.#batch.write(chunk, this.#used, encoding);
+      if (this.#used === this.#flushBytes && this.#inFlight === undefined) this.#ship();
+      else this.#arm();
+      cb();
+      return;
+    }
     const bytes = chunk instanceof Uint8Array ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, encoding) : undefined;
     if (bytes === undefined) {
       const what = chunk === null ? 'null' : typeof chunk === 'object' ? `an object (${chunk.constructor?.name ?? 'Object'})` : `a ${typeof chunk}`;
