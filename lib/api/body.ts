@@ -200,6 +200,8 @@ class CheckedSource {
 /** The bytes of an untouched `fs.ReadStream` as a file range, or `undefined` when it has to be streamed. */
 async function fileRangeOf(data: ReadStream): Promise<{ path: string; offset: number; length: number } | undefined> {
   if (typeof data.path !== 'string' || data.bytesRead !== 0 || data.readableDidRead || data.destroyed) return undefined;
+  // A stream with an encoding yields text, not the file's bytes: send what it yields, not the raw range.
+  if (data.readableEncoding !== null) return undefined;
   const { start, end } = data as unknown as { start?: number; end?: number };
   let size: number;
   try {

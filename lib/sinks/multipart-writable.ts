@@ -135,6 +135,8 @@ export class MultipartWritable extends Writable {
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (this.#opts.resume !== undefined) this.#startResumable();
+    // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
+    if (this.#opts.signal?.aborted === true) this.#onAbort();
   }
 
   /** Loads the checkpoint, then pipes `resume.source(offset)` into this sink. */
@@ -143,6 +145,7 @@ export class MultipartWritable extends Writable {
     const total = this.#opts.contentLength!;
     this.#multipart = true;
     this.#initiating = prepareStreamResume(this.#ctx, this.#key, resume, total, this.#opts.partSizeFor(1), this.#window.signal).then((state: ResumeState) => {
+      if (this.#window.failed) throw this.#firstError(); // destroyed meanwhile: open no source, start no upload
       this.#base = state.offset;
       const size = state.partSize;
       this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber: state.parts.length + 1, firstOffset: state.offset, allocate: (n) => this.#allocate(n) });
@@ -152,7 +155,8 @@ export class MultipartWritable extends Writable {
       this.#resumeReady = true;
       void pipeline(resume.source(state.offset), this).catch(() => undefined); // errors reach the sink itself
       if (state.uploadId !== undefined) return (this.#uploadId = state.uploadId);
-      return initiateMultipartUpload(this.#ctx, this.#key, { headers: this.#headersForInitiate(), signal: this.#window.signal }).then(async (r) => {
+      // No signal, as in #initiate: an Initiate cut off after the server created the upload would leave it unknown.
+      return initiateMultipartUpload(this.#ctx, this.#key, { headers: this.#headersForInitiate() }).then(async (r) => {
         state.record.uploadId = r.uploadId; // the writer holds this very record
         // Durable before the first part goes: a crash now must not orphan an upload nobody knows about.
         await this.#checkpoint!.save();
@@ -253,9 +257,10 @@ export class MultipartWritable extends Writable {
   }
 
   #initiate(): Promise<string> {
+    // Not cancelled by a failure or destroy(): once the request left, the server may have created the upload, and
+    // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
       headers: this.#headersForInitiate(),
-      signal: this.#window.signal,
     }).then((r) => (this.#uploadId = r.uploadId));
     return this.#initiating;
   }

@@ -194,6 +194,9 @@ export class PutStream extends Writable {
     });
     this.#onAbort = () => this.destroy(new OssAbortError('The upload was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // 'abort' never fires for a signal that is already aborted, and the request waits for a first byte: an idle
+    // source would leave the sink waiting.
+    if (opts.signal?.aborted === true) this.#onAbort();
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {

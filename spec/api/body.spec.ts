@@ -117,6 +117,14 @@ describe('api/body: prepareBody', () => {
       expect(await drain(ranged)).to.deep.equal(data.subarray(5, 10));
     });
 
+    it('an fs.ReadStream with an encoding is streamed as the text it yields, not as the raw file range', async () => {
+      const file = join(dir, 'encoded.bin');
+      await writeFile(file, Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+      const p = await prepareBody(createReadStream(file, { encoding: 'hex' }), MAX);
+      expect([p.length, p.replayable]).to.deep.equal([null, false]);
+      expect((await drain(p)).toString('utf8')).to.equal('deadbeef');
+    });
+
     it('an fs.ReadStream that was already read from is streamed from where it is (length unknown)', async () => {
       const file = join(dir, 'touched.bin');
       const data = pattern(200_000, 4);

@@ -243,6 +243,33 @@ describe('sinks/MultipartWritable', function () {
     expect(await openUploads()).to.equal(0);
   });
 
+  it('destroy() while InitiateMultipartUpload is in flight still aborts the upload the server created', async () => {
+    // The server creates the upload at once but answers late: cutting the request off would orphan it.
+    server.faults.add({ op: 'InitiateMultipartUpload', action: { type: 'delay', ms: 300 } });
+    const sink = new MultipartWritable(bucket, 'mw/destroy-initiate.bin', { partSize: 4 * KiB });
+    let errored = false;
+    sink.on('error', () => (errored = true));
+    sink.write(pattern(9 * KiB));
+    await sleep(100);
+    expect(sink.uploadId).to.equal(undefined);
+    sink.destroy();
+    await new Promise((resolve) => sink.on('close', resolve));
+    expect(errored).to.equal(false);
+    expect(await openUploads()).to.equal(0);
+    expect(server.stats.op('AbortMultipartUpload').requests).to.equal(1);
+  });
+
+  it('a signal aborted before construction errors the sink at once, even while the source is idle', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('gone'));
+    const sink = new MultipartWritable(bucket, 'mw/pre-aborted.bin', { partSize: 4 * KiB, signal: ac.signal });
+    const err = await new Promise<unknown>((resolve) => sink.on('error', resolve));
+    expect(err).to.be.instanceOf(OssAbortError);
+    expect((err as Error).name).to.equal('AbortError');
+    await new Promise((resolve) => (sink.closed ? resolve(undefined) : sink.on('close', resolve)));
+    expect(server.stats.total.requests).to.equal(0);
+  });
+
   it('rejects object-mode chunks with a clear error', async () => {
     const err = await pipeline(Readable.from([{ line: 1 }]), new MultipartWritable(bucket, 'mw/object.bin', { partSize: 4 * KiB })).then(
       () => undefined,

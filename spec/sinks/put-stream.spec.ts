@@ -258,6 +258,16 @@ describe('createPutStream', () => {
     expect(await exists(bucket, 'put/aborted.bin')).to.equal(false);
   });
 
+  it('a signal aborted before construction errors the sink at once, even while the source is idle', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const sink = createPutStream(bucket, 'put/pre-aborted.bin', { signal: ac.signal });
+    const err = await Promise.race([once(sink, 'error').then(([e]) => e as Error), sleep(1000).then(() => undefined)]);
+    expect(err?.name).to.equal('AbortError');
+    expect((err as OssError).code).to.equal('AbortError');
+    expect(await exists(bucket, 'put/pre-aborted.bin')).to.equal(false);
+  });
+
   it('destroy() before the end aborts: AbortError, nothing stored', async () => {
     const sink = createPutStream(bucket, 'put/destroyed.bin');
     sink.write(pattern(50_000));
