@@ -212,6 +212,9 @@ export class MultipartWritable extends Writable {
       cb(new OssArgumentError(`the stream is longer than contentLength ${this.#opts.contentLength}; the upload was aborted`, 'contentLength'));
       return;
     }
+    // Known to be multipart from the first byte: start the upload now, so its round trip overlaps filling part 1
+    // instead of delaying it (a part is only sent once it is full).
+    if (this.#multipart && this.#initiating === undefined && bytes.byteLength > 0) this.#initiate().catch(() => undefined);
     this.#pending = { chunk: bytes, offset: 0, cb };
     this.#pump();
   }
