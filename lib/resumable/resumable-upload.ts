@@ -24,7 +24,7 @@ import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegri
 import { determinePartSize } from '../parts/part-size.js';
 import { Window } from '../parts/window.js';
 import type { MultipartResult, UploadedPart } from '../sinks/multipart-writable.js';
-import { SinkProgress } from '../sinks/sink-progress.js';
+import { SinkProgress } from '../parts/upload-progress.js';
 import { fileUnchanged, type CheckpointRecord } from './checkpoint-record.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { partRanges, reconcileParts, type PartRange } from './reconcile-parts.js';

@@ -19,7 +19,7 @@ import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from '
 import { prepareStreamResume, type ResumeState } from './stream-resume.js';
 import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
-import { SinkProgress } from './sink-progress.js';
+import { SinkProgress } from '../parts/upload-progress.js';
 
 /** A part that was stored: what Complete needs, with its CRC64 and size for the whole-object check. */
 export interface UploadedPart {
