@@ -13,12 +13,12 @@
  *   Complete validates the very parts it commits, and the upload's directory is never removed under a writer;
  * - ListParts waits for the commits under way, so a part whose body was fully received is listed.
  */
-import { randomBytes } from 'node:crypto';
 import { KeyedMutex } from './key-lock.js';
 import { compareKeys } from './names.js';
 import type { ObjectMeta } from './object-record.js';
 import { ServerError } from './server-error.js';
 import type { Store } from './storage/store.js';
+import { randomHex } from './ids.js';
 
 /** One uploaded part. */
 export interface PartRecord {
@@ -50,7 +50,7 @@ let sequence = 0;
 function newUploadId(): string {
   sequence = (sequence + 1) % 0x10000;
   const time = Date.now().toString(16).padStart(12, '0');
-  return `${time}${sequence.toString(16).padStart(4, '0')}${randomBytes(8).toString('hex')}`.toUpperCase();
+  return `${time}${sequence.toString(16).padStart(4, '0')}${randomHex(8)}`.toUpperCase();
 }
 
 const UPLOAD_ID_RE = /^[0-9A-F]{32}$/;

@@ -3,12 +3,12 @@
  * `Server: AliyunOSS`, `x-oss-server-time`), `<Error>` XML bodies with `x-oss-ec`, and on HEAD an empty body with
  * the error XML base64-encoded in `x-oss-err`.
  */
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { buildErrorXml } from '../core/xml.js';
 import { ecFor } from './error-codes.js';
 import { ServerError } from './server-error.js';
+import { randomHex } from './ids.js';
 
 /** What an operation answers. */
 export interface Reply {
@@ -40,7 +40,7 @@ export interface ReplyScope {
 
 /** A fresh request id: 24 upper-case hex characters, like OSS's. */
 export function newRequestId(): string {
-  return randomBytes(12).toString('hex').toUpperCase();
+  return randomHex(12).toUpperCase();
 }
 
 /** The `<Error>` answer for `err` (its status, code, message, extra elements and headers). */

@@ -3,9 +3,9 @@
  * memory only, so HEAD, append positions, multipart and listings behave, while GetObject has nothing to return.
  * For benchmarks that measure the client, not the disk.
  */
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { IO_CHUNK, type BlobWriter, type Store, type StoredBucket } from './store.js';
+import { randomHex } from '../ids.js';
 
 /** Discards every byte written to it. */
 function sink(): Writable {
@@ -37,7 +37,7 @@ export class DiscardStore implements Store {
   async saveBucket(): Promise<void> {}
   async removeBucket(): Promise<void> {}
   createBlob(): BlobWriter {
-    return { blob: randomBytes(16).toString('hex'), stream: sink() };
+    return { blob: randomHex(16), stream: sink() };
   }
   appendBlob(): Writable {
     return sink();

@@ -18,7 +18,6 @@
  * An upload whose parts an object already references was completed just before a crash (the object record is
  * written before the upload is removed): its leftover state is removed at start.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,6 +30,7 @@ import { BlobHolds } from './blob-holds.js';
 import { syncPath } from './durable-write.js';
 import { IO_CHUNK, type BlobWriter, type Store, type StoredBucket, type StoredUpload } from './store.js';
 import { UploadJournal } from './upload-journal.js';
+import { randomHex } from '../ids.js';
 
 /** Stores bytes and sidecar records under `root`. */
 export class DiskStore implements Store {
@@ -132,7 +132,7 @@ export class DiskStore implements Store {
   }
 
   createBlob(): BlobWriter {
-    const blob = randomBytes(16).toString('hex');
+    const blob = randomHex(16);
     this.#staged.add(blob);
     const stream = createWriteStream(join(this.#tmp, blob), { highWaterMark: IO_CHUNK });
     return { blob, stream };
@@ -174,7 +174,7 @@ export class DiskStore implements Store {
       await mkdir(dir, { recursive: true });
       this.#madeDirs.add(dir);
     }
-    const temp = join(this.#tmp, `${randomBytes(16).toString('hex')}.json`);
+    const temp = join(this.#tmp, `${randomHex(16)}.json`);
     await writeFile(temp, JSON.stringify(rec));
     await rename(temp, final);
   }
