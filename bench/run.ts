@@ -21,6 +21,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'small-objects', load: () => import('./small-objects.bench.js') },
   { name: 'append', load: () => import('./append.bench.js') },
   { name: 'signing', load: () => import('./signing.bench.js') },
+  { name: 'wan', load: () => import('./wan.bench.js') },
 ];
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { crc64, ResumableStore, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { clientFor, startServer } from '../support/local-oss.js';
-import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js';
+import { startThrottleProxy, type ThrottleProxy } from '../support/throttle-proxy.js';
 
 const RUNNER = fileURLToPath(new URL('./crash-runner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
