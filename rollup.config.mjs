@@ -1,7 +1,10 @@
 // Builds ESM + CJS bundles and bundled .d.ts for the two public entry points, plus the CLI.
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+// Chunk names carry content hashes: start from an empty dist/ so no stale chunk ships.
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 // Dependencies and Node builtins stay external: we ship our code, not our dependencies'.
@@ -18,19 +21,24 @@ const entries = { index: 'lib/index.ts', server: 'lib/server/index.ts' };
 
 export default [
   {
+    // One ESM build for the library, the server and the CLI: they share chunks instead of the CLI bundling its own copy.
+    input: { ...entries, cli: 'lib/cli/main.ts' },
+    external,
+    plugins: [ts()],
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
+  },
+  {
     input: entries,
     external,
     plugins: [ts()],
-    output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named' },
-    ],
-  },
-  {
-    input: { cli: 'lib/cli/main.ts' },
-    external,
-    plugins: [ts()],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/cli-[name]-[hash].js', banner: '#!/usr/bin/env node', sourcemap: true },
+    output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named' },
   },
   {
     input: entries,
