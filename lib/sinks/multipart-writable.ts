@@ -113,6 +113,8 @@ export class MultipartWritable extends Writable {
   #pending: Pending | undefined;
   #finished = false;
   #finalizing = false;
+  /** The CompleteMultipartUpload request, once sent. */
+  #completing: Promise<CompleteMultipartUploadResult> | undefined;
 
   constructor(bucket: Bucket | OssContext, key: string, options: SinkOptions = {}, internals: MultipartInternals = {}) {
     // Object mode on the writable side so that a wrong chunk type becomes our clear error instead of Node's throw
@@ -347,12 +349,13 @@ export class MultipartWritable extends Writable {
     await this.#window.settled();
     if (this.#window.failed) throw this.#firstError();
     const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
-    const r: CompleteMultipartUploadResult = await completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
+    this.#completing = completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
       headers: pick(this.#headers, ['x-oss-object-acl', 'x-oss-forbid-overwrite']),
       callback: this.#opts.callback,
       callbackVar: this.#opts.callbackVar,
       signal: this.#opts.signal,
     });
+    const r: CompleteMultipartUploadResult = await this.#completing;
     if (this.#checkpoint !== undefined) {
       // Let the last save land first, or it would bring the record back after the delete.
       await this.#checkpoint.flush().catch(() => undefined);
@@ -387,7 +390,10 @@ export class MultipartWritable extends Writable {
       await this.#window.settled();
       // Every part that was stored is on record before the stream reports its end: the next run trusts the record.
       await this.#checkpoint?.flush().catch(() => undefined);
-      await this.#cleanup();
+      // A Complete already sent decides the outcome: aborting alongside it would race the commit. If it committed,
+      // there is nothing to clean up (the object is whole); if it failed, abort as usual.
+      const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
+      if (!committed) await this.#cleanup();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.

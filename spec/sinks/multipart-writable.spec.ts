@@ -217,6 +217,22 @@ describe('sinks/MultipartWritable', function () {
     expect(((await bucket.headObject('mw/cancel.bin').catch((e: unknown) => e)) as OssError).code).to.equal('NoSuchKey');
   });
 
+  it('destroy() while Complete is in flight does not race an abort against the commit', async () => {
+    server.faults.add({ op: 'CompleteMultipartUpload', action: { type: 'delay', ms: 300 } });
+    const data = pattern(10 * KiB);
+    const sink = new MultipartWritable(bucket, 'mw/destroy-complete.bin', { partSize: 4 * KiB });
+    sink.on('error', () => undefined);
+    sink.end(data);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // Complete sent, its answer held by the server
+    expect(server.stats.op('CompleteMultipartUpload').requests).to.equal(1);
+    sink.destroy();
+    await new Promise((resolve) => sink.on('close', resolve));
+    // the commit won: the object is whole, and no AbortMultipartUpload was sent behind it
+    expect(server.stats.op('AbortMultipartUpload').requests).to.equal(0);
+    expect((await readBack('mw/destroy-complete.bin')).equals(data)).to.equal(true);
+    expect(await openUploads()).to.equal(0);
+  });
+
   it('leavePartsOnError keeps the upload and its parts for a resume', async () => {
     server.faults.add({ op: 'UploadPart', partNumber: 3, times: Infinity, action: { type: 'error', status: 500 } });
     const sink = new MultipartWritable(strict, 'mw/keep.bin', { partSize: 4 * KiB, concurrency: 1, leavePartsOnError: true });
