@@ -44,4 +44,54 @@ describe('README', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('type-checks every other `ts` block against the real API (so the docs cannot drift)', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).to.be.at.least(5);
+    // What a snippet may use without defining it: provided here unless the snippet imports or declares it itself.
+    const provided: [name: string, line: string][] = [
+      ['pipeline', "import { pipeline } from 'node:stream/promises';"],
+      ['finished', "import { finished } from 'node:stream/promises';"],
+      ['createReadStream', "import { createReadStream } from 'node:fs';"],
+      ['createGzip', "import { createGzip } from 'node:zlib';"],
+      ['Bucket', "import { Bucket } from 'oss-stream';"],
+      ['createUploadStream', "import { createUploadStream } from 'oss-stream';"],
+      ['createAppendStream', "import { createAppendStream } from 'oss-stream';"],
+      ['ResumableStore', "import { ResumableStore } from 'oss-stream';"],
+      ['bucket', 'declare const bucket: Bucket;'],
+      ['source', "declare const source: import('node:stream').Readable;"],
+      ['sink', "declare const sink: import('node:stream').Writable;"],
+      ['size', 'declare const size: number;'],
+      ['store', 'declare const store: ResumableStore;'],
+      ['onProgress', "declare const onProgress: import('oss-stream').ProgressCallback;"],
+    ];
+    const dir = join(ROOT, 'tmp', `readme-types-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const files: string[] = [];
+      for (const [i, code] of blocks.entries()) {
+        const defines = (name: string) => new RegExp(`(import[^;]*\\b${name}\\b[^;]*from|\\b(const|let|function|class)\\s+${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=)`).test(code);
+        const needed = provided.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !defines(name));
+        // Bucket is needed by the declarations of bucket/store even when the snippet does not name it.
+        if (needed.some(([n]) => n === 'bucket') && !needed.some(([n]) => n === 'Bucket') && !defines('Bucket')) needed.unshift(provided.find(([n]) => n === 'Bucket')!);
+        if (needed.some(([n]) => n === 'store') && !needed.some(([n]) => n === 'ResumableStore') && !defines('ResumableStore')) needed.unshift(provided.find(([n]) => n === 'ResumableStore')!);
+        const file = join(dir, `block-${i}.ts`);
+        await writeFile(file, `${needed.map(([, line]) => line).join('\n')}\n${code}\nexport {};\n`);
+        files.push(file);
+      }
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..', noUnusedLocals: false }, include: ['*.ts'] }),
+      );
+      const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err === null ? 0 : 1, out: stdout + stderr }),
+        ),
+      );
+      expect(code, out).to.equal(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
