@@ -63,3 +63,18 @@ export function uploadHeaders(opts: UploadHeaderOptions, nameForType: string | u
   }
   return h;
 }
+
+/** Headers of InitiateMultipartUpload: the object's headers without the callback, which belongs to Complete. */
+export function initiateHeaders(headers: Record<string, string>): Record<string, string> {
+  const h = { ...headers };
+  delete h['x-oss-callback'];
+  delete h['x-oss-callback-var'];
+  return h;
+}
+
+/** Headers of CompleteMultipartUpload that the object's headers carry over (the callback is passed as an option). */
+export function completeHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of ['x-oss-object-acl', 'x-oss-forbid-overwrite']) if (headers[n] !== undefined) out[n] = headers[n];
+  return out;
+}

@@ -9,15 +9,13 @@ import type { Bucket } from '../bucket.js';
 import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
 import type { OssContext } from '../api/context.js';
 import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
-import { combinedCrc64, completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
-import { headObject } from '../api/head-object.js';
+import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
 import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
 import { listParts, type ListedPart } from '../api/list-parts.js';
 import type { ProgressCallback } from '../api/progress.js';
 import { putObject } from '../api/put-object.js';
-import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
+import { completeHeaders, initiateHeaders, uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { uploadPart } from '../api/upload-part.js';
-import { crc64Equal } from '../core/crc64.js';
 import { FileSlice } from '../core/file-slice.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
@@ -211,11 +209,7 @@ async function multipart(
   }
   if (record === undefined) {
     const partSize = determinePartSize(info.size, o.partSize, ctx.options.limits);
-    const initHeaders = { ...headers };
-    // The callback belongs to Complete.
-    delete initHeaders['x-oss-callback'];
-    delete initHeaders['x-oss-callback-var'];
-    const init = await initiateMultipartUpload(ctx, key, { headers: initHeaders, signal: o.signal });
+    const init = await initiateMultipartUpload(ctx, key, { headers: initiateHeaders(headers), signal: o.signal });
     record = { uploadId: init.uploadId, bucket: ctx.bucket, key, path, size: info.size, mtimeMs: info.mtimeMs, partSize, parts: [] };
     todo = partRanges(info.size, partSize);
   }
@@ -266,20 +260,16 @@ async function multipart(
   let r: CompleteMultipartUploadResult;
   try {
     r = await completeMultipartUpload(ctx, key, uploadId, parts, {
-      headers: pick(headers, ['x-oss-object-acl', 'x-oss-forbid-overwrite']),
+      headers: completeHeaders(headers),
       callback: opts.callback,
       callbackVar: opts.callbackVar,
       signal: o.signal,
     });
   } catch (err) {
-    // Committed, even though the call failed: the upload id is spent, so the checkpoint is too.
-    if (err instanceof OssCallbackError || err instanceof OssIntegrityError) {
-      await o.store.delete(ctx.bucket, key, path);
-      throw err;
-    }
-    const committed = isCode(err, 'NoSuchUpload') ? await committedEarlier(ctx, key, parts, o.signal) : undefined;
-    if (committed === undefined) throw err;
-    r = committed;
+    // Committed, even though the call failed: the upload id is spent, so the checkpoint is too. (A Complete whose
+    // answer was lost is recognized as committed by completeMultipartUpload itself.)
+    if (err instanceof OssCallbackError || err instanceof OssIntegrityError) await o.store.delete(ctx.bucket, key, path);
+    throw err;
   }
   await o.store.delete(ctx.bucket, key, path);
   progress.complete(info.size);
@@ -297,26 +287,4 @@ async function multipart(
     callbackBody: r.callbackBody,
     resumedBytes,
   };
-}
-
-/**
- * Complete answered NoSuchUpload. If an earlier attempt of the same Complete did commit (its answer was lost and
- * the transport retried), the object is there with exactly our CRC64 and size: that is success, not a re-upload.
- */
-async function committedEarlier(ctx: OssContext, key: string, parts: UploadedPart[], signal: AbortSignal | undefined): Promise<CompleteMultipartUploadResult | undefined> {
-  const expected = combinedCrc64(parts);
-  if (expected === undefined) return undefined;
-  try {
-    const h = await headObject(ctx, key, { signal });
-    if (h.crc64 === undefined || !crc64Equal(h.crc64, expected.crc64) || h.size !== expected.size) return undefined;
-    return { status: h.status, requestId: h.requestId, headers: h.headers, etag: h.etag, crc64: h.crc64, size: h.size, versionId: h.versionId };
-  } catch {
-    return undefined;
-  }
-}
-
-function pick(h: Record<string, string>, names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) if (h[n] !== undefined) out[n] = h[n];
-  return out;
 }

@@ -10,6 +10,7 @@ import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../api/progress.js';
 import { checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
+import { chunkBytes } from './chunk-bytes.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -166,10 +167,9 @@ export class AppendStream extends Writable {
       cb();
       return;
     }
-    const bytes = chunk instanceof Uint8Array ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, encoding) : undefined;
-    if (bytes === undefined) {
-      const what = chunk === null ? 'null' : typeof chunk === 'object' ? `an object (${chunk.constructor?.name ?? 'Object'})` : `a ${typeof chunk}`;
-      cb(new OssArgumentError(`upload sinks accept bytes and strings only, got ${what} (is the source in object mode?)`, 'chunk'));
+    const bytes = chunkBytes(chunk, encoding);
+    if (bytes instanceof OssArgumentError) {
+      cb(bytes);
       return;
     }
     this.#fill(bytes, 0, cb);

@@ -6,16 +6,17 @@ import { Writable } from 'node:stream';
 import type { Bucket } from '../bucket.js';
 import type { OssContext } from '../api/context.js';
 import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
-import { completeMultipartUpload, type CompletedPart, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
+import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
 import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
 import { putObject, type PutObjectResult } from '../api/put-object.js';
 import { uploadPart } from '../api/upload-part.js';
-import { uploadHeaders } from '../api/upload-headers.js';
+import { completeHeaders, initiateHeaders, uploadHeaders } from '../api/upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
+import { chunkBytes } from './chunk-bytes.js';
 import { prepareStreamResume, type ResumeState } from './stream-resume.js';
 import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
@@ -57,16 +58,6 @@ export interface MultipartInternals {
 }
 
 type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => void };
-
-function toBytes(chunk: unknown, encoding: BufferEncoding): Uint8Array | OssArgumentError {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, encoding);
-  return new OssArgumentError(
-    `upload sinks accept bytes and strings only, got ${chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk}` +
-      ' — is the source in object mode? For stream-chain use chain([...], { readableObjectMode: false, writableObjectMode: false })',
-    'chunk',
-  );
-}
 
 /**
  * Uploads a stream of any length (up to OSS's limits) as a multipart upload.
@@ -158,7 +149,7 @@ export class MultipartWritable extends Writable {
       void pipeline(resume.source(state.offset), this).catch(() => undefined); // errors reach the sink itself
       if (state.uploadId !== undefined) return (this.#uploadId = state.uploadId);
       // No signal, as in #initiate: an Initiate cut off after the server created the upload would leave it unknown.
-      return initiateMultipartUpload(this.#ctx, this.#key, { headers: this.#headersForInitiate() }).then(async (r) => {
+      return initiateMultipartUpload(this.#ctx, this.#key, { headers: initiateHeaders(this.#headers) }).then(async (r) => {
         state.record.uploadId = r.uploadId; // the writer holds this very record
         // Durable before the first part goes: a crash now must not orphan an upload nobody knows about.
         await this.#checkpoint!.save();
@@ -197,7 +188,7 @@ export class MultipartWritable extends Writable {
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const bytes = toBytes(chunk, encoding);
+    const bytes = chunkBytes(chunk, encoding);
     if (bytes instanceof OssArgumentError) {
       cb(bytes);
       return;
@@ -265,18 +256,11 @@ export class MultipartWritable extends Writable {
     // Not cancelled by a failure or destroy(): once the request left, the server may have created the upload, and
     // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
-      headers: this.#headersForInitiate(),
+      headers: initiateHeaders(this.#headers),
     }).then((r) => (this.#uploadId = r.uploadId));
     return this.#initiating;
   }
 
-  #headersForInitiate(): Record<string, string> {
-    const h = { ...this.#headers };
-    // The callback belongs to Complete.
-    delete h['x-oss-callback'];
-    delete h['x-oss-callback-var'];
-    return h;
-  }
 
   #send(part: Part): void {
     this.#window.run(async (signal) => {
@@ -350,7 +334,7 @@ export class MultipartWritable extends Writable {
     if (this.#window.failed) throw this.#firstError();
     const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
     this.#completing = completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
-      headers: pick(this.#headers, ['x-oss-object-acl', 'x-oss-forbid-overwrite']),
+      headers: completeHeaders(this.#headers),
       callback: this.#opts.callback,
       callbackVar: this.#opts.callbackVar,
       signal: this.#opts.signal,
@@ -423,10 +407,4 @@ export class MultipartWritable extends Writable {
     const e = this.#window.error;
     return e instanceof Error ? e : new OssError(String(e), { code: 'UnknownError' });
   }
-}
-
-function pick(h: Record<string, string>, names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) if (h[n] !== undefined) out[n] = h[n];
-  return out;
 }

@@ -5,6 +5,7 @@ import { putObject, type PutObjectResult } from '../api/put-object.js';
 import type { ProgressCallback } from '../api/progress.js';
 import type { UploadHeaderOptions } from '../api/upload-headers.js';
 import { checkInteger } from '../config.js';
+import { chunkBytes } from './chunk-bytes.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError } from '../errors.js';
 
@@ -200,11 +201,12 @@ export class PutStream extends Writable {
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    let bytes = chunk instanceof Uint8Array ? chunk : typeof chunk === 'string' ? Buffer.from(chunk, encoding) : undefined;
-    if (bytes === undefined) {
-      cb(new OssArgumentError(`upload sinks accept bytes and strings only, got ${describe(chunk)} (is the source in object mode?)`, 'chunk'));
+    const checked = chunkBytes(chunk, encoding);
+    if (checked instanceof OssArgumentError) {
+      cb(checked);
       return;
     }
+    let bytes = checked;
     if (bytes.byteLength === 0) {
       cb();
       return;
@@ -264,12 +266,6 @@ export class PutStream extends Writable {
 }
 
 /** A short description of a rejected chunk for the error message. */
-function describe(chunk: unknown): string {
-  if (chunk === null) return 'null';
-  if (typeof chunk === 'object') return `an object (${chunk.constructor?.name ?? 'Object'})`;
-  return `a ${typeof chunk}`;
-}
-
 /** Creates a {@link PutStream}: one PutObject whose body is what you write. */
 export function createPutStream(bucket: Bucket, key: string, opts: PutStreamOptions = {}): PutStream {
   return new PutStream(bucket, key, opts);
