@@ -11,7 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Auth, Bucket, createAppendStream, createUploadStream } from '../lib/index.js';
+import { Auth, Bucket, createAppendStream, createUploadStream } from './support/lib.js';
 import { BENCH, withBenchServer } from './support/child-server.js';
 import { loadNote, median, mbps, ratio, round } from './support/measure.js';
 import type { BenchTable } from './table.js';

@@ -7,7 +7,7 @@
  * Rounds are interleaved so that noise hits every contender alike; each cell is the median over rounds. The
  * server is one Node process on one core: its CPU column shows when it, not the client, set the pace.
  */
-import { Auth, Bucket } from '../lib/index.js';
+import { Auth, Bucket } from './support/lib.js';
 import { BENCH, withBenchServer } from './support/child-server.js';
 import { aliClient } from './support/contenders.js';
 import { KiB, loadNote, median, ratio, round } from './support/measure.js';

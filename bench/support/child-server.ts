@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { BENCH_SOURCE } from './lib.js';
 
 /** Credentials and bucket every bench server accepts. */
 export const BENCH = Object.freeze({ bucket: 'bench', accessKeyId: 'bench-ak', accessKeySecret: 'bench-sk' });
@@ -26,11 +27,17 @@ export interface BenchServerOptions {
   anonymous?: boolean;
 }
 
-const SERVE = fileURLToPath(new URL('../../lib/server/serve.ts', import.meta.url));
+// The server as users start it (`oss-stream serve`, built), or its sources with BENCH_SOURCE=lib (see ./lib.ts).
+const SERVE =
+  BENCH_SOURCE === 'dist'
+    ? [fileURLToPath(new URL('../../dist/cli.js', import.meta.url)), 'serve']
+    : ['--import', 'tsx', fileURLToPath(new URL('../../lib/server/serve.ts', import.meta.url))];
 
 /** Starts `lib/server/serve.ts` and resolves once it printed its endpoint. */
 export async function startBenchServer(opts: BenchServerOptions): Promise<BenchServer> {
-  const args = ['--import', 'tsx', SERVE, '--port', '0', '--storage', opts.storage, '--bucket', BENCH.bucket];
+  // BENCH_SERVER_PROF_DIR=<dir> profiles the server too (written when it stops), for bench/tools/profile-*.ts.
+  const prof = process.env['BENCH_SERVER_PROF_DIR'];
+  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...SERVE, '--port', '0', '--storage', opts.storage, '--bucket', BENCH.bucket];
   args.push('--access-key-id', BENCH.accessKeyId, '--access-key-secret', BENCH.accessKeySecret);
   if (opts.anonymous === true) args.push('--anonymous');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import OSS from 'ali-oss';
 import { Agent, request } from 'undici';
-import { Auth, Bucket, createUploadStream, type SinkOptions } from '../../lib/index.js';
+import { Auth, Bucket, createUploadStream, type SinkOptions } from './lib.js';
 import { viewSource } from './data.js';
 import { BENCH } from './child-server.js';
 

@@ -9,7 +9,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Auth, Bucket, createUploadStream } from '../../lib/index.js';
+import { Auth, Bucket, createUploadStream } from '../support/lib.js';
 import { BENCH } from '../support/child-server.js';
 import { aliClient, ceiling } from '../support/contenders.js';
 import { freshSource, patternBuffer } from '../support/data.js';

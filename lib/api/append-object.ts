@@ -2,7 +2,7 @@
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
-import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { crc64Combine, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey } from '../core/validate.js';
@@ -85,13 +85,12 @@ export async function appendObject(ctx: OssContext, key: string, position: numbe
   if (chained !== undefined) verifyCrc64(chained, res, `AppendObject ${key} at ${position}`);
   const next = Number(res.headers['x-oss-next-append-position']);
   progress.done(size);
-  return {
-    ...baseResult(res),
+  return resultOf(res, {
     etag: etagOf(res),
     nextPosition: Number.isSafeInteger(next) ? next : position + size,
     crc64: res.headers['x-oss-hash-crc64ecma'] ?? chained ?? '',
     size,
     appendedCrc64,
     versionId: res.headers['x-oss-version-id'],
-  };
+  });
 }

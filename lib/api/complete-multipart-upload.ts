@@ -1,7 +1,7 @@
 /** CompleteMultipartUpload: commits the listed parts as one object and checks the whole-object CRC64. */
 import type { OssContext } from './context.js';
 import { callbackAnswer } from './callback-result.js';
-import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { crc64Combine, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey, validatePartNumber } from '../core/validate.js';
@@ -105,13 +105,12 @@ export async function completeMultipartUpload(
   // Read the answer first: the connection goes back to the pool whatever the verdict below.
   const text = await res.text();
   const expected = combinedCrc64(sorted);
-  const result: CompleteMultipartUploadResult = {
-    ...baseResult(res),
+  const result: CompleteMultipartUploadResult = resultOf(res, {
     etag: etagOf(res),
     crc64: res.headers['x-oss-hash-crc64ecma'] ?? expected?.crc64 ?? '',
     size: expected?.size,
     versionId: res.headers['x-oss-version-id'],
-  };
+  });
   if (expected !== undefined) verifyCrc64(expected.crc64, res, `CompleteMultipartUpload ${key}`);
   if (headers['x-oss-callback'] !== undefined) {
     result.callbackBody = callbackAnswer(res, text, result, 'CompleteMultipartUpload');

@@ -1,7 +1,7 @@
 /** GetObject: streams an object (or a byte range of it) back, verifying the whole object's CRC64 as it flows. */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { OssContext } from './context.js';
-import { baseResult, etagOf, type OssResult } from './result.js';
+import { resultOf, etagOf, type OssResult } from './result.js';
 import { Crc64, crc64Equal } from '../core/crc64.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssError, OssIntegrityError, isAbortError } from '../errors.js';
@@ -97,13 +97,12 @@ export async function getObject(ctx: OssContext, key: string, opts: GetObjectOpt
   verifying.on('close', () => res.body.destroy());
   res.body.pipe(verifying);
   const body: Readable = verifying;
-  return {
-    ...baseResult(res),
+  return resultOf(res, {
     body,
     size,
     etag: etagOf(res),
     contentType: h['content-type'],
     crc64: h['x-oss-hash-crc64ecma'],
     contentRange: h['content-range'],
-  };
+  });
 }

@@ -1,6 +1,6 @@
 /** HeadObject: an object's metadata without its body. */
 import type { OssContext } from './context.js';
-import { baseResult, etagOf, type OssResult } from './result.js';
+import { resultOf, etagOf, type OssResult } from './result.js';
 import { validateObjectKey } from '../core/validate.js';
 
 /** An object's metadata. */
@@ -29,8 +29,7 @@ export async function headObject(ctx: OssContext, key: string, opts: { signal?: 
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) if (name.startsWith('x-oss-meta-')) meta[name.slice(11)] = value;
   const next = h['x-oss-next-append-position'];
-  return {
-    ...baseResult(res),
+  return resultOf(res, {
     size: Number(h['content-length'] ?? 0),
     etag: etagOf(res),
     contentType: h['content-type'],
@@ -40,5 +39,5 @@ export async function headObject(ctx: OssContext, key: string, opts: { signal?: 
     crc64: h['x-oss-hash-crc64ecma'],
     meta,
     versionId: h['x-oss-version-id'],
-  };
+  });
 }

@@ -1,6 +1,6 @@
 /** InitiateMultipartUpload: starts an upload whose parts come later. */
 import type { OssContext } from './context.js';
-import { baseResult, type OssResult } from './result.js';
+import { resultOf, type OssResult } from './result.js';
 import { uploadHeaders } from './upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
 import { parseInitiateMultipartUploadResult } from '../core/xml.js';
@@ -25,5 +25,5 @@ export async function initiateMultipartUpload(ctx: OssContext, key: string, opts
   const headers = uploadHeaders({ headers: opts.headers }, opts.contentTypeFrom ?? key);
   const res = await ctx.send({ operation: 'InitiateMultipartUpload', method: 'POST', key, query: { uploads: null }, headers, signal: opts.signal });
   const parsed = parseInitiateMultipartUploadResult(await res.text());
-  return { ...baseResult(res), uploadId: parsed.uploadId };
+  return resultOf(res, { uploadId: parsed.uploadId });
 }

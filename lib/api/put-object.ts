@@ -3,7 +3,7 @@ import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
 import { callbackAnswer } from './callback-result.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
-import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
 
@@ -58,13 +58,12 @@ export async function putObject(ctx: OssContext, key: string, data: UploadData, 
   const withCallback = headers['x-oss-callback'] !== undefined;
   // Read the answer before judging it, so the connection goes back to the pool whatever the verdict.
   const text = withCallback ? await res.text() : (await res.dump(), '');
-  const result: PutObjectResult = {
-    ...baseResult(res),
+  const result: PutObjectResult = resultOf(res, {
     etag: etagOf(res),
     crc64: res.headers['x-oss-hash-crc64ecma'] ?? body.crc64(),
     size: body.sent(),
     versionId: res.headers['x-oss-version-id'],
-  };
+  });
   verifyCrc64(body.crc64(), res, `PutObject ${key}`);
   // Stored, even when the callback failed: the progress says so before a callback error is thrown.
   progress.done(result.size);

@@ -2,7 +2,7 @@
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
 import { ProgressTracker, type ProgressCallback } from './progress.js';
-import { baseResult, etagOf, verifyCrc64, type OssResult } from './result.js';
+import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { validateObjectKey, validatePartNumber } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
 
@@ -80,5 +80,5 @@ export async function uploadPart(
   const size = known === undefined ? body.sent() : (data as Uint8Array).byteLength;
   verifyCrc64(crc64, res, `UploadPart ${key} #${partNumber}`);
   progress.done(size);
-  return { ...baseResult(res), partNumber, etag: etagOf(res), crc64, size };
+  return resultOf(res, { partNumber, etag: etagOf(res), crc64, size });
 }

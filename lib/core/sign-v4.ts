@@ -248,6 +248,14 @@ export function signingKeyV4(secret: string, yyyymmdd: string, region: string, p
   return Buffer.from(keyCache.get(secret, yyyymmdd, region, product));
 }
 
+/**
+ * Lower-case hex signature of `stringToSign` under the signing key of (secret, day, region, product), taken from
+ * the module's cache without a copy: what a verifier needs.
+ */
+export function signatureForScopeV4(secret: string, scope: Pick<CredentialScopeV4, 'date' | 'region' | 'product'>, stringToSign: string): string {
+  return signatureV4(keyCache.get(secret, scope.date, scope.region, scope.product), stringToSign);
+}
+
 /** Lower-case hex `HMAC-SHA256(signingKey, stringToSign)`. */
 export function signatureV4(signingKey: Buffer, stringToSign: string): string {
   return createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
@@ -277,7 +285,8 @@ export function signRequestV4(req: SignableRequest, creds: SigningCredentials, n
   h['x-oss-date'] = isoDate;
   h['x-oss-content-sha256'] ??= UNSIGNED_PAYLOAD;
   if (creds.securityToken) h['x-oss-security-token'] = creds.securityToken;
-  else delete h['x-oss-security-token'];
+  // Deleting a property turns the headers into a slow dictionary object: only when there is one to delete.
+  else if (h['x-oss-security-token'] !== undefined) delete h['x-oss-security-token'];
   const additional = additionalHeadersV4(opts.additionalHeaders, h);
   const scope = scopeV4(day, region, product);
   const sts = stringToSignV4(isoDate, scope, buildCanonicalRequest(req, additional, h['x-oss-content-sha256']));
@@ -341,8 +350,22 @@ export interface CredentialScopeV4 {
 
 const DAY_RE = /^\d{8}$/;
 
+// A verifier sees the same credential on every request of a day: the last one parsed is remembered.
+let lastCredential = '';
+let lastScope: Readonly<CredentialScopeV4> | null = null;
+
 /** Splits a V4 credential (header `Credential=` or query `x-oss-credential`); `null` when malformed. */
-export function parseCredentialV4(credential: string): CredentialScopeV4 | null {
+export function parseCredentialV4(credential: string): Readonly<CredentialScopeV4> | null {
+  if (credential === lastCredential && lastScope !== null) return lastScope;
+  const scope = splitCredentialV4(credential);
+  if (scope !== null) {
+    lastCredential = credential;
+    lastScope = Object.freeze(scope);
+  }
+  return scope;
+}
+
+function splitCredentialV4(credential: string): CredentialScopeV4 | null {
   const parts = credential.split('/');
   const n = parts.length;
   if (n < 5 || parts[n - 1] !== TERMINATOR) return null;

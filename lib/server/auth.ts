@@ -21,7 +21,7 @@
  *   `UNSIGNED-PAYLOAD`; the body hash itself is not checked here.
  * - presigned URLs have no skew check except that a V4 URL dated more than 15 minutes ahead is not valid yet.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
   headerDateLineV1,
   parseAuthorizationV1,
@@ -34,8 +34,7 @@ import {
   formatIsoBasic,
   parseAuthorizationV4,
   parseCredentialV4,
-  signatureV4,
-  signingKeyV4,
+  signatureForScopeV4,
   standardRegionV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
@@ -77,6 +76,7 @@ const SIGNATURE_MISMATCH_MESSAGE =
   'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 const ISO_BASIC_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const DECIMAL_RE = /^\d+$/;
+const DAY_MS = 86_400_000;
 
 /**
  * Verifies the request's signature and returns the access key it was signed with.
@@ -229,8 +229,7 @@ function checkSignatureV4(
   provided: string,
 ): void {
   const stringToSign = stringToSignV4(timestamp, scope.scope, canonicalRequest);
-  const key = signingKeyV4(credential.accessKeySecret, scope.date, scope.region, scope.product);
-  if (equalInConstantTime(signatureV4(key, stringToSign), provided)) return;
+  if (equalInConstantTime(signatureForScopeV4(credential.accessKeySecret, scope, stringToSign), provided)) return;
   throw fail(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_MESSAGE, '0002-00000201', {
     OSSAccessKeyId: credential.accessKeyId,
     SignatureProvided: provided,
@@ -287,20 +286,37 @@ function requestTime(value: string): Date {
   return Number.isNaN(ms) ? invalidDate() : new Date(ms);
 }
 
+// Requests signed in the same second carry the same timestamp: the last one parsed is remembered.
+let lastIsoValue = '';
+let lastIsoMs = 0;
+
 function parseIsoBasic(value: string): Date | null {
+  if (value === lastIsoValue) return new Date(lastIsoMs);
   const m = ISO_BASIC_RE.exec(value);
   if (m === null) return null;
   const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
   // Date.UTC rolls month 13 or second 61 over; formatting back exposes that.
-  return !Number.isNaN(d.getTime()) && formatIsoBasic(d) === value ? d : null;
+  if (Number.isNaN(d.getTime()) || formatIsoBasic(d) !== value) return null;
+  lastIsoValue = value;
+  lastIsoMs = d.getTime();
+  return d;
 }
 
 function invalidDate(): never {
   throw fail(403, 'AccessDenied', 'OSS authentication requires a valid Date.', '0002-00000502');
 }
 
+let lastDayStart = 0;
+let lastDay = '';
+
+/** `yyyymmdd` (UTC) of `d`. */
 function dayOf(d: Date): string {
-  return d.toISOString().slice(0, 10).replaceAll('-', '');
+  const ms = d.getTime();
+  if (ms >= lastDayStart && ms < lastDayStart + DAY_MS) return lastDay;
+  const iso = d.toISOString();
+  lastDayStart = Math.floor(ms / DAY_MS) * DAY_MS;
+  lastDay = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+  return lastDay;
 }
 
 function checkSkew(time: Date, now: Date): void {
@@ -330,10 +346,14 @@ export function stringToSignBytes(stringToSign: string): string {
 }
 
 /** Compares digests of both strings, so neither the content nor the length of the expected value leaks by timing. */
+/**
+ * Compares without an early exit on the first differing byte. Only the length can leak, and the length of a
+ * signature or token is public (fixed by its format).
+ */
 function equalInConstantTime(expected: string, provided: string): boolean {
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(provided, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(provided, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function invalidArgument(message: string, name: string, value: string, ec?: string): ServerError {

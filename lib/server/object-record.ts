@@ -45,6 +45,37 @@ export interface ObjectRecord extends ObjectMeta {
   segments: Segment[];
 }
 
+/** What a record holds besides its creation metadata. */
+export type RecordFields = Omit<ObjectRecord, keyof ObjectMeta>;
+
+/**
+ * A record of the creation metadata in `meta` (only the {@link ObjectMeta} fields are taken, so a previous record
+ * can be passed) and `fields`. Built as one literal of fixed shape: spreading `meta` into a literal with this
+ * many more properties cost 7 µs per PutObject (V8 fell back to a slow object), most of a small put's handler.
+ */
+export function objectRecord(meta: ObjectMeta, fields: RecordFields): ObjectRecord {
+  const rec: ObjectRecord = {
+    contentType: meta.contentType,
+    userMeta: meta.userMeta,
+    storageClass: meta.storageClass,
+    acl: meta.acl,
+    tags: meta.tags,
+    key: fields.key,
+    type: fields.type,
+    size: fields.size,
+    crc64: fields.crc64,
+    etag: fields.etag,
+    lastModified: fields.lastModified,
+    segments: fields.segments,
+  };
+  if (fields.contentMd5 !== undefined) rec.contentMd5 = fields.contentMd5;
+  if (meta.cacheControl !== undefined) rec.cacheControl = meta.cacheControl;
+  if (meta.contentDisposition !== undefined) rec.contentDisposition = meta.contentDisposition;
+  if (meta.contentEncoding !== undefined) rec.contentEncoding = meta.contentEncoding;
+  if (meta.expires !== undefined) rec.expires = meta.expires;
+  return rec;
+}
+
 const ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);
 const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
 

@@ -404,5 +404,17 @@ describe('core/sign-v4', () => {
         expect(parseAuthorizationV4(bad), bad).to.equal(null);
       }
     });
+
+    it('parses each credential on its own terms, though the last one parsed is remembered', () => {
+      const a = 'ak/20231216/cn-hangzhou/oss/aliyun_v4_request';
+      const b = 'bk/20231217/cn-shanghai/oss/aliyun_v4_request';
+      for (const [cred, expected] of [[a, ['ak', '20231216', 'cn-hangzhou']], [b, ['bk', '20231217', 'cn-shanghai']], [a, ['ak', '20231216', 'cn-hangzhou']], [a, ['ak', '20231216', 'cn-hangzhou']]] as const) {
+        const scope = parseCredentialV4(cred)!;
+        expect([scope.accessKeyId, scope.date, scope.region], cred).to.deep.equal(expected);
+      }
+      // A malformed credential after a good one is still rejected, and the remembered one is not mutable.
+      expect(parseCredentialV4(`${a}x`)).to.equal(null);
+      expect(Object.isFrozen(parseCredentialV4(a))).to.equal(true);
+    });
   });
 });

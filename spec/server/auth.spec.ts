@@ -463,6 +463,33 @@ describe('server/auth', () => {
       expect(err.message).to.equal('Invalid signing date in Authorization header.');
     });
 
+    it('judges each request by its own time across a day boundary, whatever was verified just before', () => {
+      // The verifier remembers the last timestamp and day it parsed: a request of the next day, then one of the
+      // previous day again, must each be checked against their own day.
+      const before = new Date('2024-03-05T23:59:59.000Z');
+      const after = new Date('2024-03-06T00:00:00.000Z');
+      for (const at of [before, after, before, after]) {
+        expect(authenticate(input(signedV4(request(), USER, at), at), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      }
+      const late = signedV4(request(), USER, after);
+      late.headers['authorization'] = late.headers['authorization']!.replace('/20240306/', '/20240305/');
+      rejects(() => authenticate(input(late, after), CREDS), 400, 'InvalidArgument');
+      // The same timestamp twice in a row, the second time from the remembered parse, with a different signature.
+      const first = signedV4(request(), USER, before);
+      const second = signedV4(request({ key: 'other-key' }), USER, before);
+      expect(authenticate(input(first, before), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      second.headers['authorization'] = second.headers['authorization']!.replace(/Signature=.*/, `Signature=${'0'.repeat(64)}`);
+      rejects(() => authenticate(input(second, before), CREDS), 403, 'SignatureDoesNotMatch');
+    });
+
+    it('rejects a remembered timestamp that a later request sends with a different key id', () => {
+      const a = signedV4(request());
+      const b = signedV4(request(), { accessKeyId: 'nobody', accessKeySecret: 'x' });
+      expect(authenticate(input(a), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      rejects(() => authenticate(input(b), CREDS), 403, 'InvalidAccessKeyId');
+      expect(authenticate(input(signedV4(request())), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+    });
+
     it('answers 400 InvalidArgument when the scope region is not the server region', () => {
       const req = request();
       signRequestV4(req, USER, NOW, { region: 'cn-shanghai' });
@@ -760,6 +787,13 @@ describe('server/auth', () => {
       const v1 = request({ method: 'GET', query: {}, headers: {} });
       v1.query = presignV1(v1, wrongToken, Math.floor(NOW.getTime() / 1000) + 60);
       rejects(() => authenticate(input(v1), CREDS), 403, 'InvalidSecurityToken');
+    });
+
+    it('answers 403 InvalidSecurityToken for a token that is a prefix or an extension of the right one', () => {
+      for (const token of ['sts-toke', 'sts-token-and-more']) {
+        const req = signedV4(request(), { ...STS, securityToken: token });
+        rejects(() => authenticate(input(req), CREDS), 403, 'InvalidSecurityToken');
+      }
     });
 
     it('answers 403 InvalidAccessKeyId for an STS key sent without its token', () => {

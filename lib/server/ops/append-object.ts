@@ -8,7 +8,7 @@ import {
   requireBucket, requireKey, type OpContext,
 } from '../context.js';
 import { appendableEtag } from '../etag.js';
-import { invalidArgument, metaFromHeaders, type ObjectRecord } from '../object-record.js';
+import { invalidArgument, metaFromHeaders, objectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
@@ -53,8 +53,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
       const crc64 = crc64Combine(old?.crc64 ?? '0', digest.crc64, digest.size);
       const blob = inPlace ?? staged!.blob;
       // Metadata comes from the first append only, as on OSS.
-      const rec: ObjectRecord = {
-        ...(old ?? meta),
+      const rec = objectRecord(old ?? meta, {
         key,
         type: 'Appendable',
         size,
@@ -62,8 +61,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
         etag: appendableEtag(crc64, size),
         lastModified: Date.now(),
         segments: size === 0 ? [] : [{ blob, size }],
-      };
-      delete rec.contentMd5;
+      });
       await registry(ctx).commitLocked(bucket, rec);
       committed = size > 0;
       return {

@@ -12,7 +12,7 @@ import {
 } from '../context.js';
 import { multipartEtag, normalizeEtag } from '../etag.js';
 import type { PartRecord, UploadRecord } from '../multipart-store.js';
-import { metaFromHeaders, type ObjectRecord } from '../object-record.js';
+import { metaFromHeaders, objectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
@@ -41,9 +41,7 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
     return { parts: chosen, ...total };
   });
-  const rec: ObjectRecord = {
-    ...up.meta,
-    ...(acl === undefined ? {} : { acl }),
+  const rec = objectRecord(acl === undefined ? up.meta : { ...up.meta, acl }, {
     key,
     type: 'Multipart',
     size,
@@ -51,7 +49,7 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     etag: multipartEtag(parts.map((p) => p.etag)),
     lastModified: Date.now(),
     segments: parts.filter((p) => p.size > 0).map((p) => ({ blob: p.blob, size: p.size })),
-  };
+  });
   try {
     await registry(ctx).withKey(bucket.name, key, async () => {
       if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();

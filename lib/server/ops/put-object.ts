@@ -8,7 +8,7 @@ import {
   requireBucket, requireKey, type OpContext,
 } from '../context.js';
 import { md5Etag } from '../etag.js';
-import { metaFromHeaders, type ObjectRecord } from '../object-record.js';
+import { metaFromHeaders, objectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
 /** Handles PutObject. */
@@ -29,8 +29,7 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
   try {
     const digest = await receive(ctx, staged.stream, max);
     checkMd5(md5, digest);
-    const rec: ObjectRecord = {
-      ...meta,
+    const rec = objectRecord(meta, {
       key,
       type: 'Normal',
       size: digest.size,
@@ -39,7 +38,7 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
       contentMd5: digest.md5.toString('base64'),
       lastModified: Date.now(),
       segments: digest.size === 0 ? [] : [{ blob: staged.blob, size: digest.size }],
-    };
+    });
     await registry(ctx).withKey(bucket.name, key, async () => {
       if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
       await registry(ctx).commitLocked(bucket, rec);
