@@ -49,6 +49,8 @@ interface AliSigner {
   authorizationV4(method: string, params: { headers: Record<string, string>; queries: Record<string, string | null> }, bucket: string, object: string, additional?: string[]): string;
 }
 
+// Headers are copied the way the client's request path copies them before signing (core/http.ts): signing adds
+// headers to the copy, which costs V8 ~3 µs more on a `{ ...spread }` clone.
 function signers(c: Case): { name: string; fn: () => unknown }[] {
   const ali = new OSS({ ...CREDS, bucket: BUCKET, region: `oss-${REGION}` }) as unknown as AliSigner;
   const resource = `/${BUCKET}/${c.key}`;
@@ -56,7 +58,7 @@ function signers(c: Case): { name: string; fn: () => unknown }[] {
     {
       name: 'oss-stream V1',
       fn: () => {
-        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: { ...c.headers } };
+        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: Object.assign({}, c.headers) };
         signRequestV1(req, CREDS, new Date());
         return req.headers['authorization'];
       },
@@ -64,7 +66,7 @@ function signers(c: Case): { name: string; fn: () => unknown }[] {
     {
       name: 'oss-stream V4',
       fn: () => {
-        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: { ...c.headers } };
+        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: Object.assign({}, c.headers) };
         signRequestV4(req, CREDS, new Date(), { region: REGION });
         return req.headers['authorization'];
       },
