@@ -1,5 +1,5 @@
 /**
- * The cutter: copies a byte stream into preallocated, non-pooled part buffers and hashes each part (CRC64) in the
+ * The cutter: copies a byte stream into part buffers of its own and hashes each part (CRC64) in the
  * same pass, while the bytes are hot in cache. It never retains the caller's chunks: a tiny chunk that is a view on
  * Node's 8 KiB pool slab is copied, not kept, so it cannot pin the slab.
  *

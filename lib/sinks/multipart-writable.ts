@@ -13,6 +13,7 @@ import { uploadPart } from '../api/upload-part.js';
 import { completeHeaders, initiateHeaders, uploadHeaders } from '../api/upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
+import { partBuffers } from '../parts/buffer-pool.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
@@ -65,9 +66,10 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
 /**
  * Uploads a stream of any length (up to OSS's limits) as a multipart upload.
  *
- * - Memory: at most `(concurrency + 1) × partSize` of part buffers (preallocated, non-pooled; the caller's chunks
- *   are copied, never retained). The write callback is held while `concurrency` parts are in flight and the next
- *   part is full: that is the backpressure.
+ * - Memory: at most `(concurrency + 1) × partSize` of part buffers (the caller's chunks are copied, never
+ *   retained). When the sink is done they go to a process-wide pool that the next upload takes them from (at most
+ *   256 MiB idle, dropped 2 s after last use). The write callback is held while `concurrency` parts are in flight
+ *   and the next part is full: that is the backpressure.
  * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked
  *   at Complete.
  * - Failure: on any error (a part, the source, `destroy()`, `signal`, Complete) it stops, cancels requests in
@@ -170,12 +172,22 @@ export class MultipartWritable extends Writable {
 
   #allocate(size: number): Buffer {
     const b = this.#free.pop();
-    return b !== undefined && b.length === size ? b : Buffer.allocUnsafeSlow(size);
+    if (b === undefined) return partBuffers.take(size);
+    if (b.length === size) return b;
+    partBuffers.give(b);
+    return partBuffers.take(size);
   }
 
+  /** A stored part's buffer: kept for the next part, or handed to the process-wide pool. */
   #release(data: Buffer): void {
-    // allocUnsafeSlow buffers own their whole ArrayBuffer, so the full buffer is recoverable from any view of it.
+    // Part buffers own their whole ArrayBuffer, so the full buffer is recoverable from any view of it.
     if (this.#free.length < this.#opts.concurrency + 1) this.#free.push(Buffer.from(data.buffer, 0, data.buffer.byteLength));
+    else partBuffers.give(data);
+  }
+
+  /** Once no part is in flight: the spare buffers go to the pool, for the next upload in this process. */
+  #returnBuffers(): void {
+    for (const b of this.#free.splice(0)) partBuffers.give(b);
   }
 
   readonly #onAbort = (): void => {
@@ -309,6 +321,7 @@ export class MultipartWritable extends Writable {
     this.#finish().then(
       () => {
         this.#finished = true;
+        this.#returnBuffers();
         this.#window.dispose();
         this.#opts.signal?.removeEventListener('abort', this.#onAbort);
         cb();
@@ -393,6 +406,7 @@ export class MultipartWritable extends Writable {
       // there is nothing to clean up (the object is whole); if it failed, abort as usual.
       const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
       if (!committed) await this.#cleanup();
+      this.#returnBuffers();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.

@@ -6,6 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc64, MultipartWritable, OssAbortError, OssArgumentError, OssError, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
+import { partBuffers } from '../../lib/parts/buffer-pool.js';
 import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
@@ -136,6 +137,32 @@ describe('sinks/MultipartWritable', function () {
     expect(pushedAtFirstTurn).to.be.greaterThan(0);
     expect(pushedAtFirstTurn).to.be.at.most(512 * KiB);
     expect(sink.result!.size).to.equal(total);
+  });
+
+  it('hands its part buffers to the next upload, which stores exactly its own bytes', async () => {
+    partBuffers.clear();
+    const partSize = 8 * KiB;
+    const first = pattern(40 * KiB);
+    const one = new MultipartWritable(bucket, 'mw/pool-1.bin', { partSize, concurrency: 2 });
+    await pipeline(Readable.from(chunked(first, [3000])), one);
+    // The spare buffers of a finished upload wait in the pool, within its (concurrency + 1) × partSize.
+    expect(partBuffers.idleBytes).to.be.greaterThan(0);
+    expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
+    // A failed upload in between takes from the pool and gives back only what no request still reads.
+    server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'error', status: 500 } });
+    const failing = new MultipartWritable(strict, 'mw/pool-3.bin', { partSize, concurrency: 2 });
+    const err = await pipeline(Readable.from(chunked(first, [3000])), failing).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(OssError);
+    await new Promise((resolve) => (failing.closed ? resolve(undefined) : failing.once('close', resolve)));
+    expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
+    // The next upload, with other bytes and a short last part, reuses them: what it stores is its own, exactly.
+    const second = Buffer.alloc(30 * KiB + 5, 0x7a);
+    const two = new MultipartWritable(bucket, 'mw/pool-2.bin', { partSize, concurrency: 2 });
+    await pipeline(Readable.from(chunked(second, [5000])), two);
+    expect(two.result!.crc64).to.equal(crc64(second));
+    expect((await readBack('mw/pool-2.bin')).equals(second)).to.equal(true);
+    expect((await readBack('mw/pool-1.bin')).equals(first)).to.equal(true);
+    expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
   });
 
   it('retries a failed part from its buffer (re-signed) and still stores the exact bytes', async () => {

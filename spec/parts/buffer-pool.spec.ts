@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BufferPool, partBuffers } from '../../lib/parts/buffer-pool.js';
+
+describe('parts/buffer-pool', () => {
+  it('hands a given buffer back for the same size, and a fresh one for any other size', () => {
+    const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 60_000 });
+    const a = pool.take(100);
+    expect(a.length).to.equal(100);
+    pool.give(a);
+    expect(pool.idleBytes).to.equal(100);
+    const other = pool.take(200);
+    expect(other.buffer).to.not.equal(a.buffer);
+    const again = pool.take(100);
+    expect(again.buffer).to.equal(a.buffer);
+    expect(pool.idleBytes).to.equal(0);
+    pool.clear();
+  });
+
+  it('takes back the whole buffer from any view of it', () => {
+    const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 60_000 });
+    const a = pool.take(64);
+    pool.give(a.subarray(0, 10));
+    const again = pool.take(64);
+    expect(again.buffer).to.equal(a.buffer);
+    expect(again.length).to.equal(64);
+    pool.clear();
+  });
+
+  it('keeps no more than maxIdleBytes, and nothing for empty buffers', () => {
+    const pool = new BufferPool({ maxIdleBytes: 250, idleMs: 60_000 });
+    pool.give(Buffer.allocUnsafeSlow(100));
+    pool.give(Buffer.allocUnsafeSlow(100));
+    pool.give(Buffer.allocUnsafeSlow(100));
+    expect(pool.idleBytes).to.equal(200);
+    pool.give(Buffer.alloc(0));
+    expect(pool.idleBytes).to.equal(200);
+    pool.clear();
+    expect(pool.idleBytes).to.equal(0);
+  });
+
+  it('drops idle buffers once idleMs pass without use, and its timer keeps no process alive', async () => {
+    const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 30 });
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const a = pool.take(100);
+    pool.give(a);
+    expect(timers()).to.equal(before); // the countdown is unref'd
+    await sleep(10);
+    pool.give(Buffer.allocUnsafeSlow(100)); // activity restarts the countdown
+    await sleep(25);
+    expect(pool.idleBytes).to.equal(200);
+    await sleep(40);
+    expect(pool.idleBytes).to.equal(0);
+    expect(pool.take(100).buffer).to.not.equal(a.buffer);
+  });
+
+  it('the process-wide pool is bounded (256 MiB idle, 2 s)', () => {
+    expect(partBuffers.maxIdleBytes).to.equal(256 * 1024 * 1024);
+    expect(partBuffers.idleMs).to.equal(2000);
+  });
+});
