@@ -107,8 +107,15 @@ export function canonicalOssHeadersV1(headers: Record<string, string>): string {
     const name = rawName.toLowerCase();
     if (name.startsWith('x-oss-')) (pairs ??= []).push([name, value.trim()]);
   }
-  if (pairs === undefined) return '';
-  // Array#sort is stable, so same-name values (from mixed-case duplicates) stay in insertion order when merged.
+  return pairs === undefined ? '' : headerLines(pairs);
+}
+
+/**
+ * `name:value\n` lines sorted by name in byte order (V1 and V4 alike; `pairs` is sorted in place). The same name in
+ * two spellings becomes one line with comma-joined values, like HTTP folding; Array#sort is stable, so those values
+ * keep their insertion order.
+ */
+export function headerLines(pairs: [string, string][]): string {
   pairs.sort((a, b) => compareBytewise(a[0], b[0]));
   let out = '';
   for (let i = 0; i < pairs.length; i++) {

@@ -9,7 +9,7 @@
  */
 import { createHmac, hash } from 'node:crypto';
 import { OssArgumentError } from '../errors.js';
-import { compareBytewise, formatRfc1123, type SignableRequest, type SigningCredentials } from './sign-v1.js';
+import { compareBytewise, formatRfc1123, headerLines, type SignableRequest, type SigningCredentials } from './sign-v1.js';
 
 export { formatRfc1123 };
 
@@ -123,15 +123,7 @@ function canonicalHeadersV4(headers: Record<string, string>, additional: readonl
     const name = rawName.toLowerCase();
     if (isAlwaysSignedV4(name) || (additional.length > 0 && additional.includes(name))) pairs.push([name, value.trim()]);
   }
-  pairs.sort((a, b) => compareBytewise(a[0], b[0]));
-  let out = '';
-  for (let i = 0; i < pairs.length; i++) {
-    const [name, value] = pairs[i]!;
-    // Same name in two spellings: one header with comma-joined values, like HTTP folding.
-    if (i > 0 && pairs[i - 1]![0] === name) out = `${out.slice(0, -1)},${value}\n`;
-    else out += `${name}:${value}\n`;
-  }
-  return out;
+  return headerLines(pairs);
 }
 
 function canonicalUriV4(bucket: string | undefined, key: string | undefined): string {

@@ -21,7 +21,7 @@ import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
 import { Window } from '../parts/window.js';
-import type { MultipartResult, UploadedPart } from '../sinks/multipart-writable.js';
+import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../sinks/multipart-result.js';
 import { SinkProgress } from '../parts/upload-progress.js';
 import { fileUnchanged, type CheckpointRecord } from './checkpoint-record.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
@@ -169,7 +169,7 @@ export async function resumableUpload(bucket: Bucket | OssContext, key: string, 
       onProgress: o.onProgress,
       signal: o.signal,
     });
-    return { mode: 'put', status: r.status, requestId: r.requestId, headers: r.headers, etag: r.etag, crc64: r.crc64, size: r.size, versionId: r.versionId, callbackBody: r.callbackBody, resumedBytes: 0 };
+    return { ...putResult(r), resumedBytes: 0 };
   }
   return multipart(ctx, key, path, info, headers, o, opts, record);
 }
@@ -273,18 +273,5 @@ async function multipart(
   }
   await o.store.delete(ctx.bucket, key, path);
   progress.complete(info.size);
-  return {
-    mode: 'multipart',
-    status: r.status,
-    requestId: r.requestId,
-    headers: r.headers,
-    etag: r.etag,
-    crc64: r.crc64,
-    size: r.size ?? info.size,
-    uploadId,
-    parts,
-    versionId: r.versionId,
-    callbackBody: r.callbackBody,
-    resumedBytes,
-  };
+  return { ...multipartResult(r, uploadId, parts, info.size), resumedBytes };
 }

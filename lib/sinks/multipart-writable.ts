@@ -18,6 +18,7 @@ import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
 import { chunkBytes } from './chunk-bytes.js';
+import { multipartResult, putResult, type MultipartResult, type UploadedPart } from './multipart-result.js';
 import { prepareStreamResume, type ResumeState } from './stream-resume.js';
 import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
@@ -25,35 +26,6 @@ import { SinkProgress } from '../parts/upload-progress.js';
 
 /** How many bytes a synchronous writer may push before the sink lets the event loop turn (see #pump). */
 const YIELD_BYTES = 256 * 1024;
-
-/** A part that was stored: what Complete needs, with its CRC64 and size for the whole-object check. */
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-  crc64: string;
-  size: number;
-}
-
-/** What a multipart (or small-stream single put) upload produced. */
-export interface MultipartResult {
-  /** `'multipart'`, or `'put'` when the stream fit under the threshold (createUploadStream). */
-  mode: 'multipart' | 'put';
-  status: number;
-  requestId: string;
-  headers: Record<string, string>;
-  /** Quoted ETag of the object. */
-  etag: string;
-  /** CRC64 of the whole object, verified (decimal). */
-  crc64: string;
-  /** Bytes stored. */
-  size: number;
-  /** The multipart upload id (`'multipart'` mode). */
-  uploadId?: string | undefined;
-  /** Every part, ascending (`'multipart'` mode). */
-  parts?: UploadedPart[] | undefined;
-  versionId?: string | undefined;
-  callbackBody?: string | undefined;
-}
 
 /** Internal knobs createUploadStream sets. */
 export interface MultipartInternals {
@@ -347,7 +319,7 @@ export class MultipartWritable extends Writable {
         signal: this.#window.signal,
         onProgress: (n) => this.#progress.partSent(1, n),
       });
-      this.result = { mode: 'put', status: r.status, requestId: r.requestId, headers: r.headers, etag: r.etag, crc64: r.crc64, size: r.size, versionId: r.versionId, callbackBody: r.callbackBody };
+      this.result = putResult(r);
       this.#progress.complete(r.size);
       return;
     }
@@ -373,19 +345,7 @@ export class MultipartWritable extends Writable {
       await this.#checkpoint.flush().catch(() => undefined);
       await this.#opts.resume!.store.delete(this.#ctx.bucket, this.#key, this.#checkpoint.record.path);
     }
-    this.result = {
-      mode: 'multipart',
-      status: r.status,
-      requestId: r.requestId,
-      headers: r.headers,
-      etag: r.etag,
-      crc64: r.crc64,
-      size: r.size ?? total,
-      uploadId: this.#uploadId,
-      parts,
-      versionId: r.versionId,
-      callbackBody: r.callbackBody,
-    };
+    this.result = multipartResult(r, this.#uploadId!, parts, total);
     this.#progress.complete(total);
   }
 
