@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
+import FakeTimers from '@sinonjs/fake-timers';
 import { BufferPool, partBuffers } from '../../lib/parts/buffer-pool.js';
 
 describe('parts/buffer-pool', () => {
@@ -39,20 +39,31 @@ describe('parts/buffer-pool', () => {
     expect(pool.idleBytes).to.equal(0);
   });
 
-  it('drops idle buffers once idleMs pass without use, and its timer keeps no process alive', async () => {
-    const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 30 });
+  it('drops idle buffers once idleMs pass without use, and its timer keeps no process alive', () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    const a = pool.take(100);
-    pool.give(a);
-    expect(timers()).to.equal(before); // the countdown is unref'd
-    await sleep(10);
-    pool.give(Buffer.allocUnsafeSlow(100)); // activity restarts the countdown
-    await sleep(25);
-    expect(pool.idleBytes).to.equal(200);
-    await sleep(40);
-    expect(pool.idleBytes).to.equal(0);
-    expect(pool.take(100).buffer).to.not.equal(a.buffer);
+    // Fake timers: the countdown is asserted to the millisecond, whatever else the machine is doing.
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 30 });
+      const a = pool.take(100);
+      pool.give(a);
+      clock.tick(20);
+      pool.give(Buffer.allocUnsafeSlow(100)); // activity restarts the countdown
+      clock.tick(29);
+      expect(pool.idleBytes).to.equal(200);
+      clock.tick(1);
+      expect(pool.idleBytes).to.equal(0);
+      expect(pool.take(100).buffer).to.not.equal(a.buffer);
+    } finally {
+      clock.uninstall();
+    }
+    // With real timers, the countdown is unref'd: it keeps no process alive.
+    const pool = new BufferPool({ maxIdleBytes: 1024, idleMs: 30 });
+    pool.give(pool.take(100));
+    expect(pool.idleBytes).to.equal(100);
+    expect(timers()).to.equal(before);
+    pool.clear();
   });
 
   it('the process-wide pool is bounded (256 MiB idle, 2 s)', () => {

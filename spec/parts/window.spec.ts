@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { consistently, eventually } from '../support/eventually.js';
 import { Window } from '../../lib/parts/window.js';
 
 describe('parts/window', () => {
@@ -10,7 +10,7 @@ describe('parts/window', () => {
     const task = async () => {
       running++;
       peak = Math.max(peak, running);
-      await sleep(5);
+      await new Promise((resolve) => setImmediate(resolve));
       running--;
     };
     let started = 0;
@@ -38,32 +38,32 @@ describe('parts/window', () => {
   it('first error wins, aborts the others, and settled() waits for all of them', async () => {
     const w = new Window(3);
     const ended: string[] = [];
+    const windDowns: Array<() => void> = [];
+    // Each task ends only when the spec says so: on abort it parks its wind-down, so "settled() waits" is observable.
     const slow = (name: string) => (signal: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => {
-          ended.push(`${name}:done`);
-          resolve();
-        }, 1000);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          // a task takes a moment to wind down after the abort
-          setTimeout(() => {
+      new Promise<void>((_resolve, reject) => {
+        signal.addEventListener('abort', () =>
+          windDowns.push(() => {
             ended.push(`${name}:aborted`);
             reject(new Error(`${name} aborted`));
-          }, 10);
-        });
+          }),
+        );
       });
     w.run(slow('a'));
     w.run(slow('b'));
-    w.run(async () => {
-      await sleep(2);
-      throw new Error('first');
-    });
-    await sleep(5);
-    expect(w.failed).to.equal(true);
+    let fail!: () => void;
+    w.run(() => new Promise<void>((_resolve, reject) => (fail = () => reject(new Error('first')))));
+    expect(w.failed).to.equal(false);
+    fail();
+    await eventually(() => expect(w.failed).to.equal(true));
     expect((w.error as Error).message).to.equal('first');
+    expect(windDowns).to.have.length(2);
+    let settled = false;
+    const done = w.settled().then(() => (settled = true));
+    await consistently(() => expect(settled).to.equal(false), { minMs: 10 });
     expect(ended).to.deep.equal([]);
-    await w.settled();
+    for (const windDown of windDowns) windDown();
+    await done;
     expect(ended.sort()).to.deep.equal(['a:aborted', 'b:aborted']);
     expect((w.error as Error).message).to.equal('first');
   });

@@ -208,8 +208,6 @@ export interface Expectation {
   checkpoint?: 'kept' | 'gone';
   /** Requests of the target operation on success: each faulted attempt plus the one that worked. */
   requests?: number;
-  /** A documented lib bug makes this expectation fail: the trial is then reported as a known failure. */
-  known?: KnownBug;
   /** One line: why this is the right outcome. */
   why: string;
 }
@@ -358,35 +356,6 @@ function expectResumable(p: FaultPlan, target: MultipartTarget, nParts: number):
 // ---------------------------------------------------------------------------------------------------------------
 // Known bugs (lib/ is not ours to fix: the lead does)
 
-/** A documented lib bug: what goes wrong, and the failure reason it produces (only that reason counts as known). */
-export interface KnownBug {
-  readonly reason: string;
-  readonly signature: RegExp;
-}
-
-/**
- * Documented lib bugs. A trial whose expectation names one and whose failure reason matches its signature is
- * reported as a known failure (CI stays green); any other failure of the same trial is still a failure.
- */
-export const KNOWN = {
-  completeLostAck: {
-    reason:
-      'MultipartWritable/createUploadStream: when CompleteMultipartUpload commits but its answer is lost or late, the ' +
-      'transport retries it, the retry gets 404 NoSuchUpload, and the sink fails with NoSuchUpload although the object ' +
-      'IS committed byte-exact. resumableUpload recognizes this (committedEarlier: HEAD, compare CRC64 + size); the sink ' +
-      'does not (lib/sinks/multipart-writable.ts #finish). Expected: success.',
-    signature: /NoSuchUpload/,
-  },
-  appendQos: {
-    reason:
-      'createAppendStream retries a 503 after its own jittered backoff (retryBaseDelayMs…retryMaxDelayMs) and ignores ' +
-      'x-oss-qos-delay-time, which the transport honours for every other request (lib/sinks/append-stream.ts ' +
-      '#appendBatch calls appendObject with retries: 0 and sleeps without reading the header). Expected: wait at least ' +
-      'x-oss-qos-delay-time before the retry.',
-    signature: /x-oss-qos-delay-time/,
-  },
-} as const satisfies Record<string, KnownBug>;
-
 // ---------------------------------------------------------------------------------------------------------------
 // Cells
 
@@ -398,8 +367,6 @@ export interface Cell {
   readonly fault: FaultId;
   /** Why the expected outcomes are right. */
   readonly why: string;
-  /** Set when a lib bug is known to make some trials of this cell fail. */
-  readonly knownFailure?: string | undefined;
 }
 
 /** Why each cell expects what it does (the per-trial detail is in the `expect*` functions above). */
@@ -433,7 +400,7 @@ const WHY: Record<PathId, Record<FaultId, string>> = {
   'append-stream': {
     reset: 'the faulted append stores nothing and the batch is retried at the same position: success iff retries ≥ times; else NetworkError and a whole-batch prefix.',
     http500: 'the 500 appends nothing; the batch is resent at the same position: success iff retries ≥ times; else InternalError and a whole-batch prefix.',
-    http503: 'the 503 appends nothing; the batch is resent after at least x-oss-qos-delay-time (see knownFailure): success iff retries ≥ times; else ServiceUnavailable and a whole-batch prefix.',
+    http503: 'the 503 appends nothing; the batch is resent after at least x-oss-qos-delay-time (see append-stream.ts): success iff retries ≥ times; else ServiceUnavailable and a whole-batch prefix.',
     timeout: 'the append landed but its answer was late: the retry meets PositionNotEqualToLength, HEAD proves the batch landed (length + CRC chain), nothing is appended twice → success; else RequestTimeout and a prefix.',
     'lost-ack': 'as timeout with a lost answer: success without duplicating the batch; else NetworkError and a prefix.',
     'bad-crc': 'the whole-object CRC chain disagrees: OssIntegrityError at once; the object is a whole-batch prefix with a valid CRC64.',
@@ -442,8 +409,8 @@ const WHY: Record<PathId, Record<FaultId, string>> = {
     reset: 'a part is held in memory and resent: success iff retries ≥ times; else NetworkError, the upload aborted (no upload left), nothing committed.',
     http500: 'on a part, Initiate or Complete: nothing done by the 500, retried: success iff retries ≥ times; else InternalError, upload aborted.',
     http503: 'on a part, Initiate or Complete: the 503 did nothing, retried after x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable, upload aborted.',
-    timeout: 'a part: replaced by its retry → success. Initiate: retried → success, but the first upload is an orphan only a lifecycle rule can clean (protocol limit). Complete: committed; its retry meets NoSuchUpload, which must be recognized as the commit (see knownFailure).',
-    'lost-ack': 'a part: stored, answer lost, the retry replaces it → success. Initiate: retried → success with an orphaned upload (protocol limit). Complete: committed, answer lost; the retry meets NoSuchUpload, which must be recognized as the commit (see knownFailure). Retries spent: NetworkError; the object is absent (part/Initiate) or byte-exact (Complete).',
+    timeout: 'a part: replaced by its retry → success. Initiate: retried → success, but the first upload is an orphan only a lifecycle rule can clean (protocol limit). Complete: committed; its retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size).',
+    'lost-ack': 'a part: stored, answer lost, the retry replaces it → success. Initiate: retried → success with an orphaned upload (protocol limit). Complete: committed, answer lost; the retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size). Retries spent: NetworkError; the object is absent (part/Initiate) or byte-exact (Complete).',
     'bad-crc': 'a part: OssIntegrityError, upload aborted, nothing committed. Complete: committed with the right bytes, but OssIntegrityError (byte-exact object; acceptable).',
   },
   resumable: {
@@ -456,17 +423,11 @@ const WHY: Record<PathId, Record<FaultId, string>> = {
   },
 };
 
-/** Per-cell known failures (see {@link KNOWN}). */
-const KNOWN_CELLS: Partial<Record<string, string>> = {
-  // both bugs found by this matrix are fixed (complete-multipart-upload.ts recognizes a committed Complete;
-  // append-stream.ts honours x-oss-qos-delay-time); KNOWN keeps their descriptions for history
-};
-
 /** Every cell, path-major. */
 export const CELLS: readonly Cell[] = PATHS.flatMap((path) =>
   FAULTS.map((fault) => {
     const id = `${path}×${fault}`;
-    return Object.freeze({ id, path, fault, why: WHY[path][fault], knownFailure: KNOWN_CELLS[id] });
+    return Object.freeze({ id, path, fault, why: WHY[path][fault] });
   }),
 );
 
@@ -513,8 +474,6 @@ export interface TrialResult {
   cell: string;
   seed: number;
   pass: boolean;
-  /** Failed the way a documented lib bug ({@link KNOWN}) says it would. */
-  known: boolean;
   outcome: 'success' | 'error' | 'hung';
   /** Why it failed (or the expectation that held). */
   reason: string;
@@ -889,15 +848,7 @@ async function judge(t: Trial, run: Run): Promise<string | undefined> {
   const uploads = (await t.env.checker.listMultipartUploads({ prefix: t.key })).filter((u) => u.key === t.key);
   if (e.outcome === 'success') {
     if (!outcome.ok) {
-      const reason = `expected success, got ${describeError(outcome.error)}`;
-      if (e.known?.signature.test(reason) === true) {
-        // A known bug may only cost the caller a wrong verdict: nothing lost, corrupted or left behind. Said without
-        // the error text, so a worse outcome never passes for the known one.
-        const back = await readObject(t.env.checker, t.key);
-        if (back.bytes === undefined || !back.bytes.equals(run.content)) return 'known-bug trial ALSO lost the object or left it not byte-exact';
-        if (uploads.length !== e.orphans) return `known-bug trial ALSO left ${uploads.length} multipart uploads (expected ${e.orphans})`;
-      }
-      return reason;
+      return `expected success, got ${describeError(outcome.error)}`;
     }
     const bad = run.checkResult(outcome.value);
     if (bad !== undefined) return bad;
@@ -992,12 +943,10 @@ export async function runTrial(env: MatrixEnv, cell: Cell, seed: number): Promis
     await cleanup(env, t);
   }
   const exp = expectation as Expectation | undefined;
-  const known = reason !== undefined && exp?.known !== undefined && exp.known.signature.test(reason);
   return {
     cell: cell.id,
     seed,
     pass: reason === undefined,
-    known,
     outcome,
     reason: reason ?? exp?.why ?? '',
     params: t.params.join('; '),
