@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { ConcurrencyTuner } from '../../lib/parts/concurrency-tuner.js';
+
+const MiB = 1024 * 1024;
+const MB = 1e6;
+
+interface Link {
+  rttMs: number;
+  perConnection: number; // bytes/s
+  aggregate: number; // bytes/s
+}
+
+interface Run {
+  ms: number;
+  peak: number;
+  limits: number[];
+}
+
+/**
+ * A fluid model of the link (virtual time, 1 ms steps): every part in its sending phase gets
+ * min(perConnection, aggregate ÷ parts sending); a request costs its bytes at that rate plus one round trip (the
+ * answer), and a part on a connection never used before one more (the handshake). The source is as fast as
+ * `sourceBytesPerSecond` (Infinity: always a part ready).
+ */
+function simulate(
+  link: Link,
+  total: number,
+  partSize: number,
+  window: { limit(): number; blocked(): void; done(bytes: number, ms: number): void },
+  sourceBytesPerSecond = Infinity,
+): Run {
+  interface Part {
+    left: number;
+    bytes: number;
+    start: number;
+    tailMs: number;
+  }
+  const inFlight: Part[] = [];
+  let produced = 0;
+  let sent = 0;
+  let stored = 0;
+  let t = 0;
+  let connections = 0;
+  let peak = 0;
+  const limits: number[] = [];
+  while (stored < total) {
+    // Start parts while the window has room and the source has produced them.
+    const available = Math.min(total, sourceBytesPerSecond === Infinity ? total : (t / 1000) * sourceBytesPerSecond);
+    while (inFlight.length < window.limit() && sent < total && available - sent >= Math.min(partSize, total - sent)) {
+      const bytes = Math.min(partSize, total - sent);
+      sent += bytes;
+      produced = sent;
+      const fresh = inFlight.length >= connections;
+      if (fresh) connections++;
+      inFlight.push({ left: bytes, bytes, start: t, tailMs: link.rttMs + (fresh ? link.rttMs : 0) });
+    }
+    // A part is ready and the window holds it back: the window, not the source, sets the pace.
+    if (inFlight.length >= window.limit() && sent < total && available - sent >= Math.min(partSize, total - sent)) {
+      window.blocked();
+    }
+    peak = Math.max(peak, inFlight.length);
+    limits.push(window.limit());
+    const sending = inFlight.filter((p) => p.left > 0);
+    const rate = Math.min(link.perConnection, link.aggregate / Math.max(1, sending.length));
+    for (const p of sending) p.left -= rate / 1000;
+    for (const p of inFlight) if (p.left <= 0) p.tailMs -= 1;
+    t += 1;
+    for (let i = inFlight.length - 1; i >= 0; i--) {
+      const p = inFlight[i]!;
+      if (p.left <= 0 && p.tailMs <= 0) {
+        inFlight.splice(i, 1);
+        stored += p.bytes;
+        window.done(p.bytes, t - p.start);
+      }
+    }
+    if (t > 600_000) throw new Error('simulation did not finish');
+  }
+  void produced;
+  return { ms: t, peak, limits };
+}
+
+const fixed = (c: number) => ({ limit: () => c, blocked: () => undefined, done: () => undefined });
+const auto = (tuner: ConcurrencyTuner) => ({
+  limit: () => tuner.limit,
+  blocked: () => tuner.blocked(),
+  done: (bytes: number, ms: number) => tuner.partDone(bytes, ms),
+});
+
+/** The best a fixed window can do on this link (the ceiling a sweep finds), and the window that does it. */
+function bestFixed(link: Link, total: number, partSize: number, max: number): { ms: number; c: number } {
+  let best = { ms: Infinity, c: 0 };
+  // Every window to 8, then every second one: enough to find the best within a part or two.
+  for (let c = 1; c <= max; c += c < 8 ? 1 : 2) {
+    const r = simulate(link, total, partSize, fixed(c));
+    if (r.ms < best.ms) best = { ms: r.ms, c };
+  }
+  return best;
+}
+
+describe('parts/concurrency-tuner', () => {
+  describe('on a modelled link (RTT × per-connection cap × host cap), with default options', () => {
+    const cells: Link[] = [];
+    for (const rttMs of [1, 20, 80])
+      for (const perConnection of [8 * MB, 32 * MB])
+        for (const aggregate of [64 * MB, 200 * MB]) cells.push({ rttMs, perConnection, aggregate });
+    const partSize = 8 * MiB;
+    const max = 32; // 256 MiB ÷ 8 MiB
+    const name = (l: Link) => `RTT ${l.rttMs} ms, ${l.perConnection / MB} MB/s a connection, ${l.aggregate / MB} MB/s in all`;
+    for (const link of cells) {
+      // The ramp costs about log2(best ÷ 4) rounds of one part's time; on 4 GiB that is within 15 % of the best window
+      // a sweep finds, in every cell (within 10 % where fewer than 16 parts fill the link).
+      it(`${name(link)}: ≥ 0.85× the best fixed window once the ramp is amortized (4 GiB)`, () => {
+        const total = 4096 * MiB;
+        const best = bestFixed(link, total, partSize, max);
+        const r = simulate(link, total, partSize, auto(new ConcurrencyTuner({ start: 4, max })));
+        const floor = best.c > 16 ? 0.85 : 0.9;
+        expect(best.ms / r.ms, `auto ${r.ms} ms vs best fixed ${best.ms} ms (c = ${best.c}), peak ${r.peak}`).to.be.at.least(floor);
+        expect(r.peak).to.be.at.most(max);
+      });
+      it(`${name(link)}: never slower than today's fixed 4 on a short stream (256 MiB)`, () => {
+        const total = 256 * MiB;
+        const four = simulate(link, total, partSize, fixed(4));
+        const r = simulate(link, total, partSize, auto(new ConcurrencyTuner({ start: 4, max })));
+        expect(four.ms / r.ms, `auto ${r.ms} ms vs fixed 4 ${four.ms} ms`).to.be.at.least(0.98);
+      });
+    }
+  });
+
+  it('holds the window near what fills the host cap, not at the memory budget', () => {
+    const link = { rttMs: 20, perConnection: 8 * MB, aggregate: 64 * MB }; // 8 parts fill it
+    const tuner = new ConcurrencyTuner({ start: 4, max: 32 });
+    const r = simulate(link, 1024 * MiB, 8 * MiB, auto(tuner));
+    const settled = r.limits.slice(-Math.floor(r.limits.length / 3));
+    expect(Math.max(...settled)).to.be.at.most(8 + 4);
+    expect(Math.min(...settled)).to.be.at.least(8);
+  });
+
+  it('does not grow while the source, not the link, is the limit', () => {
+    const link = { rttMs: 20, perConnection: 32 * MB, aggregate: 200 * MB };
+    const tuner = new ConcurrencyTuner({ start: 2, max: 32 });
+    simulate(link, 128 * MiB, 8 * MiB, auto(tuner), 16 * MB);
+    expect(tuner.limit).to.equal(2);
+  });
+
+  it('never leaves [min, max], halves on throttling and stops ramping up', () => {
+    const tuner = new ConcurrencyTuner({ start: 40, max: 10, min: 2 });
+    expect(tuner.limit).to.equal(10);
+    for (let i = 0; i < 50; i++) {
+      tuner.blocked();
+      tuner.partDone(1000, 10);
+    }
+    expect(tuner.limit).to.equal(10);
+    tuner.throttled();
+    expect(tuner.limit).to.equal(5);
+    expect(tuner.rampingUp).to.equal(false);
+    tuner.throttled();
+    tuner.throttled();
+    expect(tuner.limit).to.equal(2);
+    expect(new ConcurrencyTuner({ start: 0, max: 0 }).limit).to.equal(1);
+  });
+
+  it('ignores empty parts and zero durations', () => {
+    const tuner = new ConcurrencyTuner({ start: 3, max: 8 });
+    tuner.partDone(0, 10);
+    tuner.partDone(100, 0);
+    expect(tuner.limit).to.equal(3);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * A network link as real users meet it, between a client and a server on loopback: every connection is capped
+ * (TCP window ÷ round trip, or per-connection shaping), the host as a whole is capped (the NIC, the uplink), and
+ * every byte arrives half a round trip after it left, in both directions; a new connection pays one round trip for
+ * its handshake. On bare loopback no client can be told from another, because the server sets the pace; behind
+ * this proxy, a client that keeps too few requests in flight is as slow as it would be over a WAN.
+ *
+ * Client→server bytes are paced per connection and through one shared aggregate schedule (a FIFO link: whoever
+ * sends first goes first); server→client bytes (answers, small) are only delayed. The proxy stops reading from a
+ * client while it holds more than `queueBytes` for it, so backpressure reaches the client as on a real socket.
+ */
+import net from 'node:net';
+
+/** The link to model. */
+export interface LinkModel {
+  /** Round trip in milliseconds (each direction is delayed by half). */
+  rttMs: number;
+  /** Bytes per second one connection can carry upstream. */
+  perConnectionBytesPerSecond: number;
+  /** Bytes per second all connections together can carry upstream (`Infinity` for no host cap). */
+  aggregateBytesPerSecond: number;
+  /** Upstream bytes held per connection before the client is paused (default 256 KiB). */
+  queueBytes?: number;
+}
+
+/** A running link. */
+export interface LinkProxy {
+  /** `http://127.0.0.1:<port>`: point the client here. */
+  readonly endpoint: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Most connections open at once. */
+  readonly peakConnections: number;
+  /** Client→server bytes delivered so far. */
+  readonly bytesUp: number;
+  close(): Promise<void>;
+}
+
+interface Held {
+  chunk: Buffer;
+  at: number;
+}
+
+/** Starts a proxy on `127.0.0.1:<random port>` in front of `target` (`http://host:port`). */
+export async function startLinkProxy(target: string, link: LinkModel): Promise<LinkProxy> {
+  const url = new URL(target);
+  const oneWayMs = link.rttMs / 2;
+  const queueLimit = link.queueBytes ?? 256 * 1024;
+  const sockets = new Set<net.Socket>();
+  let aggregateFreeAt = 0;
+  let connections = 0;
+  let open = 0;
+  let peak = 0;
+  let bytesUp = 0;
+
+  const server = net.createServer((client) => {
+    connections++;
+    open++;
+    peak = Math.max(peak, open);
+    const upstream = net.connect(Number(url.port), url.hostname);
+    sockets.add(client);
+    sockets.add(upstream);
+    // The handshake: nothing can be delivered before one round trip has passed.
+    let connectionFreeAt = performance.now() + link.rttMs;
+    let queuedBytes = 0;
+    let dead = false;
+    const kill = (): void => {
+      if (dead) return;
+      dead = true;
+      open--;
+      up.stop();
+      down.stop();
+      client.destroy();
+      upstream.resetAndDestroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    const up = delayLine((chunk) => {
+      queuedBytes -= chunk.length;
+      bytesUp += chunk.length;
+      upstream.write(chunk);
+      if (queuedBytes < queueLimit && client.isPaused()) client.resume();
+    });
+    const down = delayLine((chunk) => client.write(chunk));
+
+    client.on('data', (chunk: Buffer) => {
+      const now = performance.now();
+      const start = Math.max(now, connectionFreeAt, aggregateFreeAt);
+      connectionFreeAt = start + (chunk.length / link.perConnectionBytesPerSecond) * 1000;
+      if (Number.isFinite(link.aggregateBytesPerSecond)) {
+        aggregateFreeAt = start + (chunk.length / link.aggregateBytesPerSecond) * 1000;
+      }
+      queuedBytes += chunk.length;
+      up.push(chunk, Math.max(connectionFreeAt, aggregateFreeAt) + oneWayMs);
+      if (queuedBytes >= queueLimit) client.pause();
+    });
+    upstream.on('data', (chunk: Buffer) => down.push(chunk, performance.now() + oneWayMs));
+    client.on('close', kill);
+    client.on('error', kill);
+    upstream.on('close', kill);
+    upstream.on('error', kill);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    get peakConnections() {
+      return peak;
+    },
+    get bytesUp() {
+      return bytesUp;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A FIFO of chunks, each handed to `deliver` once its time (`performance.now()` ms) has come. */
+function delayLine(deliver: (chunk: Buffer) => void): { push(chunk: Buffer, at: number): void; stop(): void } {
+  const queue: Held[] = [];
+  let head = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const drain = (): void => {
+    timer = undefined;
+    const now = performance.now();
+    while (head < queue.length && queue[head]!.at <= now + 0.5) deliver(queue[head++]!.chunk);
+    if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
+    schedule();
+  };
+  const schedule = (): void => {
+    if (stopped || timer !== undefined || head >= queue.length) return;
+    timer = setTimeout(drain, Math.max(0, queue[head]!.at - performance.now()));
+  };
+  return {
+    push(chunk, at) {
+      if (stopped) return;
+      queue.push({ chunk, at });
+      schedule();
+    },
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      queue.length = 0;
+    },
+  };
+}
