@@ -19,7 +19,7 @@ import { inspect, promisify } from 'node:util';
 import { expect } from 'chai';
 import { request } from 'undici';
 import {
-  Auth, Bucket, createAppendStream, createPutStream, createUploadStream, OssAbortError, OssArgumentError, OssError,
+  Auth, Bucket, createAppendStream, createPutStream, createUploadStream, OssArgumentError, OssError,
   OssServiceError, ProviderAuth, RETRY_CHANNEL, ResumableStore, resumableUpload, StsAuth, type ClientOptions,
 } from 'oss-stream';
 import { OssServer, type ServerCredential } from 'oss-stream/server';

@@ -16,7 +16,7 @@ const record = (): CheckpointRecord => ({
   key: 'dir/k.bin',
   path: '/data/k.bin',
   size: 10_000,
-  mtimeMs: 1718000000123.4567,
+  mtimeMs: 1718000000123.4568,
   partSize: 4096,
   parts: [
     { partNumber: 3, etag: '"C"', crc64: crc64('three'), size: 1808 },
@@ -35,7 +35,7 @@ describe('resumable/checkpoint-record', () => {
       key: 'dir/k.bin',
       path: '/data/k.bin',
       size: 10_000,
-      mtimeMs: 1718000000123.4567,
+      mtimeMs: 1718000000123.4568,
       partSize: 4096,
       parts: [
         { partNumber: 1, etag: '"A"', crc64: '18446744073709551615', size: 4096 },
@@ -119,8 +119,8 @@ describe('resumable/checkpoint-record', () => {
 
   it('fileUnchanged compares size and exact mtime (whole ms for records from version 1)', () => {
     const r = record();
-    expect(fileUnchanged(r, { size: 10_000, mtimeMs: 1718000000123.4567 })).to.equal(true);
-    expect(fileUnchanged(r, { size: 10_001, mtimeMs: 1718000000123.4567 })).to.equal(false);
+    expect(fileUnchanged(r, { size: 10_000, mtimeMs: 1718000000123.4568 })).to.equal(true);
+    expect(fileUnchanged(r, { size: 10_001, mtimeMs: 1718000000123.4568 })).to.equal(false);
     expect(fileUnchanged(r, { size: 10_000, mtimeMs: 1718000000123.5 })).to.equal(false);
     const v1 = { ...r, mtimeMs: 1718000000123 };
     expect(fileUnchanged(v1, { size: 10_000, mtimeMs: 1718000000123.9 })).to.equal(true);
