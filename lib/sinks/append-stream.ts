@@ -8,7 +8,7 @@ import type { Bucket } from '../bucket.js';
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../api/progress.js';
-import { checkInteger, DEFAULTS } from '../config.js';
+import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
@@ -112,7 +112,8 @@ export class AppendStream extends Writable {
     super({ objectMode: true, highWaterMark: 1 });
     this.#ctx = bucket.context;
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
-    this.#flushBytes = checkInteger('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, this.#ctx.options.limits.maxPutSize);
+    // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
+    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, this.#ctx.options.limits.maxPutSize);
     this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
