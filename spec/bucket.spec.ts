@@ -19,6 +19,22 @@ describe('Bucket', () => {
     }
   });
 
+  it('refuses endpoints that cannot be right when it is constructed, saying the fix (issue 17)', () => {
+    const auth = new Auth('ak', 'sk');
+    const refuses = (fn: () => unknown, argument: string, re: RegExp): void => {
+      expect(fn).to.throw(OssArgumentError, re).with.property('argument', argument);
+    };
+    refuses(() => new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket'), 'endpoint', /pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com"/);
+    refuses(() => new Bucket(auth, 'oss-cn-hangzhou', 'my-bucket'), 'endpoint', /use "oss-cn-hangzhou\.aliyuncs\.com"/);
+    refuses(() => new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { region: 'cn-beijing' }), 'region', /contradicts/);
+    // What stays valid: the bucket's own domain as a CNAME, custom domains, IPs, localhost, path style.
+    expect(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true }).context.endpoint.cname).to.equal(true);
+    expect(new Bucket(auth, 'files.example.com', 'my-bucket', { cname: true }).name).to.equal('my-bucket');
+    expect(new Bucket(auth, 'http://127.0.0.1:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
+    expect(new Bucket(auth, 'localhost:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
+    expect(new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' }).context.region).to.equal('cn-hangzhou');
+  });
+
   describe('putObjectFromFile', () => {
     it('uploads the file with Content-Length, Content-Type from the file name, CRC verified', async () => {
       const file = join(oss.dir, 'page.html');

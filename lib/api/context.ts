@@ -4,7 +4,7 @@
  */
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from '../config.js';
 import type { CredentialsProvider } from '../core/credentials.js';
-import { buildObjectUrl, resolveEndpoint, type ResolvedEndpoint } from '../core/endpoint.js';
+import { buildObjectUrl, checkEndpointForBucket, resolveEndpoint, type ResolvedEndpoint } from '../core/endpoint.js';
 import { HttpClient, type HttpResponse, type RequestBody } from '../core/http.js';
 import { presignV1, signRequestV1, type SignableRequest, type SigningCredentials } from '../core/sign-v1.js';
 import { presignV4, signRequestV4 } from '../core/sign-v4.js';
@@ -49,6 +49,7 @@ export class OssContext {
     this.bucket = validateBucketName(bucket);
     this.options = resolveClientOptions(opts);
     this.endpoint = resolveEndpoint(endpoint, { region: opts.region, pathStyle: opts.pathStyle, cname: opts.cname });
+    checkEndpointForBucket(this.endpoint, this.bucket);
     this.region = this.endpoint.region ?? DEFAULTS.region;
     this.http = new HttpClient(this.options);
   }
