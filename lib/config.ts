@@ -132,6 +132,11 @@ export interface ClientOptions {
   retries?: number;
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Longest wait (default 5 s) for a failed or cancelled upload's cleanup (AbortMultipartUpload) before the sink
+   * reports its error anyway, and for in-flight uploads to clean up when {@link Bucket.close} is called.
+   */
+  cleanupTimeoutMs?: number;
   /** Service limits; override only to test with smaller numbers. */
   limits?: Partial<OssLimits>;
 }
@@ -150,6 +155,7 @@ export interface ResolvedClientOptions {
   readonly retries: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
+  readonly cleanupTimeoutMs: number;
   readonly limits: OssLimits;
 }
 
@@ -190,6 +196,7 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     retries: checkInteger('retries', opts.retries ?? DEFAULTS.retries, 0, 100),
     retryBaseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs, 0),
     retryMaxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs, 0),
+    cleanupTimeoutMs: checkInteger('cleanupTimeoutMs', opts.cleanupTimeoutMs ?? DEFAULTS.cleanupTimeoutMs, 1),
     limits: resolveLimits(opts.limits),
   });
 }

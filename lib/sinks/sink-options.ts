@@ -96,6 +96,8 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     headers: opts.headers,
     callback: opts.callback,
     callbackVar: opts.callbackVar,
+    tags: opts.tags,
+    meta: opts.meta,
     partSize,
     partSizeFor,
     concurrency,

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import {
   crc64,
+  DEFAULTS,
+  OssArgumentError,
   OssAbortError,
   OssError,
   OssServiceError,
@@ -93,6 +95,24 @@ describe('resumable/resumableUpload', function () {
     expect(rec!.parts.map((p) => p.partNumber)).to.deep.equal(Array.from({ length: failAt - 1 }, (_, i) => i + 1));
     return rec!;
   }
+
+  it('defaults to the stream sinks\' 8 MiB part size (issue 17)', async () => {
+    const f = await file(8 * 1024 * KiB + 1);
+    const r = await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB });
+    expect(r.parts!.map((p) => p.size)).to.deep.equal([8 * 1024 * KiB, 1]);
+    expect(DEFAULTS.partSize).to.equal(8 * 1024 * KiB);
+  });
+
+  it('takes concurrency, and parallel as its deprecated alias; the two disagreeing is refused before any request', async () => {
+    const f = await file();
+    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, concurrency: 2 })).crc64).to.equal(crc64(f.data));
+    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, parallel: 2 })).crc64).to.equal(crc64(f.data));
+    server.stats.reset();
+    const err = await resumableUpload(bucket, f.key, f.path, { store, concurrency: 2, parallel: 3 }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(OssArgumentError).with.property('argument', 'concurrency');
+    expect((err as Error).message).to.match(/concurrency 2 and its deprecated alias parallel 3 disagree/);
+    expect(server.stats.total.requests).to.equal(0);
+  });
 
   it('sends a file up to the threshold with one PutObject and keeps no checkpoint', async () => {
     const f = await file(8 * KiB);
