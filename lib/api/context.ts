@@ -10,7 +10,7 @@ import { presignV1, signRequestV1, type SignableRequest, type SigningCredentials
 import { presignV4, signRequestV4 } from '../core/sign-v4.js';
 import { validateBucketName } from '../core/validate.js';
 import { DEFAULTS } from '../config.js';
-import { OssArgumentError } from '../errors.js';
+import { OssAbortError, OssArgumentError } from '../errors.js';
 
 /** One OSS request as an operation describes it. */
 export interface OssRequest {
@@ -31,6 +31,12 @@ export interface OssRequest {
   expectedStatus?: readonly number[] | undefined;
 }
 
+/** An upload in flight that {@link OssContext.close} must stop (and wait for) before the connections go. */
+export interface InFlightUpload {
+  /** Stops the upload with `reason` and resolves once its cleanup is over. */
+  cancel(reason: Error): Promise<void>;
+}
+
 /** Endpoint, bucket, credentials and transport of one client. */
 export class OssContext {
   readonly bucket: string;
@@ -40,6 +46,7 @@ export class OssContext {
   readonly region: string;
   readonly http: HttpClient;
   readonly #credentials: CredentialsProvider;
+  readonly #uploads = new Set<InFlightUpload>();
 
   constructor(credentials: CredentialsProvider, endpoint: string, bucket: string, opts: ClientOptions = {}) {
     if (credentials === null || typeof credentials !== 'object' || typeof credentials.getCredentials !== 'function') {
@@ -94,7 +101,25 @@ export class OssContext {
     return buildObjectUrl(this.endpoint, this.bucket, key, { ...query, ...params });
   }
 
-  close(): Promise<void> {
+  /** Registers an upload for {@link close}; returns the function that unregisters it. */
+  track(upload: InFlightUpload): () => void {
+    this.#uploads.add(upload);
+    return () => this.#uploads.delete(upload);
+  }
+
+  /**
+   * Cancels the uploads in flight and waits for their cleanup (AbortMultipartUpload needs the connections), at most
+   * `cleanupTimeoutMs`, then closes the connections.
+   */
+  async close(): Promise<void> {
+    if (this.#uploads.size > 0) {
+      const reason = new OssAbortError('The client was closed while the upload was in flight');
+      const cancelled = Promise.all([...this.#uploads].map((u) => u.cancel(reason)));
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.cleanupTimeoutMs + 1000)));
+      await Promise.race([cancelled, bound]);
+      clearTimeout(timer);
+    }
     return this.http.close();
   }
 

@@ -154,6 +154,26 @@ async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Pro
  */
 export async function resumableUpload(bucket: Bucket | OssContext, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
   const ctx = 'context' in bucket ? bucket.context : bucket;
+  // bucket.close() stops the upload as its signal would (checkpoint and parts kept for the next run) and waits for
+  // it, instead of letting its next request fail on a closed client.
+  const closing = new AbortController();
+  const own = opts !== null && typeof opts === 'object' && (opts.signal === undefined || opts.signal instanceof AbortSignal);
+  const run = upload(ctx, key, filePath, own ? { ...opts, signal: opts.signal === undefined ? closing.signal : AbortSignal.any([opts.signal, closing.signal]) } : opts);
+  const settled = run.then(() => undefined, () => undefined);
+  const untrack = ctx.track({
+    cancel: (reason) => {
+      closing.abort(reason);
+      return settled;
+    },
+  });
+  try {
+    return await run;
+  } finally {
+    untrack();
+  }
+}
+
+async function upload(ctx: OssContext, key: string, filePath: string, opts: ResumableUploadOptions): Promise<ResumableUploadResult> {
   const limits = ctx.options.limits;
   validateObjectKey(key, limits);
   if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');

@@ -11,7 +11,7 @@ import type { ProgressCallback } from '../api/progress.js';
 import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
-import { SinkOutcome } from './sink-outcome.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -130,6 +130,7 @@ export class AppendStream extends Writable {
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
+    closeWithClient(this.#ctx, this, () => this.writableFinished);
     this.#start = this.#locate(pos);
     this.#start.catch((err: unknown) => this.#fail(err));
   }

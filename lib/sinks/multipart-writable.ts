@@ -23,7 +23,7 @@ import { prepareStreamResume, type ResumeState } from './stream-resume.js';
 import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
 import { SinkProgress } from '../parts/upload-progress.js';
-import { SinkOutcome } from './sink-outcome.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 
 /** How many bytes a synchronous writer may push before the sink lets the event loop turn (see #pump). */
 const YIELD_BYTES = 256 * 1024;
@@ -110,6 +110,7 @@ export class MultipartWritable extends Writable {
       this.#multipart = true;
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    closeWithClient(this.#ctx, this, () => this.#finished);
     if (this.#opts.resume !== undefined) this.#startResumable();
     // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
     if (this.#opts.signal?.aborted === true) this.#onAbort();

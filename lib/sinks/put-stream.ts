@@ -6,7 +6,7 @@ import type { ProgressCallback } from '../api/progress.js';
 import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { checkInteger } from '../config.js';
 import { chunkBytes } from './chunk-bytes.js';
-import { SinkOutcome } from './sink-outcome.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError } from '../errors.js';
 
@@ -199,6 +199,7 @@ export class PutStream extends Writable {
     this.#request.catch((err: unknown) => {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
+    closeWithClient(bucket.context, this, () => this.result !== undefined);
     this.#onAbort = () => this.destroy(new OssAbortError('The upload was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     // 'abort' never fires for a signal that is already aborted, and the request waits for a first byte: an idle

@@ -1,10 +1,29 @@
 /**
  * A sink's outcome as a promise (`sink.done()`): resolved with the result once the object is committed, rejected
  * once the sink's cleanup is over (requests settled, the multipart upload aborted), never before. A caller that never
- * asks for it gets no unhandled rejection: the sink's `'error'` event already reports the failure.
+ * asks for it gets no unhandled rejection: the sink's `'error'` event already reports the failure. And the sink's tie
+ * to its client: `bucket.close()` cancels the sinks still running and waits for their cleanup.
  */
 import type { Writable } from 'node:stream';
+import type { OssContext } from '../api/context.js';
 import { OssAbortError } from '../errors.js';
+
+/**
+ * Registers `sink` with its client until it closes, so that `bucket.close()` aborts it (with an AbortError, its
+ * cleanup sent over connections that are still open) instead of leaving it to fail with a closed client.
+ * `committed()` says the object is already stored: such a sink is only waited for.
+ */
+export function closeWithClient(ctx: OssContext, sink: Writable, committed: () => boolean): void {
+  const untrack = ctx.track({
+    cancel: (reason) =>
+      new Promise<void>((resolve) => {
+        if (sink.closed) return resolve();
+        sink.once('close', () => resolve());
+        if (!committed()) sink.destroy(reason);
+      }),
+  });
+  sink.once('close', untrack);
+}
 
 export class SinkOutcome<T> {
   readonly promise: Promise<T>;

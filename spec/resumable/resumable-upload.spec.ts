@@ -219,6 +219,26 @@ describe('resumable/resumableUpload', function () {
     expect(await records()).to.deep.equal([]);
   });
 
+  it('bucket.close() stops it as a signal would (AbortError, record and upload kept for the next run) and waits for it', async () => {
+    const f = await file();
+    const b = clientFor(server, { limits });
+    server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 3000 } });
+    let closed: Promise<void> | undefined;
+    const err = await resumableUpload(b, f.key, f.path, opts({
+      onProgress: (done) => {
+        if (done > 2 * PART) closed ??= b.close(); // part 3 under way (one part at a time): 1 and 2 are stored
+      },
+    })).then(() => undefined, (e: unknown) => e);
+    await closed;
+    expect(err).to.be.instanceOf(OssAbortError);
+    expect((err as OssAbortError).cause).to.have.property('message').that.matches(/client was closed/);
+    const rec = await store.load(bucket.name, f.key, f.path);
+    expect(rec!.parts.map((p) => p.partNumber)).to.deep.equal([1, 2]);
+    const r = await resumableUpload(bucket, f.key, f.path, opts());
+    expect(r.resumedBytes).to.be.at.least(2 * PART);
+    expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+  });
+
   it('an already aborted signal rejects before anything is sent', async () => {
     const f = await file();
     const err = await resumableUpload(bucket, f.key, f.path, opts({ signal: AbortSignal.abort() })).then(() => undefined, (e: unknown) => e);
