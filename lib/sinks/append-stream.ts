@@ -130,7 +130,10 @@ export class AppendStream extends Writable {
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
-    closeWithClient(this.#ctx, this, () => this.writableFinished);
+    closeWithClient(this.#ctx, this, {
+      committed: () => this.writableFinished,
+      started: () => this.#size > 0 || this.#used > 0 || this.#inFlight !== undefined || this.writableEnded,
+    });
     this.#start = this.#locate(pos);
     this.#start.catch((err: unknown) => this.#fail(err));
   }

@@ -110,7 +110,10 @@ export class MultipartWritable extends Writable {
       this.#multipart = true;
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    closeWithClient(this.#ctx, this, () => this.#finished);
+    closeWithClient(this.#ctx, this, {
+      committed: () => this.#finished,
+      started: () => this.#base + this.#cutter.bytes > 0 || this.#initiating !== undefined || this.writableEnded || this.#pending !== undefined,
+    });
     if (this.#opts.resume !== undefined) this.#startResumable();
     // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
     if (this.#opts.signal?.aborted === true) this.#onAbort();

@@ -199,7 +199,8 @@ export class PutStream extends Writable {
     this.#request.catch((err: unknown) => {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
-    closeWithClient(bucket.context, this, () => this.result !== undefined);
+    // The request is dispatched now and waits for the body: an idle put stream, too, must go before the client closes.
+    closeWithClient(bucket.context, this, { committed: () => this.result !== undefined, started: () => this.#written > 0 || this.writableEnded });
     this.#onAbort = () => this.destroy(new OssAbortError('The upload was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     // 'abort' never fires for a signal that is already aborted, and the request waits for a first byte: an idle

@@ -8,18 +8,27 @@ import type { Writable } from 'node:stream';
 import type { OssContext } from '../api/context.js';
 import { OssAbortError } from '../errors.js';
 
+/** What {@link closeWithClient} asks a sink. */
+export interface SinkState {
+  /** The object is stored: the sink is only waited for. */
+  committed(): boolean;
+  /** The sink took bytes (or was ended): cancelling it is a failure its user must hear of. */
+  started(): boolean;
+}
+
 /**
- * Registers `sink` with its client until it closes, so that `bucket.close()` aborts it (with an AbortError, its
- * cleanup sent over connections that are still open) instead of leaving it to fail with a closed client.
- * `committed()` says the object is already stored: such a sink is only waited for.
+ * Registers `sink` with its client until it closes, so that `bucket.close()` aborts it (its cleanup sent over
+ * connections that are still open) instead of leaving it to fail on a closed client. A sink that took bytes fails
+ * with `reason` (an AbortError); one that took nothing yet is cancelled quietly, as by `destroy()`: nobody is waiting
+ * for it, and an 'error' without a listener would crash the process.
  */
-export function closeWithClient(ctx: OssContext, sink: Writable, committed: () => boolean): void {
+export function closeWithClient(ctx: OssContext, sink: Writable, state: SinkState): void {
   const untrack = ctx.track({
     cancel: (reason) =>
       new Promise<void>((resolve) => {
         if (sink.closed) return resolve();
         sink.once('close', () => resolve());
-        if (!committed()) sink.destroy(reason);
+        if (!state.committed()) sink.destroy(state.started() ? reason : undefined);
       }),
   });
   sink.once('close', untrack);
