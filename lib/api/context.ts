@@ -47,6 +47,8 @@ export class OssContext {
   readonly http: HttpClient;
   readonly #credentials: CredentialsProvider;
   readonly #uploads = new Set<InFlightUpload>();
+  /** The credentials the last request was signed with: what a synchronous signature at process exit can use. */
+  #lastCredentials: SigningCredentials | undefined;
 
   constructor(credentials: CredentialsProvider, endpoint: string, bucket: string, opts: ClientOptions = {}) {
     if (credentials === null || typeof credentials !== 'object' || typeof credentials.getCredentials !== 'function') {
@@ -91,7 +93,18 @@ export class OssContext {
    * Headers given here (Content-Type, `x-oss-*`) are signed and must be sent by whoever uses the URL.
    */
   async presign(method: string, key: string, expiresSeconds: number, headers: Record<string, string> = {}, query: Record<string, string | null> = {}): Promise<string> {
-    const creds = await this.#credentials.getCredentials();
+    return this.#presignWith(await this.#credentials.getCredentials(), method, key, expiresSeconds, headers, query);
+  }
+
+  /**
+   * {@link presign}, synchronously, with the credentials of the last request this client sent; `undefined` before
+   * the first. For the one place that cannot wait: a process `'exit'` handler.
+   */
+  presignSync(method: string, key: string, expiresSeconds: number, query: Record<string, string | null> = {}): string | undefined {
+    return this.#lastCredentials === undefined ? undefined : this.#presignWith(this.#lastCredentials, method, key, expiresSeconds, {}, query);
+  }
+
+  #presignWith(creds: SigningCredentials, method: string, key: string, expiresSeconds: number, headers: Record<string, string>, query: Record<string, string | null>): string {
     const req: SignableRequest = { method, bucket: this.bucket, key, query: { ...query }, headers: { ...headers } };
     const now = new Date(Date.now() + this.http.clockSkewMs);
     const params =
@@ -131,6 +144,7 @@ export class OssContext {
     now: Date,
     creds: SigningCredentials,
   ): Record<string, string> {
+    this.#lastCredentials = creds;
     const req: SignableRequest = { method, bucket: this.bucket, key, query, headers };
     if (this.options.signatureVersion === 'v4') signRequestV4(req, creds, now, { region: this.region });
     else signRequestV1(req, creds, now);

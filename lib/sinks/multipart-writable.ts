@@ -24,6 +24,7 @@ import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
 import { SinkProgress } from '../parts/upload-progress.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
+import { guardUpload } from './exit-guard.js';
 
 /** How many bytes a synchronous writer may push before the sink lets the event loop turn (see #pump). */
 const YIELD_BYTES = 256 * 1024;
@@ -83,6 +84,8 @@ export class MultipartWritable extends Writable {
   readonly #done: UploadedPart[] = [];
   #initiating: Promise<string> | undefined;
   #uploadId: string | undefined;
+  /** Ends the exit guard of the upload (see exit-guard.ts): once it is aborted or its Complete is sent. */
+  #unguard: () => void = () => undefined;
   #multipart = false;
   #pending: Pending | undefined;
   #finished = false;
@@ -277,7 +280,11 @@ export class MultipartWritable extends Writable {
     // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
       headers: initiateHeaders(this.#headers),
-    }).then((r) => (this.#uploadId = r.uploadId));
+    }).then((r) => {
+      // From now on the process must not exit with this upload open (unless the caller keeps the parts).
+      if (!this.#opts.leavePartsOnError) this.#unguard = guardUpload(this.#ctx, this.#key, r.uploadId);
+      return (this.#uploadId = r.uploadId);
+    });
     return this.#initiating;
   }
 
@@ -354,6 +361,7 @@ export class MultipartWritable extends Writable {
     await this.#window.settled();
     if (this.#window.failed) throw this.#firstError();
     const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
+    this.#unguard(); // a commit in flight is never raced by an abort at exit
     this.#completing = completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
       headers: completeHeaders(this.#headers),
       callback: this.#opts.callback,
@@ -388,6 +396,7 @@ export class MultipartWritable extends Writable {
       // there is nothing to clean up (the object is whole); if it failed, abort as usual.
       const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
       if (!committed) await this.#cleanup();
+      this.#unguard();
       this.#returnBuffers();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);
