@@ -100,11 +100,24 @@ export class OssContext {
    * {@link presign}, synchronously, with the credentials of the last request this client sent; `undefined` before
    * the first. For the one place that cannot wait: a process `'exit'` handler.
    */
-  presignSync(method: string, key: string, expiresSeconds: number, query: Record<string, string | null> = {}): string | undefined {
-    return this.#lastCredentials === undefined ? undefined : this.#presignWith(this.#lastCredentials, method, key, expiresSeconds, {}, query);
+  presignSync(
+    method: string,
+    key: string,
+    expiresSeconds: number,
+    query: Record<string, string | null> = {},
+  ): string | undefined {
+    const creds = this.#lastCredentials;
+    return creds === undefined ? undefined : this.#presignWith(creds, method, key, expiresSeconds, {}, query);
   }
 
-  #presignWith(creds: SigningCredentials, method: string, key: string, expiresSeconds: number, headers: Record<string, string>, query: Record<string, string | null>): string {
+  #presignWith(
+    creds: SigningCredentials,
+    method: string,
+    key: string,
+    expiresSeconds: number,
+    headers: Record<string, string>,
+    query: Record<string, string | null>,
+  ): string {
     const req: SignableRequest = { method, bucket: this.bucket, key, query: { ...query }, headers: { ...headers } };
     const now = new Date(Date.now() + this.http.clockSkewMs);
     const params =

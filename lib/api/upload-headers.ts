@@ -31,17 +31,26 @@ const MAX_TAG_VALUE = 256;
 
 /** `x-oss-tagging` for `tags`: `k1=v1&k2=v2`, RFC 3986-encoded, after checking OSS's tag limits. */
 export function taggingHeader(tags: Record<string, string>): string {
-  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) throw new OssArgumentError('tags must be an object of strings', 'tags');
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
+    throw new OssArgumentError('tags must be an object of strings', 'tags');
+  }
   const entries = Object.entries(tags);
-  if (entries.length > MAX_TAGS) throw new OssArgumentError(`tags: OSS allows at most ${MAX_TAGS} tags per object, got ${entries.length}`, 'tags');
-  const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (entries.length > MAX_TAGS) {
+    throw new OssArgumentError(`tags: OSS allows at most ${MAX_TAGS} tags per object, got ${entries.length}`, 'tags');
+  }
+  const hex = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+  const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, hex);
   return entries
     .map(([k, v]) => {
       if (typeof v !== 'string') throw new OssArgumentError(`tags["${k}"] must be a string, got ${typeof v}`, 'tags');
       // OSS counts characters, not bytes.
       const keyLength = [...k].length;
-      if (keyLength < 1 || keyLength > MAX_TAG_KEY) throw new OssArgumentError(`tag key ${JSON.stringify(k)} must be 1 to ${MAX_TAG_KEY} characters`, 'tags');
-      if ([...v].length > MAX_TAG_VALUE) throw new OssArgumentError(`tag ${JSON.stringify(k)}: a value may have at most ${MAX_TAG_VALUE} characters`, 'tags');
+      if (keyLength < 1 || keyLength > MAX_TAG_KEY) {
+        throw new OssArgumentError(`tag key ${JSON.stringify(k)} must be 1 to ${MAX_TAG_KEY} characters`, 'tags');
+      }
+      if ([...v].length > MAX_TAG_VALUE) {
+        throw new OssArgumentError(`tag ${JSON.stringify(k)}: a value may have at most ${MAX_TAG_VALUE} characters`, 'tags');
+      }
       try {
         return `${enc(k)}=${enc(v)}`;
       } catch {
@@ -53,7 +62,9 @@ export function taggingHeader(tags: Record<string, string>): string {
 
 /** `x-oss-meta-*` headers for `meta`. */
 function metaHeaders(meta: Record<string, string>): Record<string, string> {
-  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new OssArgumentError('meta must be an object of strings', 'meta');
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    throw new OssArgumentError('meta must be an object of strings', 'meta');
+  }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) {
     if (typeof v !== 'string') throw new OssArgumentError(`meta["${k}"] must be a string, got ${typeof v}`, 'meta');
@@ -93,12 +104,16 @@ export function uploadHeaders(opts: UploadHeaderOptions, nameForType: string | u
   const h = validateHeaders(opts.headers);
   if (opts.meta !== undefined) {
     for (const [name, value] of Object.entries(validateHeaders(metaHeaders(opts.meta)))) {
-      if (h[name] !== undefined) throw new OssArgumentError(`${name} is given both in headers and in meta: pass it once`, 'meta');
+      if (h[name] !== undefined) {
+        throw new OssArgumentError(`${name} is given both in headers and in meta: pass it once`, 'meta');
+      }
       h[name] = value;
     }
   }
   if (opts.tags !== undefined) {
-    if (h['x-oss-tagging'] !== undefined) throw new OssArgumentError('give tags either as the tags option or as an x-oss-tagging header, not both', 'tags');
+    if (h['x-oss-tagging'] !== undefined) {
+      throw new OssArgumentError('give tags either as the tags option or as an x-oss-tagging header, not both', 'tags');
+    }
     h['x-oss-tagging'] = taggingHeader(opts.tags);
   }
   for (const [name, why] of Object.entries(OWNED)) {

@@ -102,7 +102,10 @@ function partSizeFrom(text: string): number {
     // The library's own check: a part is held in memory, so this Node's Buffer limit applies as well as OSS's.
     return checkBufferedPartSize('--part-size', n, LIMITS);
   } catch {
-    throw new UsageError(`--part-size must be from 100KiB to ${partSizeMaxText()} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got ${text}`);
+    throw new UsageError(
+      `--part-size must be from 100KiB to ${partSizeMaxText()} (OSS limits, and the largest Buffer Node ${process.versions.node} ` +
+        `can allocate), got ${text}`,
+    );
   }
 }
 

@@ -106,7 +106,8 @@ export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): R
   const host = url.host;
   // A bare region id (`oss-cn-hangzhou`, `cn-hangzhou`) is a common slip for an endpoint: as a host it fails much
   // later with ENOTFOUND. A name with a scheme or a port is meant as a host (`http://oss-server:9000` in compose).
-  if (scheme === null && url.port === '' && !hostname.includes('.') && !localhost && !ip && REGION_LIKE_RE.test(hostname)) {
+  const oneLabel = !hostname.includes('.') && !localhost && !ip;
+  if (scheme === null && url.port === '' && oneLabel && REGION_LIKE_RE.test(hostname)) {
     const region = hostname.replace(/^oss-/, '');
     throw new OssArgumentError(
       `endpoint ${JSON.stringify(endpoint)} is a region, not a host: use "oss-${region}.aliyuncs.com" as the endpoint ` +

@@ -100,7 +100,10 @@ function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolv
 function resolveConcurrency(opts: ResumableUploadOptions): number {
   const { concurrency, parallel } = opts;
   if (concurrency !== undefined && parallel !== undefined && concurrency !== parallel) {
-    throw new OssArgumentError(`concurrency ${concurrency} and its deprecated alias parallel ${parallel} disagree: pass only concurrency`, 'concurrency');
+    throw new OssArgumentError(
+      `concurrency ${concurrency} and its deprecated alias parallel ${parallel} disagree: pass only concurrency`,
+      'concurrency',
+    );
   }
   if (concurrency === undefined && parallel !== undefined) return checkInteger('parallel', parallel, 1, 1000);
   return checkInteger('concurrency', concurrency ?? DEFAULTS.concurrency, 1, 1000);
@@ -157,8 +160,10 @@ export async function resumableUpload(bucket: Bucket | OssContext, key: string, 
   // bucket.close() stops the upload as its signal would (checkpoint and parts kept for the next run) and waits for
   // it, instead of letting its next request fail on a closed client.
   const closing = new AbortController();
-  const own = opts !== null && typeof opts === 'object' && (opts.signal === undefined || opts.signal instanceof AbortSignal);
-  const run = upload(ctx, key, filePath, own ? { ...opts, signal: opts.signal === undefined ? closing.signal : AbortSignal.any([opts.signal, closing.signal]) } : opts);
+  // A malformed options object or signal is left for upload() to refuse with its usual argument error.
+  const checkable = opts !== null && typeof opts === 'object' && (opts.signal ?? closing.signal) instanceof AbortSignal;
+  const signal = opts?.signal === undefined ? closing.signal : AbortSignal.any([opts.signal, closing.signal]);
+  const run = upload(ctx, key, filePath, checkable ? { ...opts, signal } : opts);
   const settled = run.then(() => undefined, () => undefined);
   const untrack = ctx.track({
     cancel: (reason) => {
@@ -173,7 +178,12 @@ export async function resumableUpload(bucket: Bucket | OssContext, key: string, 
   }
 }
 
-async function upload(ctx: OssContext, key: string, filePath: string, opts: ResumableUploadOptions): Promise<ResumableUploadResult> {
+async function upload(
+  ctx: OssContext,
+  key: string,
+  filePath: string,
+  opts: ResumableUploadOptions,
+): Promise<ResumableUploadResult> {
   const limits = ctx.options.limits;
   validateObjectKey(key, limits);
   if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');

@@ -74,7 +74,8 @@ export interface AppendStreamResult {
  * Accepts bytes and strings only (an object-mode chunk fails with an {@link OssArgumentError}). Any failure, and
  * `signal` before `'finish'` (an `AbortError`), ends the stream with that error; `destroy()` without an error ends it
  * the same way but, by Node's convention, emits no `'error'` ({@link AppendStream.done} and `flush()` reject with an
- * `AbortError`). What was stored up to then is in `result`, what was buffered is not appended. `end()` flushes everything, then `'finish'` fires.
+ * `AbortError`). What was stored up to then is in `result`, what was buffered is not appended. `end()` flushes
+ * everything, then `'finish'` fires.
  *
  * @example
  * ```ts
@@ -118,7 +119,8 @@ export class AppendStream extends Writable {
     this.#ctx = bucket.context;
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
     // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
-    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, this.#ctx.options.limits.maxPutSize);
+    const maxPut = this.#ctx.options.limits.maxPutSize;
+    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
     this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
@@ -374,7 +376,8 @@ export class AppendStream extends Writable {
     this.#error ??= cause;
     this.#controller.abort(cause);
     const settled = (): void => {
-      this.#outcome.failed(err === null ? null : this.#error ?? err, 'The append stream was destroyed before it finished');
+      const reported = err === null ? null : (this.#error ?? err);
+      this.#outcome.failed(reported, 'The append stream was destroyed before it finished');
       cb(err);
     };
     const inFlight = this.#inFlight;

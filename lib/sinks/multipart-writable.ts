@@ -115,7 +115,7 @@ export class MultipartWritable extends Writable {
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     closeWithClient(this.#ctx, this, {
       committed: () => this.#finished,
-      started: () => this.#base + this.#cutter.bytes > 0 || this.#initiating !== undefined || this.writableEnded || this.#pending !== undefined,
+      started: () => this.#base + this.#cutter.bytes > 0 || this.#initiating !== undefined || this.writableEnded,
     });
     if (this.#opts.resume !== undefined) this.#startResumable();
     // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
@@ -415,7 +415,9 @@ export class MultipartWritable extends Writable {
   async #cleanup(): Promise<void> {
     if (this.#opts.leavePartsOnError || this.#initiating === undefined) return;
     const deadline = AbortSignal.timeout(this.#ctx.options.cleanupTimeoutMs);
-    const expired = new Promise<undefined>((resolve) => deadline.addEventListener('abort', () => resolve(undefined), { once: true }));
+    const expired = new Promise<undefined>((resolve) => {
+      deadline.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
     let uploadId: string | undefined;
     try {
       uploadId = await Promise.race([this.#initiating, expired]);

@@ -151,7 +151,8 @@ const EMPTY = new Uint8Array(0);
  * Not retryable by nature: the bytes are gone once sent, so a network error fails the stream and nothing is stored
  * (the request is aborted before the body is complete). `signal` before `'finish'` aborts the request and errors
  * the stream with an `AbortError`; `destroy()` without an error aborts it too but, by Node's convention, emits no
- * `'error'` ({@link PutStream.done} rejects with an `AbortError`). For retries and objects over 5 GiB use {@link createUploadStream},
+ * `'error'` ({@link PutStream.done} rejects with an `AbortError`). For retries and objects over 5 GiB use
+ * {@link createUploadStream},
  * which holds parts in memory.
  *
  * @example
@@ -200,7 +201,10 @@ export class PutStream extends Writable {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
     // The request is dispatched now and waits for the body: an idle put stream, too, must go before the client closes.
-    closeWithClient(bucket.context, this, { committed: () => this.result !== undefined, started: () => this.#written > 0 || this.writableEnded });
+    closeWithClient(bucket.context, this, {
+      committed: () => this.result !== undefined,
+      started: () => this.#written > 0 || this.writableEnded,
+    });
     this.#onAbort = () => this.destroy(new OssAbortError('The upload was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     // 'abort' never fires for a signal that is already aborted, and the request waits for a first byte: an idle

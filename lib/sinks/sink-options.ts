@@ -1,5 +1,12 @@
 /** Options of the stream sinks, resolved once with their defaults. */
-import { checkBufferedPartSize, checkBufferSize, checkInteger, DEFAULTS, maxBufferedPartSize, type OssLimits } from '../config.js';
+import {
+  checkBufferedPartSize,
+  checkBufferSize,
+  checkInteger,
+  DEFAULTS,
+  maxBufferedPartSize,
+  type OssLimits,
+} from '../config.js';
 import type { ProgressCallback } from '../api/progress.js';
 import type { UploadHeaderOptions } from '../api/upload-headers.js';
 import { determinePartSize, growingPartSize } from '../parts/part-size.js';
@@ -63,7 +70,8 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   const maxPart = maxBufferedPartSize(limits);
   const concurrency = checkInteger('concurrency', opts.concurrency ?? DEFAULTS.concurrency, 1, 1000);
   // What fits under the threshold is joined into one Buffer for the PutObject: the Buffer limit applies too.
-  const multipartThreshold = checkBufferSize('multipartThreshold', opts.multipartThreshold ?? partSize, 0, limits.maxPutSize);
+  const threshold = opts.multipartThreshold ?? partSize;
+  const multipartThreshold = checkBufferSize('multipartThreshold', threshold, 0, limits.maxPutSize);
   const contentLength = opts.contentLength === undefined ? undefined : checkInteger('contentLength', opts.contentLength, 0, limits.maxObjectSize);
   if (opts.retries !== undefined) checkInteger('retries', opts.retries, 0, 100);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
@@ -80,8 +88,9 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     const fixed = Math.max(1, Math.min(determinePartSize(contentLength, partSize, limits), limits.maxPartSize));
     if (fixed > maxPart) {
       throw new OssArgumentError(
-        `contentLength ${contentLength} needs parts of ${fixed} bytes to fit ${limits.maxParts} parts, over ${maxPart} bytes, ` +
-          `the largest Buffer Node ${process.versions.node} can allocate; upload a file this size with resumableUpload ` +
+        `contentLength ${contentLength} needs parts of ${fixed} bytes to fit ${limits.maxParts} parts, ` +
+          `over ${maxPart} bytes, the largest Buffer Node ${process.versions.node} can allocate; ` +
+          'upload a file this size with resumableUpload ' +
           '(it reads parts from the file instead of holding them in memory)',
         'contentLength',
       );
