@@ -94,7 +94,7 @@ export function maxBufferedPartSize(limits: OssLimits): number {
  */
 export function checkBufferSize(name: string, value: unknown, min: number, serviceMax: number): number {
   const max = Math.min(serviceMax, MAX_BUFFER_BYTES);
-  if (typeof value === 'number' && Number.isInteger(value) && value > max && max < serviceMax) {
+  if (typeof value === 'number' && Number.isInteger(value) && value > max && value <= serviceMax) {
     throw new OssArgumentError(
       `${name} ${value} is over ${max} bytes, the largest Buffer Node ${process.versions.node} can allocate ` +
         `(buffer.constants.MAX_LENGTH); it is held in memory, so use a ${name} of at most ${max}`,
@@ -168,6 +168,22 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
     );
   }
   return value;
+}
+
+/**
+ * Parts in flight: `concurrency` (default 4), the one name for parallelism; `parallel`, where an option had that
+ * name, is kept as a deprecated alias. Both given must agree.
+ */
+export function resolveConcurrency(opts: { concurrency?: number | undefined; parallel?: number | undefined }): number {
+  const { concurrency, parallel } = opts;
+  if (concurrency !== undefined && parallel !== undefined && concurrency !== parallel) {
+    throw new OssArgumentError(
+      `concurrency ${concurrency} and its deprecated alias parallel ${parallel} disagree: pass only concurrency`,
+      'concurrency',
+    );
+  }
+  if (concurrency === undefined && parallel !== undefined) return checkInteger('parallel', parallel, 1, 1000);
+  return checkInteger('concurrency', concurrency ?? DEFAULTS.concurrency, 1, 1000);
 }
 
 /** Merges partial limits over the service's, validating each. */

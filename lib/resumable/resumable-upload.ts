@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
-import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
+import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
 import type { OssContext } from '../api/context.js';
 import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
@@ -94,19 +94,6 @@ function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolv
     signal: opts.signal,
     retries: opts.retries === undefined ? undefined : checkInteger('retries', opts.retries, 0, 100),
   };
-}
-
-/** `concurrency`, or its deprecated alias `parallel`; both given must agree. */
-function resolveConcurrency(opts: ResumableUploadOptions): number {
-  const { concurrency, parallel } = opts;
-  if (concurrency !== undefined && parallel !== undefined && concurrency !== parallel) {
-    throw new OssArgumentError(
-      `concurrency ${concurrency} and its deprecated alias parallel ${parallel} disagree: pass only concurrency`,
-      'concurrency',
-    );
-  }
-  if (concurrency === undefined && parallel !== undefined) return checkInteger('parallel', parallel, 1, 1000);
-  return checkInteger('concurrency', concurrency ?? DEFAULTS.concurrency, 1, 1000);
 }
 
 function isCode(err: unknown, code: string): boolean {
