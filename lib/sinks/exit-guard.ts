@@ -9,7 +9,9 @@
  *
  * An upload is guarded from the moment its id is known until its sink has either aborted it or sent Complete (a
  * commit in flight is never raced by an abort). Uploads kept on purpose (`leavePartsOnError`, resumable streams) are
- * never guarded. A `kill -9` or a signal without a handler skips `'exit'` handlers: nothing can help there.
+ * never guarded. A `kill -9` or a signal without a handler skips `'exit'` handlers: nothing can help there. The
+ * child sends with Node's own `fetch`, not the client's dispatcher: behind a proxy or a custom CA the last-chance
+ * abort may fail (within the same bound); the presigned URLs use the credentials of the client's last request.
  */
 import { spawnSync } from 'node:child_process';
 import type { OssContext } from '../api/context.js';
