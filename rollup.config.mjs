@@ -44,6 +44,11 @@ export default [
     input: entries,
     external,
     plugins: [dts({ tsconfig: './tsconfig.json' })],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
+    // The same declarations twice: `.d.ts` for `import`, `.d.cts` for `require`. TypeScript reads a `.d.ts` next to
+    // an ESM package as ESM, so a CommonJS consumer (`module: node16`, a `.cts` file) needs the `.d.cts` (TS1471).
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: '[name]-[hash].d.cts' },
+    ],
   },
 ];

@@ -23,7 +23,7 @@ try {
   // The fully custom form of the guide: own store, threshold, part size and threads.
   const localTxt = await oss.localFile('local.txt', randomBytes(1024 * 1024 + 7));
   const store = new ResumableStore({ root: oss.scratchDir });
-  const options = { store, multipartThreshold: 100 * 1024, partSize: 100 * 1024, parallel: 4 };
+  const options = { store, multipartThreshold: 100 * 1024, partSize: 100 * 1024, concurrency: 4 };
   const result = await resumableUpload(bucket, 'remote.txt', localTxt, options);
   console.log(`remote.txt: ${result.mode}, ${result.parts?.length} parts, ${result.size} bytes, CRC64 ${result.crc64}`);
 

@@ -160,7 +160,14 @@ export class Bucket {
     return this.context.presign(method, key, expiresSeconds, validateHeaders(opts.headers), query);
   }
 
-  /** Closes the client's connections (waits for requests in flight). */
+  /**
+   * Closes the client. Uploads still running on it are cancelled first, as a serious caller expects from "close":
+   * every sink (createUploadStream, MultipartWritable, createPutStream, createAppendStream) fails with an
+   * `AbortError` ("The client was closed…") and its multipart upload is aborted over the still-open connections;
+   * a `resumableUpload` stops as on its `signal` (checkpoint and parts kept for the next run). Resolves once their
+   * cleanup is over (at most about `cleanupTimeoutMs`) and the connections are closed. Sinks that already committed
+   * their object are left alone. Later requests fail fast with `RequestError`.
+   */
   close(): Promise<void> {
     return this.context.close();
   }

@@ -2,6 +2,7 @@
  * Every default and every OSS limit lives here, resolved once per public surface. Limits are options too, so tests
  * can shrink them (e.g. a 1 KiB minimum part) without touching module state.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { OssArgumentError } from './errors.js';
 
 const KiB = 1024;
@@ -59,17 +60,54 @@ export const DEFAULTS = Object.freeze({
   /** Full-jitter backoff base and ceiling. */
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 20_000,
-  /** Multipart part size for streams. */
+  /** Multipart part size, for the stream sinks and resumableUpload alike. */
   partSize: 8 * MiB,
-  /** Parts in flight. */
+  /** Parts in flight (`concurrency`; resumableUpload also reads its deprecated alias `parallel`). */
   concurrency: 4,
-  /** oss2's preferred part size and resumable threshold. */
-  preferredPartSize: 10 * MiB,
+  /** resumableUpload: files up to this size go up with one PutObject. */
   multipartThreshold: 10 * MiB,
+  /**
+   * Longest wait for a failed upload's cleanup (AbortMultipartUpload) before its error is reported anyway: long
+   * enough for a live network, short enough that a dead one cannot hang the exit of a script.
+   */
+  cleanupTimeoutMs: 5_000,
   /** Append stream batching. */
   appendFlushBytes: 1 * MiB,
   appendFlushIntervalMs: 1_000,
 });
+
+/**
+ * The largest Buffer this Node can allocate (`buffer.constants.MAX_LENGTH`: 4 GiB on Node 20, more on later
+ * versions). A part held in memory (the stream sinks) cannot be larger, whatever OSS allows.
+ */
+export const MAX_BUFFER_BYTES: number = bufferConstants.MAX_LENGTH;
+
+/** The largest part a sink can hold in memory: the service's limit, or this Node's Buffer limit if lower. */
+export function maxBufferedPartSize(limits: OssLimits): number {
+  return Math.min(limits.maxPartSize, MAX_BUFFER_BYTES);
+}
+
+/**
+ * Throws unless `value` is an integer from `min` to `serviceMax` that this Node can allocate as one Buffer, with a
+ * message that says which limit was hit: a RangeError from the allocation would come later, outside any promise,
+ * with an upload already open.
+ */
+export function checkBufferSize(name: string, value: unknown, min: number, serviceMax: number): number {
+  const max = Math.min(serviceMax, MAX_BUFFER_BYTES);
+  if (typeof value === 'number' && Number.isInteger(value) && value > max && value <= serviceMax) {
+    throw new OssArgumentError(
+      `${name} ${value} is over ${max} bytes, the largest Buffer Node ${process.versions.node} can allocate ` +
+        `(buffer.constants.MAX_LENGTH); it is held in memory, so use a ${name} of at most ${max}`,
+      name,
+    );
+  }
+  return checkInteger(name, value, min, max);
+}
+
+/** {@link checkBufferSize} for a part size: from `limits.minPartSize` to {@link maxBufferedPartSize}. */
+export function checkBufferedPartSize(name: string, value: unknown, limits: OssLimits): number {
+  return checkBufferSize(name, value, limits.minPartSize, limits.maxPartSize);
+}
 
 /** Constructor options of a {@link Bucket} client. */
 export interface ClientOptions {
@@ -94,6 +132,11 @@ export interface ClientOptions {
   retries?: number;
   retryBaseDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Longest wait (default 5 s) for a failed or cancelled upload's cleanup (AbortMultipartUpload) before the sink
+   * reports its error anyway, and for in-flight uploads to clean up when {@link Bucket.close} is called.
+   */
+  cleanupTimeoutMs?: number;
   /** Service limits; override only to test with smaller numbers. */
   limits?: Partial<OssLimits>;
 }
@@ -112,6 +155,7 @@ export interface ResolvedClientOptions {
   readonly retries: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
+  readonly cleanupTimeoutMs: number;
   readonly limits: OssLimits;
 }
 
@@ -124,6 +168,22 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
     );
   }
   return value;
+}
+
+/**
+ * Parts in flight: `concurrency` (default 4), the one name for parallelism; `parallel`, where an option had that
+ * name, is kept as a deprecated alias. Both given must agree.
+ */
+export function resolveConcurrency(opts: { concurrency?: number | undefined; parallel?: number | undefined }): number {
+  const { concurrency, parallel } = opts;
+  if (concurrency !== undefined && parallel !== undefined && concurrency !== parallel) {
+    throw new OssArgumentError(
+      `concurrency ${concurrency} and its deprecated alias parallel ${parallel} disagree: pass only concurrency`,
+      'concurrency',
+    );
+  }
+  if (concurrency === undefined && parallel !== undefined) return checkInteger('parallel', parallel, 1, 1000);
+  return checkInteger('concurrency', concurrency ?? DEFAULTS.concurrency, 1, 1000);
 }
 
 /** Merges partial limits over the service's, validating each. */
@@ -152,6 +212,7 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     retries: checkInteger('retries', opts.retries ?? DEFAULTS.retries, 0, 100),
     retryBaseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs, 0),
     retryMaxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.retryMaxDelayMs, 0),
+    cleanupTimeoutMs: checkInteger('cleanupTimeoutMs', opts.cleanupTimeoutMs ?? DEFAULTS.cleanupTimeoutMs, 1),
     limits: resolveLimits(opts.limits),
   });
 }

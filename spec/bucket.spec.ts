@@ -2,7 +2,20 @@ import { expect } from 'chai';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetch } from 'undici';
-import { Auth, Bucket, OssArgumentError, OssError, StsAuth } from 'oss-stream';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  Auth,
+  Bucket,
+  createAppendStream,
+  createPutStream,
+  createUploadStream,
+  MultipartWritable,
+  OssArgumentError,
+  OssError,
+  StsAuth,
+} from 'oss-stream';
+import { eventually } from './support/eventually.js';
 import { BUCKET, CRED, STS, download, oracleCrc, pattern, rejection, useLocalOss } from './api/_support.js';
 
 const KiB = 1024;
@@ -17,6 +30,22 @@ describe('Bucket', () => {
       'abortMultipartUpload', 'listParts', 'listMultipartUploads', 'headObject', 'getObject', 'deleteObject', 'signUrl', 'close']) {
       expect(typeof (oss.bucket as unknown as Record<string, unknown>)[m], m).to.equal('function');
     }
+  });
+
+  it('refuses endpoints that cannot be right when it is constructed, saying the fix (issue 17)', () => {
+    const auth = new Auth('ak', 'sk');
+    const refuses = (fn: () => unknown, argument: string, re: RegExp): void => {
+      expect(fn).to.throw(OssArgumentError, re).with.property('argument', argument);
+    };
+    refuses(() => new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket'), 'endpoint', /pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com"/);
+    refuses(() => new Bucket(auth, 'oss-cn-hangzhou', 'my-bucket'), 'endpoint', /use "oss-cn-hangzhou\.aliyuncs\.com"/);
+    refuses(() => new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { region: 'cn-beijing' }), 'region', /contradicts/);
+    // What stays valid: the bucket's own domain as a CNAME, custom domains, IPs, localhost, path style.
+    expect(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true }).context.endpoint.cname).to.equal(true);
+    expect(new Bucket(auth, 'files.example.com', 'my-bucket', { cname: true }).name).to.equal('my-bucket');
+    expect(new Bucket(auth, 'http://127.0.0.1:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
+    expect(new Bucket(auth, 'localhost:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
+    expect(new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' }).context.region).to.equal('cn-hangzhou');
   });
 
   describe('putObjectFromFile', () => {
@@ -129,6 +158,65 @@ describe('Bucket', () => {
         const e = await rejection(call());
         expect(e, message).to.be.instanceOf(OssArgumentError);
         expect(e.message).to.equal(message);
+      }
+    });
+  });
+
+  describe('close() while uploads are in flight (issue 17)', () => {
+    const KiB_ = 25 * 1024; // parts of 4 × 25 KiB: the server's smallest part
+    const fresh = (): Bucket => new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), oss.server.endpoint, BUCKET, { retryBaseDelayMs: 1 });
+    const openUploads = async (prefix: string): Promise<number> => (await oss.bucket.listMultipartUploads({ prefix })).length;
+
+    for (const [name, make] of [
+      ['createUploadStream', (b: Bucket, k: string) => createUploadStream(b, k, { partSize: 4 * KiB_ })],
+      ['MultipartWritable', (b: Bucket, k: string) => new MultipartWritable(b, k, { partSize: 4 * KiB_ })],
+    ] as const) {
+      it(`${name}: aborts the upload (AbortError), sends AbortMultipartUpload before the connections close`, async () => {
+        const b = fresh();
+        const key = `close/${name}`;
+        const sink = make(b, key);
+        const source = new PassThrough();
+        const piped = pipeline(source, sink).then(() => undefined, (e: unknown) => e as OssError);
+        source.write(pattern(9 * KiB_)); // parts 1 and 2 go up; the source stays open
+        await eventually(async () => expect(await openUploads(key)).to.equal(1));
+        await b.close();
+        // close() resolved after the cleanup: nothing is left open, checked at once.
+        expect(await openUploads(key)).to.equal(0);
+        const err = await piped;
+        expect(err?.name).to.equal('AbortError');
+        expect(err?.message).to.match(/client was closed/);
+        expect(await rejection(sink.done())).to.have.property('code', 'AbortError');
+        expect(await oss.bucket.headObject(key).then(() => true, () => false)).to.equal(false);
+      });
+    }
+
+    it('createPutStream and createAppendStream: the request in flight is cancelled, nothing half-written', async () => {
+      const b = fresh();
+      const put = createPutStream(b, 'close/put');
+      put.on('error', () => undefined);
+      put.write(pattern(5000));
+      const app = createAppendStream(b, 'close/append', { flushIntervalMs: 0 });
+      app.on('error', () => undefined);
+      await app.flush(); // located (HEAD) before close
+      app.write('buffered, never appended');
+      await b.close();
+      expect(await rejection(put.done())).to.have.property('code', 'AbortError');
+      expect(await rejection(app.done())).to.have.property('code', 'AbortError');
+      expect(await oss.bucket.headObject('close/put').then(() => true, () => false)).to.equal(false);
+      expect(await oss.bucket.headObject('close/append').then(() => true, () => false)).to.equal(false);
+    });
+
+    it('a sink that already finished is left alone; one that took nothing yet is cancelled quietly (no error event)', async () => {
+      const b = fresh();
+      const sink = createUploadStream(b, 'close/done', { partSize: 4 * KiB_ });
+      await pipeline(Readable.from([pattern(9 * KiB_)]), sink);
+      // Idle sinks of each kind, without 'error' listeners: an error event would crash the process.
+      const idle = [createUploadStream(b, 'close/idle-1'), createPutStream(b, 'close/idle-2'), createAppendStream(b, 'close/idle-3')];
+      await b.close();
+      expect((await sink.done()).size).to.equal(9 * KiB_);
+      for (const s of idle) {
+        expect(s.destroyed).to.equal(true);
+        expect(await rejection(s.done())).to.have.property('code', 'AbortError');
       }
     });
   });

@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { DEFAULTS, LIMITS, resolveClientOptions, resolveLimits } from '../lib/config.js';
+import { constants } from 'node:buffer';
+import {
+  checkBufferSize,
+  DEFAULTS,
+  LIMITS,
+  MAX_BUFFER_BYTES,
+  maxBufferedPartSize,
+  resolveClientOptions,
+  resolveConcurrency,
+  resolveLimits,
+} from '../lib/config.js';
 import { OssArgumentError } from '../lib/errors.js';
 
 describe('config', () => {
@@ -45,6 +55,34 @@ describe('config', () => {
         expect(err).to.be.instanceOf(OssArgumentError);
         expect((err as OssArgumentError).argument).to.equal(name);
       }
+    }
+  });
+
+  it('one default part size and one name for parallelism (issue 17)', () => {
+    expect(DEFAULTS.partSize).to.equal(8 * 1024 * 1024);
+    expect('preferredPartSize' in DEFAULTS).to.equal(false);
+    expect(resolveConcurrency({})).to.equal(DEFAULTS.concurrency);
+    expect(resolveConcurrency({ concurrency: 6 })).to.equal(6);
+    expect(resolveConcurrency({ parallel: 3 })).to.equal(3); // the deprecated alias
+    expect(resolveConcurrency({ concurrency: 3, parallel: 3 })).to.equal(3);
+    expect(() => resolveConcurrency({ concurrency: 2, parallel: 3 })).to.throw(OssArgumentError, /disagree/);
+    expect(() => resolveConcurrency({ parallel: 0 })).to.throw(OssArgumentError, /parallel must be an integer/);
+  });
+
+  it('cleanupTimeoutMs bounds the wait for a failed upload\'s cleanup (default 5 s)', () => {
+    expect(resolveClientOptions().cleanupTimeoutMs).to.equal(5000);
+    expect(resolveClientOptions({ cleanupTimeoutMs: 250 }).cleanupTimeoutMs).to.equal(250);
+    expect(() => resolveClientOptions({ cleanupTimeoutMs: 0 })).to.throw(OssArgumentError).with.property('argument', 'cleanupTimeoutMs');
+  });
+
+  it('a part held in memory is at most what this Node can allocate as one Buffer (issue 17)', () => {
+    expect(MAX_BUFFER_BYTES).to.equal(constants.MAX_LENGTH);
+    expect(maxBufferedPartSize(LIMITS)).to.equal(Math.min(LIMITS.maxPartSize, constants.MAX_LENGTH));
+    expect(checkBufferSize('partSize', MAX_BUFFER_BYTES, 1, LIMITS.maxPartSize)).to.equal(Math.min(MAX_BUFFER_BYTES, LIMITS.maxPartSize));
+    // Over OSS's limit too: the OSS-limit message, which says the range.
+    expect(() => checkBufferSize('partSize', LIMITS.maxPartSize + 1, 1, LIMITS.maxPartSize)).to.throw(OssArgumentError, /must be an integer from 1/);
+    if (MAX_BUFFER_BYTES < LIMITS.maxPartSize) {
+      expect(() => checkBufferSize('partSize', MAX_BUFFER_BYTES + 1, 1, LIMITS.maxPartSize)).to.throw(OssArgumentError, /largest Buffer Node/);
     }
   });
 

@@ -1,7 +1,8 @@
 // The published shape: rollup builds ESM + CJS + .d.ts for `oss-stream` and `oss-stream/server`, and the bin runs.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,9 +37,82 @@ describe('package build', function () {
     const dts = await readFile(join(ROOT, 'dist/index.d.ts'), 'utf8');
     for (const name of ['createUploadStream', 'MultipartWritable', 'Bucket', 'OssError']) expect(dts).to.include(name);
     expect(await readFile(join(ROOT, 'dist/server.d.ts'), 'utf8')).to.include('OssServer');
-    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string }> };
-    expect(pkg.exports['.']!.types).to.equal('./dist/index.d.ts');
-    expect(pkg.exports['./server']!.types).to.equal('./dist/server.d.ts');
+    type Conditions = Record<'import' | 'require', { types: string; default: string }>;
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Conditions> };
+    expect(pkg.exports['.']!.import.types).to.equal('./dist/index.d.ts');
+    expect(pkg.exports['.']!.require.types).to.equal('./dist/index.d.cts');
+    expect(pkg.exports['./server']!.import.types).to.equal('./dist/server.d.ts');
+    expect(pkg.exports['./server']!.require.types).to.equal('./dist/server.d.cts');
+    // The CommonJS declarations import each other as .cjs, so TypeScript reads every one of them as CommonJS.
+    expect(await readFile(join(ROOT, 'dist/server.d.cts'), 'utf8')).to.include("from './index.cjs'");
+  });
+
+  describe('type-checks consumer projects with tsc (issue 17)', () => {
+    // Each consumer imports both entry points and uses their types; the @ts-expect-error line fails the build if a
+    // module's types resolve to `any` (not found) instead of ours.
+    const use = (from: string, server: string): string => `
+${from}
+${server}
+const bucket: Bucket = new Bucket(new Auth('ak', 'sk'), 'http://127.0.0.1:9000', 'demo');
+const sink: MultipartWritable = createUploadStream(bucket, 'k', { partSize: 8 << 20, tags: { a: '1' } });
+export const etag: Promise<string> = sink.done().then((r) => r.etag);
+export const started: Promise<OssServer> = OssServer.start({ port: 0 });
+// @ts-expect-error a Bucket is not a number: proves the types are ours, not any
+export const wrong: number = bucket;
+`;
+    const CONSUMERS: Array<{ name: string; type: 'module' | 'commonjs'; compilerOptions: Record<string, unknown>; file: string; code: string }> = [
+      {
+        name: 'CommonJS, module node16, a .cts file',
+        type: 'commonjs',
+        compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+        file: 'index.cts',
+        code: use(
+          "import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';",
+          "import { OssServer } from 'oss-stream/server';\nimport oss = require('oss-stream');\nexport const b: typeof oss.Bucket = oss.Bucket;",
+        ),
+      },
+      {
+        name: 'CommonJS, moduleResolution node10',
+        type: 'commonjs',
+        compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
+        file: 'index.ts',
+        code: use("import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';", "import { OssServer } from 'oss-stream/server';"),
+      },
+      {
+        name: 'ESM, module nodenext',
+        type: 'module',
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+        file: 'index.ts',
+        code: use("import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';", "import { OssServer } from 'oss-stream/server';"),
+      },
+    ];
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'oss-stream-consumers-'));
+    });
+    after(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    for (const c of CONSUMERS) {
+      it(c.name, async () => {
+        const project = join(dir, c.name.replace(/\W+/g, '-'));
+        await mkdir(join(project, 'node_modules'), { recursive: true });
+        // The package as installed (its package.json, exports and dist/), and Node's types for the consumer.
+        await symlink(ROOT, join(project, 'node_modules/oss-stream'), 'dir');
+        await symlink(join(ROOT, 'node_modules/@types'), join(project, 'node_modules/@types'), 'dir');
+        await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: c.type }));
+        // Our declarations are checked in full once, by the CommonJS consumer (the .d.cts files); the others only
+        // resolve them (faster).
+        const skipLibCheck = c.file !== 'index.cts';
+        const compilerOptions = { ...c.compilerOptions, target: 'es2022', strict: true, noEmit: true, types: ['node'], skipLibCheck };
+        await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [c.file] }));
+        await writeFile(join(project, c.file), c.code);
+        const r = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(project, 'tsconfig.json')]);
+        expect(r.out.trim(), r.out).to.equal('');
+        expect(r.code).to.equal(0);
+      });
+    }
   });
 
   it('the bin prints its usage', async () => {

@@ -4,13 +4,13 @@
  */
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from '../config.js';
 import type { CredentialsProvider } from '../core/credentials.js';
-import { buildObjectUrl, resolveEndpoint, type ResolvedEndpoint } from '../core/endpoint.js';
+import { buildObjectUrl, checkEndpointForBucket, resolveEndpoint, type ResolvedEndpoint } from '../core/endpoint.js';
 import { HttpClient, type HttpResponse, type RequestBody } from '../core/http.js';
 import { presignV1, signRequestV1, type SignableRequest, type SigningCredentials } from '../core/sign-v1.js';
 import { presignV4, signRequestV4 } from '../core/sign-v4.js';
 import { validateBucketName } from '../core/validate.js';
 import { DEFAULTS } from '../config.js';
-import { OssArgumentError } from '../errors.js';
+import { OssAbortError, OssArgumentError } from '../errors.js';
 
 /** One OSS request as an operation describes it. */
 export interface OssRequest {
@@ -31,6 +31,12 @@ export interface OssRequest {
   expectedStatus?: readonly number[] | undefined;
 }
 
+/** An upload in flight that {@link OssContext.close} must stop (and wait for) before the connections go. */
+export interface InFlightUpload {
+  /** Stops the upload with `reason` and resolves once its cleanup is over. */
+  cancel(reason: Error): Promise<void>;
+}
+
 /** Endpoint, bucket, credentials and transport of one client. */
 export class OssContext {
   readonly bucket: string;
@@ -40,6 +46,9 @@ export class OssContext {
   readonly region: string;
   readonly http: HttpClient;
   readonly #credentials: CredentialsProvider;
+  readonly #uploads = new Set<InFlightUpload>();
+  /** The credentials the last request was signed with: what a synchronous signature at process exit can use. */
+  #lastCredentials: SigningCredentials | undefined;
 
   constructor(credentials: CredentialsProvider, endpoint: string, bucket: string, opts: ClientOptions = {}) {
     if (credentials === null || typeof credentials !== 'object' || typeof credentials.getCredentials !== 'function') {
@@ -49,6 +58,7 @@ export class OssContext {
     this.bucket = validateBucketName(bucket);
     this.options = resolveClientOptions(opts);
     this.endpoint = resolveEndpoint(endpoint, { region: opts.region, pathStyle: opts.pathStyle, cname: opts.cname });
+    checkEndpointForBucket(this.endpoint, this.bucket);
     this.region = this.endpoint.region ?? DEFAULTS.region;
     this.http = new HttpClient(this.options);
   }
@@ -83,7 +93,31 @@ export class OssContext {
    * Headers given here (Content-Type, `x-oss-*`) are signed and must be sent by whoever uses the URL.
    */
   async presign(method: string, key: string, expiresSeconds: number, headers: Record<string, string> = {}, query: Record<string, string | null> = {}): Promise<string> {
-    const creds = await this.#credentials.getCredentials();
+    return this.#presignWith(await this.#credentials.getCredentials(), method, key, expiresSeconds, headers, query);
+  }
+
+  /**
+   * {@link presign}, synchronously, with the credentials of the last request this client sent; `undefined` before
+   * the first. For the one place that cannot wait: a process `'exit'` handler.
+   */
+  presignSync(
+    method: string,
+    key: string,
+    expiresSeconds: number,
+    query: Record<string, string | null> = {},
+  ): string | undefined {
+    const creds = this.#lastCredentials;
+    return creds === undefined ? undefined : this.#presignWith(creds, method, key, expiresSeconds, {}, query);
+  }
+
+  #presignWith(
+    creds: SigningCredentials,
+    method: string,
+    key: string,
+    expiresSeconds: number,
+    headers: Record<string, string>,
+    query: Record<string, string | null>,
+  ): string {
     const req: SignableRequest = { method, bucket: this.bucket, key, query: { ...query }, headers: { ...headers } };
     const now = new Date(Date.now() + this.http.clockSkewMs);
     const params =
@@ -93,7 +127,25 @@ export class OssContext {
     return buildObjectUrl(this.endpoint, this.bucket, key, { ...query, ...params });
   }
 
-  close(): Promise<void> {
+  /** Registers an upload for {@link close}; returns the function that unregisters it. */
+  track(upload: InFlightUpload): () => void {
+    this.#uploads.add(upload);
+    return () => this.#uploads.delete(upload);
+  }
+
+  /**
+   * Cancels the uploads in flight and waits for their cleanup (AbortMultipartUpload needs the connections), at most
+   * `cleanupTimeoutMs`, then closes the connections.
+   */
+  async close(): Promise<void> {
+    if (this.#uploads.size > 0) {
+      const reason = new OssAbortError('The client was closed while the upload was in flight');
+      const cancelled = Promise.all([...this.#uploads].map((u) => u.cancel(reason)));
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.cleanupTimeoutMs + 1000)));
+      await Promise.race([cancelled, bound]);
+      clearTimeout(timer);
+    }
     return this.http.close();
   }
 
@@ -105,6 +157,7 @@ export class OssContext {
     now: Date,
     creds: SigningCredentials,
   ): Record<string, string> {
+    this.#lastCredentials = creds;
     const req: SignableRequest = { method, bucket: this.bucket, key, query, headers };
     if (this.options.signatureVersion === 'v4') signRequestV4(req, creds, now, { region: this.region });
     else signRequestV1(req, creds, now);

@@ -15,6 +15,63 @@ export interface UploadHeaderOptions {
   callback?: UploadCallback | undefined;
   /** Custom callback variables (`x:name`). */
   callbackVar?: CallbackVars | undefined;
+  /**
+   * Object tags, sent URL-encoded as `x-oss-tagging` with PutObject or InitiateMultipartUpload (never with parts or
+   * Complete). OSS limits, checked before any request: at most 10 tags, keys 1–128 characters, values ≤ 256.
+   */
+  tags?: Record<string, string> | undefined;
+  /** User metadata: `{ owner: 'ops' }` is sent as `x-oss-meta-owner: ops` (names lower-cased, values ASCII). */
+  meta?: Record<string, string> | undefined;
+}
+
+/** OSS object tagging limits. */
+const MAX_TAGS = 10;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+
+/** `x-oss-tagging` for `tags`: `k1=v1&k2=v2`, RFC 3986-encoded, after checking OSS's tag limits. */
+export function taggingHeader(tags: Record<string, string>): string {
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
+    throw new OssArgumentError('tags must be an object of strings', 'tags');
+  }
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) {
+    throw new OssArgumentError(`tags: OSS allows at most ${MAX_TAGS} tags per object, got ${entries.length}`, 'tags');
+  }
+  const hex = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+  const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, hex);
+  return entries
+    .map(([k, v]) => {
+      if (typeof v !== 'string') throw new OssArgumentError(`tags["${k}"] must be a string, got ${typeof v}`, 'tags');
+      // OSS counts characters, not bytes.
+      const keyLength = [...k].length;
+      if (keyLength < 1 || keyLength > MAX_TAG_KEY) {
+        throw new OssArgumentError(`tag key ${JSON.stringify(k)} must be 1 to ${MAX_TAG_KEY} characters`, 'tags');
+      }
+      if ([...v].length > MAX_TAG_VALUE) {
+        throw new OssArgumentError(`tag ${JSON.stringify(k)}: a value may have at most ${MAX_TAG_VALUE} characters`, 'tags');
+      }
+      try {
+        return `${enc(k)}=${enc(v)}`;
+      } catch {
+        throw new OssArgumentError(`tag ${JSON.stringify(k)} contains an unpaired UTF-16 surrogate`, 'tags');
+      }
+    })
+    .join('&');
+}
+
+/** `x-oss-meta-*` headers for `meta`. */
+function metaHeaders(meta: Record<string, string>): Record<string, string> {
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    throw new OssArgumentError('meta must be an object of strings', 'meta');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (typeof v !== 'string') throw new OssArgumentError(`meta["${k}"] must be a string, got ${typeof v}`, 'meta');
+    if (k === '') throw new OssArgumentError('meta names must not be empty', 'meta');
+    out[`x-oss-meta-${k.toLowerCase()}`] = v;
+  }
+  return out;
 }
 
 /** Headers the request path owns: a caller's value would contradict the body or the signature. */
@@ -45,6 +102,20 @@ function checkRawCallback(value: string, name: string, required: readonly string
 /** Validated, lower-cased headers with Content-Type (from `nameForType` unless given) and callback headers. */
 export function uploadHeaders(opts: UploadHeaderOptions, nameForType: string | undefined): Record<string, string> {
   const h = validateHeaders(opts.headers);
+  if (opts.meta !== undefined) {
+    for (const [name, value] of Object.entries(validateHeaders(metaHeaders(opts.meta)))) {
+      if (h[name] !== undefined) {
+        throw new OssArgumentError(`${name} is given both in headers and in meta: pass it once`, 'meta');
+      }
+      h[name] = value;
+    }
+  }
+  if (opts.tags !== undefined) {
+    if (h['x-oss-tagging'] !== undefined) {
+      throw new OssArgumentError('give tags either as the tags option or as an x-oss-tagging header, not both', 'tags');
+    }
+    h['x-oss-tagging'] = taggingHeader(opts.tags);
+  }
   for (const [name, why] of Object.entries(OWNED)) {
     if (h[name] !== undefined) throw new OssArgumentError(`header ${name} cannot be set on an upload: ${why}`, `headers["${name}"]`);
   }

@@ -4,7 +4,7 @@
  * before anything starts.
  */
 import { parseArgs } from 'node:util';
-import { LIMITS } from '../config.js';
+import { checkBufferedPartSize, LIMITS, maxBufferedPartSize } from '../config.js';
 import { parseCount, parseDuration, parseHeader, parseMeta, parseSize, UsageError } from './args.js';
 import { parseTarget, type OssTarget } from './target.js';
 
@@ -26,7 +26,7 @@ Options:
                            Without one, an embedded local server is started for the duration of the command.
   --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
   --signature <v1|v4>      signature version (default v4)
-  --part-size <size>       part size, e.g. 8MiB (default 8MiB; K/M/G and KiB/MiB/GiB are binary, KB/MB/GB decimal)
+  --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}: Node 20 Buffers stop at 4GiB)
   --parallel <n>           parts in flight (default 4)
   --checkpoint-dir <dir>   where file uploads keep their resume checkpoints
   --content-type <type>    Content-Type (default: guessed from the file or key name)
@@ -98,8 +98,21 @@ function credentialsFrom(
 
 function partSizeFrom(text: string): number {
   const n = parseSize(text, '--part-size');
-  if (n < LIMITS.minPartSize || n > LIMITS.maxPartSize) throw new UsageError(`--part-size must be from 100KiB to 5GiB (OSS limits), got ${text}`);
-  return n;
+  try {
+    // The library's own check: a part is held in memory, so this Node's Buffer limit applies as well as OSS's.
+    return checkBufferedPartSize('--part-size', n, LIMITS);
+  } catch {
+    throw new UsageError(
+      `--part-size must be from 100KiB to ${partSizeMaxText()} (OSS limits, and the largest Buffer Node ${process.versions.node} ` +
+        `can allocate), got ${text}`,
+    );
+  }
+}
+
+/** The largest `--part-size` on this Node, as the help and the error say it. */
+function partSizeMaxText(): string {
+  const max = maxBufferedPartSize(LIMITS);
+  return max % 2 ** 30 === 0 ? `${max / 2 ** 30}GiB` : `${max} bytes`;
 }
 
 /** Sets `name` to `value`, replacing any header of the same name in another case. */

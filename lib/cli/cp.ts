@@ -97,7 +97,7 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
       partSize,
       // A file larger than one part goes multipart, so it is resumable whatever its size.
       multipartThreshold: partSize,
-      parallel: cmd.parallel,
+      concurrency: cmd.parallel,
       headers: { ...cmd.headers },
       onProgress: (done, total) => display.update(done, total),
       signal: ctx.signal,

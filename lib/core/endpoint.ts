@@ -40,6 +40,9 @@ const DUALSTACK_HOST_RE = /^([a-z]{2,}-[a-z0-9-]+)\.oss\.aliyuncs\.com$/;
 // Global endpoints that are not a region (transfer acceleration).
 const NOT_A_REGION: ReadonlySet<string> = new Set(['accelerate', 'accelerate-overseas']);
 const REGION_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+// A region id given as an endpoint: `oss-cn-hangzhou`, `cn-hangzhou`, `oss-us-west-1` (region ids start with an
+// area code; other one-label names, such as a compose service, stay hosts).
+const REGION_LIKE_RE = /^(?:oss-)?(?:cn|us|eu|ap|me|rg|na|sa)-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * Parses an endpoint given as `host`, `host:port` or `http(s)://host[:port][/]`.
@@ -101,6 +104,17 @@ export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): R
     if (protocol === 'https') url = parse(`https://${endpoint}`);
   }
   const host = url.host;
+  // A bare region id (`oss-cn-hangzhou`, `cn-hangzhou`) is a common slip for an endpoint: as a host it fails much
+  // later with ENOTFOUND. A name with a scheme or a port is meant as a host (`http://oss-server:9000` in compose).
+  const oneLabel = !hostname.includes('.') && !localhost && !ip;
+  if (scheme === null && url.port === '' && oneLabel && REGION_LIKE_RE.test(hostname)) {
+    const region = hostname.replace(/^oss-/, '');
+    throw new OssArgumentError(
+      `endpoint ${JSON.stringify(endpoint)} is a region, not a host: use "oss-${region}.aliyuncs.com" as the endpoint ` +
+        `(the region "${region}" is derived from it)`,
+      'endpoint',
+    );
+  }
 
   const cname = opts.cname ?? false;
   if (typeof cname !== 'boolean') throw new OssArgumentError('cname must be a boolean', 'cname');
@@ -119,14 +133,44 @@ export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): R
 }
 
 function resolveRegion(explicit: string | undefined, hostname: string): string | undefined {
+  const derived = regionFromHost(hostname);
   if (explicit !== undefined) {
     const r = typeof explicit === 'string' ? explicit.replace(/^oss-/, '') : '';
     if (!REGION_RE.test(r)) {
       throw new OssArgumentError(`region ${JSON.stringify(explicit)} is invalid: expected an id such as "cn-hangzhou"`, 'region');
     }
+    // A V4 signature scoped to another region than the host's is refused by OSS on every request: say so now.
+    if (derived !== undefined && derived !== r) {
+      throw new OssArgumentError(
+        `region "${r}" contradicts the endpoint ${hostname}, which is in region "${derived}": ` +
+          `omit region (it is derived from the endpoint) or use the endpoint oss-${r}.aliyuncs.com`,
+        'region',
+      );
+    }
     return r;
   }
-  return regionFromHost(hostname);
+  return derived;
+}
+
+/**
+ * Refuses an endpoint that already names `bucket` (`my-bucket.oss-cn-hangzhou.aliyuncs.com` with bucket
+ * `my-bucket`): requests would go to `my-bucket.my-bucket.oss-…` and fail with ENOTFOUND. A custom domain bound to
+ * the bucket is `cname: true`, which this does not touch.
+ *
+ * @throws OssArgumentError (argument `endpoint`) saying which endpoint to use instead.
+ */
+export function checkEndpointForBucket(ep: ResolvedEndpoint, bucket: string): void {
+  if (ep.cname || ep.pathStyle) return;
+  const prefix = `${bucket}.`;
+  if (!ep.host.startsWith(prefix)) return;
+  const rest = ep.host.slice(prefix.length);
+  // Only OSS's own domains: on a custom domain `bucket.bucket.example.com` may be what someone really runs.
+  if (!/(?:^|\.)aliyuncs\.com(?::\d+)?$/.test(rest)) return;
+  throw new OssArgumentError(
+    `endpoint ${ep.host} already contains the bucket "${bucket}" (requests would go to ${bucket}.${ep.host}): ` +
+      `pass the endpoint "${rest}" and the bucket separately`,
+    'endpoint',
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
-import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
+import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
 import type { OssContext } from '../api/context.js';
 import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
@@ -35,11 +35,14 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
   /** Files up to this many bytes go up with one PutObject and no checkpoint (default 10 MiB). */
   multipartThreshold?: number | undefined;
   /**
-   * Preferred part size (default 10 MiB), raised by {@link determinePartSize} so the file fits in 10,000 parts.
-   * A resumed upload keeps the part size it started with.
+   * Preferred part size (default 8 MiB, as the stream sinks), raised by {@link determinePartSize} so the file fits
+   * in 10,000 parts. Up to 5 GiB: parts are read from the file, never held in memory, so the Buffer limit of the
+   * stream sinks does not apply. A resumed upload keeps the part size it started with.
    */
   partSize?: number | undefined;
   /** Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. */
+  concurrency?: number | undefined;
+  /** @deprecated Use `concurrency` (the same option, named as in the stream sinks); kept as an alias. */
   parallel?: number | undefined;
   /**
    * `(consumed, total)`. A resumed upload first reports the bytes already stored, then counts bytes as they reach
@@ -68,7 +71,7 @@ interface Resolved {
   store: CheckpointStore;
   multipartThreshold: number;
   partSize: number;
-  parallel: number;
+  concurrency: number;
   onProgress: ProgressCallback | undefined;
   signal: AbortSignal | undefined;
   retries: number | undefined;
@@ -85,8 +88,8 @@ function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolv
   return {
     store,
     multipartThreshold: checkInteger('multipartThreshold', opts.multipartThreshold ?? DEFAULTS.multipartThreshold, 0, limits.maxPutSize),
-    partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.preferredPartSize, 1, limits.maxPartSize),
-    parallel: checkInteger('parallel', opts.parallel ?? DEFAULTS.concurrency, 1, 1000),
+    partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.partSize, 1, limits.maxPartSize),
+    concurrency: resolveConcurrency(opts),
     onProgress: opts.onProgress,
     signal: opts.signal,
     retries: opts.retries === undefined ? undefined : checkInteger('retries', opts.retries, 0, 100),
@@ -114,7 +117,7 @@ async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Pro
  * Uploads the file at `filePath` as `key`, resumably.
  *
  * - Up to `multipartThreshold` bytes (default 10 MiB): one PutObject, nothing checkpointed.
- * - Above: a multipart upload with `determinePartSize(size, partSize)` parts, `parallel` in flight, each read from
+ * - Above: a multipart upload with `determinePartSize(size, partSize)` parts, `concurrency` in flight, each read from
  *   its file range. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
  * - With a checkpoint from an earlier attempt: a corrupt one is discarded; if the file's size or modification time
  *   changed, the old upload is aborted and a new one started; if the upload is gone (`NoSuchUpload`), a new one is
@@ -133,7 +136,7 @@ async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Pro
  * ```ts
  * const store = new ResumableStore({ root: '/tmp' });
  * const r = await resumableUpload(bucket, 'remote.bin', 'local.bin', {
- *   store, multipartThreshold: 100 * 1024, partSize: 100 * 1024, parallel: 4,
+ *   store, multipartThreshold: 100 * 1024, partSize: 100 * 1024, concurrency: 4,
  *   onProgress: (n, total) => console.log(n, total),
  * });
  * console.log(r.mode, r.crc64, r.resumedBytes);
@@ -141,6 +144,33 @@ async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Pro
  */
 export async function resumableUpload(bucket: Bucket | OssContext, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
   const ctx = 'context' in bucket ? bucket.context : bucket;
+  // bucket.close() stops the upload as its signal would (checkpoint and parts kept for the next run) and waits for
+  // it, instead of letting its next request fail on a closed client.
+  const closing = new AbortController();
+  // A malformed options object or signal is left for upload() to refuse with its usual argument error.
+  const checkable = opts !== null && typeof opts === 'object' && (opts.signal ?? closing.signal) instanceof AbortSignal;
+  const signal = opts?.signal === undefined ? closing.signal : AbortSignal.any([opts.signal, closing.signal]);
+  const run = upload(ctx, key, filePath, checkable ? { ...opts, signal } : opts);
+  const settled = run.then(() => undefined, () => undefined);
+  const untrack = ctx.track({
+    cancel: (reason) => {
+      closing.abort(reason);
+      return settled;
+    },
+  });
+  try {
+    return await run;
+  } finally {
+    untrack();
+  }
+}
+
+async function upload(
+  ctx: OssContext,
+  key: string,
+  filePath: string,
+  opts: ResumableUploadOptions,
+): Promise<ResumableUploadResult> {
   const limits = ctx.options.limits;
   validateObjectKey(key, limits);
   if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
@@ -165,6 +195,8 @@ export async function resumableUpload(bucket: Bucket | OssContext, key: string, 
       headers: opts.headers,
       callback: opts.callback,
       callbackVar: opts.callbackVar,
+      tags: opts.tags,
+      meta: opts.meta,
       contentTypeFrom: opts.contentTypeFrom ?? path,
       onProgress: o.onProgress,
       signal: o.signal,
@@ -214,7 +246,7 @@ async function multipart(
     todo = partRanges(info.size, partSize);
   }
   const resumedBytes = record.parts.reduce((s, p) => s + p.size, 0);
-  const window = new Window(o.parallel, o.signal);
+  const window = new Window(o.concurrency, o.signal);
   const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
   // Written before the first part: an upload that exists only on the server is an orphan nobody can resume.
   try {

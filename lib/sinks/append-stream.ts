@@ -8,9 +8,10 @@ import type { Bucket } from '../bucket.js';
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../api/progress.js';
-import { checkInteger, DEFAULTS } from '../config.js';
+import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -71,8 +72,10 @@ export interface AppendStreamResult {
  * buffers of `flushBytes`, and the write callback waits while both are busy (that is the backpressure).
  *
  * Accepts bytes and strings only (an object-mode chunk fails with an {@link OssArgumentError}). Any failure, and
- * `destroy()` or `signal` before `'finish'` (an `AbortError`), ends the stream with that error; what was stored up to
- * then is in `result`, what was buffered is not appended. `end()` flushes everything, then `'finish'` fires.
+ * `signal` before `'finish'` (an `AbortError`), ends the stream with that error; `destroy()` without an error ends it
+ * the same way but, by Node's convention, emits no `'error'` ({@link AppendStream.done} and `flush()` reject with an
+ * `AbortError`). What was stored up to then is in `result`, what was buffered is not appended. `end()` flushes
+ * everything, then `'finish'` fires.
  *
  * @example
  * ```ts
@@ -83,6 +86,7 @@ export interface AppendStreamResult {
 export class AppendStream extends Writable {
   /** Progress so far; complete after `'finish'`. */
   result: AppendStreamResult | undefined;
+  readonly #outcome = new SinkOutcome<AppendStreamResult>(this, () => this.result);
 
   readonly #ctx: OssContext;
   readonly #key: string;
@@ -106,13 +110,17 @@ export class AppendStream extends Writable {
   #inFlight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #error: Error | undefined;
+  /** destroy() without an error: a quiet cancel. */
+  #cancelled = false;
   #start: Promise<void>;
 
   constructor(bucket: Bucket, key: string, opts: AppendStreamOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
     this.#ctx = bucket.context;
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
-    this.#flushBytes = checkInteger('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, this.#ctx.options.limits.maxPutSize);
+    // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
+    const maxPut = this.#ctx.options.limits.maxPutSize;
+    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
     this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
@@ -124,6 +132,10 @@ export class AppendStream extends Writable {
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
+    closeWithClient(this.#ctx, this, {
+      committed: () => this.writableFinished,
+      started: () => this.#size > 0 || this.#used > 0 || this.#inFlight !== undefined || this.writableEnded,
+    });
     this.#start = this.#locate(pos);
     this.#start.catch((err: unknown) => this.#fail(err));
   }
@@ -178,14 +190,14 @@ export class AppendStream extends Writable {
   /** Copies `bytes[offset..]` into the batch, shipping full batches; the callback is held while two batches are busy. */
   #fill(bytes: Uint8Array, offset: number, cb: (err?: Error | null) => void): void {
     if (this.#error !== undefined) {
-      cb(this.#error);
+      this.#failWrite(cb);
       return;
     }
     while (offset < bytes.byteLength) {
       if (this.#used === this.#flushBytes) {
         if (this.#inFlight !== undefined) {
           // Two batches at most: wait for the one on the wire.
-          this.#inFlight.then(() => this.#fill(bytes, offset, cb), () => cb(this.#error));
+          this.#inFlight.then(() => this.#fill(bytes, offset, cb), () => this.#failWrite(cb));
           return;
         }
         this.#ship();
@@ -200,6 +212,15 @@ export class AppendStream extends Writable {
     cb();
   }
 
+  /**
+   * Fails a held write. After destroy() without an error only once the stream has closed: a write error before that
+   * would become the stream's error, and `pipeline`/`finished` would report it instead of a premature close.
+   */
+  #failWrite(cb: (err?: Error | null) => void): void {
+    if (this.destroyed && this.#cancelled && !this.closed) this.once('close', () => cb(this.#error));
+    else cb(this.#error);
+  }
+
   #arm(): void {
     if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
     this.#timer = setTimeout(() => {
@@ -208,6 +229,15 @@ export class AppendStream extends Writable {
       if (this.#inFlight === undefined) this.#ship();
     }, this.#intervalMs);
     this.#timer.unref();
+  }
+
+  /**
+   * The outcome as a promise: resolves with {@link result} once everything written is appended; rejects with the
+   * stream's error (an `AbortError` after `destroy()`) once the append in flight has settled. Never an unhandled
+   * rejection when not called.
+   */
+  done(): Promise<AppendStreamResult> {
+    return this.#outcome.promise;
   }
 
   /**
@@ -339,19 +369,20 @@ export class AppendStream extends Writable {
       cb(err);
       return;
     }
-    // Like the other sinks, destroy() before 'finish' is an abort: buffered bytes are not appended, so say so.
+    // destroy() before 'finish' is an abort: buffered bytes are not appended. Without an error it is a cancel, and
+    // emits no 'error' (Node's convention, the same on every sink); flush() and done() still say AbortError.
     const cause = err ?? new OssAbortError('The append stream was destroyed before it finished');
+    this.#cancelled = err === null && this.#error === undefined;
     this.#error ??= cause;
     this.#controller.abort(cause);
+    const settled = (): void => {
+      const reported = err === null ? null : (this.#error ?? err);
+      this.#outcome.failed(reported, 'The append stream was destroyed before it finished');
+      cb(err);
+    };
     const inFlight = this.#inFlight;
-    if (inFlight === undefined) {
-      cb(cause);
-      return;
-    }
-    inFlight.then(
-      () => cb(cause),
-      () => cb(cause),
-    );
+    if (inFlight === undefined) settled();
+    else inFlight.then(settled, settled);
   }
 }
 

@@ -23,6 +23,8 @@ import { prepareStreamResume, type ResumeState } from './stream-resume.js';
 import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
 import { pipeline } from 'node:stream/promises';
 import { SinkProgress } from '../parts/upload-progress.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
+import { guardUpload } from './exit-guard.js';
 
 /** How many bytes a synchronous writer may push before the sink lets the event loop turn (see #pump). */
 const YIELD_BYTES = 256 * 1024;
@@ -44,9 +46,13 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
  *   and the next part is full: that is the backpressure.
  * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked
  *   at Complete.
- * - Failure: on any error (a part, the source, `destroy()`, `signal`, Complete) it stops, cancels requests in
- *   flight, waits for them, aborts the multipart upload once (unless `leavePartsOnError`) and errors with the first
- *   cause.
+ * - Failure: on any error (a part, the source, `destroy(err)`, `signal`, Complete) it stops, cancels requests in
+ *   flight, waits for them, aborts the multipart upload once (unless `leavePartsOnError`) and only then errors with
+ *   the first cause; the wait for that cleanup is bounded by the client's `cleanupTimeoutMs` (default 5 s), so a
+ *   dead network cannot hold the error back.
+ * - `destroy()` without an error cancels the same way but, by Node's convention, emits no `'error'` (`'close'`
+ *   follows the cleanup; `pipeline` and `finished` report a premature close and {@link done} an `AbortError`). The
+ *   same holds for every sink of this package.
  * - Unknown length: parts start at `partSize` and double every 1,000 parts. A known `contentLength` picks the size
  *   up front (oss2's `determinePartSize`) and is enforced.
  *
@@ -60,6 +66,7 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
 export class MultipartWritable extends Writable {
   /** Set before `'finish'`. */
   result: MultipartResult | undefined;
+  readonly #outcome = new SinkOutcome<MultipartResult>(this, () => this.result);
 
   readonly #ctx: OssContext;
   readonly #key: string;
@@ -77,6 +84,8 @@ export class MultipartWritable extends Writable {
   readonly #done: UploadedPart[] = [];
   #initiating: Promise<string> | undefined;
   #uploadId: string | undefined;
+  /** Ends the exit guard of the upload (see exit-guard.ts): once it is aborted or its Complete is sent. */
+  #unguard: () => void = () => undefined;
   #multipart = false;
   #pending: Pending | undefined;
   #finished = false;
@@ -104,6 +113,10 @@ export class MultipartWritable extends Writable {
       this.#multipart = true;
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    closeWithClient(this.#ctx, this, {
+      committed: () => this.#finished,
+      started: () => this.#base + this.#cutter.bytes > 0 || this.#initiating !== undefined || this.writableEnded,
+    });
     if (this.#opts.resume !== undefined) this.#startResumable();
     // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
     if (this.#opts.signal?.aborted === true) this.#onAbort();
@@ -137,6 +150,8 @@ export class MultipartWritable extends Writable {
   }
 
   readonly #free: Buffer[] = [];
+  /** destroy() without an error: a quiet cancel. */
+  #cancelled = false;
   /** Bytes accepted since the event loop last got a turn (see #pump). */
   #sinceYield = 0;
   /** A resumable sink reads its own source; bytes written before that started would be lost in the restart. */
@@ -165,6 +180,15 @@ export class MultipartWritable extends Writable {
   readonly #onAbort = (): void => {
     this.destroy(new OssAbortError('The upload was aborted', this.#opts.signal?.reason));
   };
+
+  /**
+   * The outcome as a promise: resolves with {@link result} once the object is committed; rejects with the stream's
+   * error (an `AbortError` after `destroy()`) only once its cleanup is over, so an upload is never left open behind
+   * it. Never an unhandled rejection when not called.
+   */
+  done(): Promise<MultipartResult> {
+    return this.#outcome.promise;
+  }
 
   /** The multipart upload id, once initiated. */
   get uploadId(): string | undefined {
@@ -208,7 +232,7 @@ export class MultipartWritable extends Writable {
     while (p.offset < p.chunk.byteLength) {
       if (this.#window.failed) {
         this.#pending = undefined;
-        p.cb(this.#firstError());
+        this.#failWrite(p.cb);
         return;
       }
       if (this.#cutter.full) {
@@ -256,7 +280,11 @@ export class MultipartWritable extends Writable {
     // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
       headers: initiateHeaders(this.#headers),
-    }).then((r) => (this.#uploadId = r.uploadId));
+    }).then((r) => {
+      // From now on the process must not exit with this upload open (unless the caller keeps the parts).
+      if (!this.#opts.leavePartsOnError) this.#unguard = guardUpload(this.#ctx, this.#key, r.uploadId);
+      return (this.#uploadId = r.uploadId);
+    });
     return this.#initiating;
   }
 
@@ -333,6 +361,7 @@ export class MultipartWritable extends Writable {
     await this.#window.settled();
     if (this.#window.failed) throw this.#firstError();
     const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
+    this.#unguard(); // a commit in flight is never raced by an abort at exit
     this.#completing = completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
       headers: completeHeaders(this.#headers),
       callback: this.#opts.callback,
@@ -355,6 +384,7 @@ export class MultipartWritable extends Writable {
       return;
     }
     // destroy() without an error is a cancel: clean up the same way, but emit no 'error' (Node's convention).
+    this.#cancelled = err === null;
     this.#window.fail(err ?? new OssAbortError('The upload was destroyed before it finished'));
     const pending = this.#pending;
     this.#pending = undefined;
@@ -366,30 +396,51 @@ export class MultipartWritable extends Writable {
       // there is nothing to clean up (the object is whole); if it failed, abort as usual.
       const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
       if (!committed) await this.#cleanup();
+      this.#unguard();
       this.#returnBuffers();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.
       const first = err === null ? null : (this.#firstError() ?? err);
-      pending?.cb(first ?? this.#firstError());
+      if (pending !== undefined) this.#failWrite(pending.cb);
+      this.#outcome.failed(first, 'The upload was destroyed before it finished');
       cb(first);
     })();
   }
 
-  /** Aborts the multipart upload once, unless the caller keeps the parts (resume). Never throws. */
+  /**
+   * Aborts the multipart upload once, unless the caller keeps the parts (resume). Never throws, and gives up after
+   * the client's `cleanupTimeoutMs`: the error it holds back must reach the caller even when the network is gone.
+   */
   async #cleanup(): Promise<void> {
     if (this.#opts.leavePartsOnError || this.#initiating === undefined) return;
-    let uploadId: string;
+    const deadline = AbortSignal.timeout(this.#ctx.options.cleanupTimeoutMs);
+    const expired = new Promise<undefined>((resolve) => {
+      deadline.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
+    let uploadId: string | undefined;
     try {
-      uploadId = await this.#initiating;
+      uploadId = await Promise.race([this.#initiating, expired]);
     } catch {
       return; // never initiated: nothing to abort
     }
+    if (uploadId === undefined) return;
     try {
-      await abortMultipartUpload(this.#ctx, this.#key, uploadId);
+      await abortMultipartUpload(this.#ctx, this.#key, uploadId, { signal: deadline });
     } catch {
       // the upload may already be gone (NoSuchUpload); the original error is what matters
     }
+  }
+
+  /**
+   * Fails a held write. After a quiet cancel (destroy() without an error) only once the stream has closed: a write
+   * error before that would become the stream's error, and `pipeline`/`finished` would report it instead of the
+   * premature close every other cancelled stream reports.
+   */
+  #failWrite(cb: (err?: Error | null) => void): void {
+    const err = this.#firstError();
+    if (this.#cancelled && !this.closed) this.once('close', () => cb(err));
+    else cb(err);
   }
 
   #firstError(): Error {

@@ -3,9 +3,10 @@ import { Writable } from 'node:stream';
 import type { Bucket } from '../bucket.js';
 import { putObject, type PutObjectResult } from '../api/put-object.js';
 import type { ProgressCallback } from '../api/progress.js';
-import type { UploadHeaderOptions } from '../api/upload-headers.js';
+import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { checkInteger } from '../config.js';
 import { chunkBytes } from './chunk-bytes.js';
+import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError } from '../errors.js';
 
@@ -148,8 +149,10 @@ const EMPTY = new Uint8Array(0);
  * strings only; an object-mode chunk fails the stream with an {@link OssArgumentError}.
  *
  * Not retryable by nature: the bytes are gone once sent, so a network error fails the stream and nothing is stored
- * (the request is aborted before the body is complete). `destroy()` or `signal` before `'finish'` aborts the request
- * and errors the stream with an `AbortError`. For retries and objects over 5 GiB use {@link createUploadStream},
+ * (the request is aborted before the body is complete). `signal` before `'finish'` aborts the request and errors
+ * the stream with an `AbortError`; `destroy()` without an error aborts it too but, by Node's convention, emits no
+ * `'error'` ({@link PutStream.done} rejects with an `AbortError`). For retries and objects over 5 GiB use
+ * {@link createUploadStream},
  * which holds parts in memory.
  *
  * @example
@@ -162,6 +165,7 @@ const EMPTY = new Uint8Array(0);
 export class PutStream extends Writable {
   /** Set before `'finish'`. */
   result: PutObjectResult | undefined;
+  readonly #outcome = new SinkOutcome<PutObjectResult>(this, () => this.result);
   readonly #source = new BodyQueue();
   readonly #controller = new AbortController();
   readonly #request: Promise<PutObjectResult>;
@@ -177,6 +181,7 @@ export class PutStream extends Writable {
     const { limits } = bucket.context.options;
     validateObjectKey(key, limits);
     if (opts.contentLength !== undefined) checkInteger('contentLength', opts.contentLength, 0, limits.maxPutSize);
+    uploadHeaders(opts, undefined); // bad headers, tags or meta: thrown here, not as a stream error later
     this.#declared = opts.contentLength;
     this.#signal = opts.signal;
     const signal = opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
@@ -184,6 +189,8 @@ export class PutStream extends Writable {
       headers: opts.headers,
       callback: opts.callback,
       callbackVar: opts.callbackVar,
+      tags: opts.tags,
+      meta: opts.meta,
       contentLength: opts.contentLength,
       onProgress: opts.onProgress,
       contentTypeFrom: opts.contentTypeFrom,
@@ -193,11 +200,25 @@ export class PutStream extends Writable {
     this.#request.catch((err: unknown) => {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
+    // The request is dispatched now and waits for the body: an idle put stream, too, must go before the client closes.
+    closeWithClient(bucket.context, this, {
+      committed: () => this.result !== undefined,
+      started: () => this.#written > 0 || this.writableEnded,
+    });
     this.#onAbort = () => this.destroy(new OssAbortError('The upload was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     // 'abort' never fires for a signal that is already aborted, and the request waits for a first byte: an idle
     // source would leave the sink waiting.
     if (opts.signal?.aborted === true) this.#onAbort();
+  }
+
+  /**
+   * The outcome as a promise: resolves with {@link result} once the object is stored; rejects with the stream's
+   * error (an `AbortError` after `destroy()`) once the request has settled. Never an unhandled rejection when not
+   * called.
+   */
+  done(): Promise<PutObjectResult> {
+    return this.#outcome.promise;
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -257,11 +278,13 @@ export class PutStream extends Writable {
     const cause = err ?? new OssAbortError('The upload was destroyed before it finished');
     this.#source.destroy(cause);
     this.#controller.abort(cause);
-    // Wait for the request to settle so no socket write outlives the stream.
-    this.#request.then(
-      () => cb(cause),
-      () => cb(cause),
-    );
+    // Wait for the request to settle so no socket write outlives the stream. destroy() without an error is a
+    // cancel: no 'error' event (Node's convention), the same on every sink.
+    const settled = (): void => {
+      this.#outcome.failed(err, 'The upload was destroyed before it finished');
+      cb(err);
+    };
+    this.#request.then(settled, settled);
   }
 }
 

@@ -1,5 +1,12 @@
 /** Options of the stream sinks, resolved once with their defaults. */
-import { checkInteger, DEFAULTS, type OssLimits } from '../config.js';
+import {
+  checkBufferedPartSize,
+  checkBufferSize,
+  checkInteger,
+  DEFAULTS,
+  maxBufferedPartSize,
+  type OssLimits,
+} from '../config.js';
 import type { ProgressCallback } from '../api/progress.js';
 import type { UploadHeaderOptions } from '../api/upload-headers.js';
 import { determinePartSize, growingPartSize } from '../parts/part-size.js';
@@ -9,7 +16,8 @@ import type { StreamResumeOptions } from './stream-resume.js';
 /** Options of {@link MultipartWritable} and {@link createUploadStream}. */
 export interface SinkOptions extends UploadHeaderOptions {
   /**
-   * Part size in bytes (default 8 MiB; 100 KiB..5 GiB). Memory holds at most `(concurrency + 1) × partSize` of
+   * Part size in bytes (default 8 MiB; 100 KiB..5 GiB, and at most the largest Buffer this Node can allocate:
+   * 4 GiB on Node 20, since each part is held in memory). Memory holds at most `(concurrency + 1) × partSize` of
    * part buffers. For unknown lengths parts double every 1,000 parts; with `contentLength` the size is raised if
    * needed to fit 10,000 parts.
    */
@@ -58,9 +66,12 @@ export interface ResolvedSinkOptions extends UploadHeaderOptions {
 export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): ResolvedSinkOptions {
   if (opts === null || typeof opts !== 'object') throw new OssArgumentError('options must be an object', 'options');
   const requested = opts.partSize;
-  const partSize = checkInteger('partSize', requested ?? DEFAULTS.partSize, limits.minPartSize, limits.maxPartSize);
+  const partSize = checkBufferedPartSize('partSize', requested ?? DEFAULTS.partSize, limits);
+  const maxPart = maxBufferedPartSize(limits);
   const concurrency = checkInteger('concurrency', opts.concurrency ?? DEFAULTS.concurrency, 1, 1000);
-  const multipartThreshold = checkInteger('multipartThreshold', opts.multipartThreshold ?? partSize, 0, limits.maxPutSize);
+  // What fits under the threshold is joined into one Buffer for the PutObject: the Buffer limit applies too.
+  const threshold = opts.multipartThreshold ?? partSize;
+  const multipartThreshold = checkBufferSize('multipartThreshold', threshold, 0, limits.maxPutSize);
   const contentLength = opts.contentLength === undefined ? undefined : checkInteger('contentLength', opts.contentLength, 0, limits.maxObjectSize);
   if (opts.retries !== undefined) checkInteger('retries', opts.retries, 0, 100);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
@@ -75,14 +86,27 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
       );
     }
     const fixed = Math.max(1, Math.min(determinePartSize(contentLength, partSize, limits), limits.maxPartSize));
+    if (fixed > maxPart) {
+      throw new OssArgumentError(
+        `contentLength ${contentLength} needs parts of ${fixed} bytes to fit ${limits.maxParts} parts, ` +
+          `over ${maxPart} bytes, the largest Buffer Node ${process.versions.node} can allocate; ` +
+          'upload a file this size with resumableUpload ' +
+          '(it reads parts from the file instead of holding them in memory)',
+        'contentLength',
+      );
+    }
     partSizeFor = () => fixed;
   } else {
-    partSizeFor = (n) => growingPartSize(n, partSize, 1000, limits);
+    // Growth stops at the largest part this Node can hold, not at a size whose allocation would throw.
+    const growthLimits = maxPart < limits.maxPartSize ? { ...limits, maxPartSize: maxPart } : limits;
+    partSizeFor = (n) => growingPartSize(n, partSize, 1000, growthLimits);
   }
   return Object.freeze({
     headers: opts.headers,
     callback: opts.callback,
     callbackVar: opts.callbackVar,
+    tags: opts.tags,
+    meta: opts.meta,
     partSize,
     partSizeFor,
     concurrency,

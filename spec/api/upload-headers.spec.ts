@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { OssArgumentError } from 'oss-stream';
-import { uploadHeaders } from '../../lib/api/upload-headers.js';
+import { completeHeaders, initiateHeaders, uploadHeaders } from '../../lib/api/upload-headers.js';
 
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64');
 
@@ -13,6 +13,16 @@ describe('api/upload-headers', () => {
     expect(uploadHeaders({ headers: { 'Content-Type': 'application/x-custom' } }, 'a.json')).to.deep.equal({ 'content-type': 'application/x-custom' });
     expect(uploadHeaders({}, 'archive.tar.gz')).to.deep.equal({ 'content-type': 'application/gzip' });
     expect(uploadHeaders({}, undefined)).to.deep.equal({});
+  });
+
+  it('turns tags into one URL-encoded x-oss-tagging and meta into x-oss-meta-*, for PutObject and Initiate only', () => {
+    const h = uploadHeaders({ tags: { a: '1', 'b c': 'x&y=z', ключ: "it's" }, meta: { Owner: 'ops' } }, undefined);
+    expect(h['x-oss-tagging']).to.equal('a=1&b%20c=x%26y%3Dz&%D0%BA%D0%BB%D1%8E%D1%87=it%27s');
+    expect(h['x-oss-meta-owner']).to.equal('ops');
+    expect(initiateHeaders(h)['x-oss-tagging']).to.equal(h['x-oss-tagging']);
+    expect(initiateHeaders(h)['x-oss-meta-owner']).to.equal('ops');
+    // Complete (and UploadPart, which sends no object headers at all) never carries them.
+    expect(completeHeaders(h)).to.deep.equal({});
   });
 
   it('encodes the callback and its variables as base64 JSON', () => {

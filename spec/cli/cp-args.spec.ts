@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { UsageError } from '../../lib/cli/args.js';
-import { parseCpArgs, type CpCommand } from '../../lib/cli/cp-args.js';
+import { parseCpArgs, CP_USAGE, type CpCommand } from '../../lib/cli/cp-args.js';
+import { MAX_BUFFER_BYTES } from '../../lib/config.js';
+
+const MAX_PART = MAX_BUFFER_BYTES < 5 * 2 ** 30 ? `${MAX_BUFFER_BYTES / 2 ** 30}GiB` : '5GiB';
 
 function command(argv: string[], env: Record<string, string> = {}): CpCommand {
   const r = parseCpArgs(argv, env);
@@ -63,8 +66,8 @@ describe('cli/cp-args', () => {
       [['a', 'oss://bkt/a', '--flush-interval', '1s'], {}, '--flush-interval only applies with --append'],
       [['-', 'oss://bkt/a', '--checkpoint-dir', 'd'], {}, '--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)'],
       [['--append', '-', 'oss://bkt/a', '--parallel', '2'], {}, '--part-size and --parallel do not apply with --append (appends go one at a time)'],
-      [['a', 'oss://bkt/a', '--part-size', '99KiB'], {}, '--part-size must be from 100KiB to 5GiB (OSS limits), got 99KiB'],
-      [['a', 'oss://bkt/a', '--part-size', '6GiB'], {}, '--part-size must be from 100KiB to 5GiB (OSS limits), got 6GiB'],
+      [['a', 'oss://bkt/a', '--part-size', '99KiB'], {}, `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 99KiB`],
+      [['a', 'oss://bkt/a', '--part-size', '6GiB'], {}, `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 6GiB`],
       [['a', 'oss://bkt/a', '--parallel', '0'], {}, '--parallel must be an integer from 1 to 1000, got "0"'],
       [['a', 'oss://bkt/a', '--access-key-id', 'x'], {}, '--access-key-id and --access-key-secret go together'],
       [['a', 'oss://bkt/a', '--security-token', 't'], {}, '--security-token needs --access-key-id and --access-key-secret'],
@@ -72,7 +75,14 @@ describe('cli/cp-args', () => {
       [['a', 'oss://bkt/a', '--endpoint', ' '], {}, '--endpoint must not be empty'],
       [['a', 'oss://bkt/a', '--meta', 'x'], {}, '--meta must be key=value, got "x"'],
     ];
+    // Over Node 20's Buffer limit, under OSS's: a part is held in memory, so this Node cannot take it.
+    const over = `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 4.5GiB`;
+    if (MAX_BUFFER_BYTES < 5 * 2 ** 30) cases.push([['-', 'oss://bkt/a', '--part-size', '4.5GiB'], {}, over]);
     for (const [argv, env, message] of cases) expect(() => parseCpArgs(argv, env), argv.join(' ')).to.throw(UsageError, message);
+  });
+
+  it('the help names the largest part size this Node can hold', () => {
+    expect(CP_USAGE).to.include(`--part-size <size>`).and.include(`100KiB..${MAX_PART}`);
   });
 
   it('lets parseArgs report unknown options and missing values with its ERR_PARSE_ARGS codes', () => {

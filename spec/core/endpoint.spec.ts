@@ -8,6 +8,7 @@ import {
   encodeKeyForPath,
   encodeQuery,
   regionFromHost,
+  checkEndpointForBucket,
   requestHost,
   resolveEndpoint,
   type ResolvedEndpoint,
@@ -88,12 +89,50 @@ describe('core/endpoint', () => {
       });
     }
 
-    it('lets an explicit region win and strips a leading oss-', () => {
-      expect(resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'cn-beijing' }).region).to.equal('cn-beijing');
+    it('takes an explicit region that agrees with the endpoint, or where none is implied; strips a leading oss-', () => {
+      expect(resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'oss-cn-hangzhou' }).region).to.equal('cn-hangzhou');
+      expect(resolveEndpoint('static.example.com', { region: 'cn-beijing', cname: true }).region).to.equal('cn-beijing');
       expect(resolveEndpoint('oss-accelerate.aliyuncs.com', { region: 'oss-cn-shenzhen' }).region).to.equal('cn-shenzhen');
       expect(resolveEndpoint('127.0.0.1:9000', { region: 'cn-hangzhou' }).region).to.equal('cn-hangzhou');
       rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'CN Hangzhou' }), /region "CN Hangzhou" is invalid/, 'region');
       rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: '' }), /region "" is invalid/, 'region');
+    });
+
+    it('refuses a region that contradicts the endpoint, saying both and the fix (issue 17)', () => {
+      rejects(
+        () => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'cn-beijing' }),
+        /region "cn-beijing" contradicts the endpoint oss-cn-hangzhou\.aliyuncs\.com, which is in region "cn-hangzhou": omit region .* or use the endpoint oss-cn-beijing\.aliyuncs\.com/,
+        'region',
+      );
+      rejects(() => resolveEndpoint('cn-shanghai.oss.aliyuncs.com', { region: 'oss-cn-hangzhou' }), /contradicts/, 'region');
+      rejects(() => resolveEndpoint('oss-cn-hangzhou-internal.aliyuncs.com', { region: 'cn-shenzhen' }), /contradicts/, 'region');
+    });
+
+    it('refuses a region id given as the endpoint, naming the endpoint to use (issue 17)', () => {
+      rejects(() => resolveEndpoint('oss-cn-hangzhou'), /"oss-cn-hangzhou" is a region, not a host: use "oss-cn-hangzhou\.aliyuncs\.com"/);
+      rejects(() => resolveEndpoint('cn-hangzhou'), /use "oss-cn-hangzhou\.aliyuncs\.com"/);
+      rejects(() => resolveEndpoint('oss-us-west-1'), /use "oss-us-west-1\.aliyuncs\.com"/);
+      // One-label hosts that are meant as hosts still work: a port, a scheme, localhost, or no region shape.
+      expect(resolveEndpoint('http://oss-cn-hangzhou:9000').host).to.equal('oss-cn-hangzhou:9000');
+      expect(resolveEndpoint('oss-server:9000').host).to.equal('oss-server:9000');
+      expect(resolveEndpoint('minio').host).to.equal('minio');
+      expect(resolveEndpoint('localhost').pathStyle).to.equal(true);
+    });
+
+    it('refuses an endpoint that already names the bucket; custom domains, IPs and path style still work (issue 17)', () => {
+      const ep = resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com');
+      rejects(
+        () => checkEndpointForBucket(ep, 'my-bucket'),
+        /endpoint my-bucket\.oss-cn-hangzhou\.aliyuncs\.com already contains the bucket "my-bucket" .*pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com" and the bucket separately/,
+      );
+      rejects(() => checkEndpointForBucket(resolveEndpoint('https://my-bucket.cn-hangzhou.oss.aliyuncs.com'), 'my-bucket'), /already contains/);
+      // Another bucket's name, a bucket-bound custom domain (cname), path style, a custom domain, an IP: all fine.
+      checkEndpointForBucket(ep, 'other-bucket');
+      checkEndpointForBucket(resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com', { cname: true }), 'my-bucket');
+      checkEndpointForBucket(resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com', { pathStyle: true }), 'my-bucket');
+      checkEndpointForBucket(resolveEndpoint('my-bucket.example.com'), 'my-bucket');
+      checkEndpointForBucket(resolveEndpoint('http://127.0.0.1:9000'), 'my-bucket');
+      checkEndpointForBucket(resolveEndpoint('localhost:9000'), 'my-bucket');
     });
 
     it('says what is wrong with a bad endpoint', () => {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import {
   crc64,
+  DEFAULTS,
+  OssArgumentError,
   OssAbortError,
   OssError,
   OssServiceError,
@@ -93,6 +95,24 @@ describe('resumable/resumableUpload', function () {
     expect(rec!.parts.map((p) => p.partNumber)).to.deep.equal(Array.from({ length: failAt - 1 }, (_, i) => i + 1));
     return rec!;
   }
+
+  it('defaults to the stream sinks\' 8 MiB part size (issue 17)', async () => {
+    const f = await file(8 * 1024 * KiB + 1);
+    const r = await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB });
+    expect(r.parts!.map((p) => p.size)).to.deep.equal([8 * 1024 * KiB, 1]);
+    expect(DEFAULTS.partSize).to.equal(8 * 1024 * KiB);
+  });
+
+  it('takes concurrency, and parallel as its deprecated alias; the two disagreeing is refused before any request', async () => {
+    const f = await file();
+    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, concurrency: 2 })).crc64).to.equal(crc64(f.data));
+    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, parallel: 2 })).crc64).to.equal(crc64(f.data));
+    server.stats.reset();
+    const err = await resumableUpload(bucket, f.key, f.path, { store, concurrency: 2, parallel: 3 }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(OssArgumentError).with.property('argument', 'concurrency');
+    expect((err as Error).message).to.match(/concurrency 2 and its deprecated alias parallel 3 disagree/);
+    expect(server.stats.total.requests).to.equal(0);
+  });
 
   it('sends a file up to the threshold with one PutObject and keeps no checkpoint', async () => {
     const f = await file(8 * KiB);
@@ -197,6 +217,26 @@ describe('resumable/resumableUpload', function () {
     expect(stats('UploadPart')).to.include({ requests: 7, bytesIn: SIZE - 4 * PART });
     expect((await readBack(f.key)).equals(f.data)).to.equal(true);
     expect(await records()).to.deep.equal([]);
+  });
+
+  it('bucket.close() stops it as a signal would (AbortError, record and upload kept for the next run) and waits for it', async () => {
+    const f = await file();
+    const b = clientFor(server, { limits });
+    server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 3000 } });
+    let closed: Promise<void> | undefined;
+    const err = await resumableUpload(b, f.key, f.path, opts({
+      onProgress: (done) => {
+        if (done > 2 * PART) closed ??= b.close(); // part 3 under way (one part at a time): 1 and 2 are stored
+      },
+    })).then(() => undefined, (e: unknown) => e);
+    await closed;
+    expect(err).to.be.instanceOf(OssAbortError);
+    expect((err as OssAbortError).cause).to.have.property('message').that.matches(/client was closed/);
+    const rec = await store.load(bucket.name, f.key, f.path);
+    expect(rec!.parts.map((p) => p.partNumber)).to.deep.equal([1, 2]);
+    const r = await resumableUpload(bucket, f.key, f.path, opts());
+    expect(r.resumedBytes).to.be.at.least(2 * PART);
+    expect((await readBack(f.key)).equals(f.data)).to.equal(true);
   });
 
   it('an already aborted signal rejects before anything is sent', async () => {

@@ -1,0 +1,85 @@
+// Part sizes this Node cannot allocate are refused before any request (issue 17, item 2): a part is one Buffer,
+// and a Buffer over buffer.constants.MAX_LENGTH (4 GiB on Node 20) throws a RangeError outside every promise.
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createAppendStream, createUploadStream, MultipartWritable, OssArgumentError, type Bucket } from 'oss-stream';
+import type { OssServer } from 'oss-stream/server';
+import { LIMITS, MAX_BUFFER_BYTES } from '../../lib/config.js';
+import { resolveSinkOptions } from '../../lib/sinks/sink-options.js';
+import { clientFor, startServer } from '../support/local-oss.js';
+
+const GiB = 2 ** 30;
+const overBuffer = MAX_BUFFER_BYTES + GiB / 2; // 4.5 GiB on Node 20: OSS takes it, this Node cannot hold it
+
+describe('sinks/sink-options', function () {
+  this.timeout(30_000);
+  let server: OssServer;
+  let bucket: Bucket;
+
+  before(async function () {
+    if (MAX_BUFFER_BYTES >= LIMITS.maxPartSize) this.skip(); // a Node whose Buffers hold any OSS part
+    server = await startServer();
+    bucket = clientFor(server);
+  });
+  after(async () => {
+    await bucket?.close();
+    await server?.close();
+  });
+  beforeEach(() => server.stats.reset());
+
+  const refused = (fn: () => unknown, argument: string): OssArgumentError => {
+    let caught: unknown;
+    try {
+      fn();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(OssArgumentError);
+    expect((caught as OssArgumentError).argument).to.equal(argument);
+    expect((caught as Error).message).to.include(String(MAX_BUFFER_BYTES)).and.include('Buffer');
+    return caught as OssArgumentError;
+  };
+
+  it('MultipartWritable refuses a partSize over the Buffer limit, and nothing reaches the server', async () => {
+    refused(() => new MultipartWritable(bucket, 'big/mw.bin', { partSize: overBuffer }), 'partSize');
+    expect(server.stats.total.requests).to.equal(0);
+  });
+
+  it('createUploadStream refuses a partSize or multipartThreshold over the Buffer limit', async () => {
+    refused(() => createUploadStream(bucket, 'big/us.bin', { partSize: overBuffer, contentLength: 6 * GiB }), 'partSize');
+    refused(() => createUploadStream(bucket, 'big/us.bin', { multipartThreshold: overBuffer }), 'multipartThreshold');
+    expect(server.stats.total.requests).to.equal(0);
+  });
+
+  it('createUploadStream refuses a contentLength whose 10,000 parts would each be over the Buffer limit', async () => {
+    const e = refused(() => createUploadStream(bucket, 'big/huge.bin', { contentLength: 45 * 1024 * GiB }), 'contentLength');
+    expect(e.message).to.include('resumableUpload');
+    expect(server.stats.total.requests).to.equal(0);
+  });
+
+  it('the same limits pass: the largest part this Node can hold is accepted (nothing is allocated up front)', async () => {
+    const sink = createUploadStream(bucket, 'big/max.bin', { partSize: MAX_BUFFER_BYTES, concurrency: 1 });
+    // An empty stream stores an empty object without allocating a 4 GiB part.
+    await pipeline(Readable.from([]), sink);
+    expect(sink.result?.size).to.equal(0);
+  });
+
+  it('an unknown-length stream grows its parts up to the Buffer limit, never past it', () => {
+    const o = resolveSinkOptions({ partSize: 3 * GiB }, LIMITS);
+    expect(o.partSizeFor(1)).to.equal(3 * GiB);
+    expect(o.partSizeFor(1001)).to.equal(MAX_BUFFER_BYTES); // 6 GiB doubled, capped at what a Buffer holds
+  });
+
+  it('createAppendStream refuses a flushBytes over the Buffer limit with an OssArgumentError, not a RangeError', () => {
+    let caught: unknown;
+    try {
+      createAppendStream(bucket, 'big/log', { flushBytes: overBuffer });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(OssArgumentError);
+    expect((caught as OssArgumentError).argument).to.equal('flushBytes');
+    expect(server.stats.total.requests).to.equal(0);
+  });
+});
