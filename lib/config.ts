@@ -69,6 +69,13 @@ export const DEFAULTS = Object.freeze({
   /** Append stream batching. */
   appendFlushBytes: 1 * MiB,
   appendFlushIntervalMs: 1_000,
+  /**
+   * Append stream retries: longer than the client's, so a log shipper rides out a server restart instead of losing
+   * the lines it holds. 10 retries backing off 250 ms → 8 s (equal jitter) keep trying for 24–48 s.
+   */
+  appendRetries: 10,
+  appendRetryBaseDelayMs: 250,
+  appendRetryMaxDelayMs: 8_000,
 });
 
 /** Constructor options of a {@link Bucket} client. */
