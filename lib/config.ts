@@ -145,7 +145,8 @@ export function resolveLimits(limits: Partial<OssLimits> | undefined): OssLimits
 export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOptions {
   const sv = opts.signatureVersion ?? DEFAULTS.signatureVersion;
   if (sv !== 'v4' && sv !== 'v1') throw new OssArgumentError(`signatureVersion must be 'v4' or 'v1', got ${String(sv)}`, 'signatureVersion');
-  const t = opts.timeoutMs;
+  // Checked under its own name: a bad timeoutMs must not be reported as the first timeout it feeds.
+  const t = opts.timeoutMs === undefined ? undefined : checkInteger('timeoutMs', opts.timeoutMs, 1);
   return Object.freeze({
     region: opts.region,
     signatureVersion: sv,
