@@ -85,7 +85,8 @@ export interface AppendStreamResult {
 
 /**
  * A `Writable` that appends what it is given to `key`, in batches: when `flushBytes` are buffered, after
- * `flushIntervalMs`, on {@link AppendStream.flush} and at the end. The position comes only from the server's
+ * `flushIntervalMs`, on {@link AppendStream.flush} and at the end (with `lineMode`, a batch ends at its last newline
+ * unless it is all one over-long line). Failed batches are retried for 24–48 s by default. The position comes only from the server's
  * `x-oss-next-append-position`. A lost answer (the append landed but the response did not arrive) is detected on the
  * retry — PositionNotEqualToLength — by checking the object's length and CRC64 chain, so no byte is duplicated or
  * dropped; any other mismatch (another writer appended) is a {@link PositionNotEqualToLengthError} naming both
