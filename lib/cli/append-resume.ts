@@ -11,14 +11,15 @@ import { Crc64, crc64Equal, OssError, OssServiceError, type Bucket } from '../in
 export interface AppendStart {
   /** Bytes of the file already in the object: reading starts here. */
   readonly offset: number;
-  /** The object's length (explicit, so another writer in between is caught); `'auto'` leaves the check to the stream. */
+  /** The object's length (explicit: another writer in between is caught); `'auto'`: the stream checks. */
   readonly position: number | 'auto';
 }
 
 /** CRC64 of the first `length` bytes of the file at `path`. */
 async function prefixCrc64(path: string, length: number): Promise<string> {
   const crc = new Crc64();
-  if (length > 0) for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) crc.update(chunk as Buffer);
+  if (length === 0) return crc.digest();
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) crc.update(chunk as Buffer);
   return crc.digest();
 }
 
@@ -46,6 +47,8 @@ export async function appendStartFor(bucket: Bucket, key: string, path: string, 
     );
   if (length > size) throw refuse(`the file only ${size}`);
   if (head.crc64 === undefined) throw refuse('reports no CRC64 to check it against the file');
-  if (!crc64Equal(await prefixCrc64(path, length), head.crc64)) throw refuse(`its bytes are not the file's first ${length} bytes`);
+  if (!crc64Equal(await prefixCrc64(path, length), head.crc64)) {
+    throw refuse(`its bytes are not the file's first ${length} bytes`);
+  }
   return { offset: length, position: length };
 }

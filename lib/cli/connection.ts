@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Auth, Bucket, StsAuth } from '../index.js';
 import { UsageError } from './args.js';
-import type { CpCredentials } from './cp-args.js';
+import { NO_ENDPOINT, type CpCredentials } from './cp-args.js';
 
 /** What {@link openConnection} needs to know. */
 export interface ConnectionRequest {
@@ -42,7 +42,7 @@ function authFor(c: CpCredentials): Auth | StsAuth {
 export async function openConnection(req: ConnectionRequest, notice: (line: string) => void): Promise<Connection> {
   const clientOptions = { region: req.region, signatureVersion: req.signatureVersion, retries: req.retries };
   if (req.endpoint === undefined && !req.local) {
-    throw new UsageError('no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local to try it out on a throw-away embedded server)');
+    throw new UsageError(NO_ENDPOINT);
   }
   if (req.endpoint !== undefined) {
     if (req.credentials === undefined) {

@@ -11,6 +11,10 @@ import { parseTarget, type OssTarget } from './target.js';
 /** The one-line synopsis printed with every usage error. */
 export const CP_SYNOPSIS = 'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
 
+/** The usage error of a `cp` without an endpoint. */
+export const NO_ENDPOINT =
+  'no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local to try it out on a throw-away embedded server)';
+
 /** Help text of `cp`. */
 export const CP_USAGE = `Usage: oss-stream cp <file | -> oss://bucket/key [options]
 
@@ -191,21 +195,25 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
     endpoint,
     local,
     region: values.region ?? env(vars, 'OSS_REGION'),
-    credentials: credentialsFrom({ id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] }, vars),
+    credentials: credentialsFrom(
+      { id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] },
+      vars,
+    ),
     signatureVersion,
     partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
     parallel: values.parallel === undefined ? undefined : parseCount(values.parallel, '--parallel', 1000),
     checkpointDir: values['checkpoint-dir'],
     headers,
     append,
-    flushIntervalMs: values['flush-interval'] === undefined ? undefined : parseDuration(values['flush-interval'], '--flush-interval'),
+    flushIntervalMs:
+      values['flush-interval'] === undefined ? undefined : parseDuration(values['flush-interval'], '--flush-interval'),
     retries: values.retries === undefined ? undefined : parseCount(values.retries, '--retries', 100, 0),
     quiet: values.quiet === true,
   };
   // Last, so every other mistake is reported first. A missing endpoint is never a reason to upload somewhere that
   // vanishes with the command: a cron job without its environment must fail, not "succeed".
   if (endpoint === undefined && !local) {
-    throw new UsageError('no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local to try it out on a throw-away embedded server)');
+    throw new UsageError(NO_ENDPOINT);
   }
   return { help: false, command };
 }

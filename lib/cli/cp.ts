@@ -178,8 +178,12 @@ async function uploadStdin(ctx: RunContext): Promise<UploadOutcome> {
  */
 async function append(ctx: RunContext): Promise<UploadOutcome> {
   const { cmd, conn } = ctx;
-  const start = cmd.sourcePath === undefined ? { offset: 0, position: 'auto' as const } : await appendStartFor(conn.bucket, cmd.target.key, cmd.sourcePath, ctx.size ?? 0);
-  const source: Readable = cmd.sourcePath === undefined ? process.stdin : createReadStream(cmd.sourcePath, { start: start.offset });
+  const path = cmd.sourcePath;
+  const start =
+    path === undefined
+      ? { offset: 0, position: 'auto' as const }
+      : await appendStartFor(conn.bucket, cmd.target.key, path, ctx.size ?? 0);
+  const source: Readable = path === undefined ? process.stdin : createReadStream(path, { start: start.offset });
   const remaining = ctx.size === undefined ? null : ctx.size - start.offset;
   const display = ctx.display(remaining);
   const sink = createAppendStream(conn.bucket, cmd.target.key, {
@@ -202,7 +206,8 @@ async function append(ctx: RunContext): Promise<UploadOutcome> {
     afterInterrupt: async (label) => `interrupted: ${sink.result?.size ?? 0} bytes read before ${label} were appended`,
     failureHint: async () => {
       const r = sink.result;
-      return r === undefined ? 'nothing was appended before the failure' : `${r.size} bytes were appended before the failure (the object is now ${r.nextPosition} bytes long)`;
+      if (r === undefined) return 'nothing was appended before the failure';
+      return `${r.size} bytes were appended before the failure (the object is now ${r.nextPosition} bytes long)`;
     },
   };
   const t0 = performance.now();

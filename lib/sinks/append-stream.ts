@@ -23,6 +23,9 @@ import {
 } from '../errors.js';
 import type { OssContext } from '../api/context.js';
 
+/** Longest retry delay cap an option may ask for. */
+const HOUR = 3_600_000;
+
 /** Options of {@link createAppendStream}. */
 export interface AppendStreamOptions {
   /**
@@ -85,8 +88,7 @@ export interface AppendStreamResult {
 
 /**
  * A `Writable` that appends what it is given to `key`, in batches: when `flushBytes` are buffered, after
- * `flushIntervalMs`, on {@link AppendStream.flush} and at the end (with `lineMode`, a batch ends at its last newline
- * unless it is all one over-long line). Failed batches are retried for 24–48 s by default. The position comes only from the server's
+ * `flushIntervalMs`, on {@link AppendStream.flush} and at the end. The position comes only from the server's
  * `x-oss-next-append-position`. A lost answer (the append landed but the response did not arrive) is detected on the
  * retry — PositionNotEqualToLength — by checking the object's length and CRC64 chain, so no byte is duplicated or
  * dropped; any other mismatch (another writer appended) is a {@link PositionNotEqualToLengthError} naming both
@@ -96,6 +98,9 @@ export interface AppendStreamResult {
  * Accepts bytes and strings only (an object-mode chunk fails with an {@link OssArgumentError}). Any failure, and
  * `destroy()` or `signal` before `'finish'` (an `AbortError`), ends the stream with that error; what was stored up to
  * then is in `result`, what was buffered is not appended. `end()` flushes everything, then `'finish'` fires.
+ *
+ * With `lineMode`, a batch ends at its last newline unless it is all one over-long line. A failed batch is retried
+ * for 24–48 s by default (`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`).
  *
  * @example
  * ```ts
@@ -142,8 +147,8 @@ export class AppendStream extends Writable {
     this.#onProgress = opts.onProgress;
     this.#backoff = Object.freeze({
       retries: checkInteger('retries', opts.retries ?? DEFAULTS.appendRetries, 0, 100),
-      baseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.appendRetryBaseDelayMs, 0, 3_600_000),
-      maxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.appendRetryMaxDelayMs, 0, 3_600_000),
+      baseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.appendRetryBaseDelayMs, 0, HOUR),
+      maxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.appendRetryMaxDelayMs, 0, HOUR),
     });
     if (opts.lineMode !== undefined && typeof opts.lineMode !== 'boolean') {
       throw new OssArgumentError(`lineMode must be a boolean, got ${typeof opts.lineMode}`, 'lineMode');

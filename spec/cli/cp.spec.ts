@@ -284,7 +284,9 @@ describe('oss-stream cp (CLI as a child process)', function () {
   });
 
   describe('--append FILE run again', () => {
-    it('continues where the object ends when it is a prefix of the file: never appends the file twice', async () => {
+    it('continues where the object ends when it is a prefix of the file: never appends the file twice', async function () {
+      // Three runs of the command, one after the other.
+      this.timeout(45_000);
       const key = 'logs/from-file.log';
       const file = join(dir, 'from-file.log');
       const first = Array.from({ length: 50 }, (_, i) => `first ${i}\n`).join('');
@@ -344,7 +346,9 @@ describe('oss-stream cp (CLI as a child process)', function () {
     expect(server.stats.op('AppendObject').requests).to.equal(appends + 1);
   });
 
-  it('a second cp of the same file to the same key while the first runs fails clearly; a killed one leaves a lock the next run takes over', async () => {
+  it('a second cp of the same file to the same key while the first runs fails clearly; a killed one leaves a lock the next run takes over', async function () {
+      // Three runs of the command, one after the other.
+      this.timeout(45_000);
     const file = join(dir, 'locked.bin');
     const data = randomBytes(512 * KiB);
     await writeFile(file, data);
