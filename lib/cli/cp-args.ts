@@ -43,7 +43,7 @@ Options:
                            A batch ends at a line end; only a line longer than a batch (1 MiB) is cut.
                            A file is continued where an earlier run stopped (when the object is a prefix of it).
   --retries <n>            extra attempts after a network error, 5xx or 429 (default 3; with --append 10, backing
-                           off up to 8s: an outage of ~25s or more loses nothing that was read)
+                           off from 250ms to 8s: a server outage of up to 24s loses no line that was read)
   --access-key-id <id>     credentials (prefer env OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN:
   --access-key-secret <s>    command lines are visible to other users)
   --security-token <t>

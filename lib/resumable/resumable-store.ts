@@ -3,7 +3,7 @@
  * replaced atomically so that a crash at any instant leaves either the previous record or the new one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OssArgumentError, OssError } from '../errors.js';
@@ -172,9 +172,26 @@ export class ResumableStore implements CheckpointStore {
         );
       }
       // No pid: a lock being written this instant, or by a writer killed mid-write (stale once it stays empty).
-      if (holder > 0 || attempt >= 2) await this.#remove(file);
+      if (holder > 0 || attempt >= 2) await this.#takeOver(file, holder);
       else await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * Removes a stale lock whose holder was `seen`. Moved aside first, then checked: if another process replaced it
+   * with a live lock of its own since we read it, that lock is put back instead of being deleted.
+   */
+  async #takeOver(file: string, seen: number): Promise<void> {
+    const aside = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
+    try {
+      await rename(file, aside);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return;
+      throw err;
+    }
+    const moved = Number((await readFile(aside, 'utf8').catch(() => '')).trim()) || 0;
+    if (moved !== seen && moved > 0 && alive(moved)) await link(aside, file).catch(() => undefined);
+    await this.#remove(aside);
   }
 
   /**
