@@ -74,6 +74,13 @@ export const DEFAULTS = Object.freeze({
   /** Append stream batching. */
   appendFlushBytes: 1 * MiB,
   appendFlushIntervalMs: 1_000,
+  /**
+   * Append stream retries: longer than the client's, so a log shipper rides out a server restart instead of losing
+   * the lines it holds. 10 retries backing off 250 ms → 8 s (equal jitter) keep trying for 24–48 s.
+   */
+  appendRetries: 10,
+  appendRetryBaseDelayMs: 250,
+  appendRetryMaxDelayMs: 8_000,
 });
 
 /**
@@ -198,7 +205,8 @@ export function resolveLimits(limits: Partial<OssLimits> | undefined): OssLimits
 export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOptions {
   const sv = opts.signatureVersion ?? DEFAULTS.signatureVersion;
   if (sv !== 'v4' && sv !== 'v1') throw new OssArgumentError(`signatureVersion must be 'v4' or 'v1', got ${String(sv)}`, 'signatureVersion');
-  const t = opts.timeoutMs;
+  // Checked under its own name: a bad timeoutMs must not be reported as the first timeout it feeds.
+  const t = opts.timeoutMs === undefined ? undefined : checkInteger('timeoutMs', opts.timeoutMs, 1);
   return Object.freeze({
     region: opts.region,
     signatureVersion: sv,

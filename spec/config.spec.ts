@@ -40,12 +40,19 @@ describe('config', () => {
     expect([r.connectTimeoutMs, r.headersTimeoutMs, r.bodyTimeoutMs]).to.deep.equal([500, 500, 900]);
   });
 
+  it('timeoutMs: 0 is refused under its own name', () => {
+    expect(() => resolveClientOptions({ timeoutMs: 0 })).to.throw(OssArgumentError, /^timeoutMs must be an integer from 1 to \d+, got 0$/);
+  });
+
   it('rejects out-of-range options with a typed error naming the option', () => {
     for (const [opts, name] of [
       [{ retries: -1 }, 'retries'],
       [{ retries: 1.5 }, 'retries'],
       [{ connectionPoolSize: 0 }, 'connectionPoolSize'],
-      [{ timeoutMs: Number.NaN }, 'connectTimeoutMs'],
+      [{ timeoutMs: Number.NaN }, 'timeoutMs'],
+      [{ timeoutMs: 0 }, 'timeoutMs'],
+      [{ timeoutMs: 0, connectTimeoutMs: 5 }, 'timeoutMs'],
+      [{ connectTimeoutMs: 0 }, 'connectTimeoutMs'],
       [{ signatureVersion: 'v2' as 'v4' }, 'signatureVersion'],
     ] as const) {
       try {

@@ -1,7 +1,7 @@
 // The published shape: rollup builds ESM + CJS + .d.ts for `oss-stream` and `oss-stream/server`, and the bin runs.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -115,10 +115,30 @@ export const wrong: number = bucket;
     }
   });
 
+  it('the packed tarball holds every file the README points to (examples/, ARCHITECTURE.md, bench/RESULTS.md, docs/), and no sources or specs', async () => {
+    // The README is the package page: what it names must be in the tarball, since relative paths resolve there.
+    const r = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts']);
+    expect(r.code, r.out).to.equal(0);
+    const packed = (JSON.parse(r.out.slice(r.out.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const named = [...new Set([...readme.matchAll(/`((?:examples|docs|bench)\/[^`\s]*|ARCHITECTURE\.md)`/g)].map((m) => m[1]!))];
+    expect(named).to.include.members(['examples/', 'docs/errors.md', 'bench/RESULTS.md', 'ARCHITECTURE.md']);
+    for (const path of named) {
+      if (path.endsWith('/')) expect(packed.filter((p) => p.startsWith(path)), path).to.not.be.empty;
+      else expect(packed, path).to.include(path);
+    }
+    const examples = (await readdir(join(ROOT, 'examples'))).map((n) => `examples/${n}`);
+    expect(packed).to.include.members([...examples, 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'package.json', 'README.md']);
+    expect(packed.filter((p) => /^(?:lib|spec)\//.test(p) || (p.startsWith('bench/') && p !== 'bench/RESULTS.md'))).to.deep.equal([]);
+  });
+
   it('the bin prints its usage', async () => {
     const r = await run(process.execPath, [join(ROOT, 'dist/cli.js'), '--help']);
     expect(r.code).to.equal(0);
     expect(r.out).to.match(/Usage: oss-stream <command>/);
     expect(r.out).to.match(/\bcp\b/);
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const v = await run(process.execPath, [join(ROOT, 'dist/cli.js'), '--version']);
+    expect(v).to.deep.equal({ code: 0, out: `oss-stream ${version}\n` });
   });
 });

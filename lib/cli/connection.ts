@@ -1,20 +1,24 @@
 /**
- * The `Bucket` a command talks to: the configured endpoint with the configured credentials, or, when no endpoint
- * is given, an embedded local server started for the duration of the command (so a newcomer's first command
- * works without an account, and says loudly that the object will not outlive it).
+ * The `Bucket` a command talks to: the configured endpoint with the configured credentials, or, only when asked for
+ * with `--local`, an embedded local server started for the duration of the command (it says loudly that the object
+ * will not outlive it). A missing endpoint alone never starts it: a script must not "succeed" into a throw-away server.
  */
 import { randomBytes } from 'node:crypto';
 import { Auth, Bucket, StsAuth } from '../index.js';
 import { UsageError } from './args.js';
-import type { CpCredentials } from './cp-args.js';
+import { NO_ENDPOINT, type CpCredentials } from './cp-args.js';
 
 /** What {@link openConnection} needs to know. */
 export interface ConnectionRequest {
   readonly bucket: string;
   readonly endpoint: string | undefined;
+  /** Start the embedded server (`--local`); required when there is no endpoint. */
+  readonly local: boolean;
   readonly region: string | undefined;
   readonly credentials: CpCredentials | undefined;
   readonly signatureVersion: 'v1' | 'v4' | undefined;
+  /** The client's retries per request (default: the library's). */
+  readonly retries?: number | undefined;
 }
 
 /** An open client, and how to release it. */
@@ -36,7 +40,10 @@ function authFor(c: CpCredentials): Auth | StsAuth {
  * @throws UsageError when an endpoint is given without credentials.
  */
 export async function openConnection(req: ConnectionRequest, notice: (line: string) => void): Promise<Connection> {
-  const clientOptions = { region: req.region, signatureVersion: req.signatureVersion };
+  const clientOptions = { region: req.region, signatureVersion: req.signatureVersion, retries: req.retries };
+  if (req.endpoint === undefined && !req.local) {
+    throw new UsageError(NO_ENDPOINT);
+  }
   if (req.endpoint !== undefined) {
     if (req.credentials === undefined) {
       throw new UsageError('no credentials for the endpoint: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)');
@@ -54,7 +61,7 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
     ...(req.region === undefined ? {} : { region: req.region }),
   });
   notice(
-    `oss-stream: no --endpoint and no OSS_ENDPOINT: started the embedded local OSS server at ${server.endpoint}. ` +
+    `oss-stream: --local: started the embedded local OSS server at ${server.endpoint}. ` +
       'The object lives only as long as this command; to keep it, run `oss-stream serve --bucket ' +
       `${req.bucket}\` in another terminal and pass its URL with --endpoint (with its keys in OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET).`,
   );

@@ -11,6 +11,10 @@ import { parseTarget, type OssTarget } from './target.js';
 /** The one-line synopsis printed with every usage error. */
 export const CP_SYNOPSIS = 'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
 
+/** The usage error of a `cp` without an endpoint. */
+export const NO_ENDPOINT =
+  'no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local to try it out on a throw-away embedded server)';
+
 /** Help text of `cp`. */
 export const CP_USAGE = `Usage: oss-stream cp <file | -> oss://bucket/key [options]
 
@@ -23,17 +27,23 @@ in parts, any length) to OSS. With --append, appends to an Appendable object ins
 
 Options:
   --endpoint <url>         OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000 (env OSS_ENDPOINT).
-                           Without one, an embedded local server is started for the duration of the command.
+                           Required, unless --local.
+  --local                  try it out: upload to an embedded local server started for the duration of the command;
+                           the object is gone when the command ends
   --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
   --signature <v1|v4>      signature version (default v4)
   --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}: Node 20 Buffers stop at 4GiB)
   --parallel <n>           parts in flight (default 4)
-  --checkpoint-dir <dir>   where file uploads keep their resume checkpoints
+  --checkpoint-dir <dir>   where file uploads keep their resume checkpoints (default ~/.oss-stream-upload)
   --content-type <type>    Content-Type (default: guessed from the file or key name)
   --meta <k=v>             user metadata x-oss-meta-k; repeatable
   --header <'Name: value'> any upload header (Cache-Control, x-oss-storage-class…); repeatable
   --append                 append to the object (created if missing) instead of replacing it
-  --flush-interval <time>  with --append: ship buffered bytes at least this often (default 1s; 0 = only when full)
+  --flush-interval <time>  with --append: ship buffered lines at least this often (default 1s; 0 = only when full).
+                           A batch ends at a line end; only a line longer than a batch (1 MiB) is cut.
+                           A file is continued where an earlier run stopped (when the object is a prefix of it).
+  --retries <n>            extra attempts after a network error, 5xx or 429 (default 3; with --append 10, backing
+                           off from 250ms to 8s: a server outage of up to 24s loses no line that was read)
   --access-key-id <id>     credentials (prefer env OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN:
   --access-key-secret <s>    command lines are visible to other users)
   --security-token <t>
@@ -41,7 +51,8 @@ Options:
   -h, --help               this help
 
 Output: progress on stderr (a bar on a terminal, a line a second otherwise); one summary line on stdout.
-Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).`;
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). SIGTERM is
+handled as Ctrl-C: a file upload keeps its checkpoint, a stdin upload is aborted, --append ships what was read.`;
 
 /** Credentials named on the command line or in the environment. */
 export interface CpCredentials {
@@ -55,8 +66,10 @@ export interface CpCommand {
   /** A file path, or `undefined` for stdin (`-`). */
   readonly sourcePath: string | undefined;
   readonly target: OssTarget;
-  /** From `--endpoint` or `OSS_ENDPOINT`; `undefined` starts the embedded server. */
+  /** From `--endpoint` or `OSS_ENDPOINT`; `undefined` only with {@link CpCommand.local}. */
   readonly endpoint: string | undefined;
+  /** `--local`: upload to an embedded server that lives as long as the command (never implied). */
+  readonly local: boolean;
   readonly region: string | undefined;
   readonly credentials: CpCredentials | undefined;
   readonly signatureVersion: 'v1' | 'v4' | undefined;
@@ -67,6 +80,8 @@ export interface CpCommand {
   readonly headers: Readonly<Record<string, string>>;
   readonly append: boolean;
   readonly flushIntervalMs: number | undefined;
+  /** `--retries`: extra attempts per request (per append batch with --append). */
+  readonly retries: number | undefined;
   readonly quiet: boolean;
 }
 
@@ -134,6 +149,7 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
     allowPositionals: true,
     options: {
       endpoint: { type: 'string' },
+      local: { type: 'boolean' },
       region: { type: 'string' },
       signature: { type: 'string' },
       'part-size': { type: 'string' },
@@ -144,6 +160,7 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
       header: { type: 'string', multiple: true },
       append: { type: 'boolean' },
       'flush-interval': { type: 'string' },
+      retries: { type: 'string' },
       'access-key-id': { type: 'string' },
       'access-key-secret': { type: 'string' },
       'security-token': { type: 'string' },
@@ -179,25 +196,37 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
   for (const m of values.meta ?? []) setHeader(headers, ...parseMeta(m));
   if (values['content-type'] !== undefined) setHeader(headers, 'Content-Type', values['content-type']);
 
-  const endpoint = values.endpoint ?? env(vars, 'OSS_ENDPOINT');
+  const local = values.local === true;
+  if (local && values.endpoint !== undefined) throw new UsageError('--local and --endpoint exclude each other');
+  // --local is explicit, so it wins over an OSS_ENDPOINT in the environment.
+  const endpoint = local ? undefined : (values.endpoint ?? env(vars, 'OSS_ENDPOINT'));
   if (endpoint !== undefined && endpoint.trim() === '') throw new UsageError('--endpoint must not be empty');
 
-  return {
-    help: false,
-    command: {
-      sourcePath,
-      target,
-      endpoint,
-      region: values.region ?? env(vars, 'OSS_REGION'),
-      credentials: credentialsFrom({ id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] }, vars),
-      signatureVersion,
-      partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
-      parallel: values.parallel === undefined ? undefined : parseCount(values.parallel, '--parallel', 1000),
-      checkpointDir: values['checkpoint-dir'],
-      headers,
-      append,
-      flushIntervalMs: values['flush-interval'] === undefined ? undefined : parseDuration(values['flush-interval'], '--flush-interval'),
-      quiet: values.quiet === true,
-    },
+  const command: CpCommand = {
+    sourcePath,
+    target,
+    endpoint,
+    local,
+    region: values.region ?? env(vars, 'OSS_REGION'),
+    credentials: credentialsFrom(
+      { id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] },
+      vars,
+    ),
+    signatureVersion,
+    partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
+    parallel: values.parallel === undefined ? undefined : parseCount(values.parallel, '--parallel', 1000),
+    checkpointDir: values['checkpoint-dir'],
+    headers,
+    append,
+    flushIntervalMs:
+      values['flush-interval'] === undefined ? undefined : parseDuration(values['flush-interval'], '--flush-interval'),
+    retries: values.retries === undefined ? undefined : parseCount(values.retries, '--retries', 100, 0),
+    quiet: values.quiet === true,
   };
+  // Last, so every other mistake is reported first. A missing endpoint is never a reason to upload somewhere that
+  // vanishes with the command: a cron job without its environment must fail, not "succeed".
+  if (endpoint === undefined && !local) {
+    throw new UsageError(NO_ENDPOINT);
+  }
+  return { help: false, command };
 }

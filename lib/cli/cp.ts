@@ -3,7 +3,8 @@
  * a crash or Ctrl-C and it continues), stdin streams through `createUploadStream`, and `--append` ships stdin (or
  * a file) with `createAppendStream`. Progress on stderr, one summary line on stdout, one error line on stderr.
  *
- * Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
+ * Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM, handled as SIGINT:
+ * `docker stop`, systemd and `timeout` send it, and they deserve the same cleanup as Ctrl-C).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   resumableUpload,
 } from '../index.js';
 import { UsageError } from './args.js';
+import { appendStartFor } from './append-resume.js';
 import { openConnection, type Connection } from './connection.js';
 import { CP_SYNOPSIS, CP_USAGE, parseCpArgs, type CpCommand, type CpParse } from './cp-args.js';
 import { formatBytes } from './format.js';
@@ -29,7 +31,14 @@ import { ProgressDisplay, progressModeFor } from './progress-display.js';
 import { errorLine, summaryLine, type UploadOutcome } from './report.js';
 
 /** Exit codes of `oss-stream cp` (and of the `oss-stream` command as a whole). */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, interrupted: 130 });
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 });
+
+/** The signals that stop an upload the orderly way, the name a user knows each by, and the exit code it gives. */
+const STOP_SIGNALS = Object.freeze({
+  SIGINT: { label: 'Ctrl-C', exit: EXIT.interrupted },
+  SIGTERM: { label: 'SIGTERM', exit: EXIT.terminated },
+} as const);
+type StopSignal = keyof typeof STOP_SIGNALS;
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -39,12 +48,12 @@ function isUsageError(err: unknown): boolean {
   return err instanceof UsageError || (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true;
 }
 
-/** How the running upload reacts to Ctrl-C, and what to tell the user afterwards. */
+/** How the running upload reacts to Ctrl-C (or SIGTERM), and what to tell the user afterwards. */
 interface Interruptible {
-  /** A graceful first Ctrl-C (append: ship what was read); without it, the first Ctrl-C aborts the upload. */
+  /** A graceful first signal (append: ship what was read); without it, the first signal aborts the upload. */
   stop?: (() => void) | undefined;
-  /** What to say after an interruption (one line). */
-  afterInterrupt(): Promise<string>;
+  /** What to say after an interruption (one line); `label` names the signal (`Ctrl-C`, `SIGTERM`). */
+  afterInterrupt(label: string): Promise<string>;
   /** Appended to the error line of a failure, if any. */
   failureHint(): Promise<string | undefined>;
 }
@@ -72,9 +81,12 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
     dir = scratch;
   }
   const store = new ResumableStore(dir === undefined ? {} : { dir });
+  const absPath = resolve(path);
+  // Two runs of the same command would race on one checkpoint record: the second one stops here, clearly.
+  const unlock = await store.lock(conn.bucket.name, cmd.target.key, absPath);
+  ctx.cleanups.unshift(unlock);
   // A run killed between writing a checkpoint and renaming it into place leaves a temporary file behind.
   await store.sweep().catch(() => 0);
-  const absPath = resolve(path);
   const partSize = cmd.partSize ?? DEFAULTS.partSize;
   const recorded = async (): Promise<number | undefined> => {
     const record = await store.load(conn.bucket.name, cmd.target.key, absPath).catch(() => undefined);
@@ -160,15 +172,25 @@ async function uploadStdin(ctx: RunContext): Promise<UploadOutcome> {
 }
 
 /**
- * Appends stdin (or a file). The first Ctrl-C stops reading and ships what was read, so no line already read is
- * lost; a second one cancels.
+ * Appends stdin (or a file), batches ending at line ends. The first Ctrl-C (or SIGTERM) stops reading and ships what
+ * was read, so no line already read is lost; a second one cancels. A file continues where an earlier run of the
+ * same command stopped (see append-resume.ts), so running it twice does not append the file twice.
  */
 async function append(ctx: RunContext): Promise<UploadOutcome> {
   const { cmd, conn } = ctx;
-  const source: Readable = cmd.sourcePath === undefined ? process.stdin : createReadStream(cmd.sourcePath);
-  const display = ctx.display(ctx.size ?? null);
+  const path = cmd.sourcePath;
+  const start =
+    path === undefined
+      ? { offset: 0, position: 'auto' as const }
+      : await appendStartFor(conn.bucket, cmd.target.key, path, ctx.size ?? 0);
+  const source: Readable = path === undefined ? process.stdin : createReadStream(path, { start: start.offset });
+  const remaining = ctx.size === undefined ? null : ctx.size - start.offset;
+  const display = ctx.display(remaining);
   const sink = createAppendStream(conn.bucket, cmd.target.key, {
+    position: start.position,
     flushIntervalMs: cmd.flushIntervalMs,
+    lineMode: true,
+    retries: cmd.retries,
     headers: { ...cmd.headers },
     onProgress: (done) => display.update(done),
     signal: ctx.signal,
@@ -181,8 +203,12 @@ async function append(ctx: RunContext): Promise<UploadOutcome> {
       source.destroy();
       sink.end();
     },
-    afterInterrupt: async () => `interrupted: ${sink.result?.size ?? 0} bytes read before Ctrl-C were appended`,
-    failureHint: async () => `${sink.result?.size ?? 0} bytes were appended before the failure (the object is now ${sink.result?.nextPosition ?? 'unchanged'} bytes long)`,
+    afterInterrupt: async (label) => `interrupted: ${sink.result?.size ?? 0} bytes read before ${label} were appended`,
+    failureHint: async () => {
+      const r = sink.result;
+      if (r === undefined) return 'nothing was appended before the failure';
+      return `${r.size} bytes were appended before the failure (the object is now ${r.nextPosition} bytes long)`;
+    },
   };
   const t0 = performance.now();
   try {
@@ -191,6 +217,8 @@ async function append(ctx: RunContext): Promise<UploadOutcome> {
     display.stop();
   }
   const r = sink.result!;
+  const details = [`${r.appends} append${r.appends === 1 ? '' : 's'}`, `object now ${r.nextPosition} bytes`];
+  if (start.offset > 0) details.push(`continued: the first ${start.offset} bytes of the file were already appended`);
   const outcome: UploadOutcome = {
     action: 'appended',
     source: cmd.sourcePath ?? 'stdin',
@@ -198,7 +226,7 @@ async function append(ctx: RunContext): Promise<UploadOutcome> {
     bytes: r.size,
     sentBytes: r.size,
     seconds: (performance.now() - t0) / 1000,
-    details: [`${r.appends} append${r.appends === 1 ? '' : 's'}`, `object now ${r.nextPosition} bytes`],
+    details,
     etag: r.etag === '' ? '-' : r.etag,
     crc64: r.crc64,
     requestId: r.requestId === '' ? '-' : r.requestId,
@@ -207,7 +235,7 @@ async function append(ctx: RunContext): Promise<UploadOutcome> {
   return outcome;
 }
 
-/** An append stopped by Ctrl-C after storing what it had read: reported, and exits 130. */
+/** An append stopped by Ctrl-C (SIGTERM) after storing what it had read: reported, and exits 130 (143). */
 class Interrupted extends Error {
   constructor(readonly outcome: UploadOutcome) {
     super('interrupted');
@@ -223,8 +251,19 @@ async function pump(source: Readable, sink: Writable): Promise<void> {
 
 async function sourceSize(path: string): Promise<number> {
   const info = await stat(path);
-  if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EISDIR' });
+  // A directory is a mistake in the command line (cp uploads one file), not a failure of the upload.
+  if (info.isDirectory()) throw new UsageError(`${path} is a directory: cp uploads one file (or - for stdin)`);
+  if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
   return info.size;
+}
+
+/**
+ * Errors that mean the command line was wrong: exit 2 with the usage line. The library's argument errors count
+ * (a malformed header), except EntityTooLarge: the data outgrew a limit (a 5 GiB appendable object), which is a
+ * failure of the upload, reported with its code.
+ */
+export function isCommandLineError(err: unknown): boolean {
+  return isUsageError(err) || (err instanceof OssArgumentError && err.code !== 'EntityTooLarge');
 }
 
 /**
@@ -251,6 +290,10 @@ export async function cpMain(argv: readonly string[], vars: Readonly<Record<stri
     try {
       size = await sourceSize(cmd.sourcePath);
     } catch (err) {
+      if (isUsageError(err)) {
+        say(`oss-stream cp: ${(err as Error).message}\n${CP_SYNOPSIS}`);
+        return EXIT.usage;
+      }
       say(errorLine(err));
       return EXIT.failure;
     }
@@ -259,23 +302,30 @@ export async function cpMain(argv: readonly string[], vars: Readonly<Record<stri
   const controller = new AbortController();
   let interrupts = 0;
   let graceful = false;
+  // The first signal names the interruption (label and exit code); later ones of either kind escalate it.
+  let stoppedBy: (typeof STOP_SIGNALS)[StopSignal] | undefined;
   let ctx: RunContext | undefined;
-  const onSigint = (): void => {
+  const onSignal = (signal: StopSignal): void => {
     interrupts++;
+    stoppedBy ??= STOP_SIGNALS[signal];
+    const again = `${STOP_SIGNALS[signal].label} again`;
     const stop = ctx?.interruptible?.stop;
     if (interrupts === 1 && stop !== undefined) {
       graceful = true;
-      say('oss-stream cp: stopping: shipping what was read (Ctrl-C again to cancel)');
+      say(`oss-stream cp: stopping: shipping what was read (${again} to cancel)`);
       stop();
     } else if (interrupts === 1 || (interrupts === 2 && graceful)) {
-      say('oss-stream cp: interrupting (Ctrl-C again to quit at once)');
+      say(`oss-stream cp: interrupting (${again} to quit at once)`);
       controller.abort();
     } else {
       // Cleanup is stuck or too slow for the user: leave now (a file upload's checkpoint is already on disk).
-      process.exit(EXIT.interrupted);
+      process.exit(stoppedBy.exit);
     }
   };
+  const onSigint = (): void => onSignal('SIGINT');
+  const onSigterm = (): void => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
 
   let conn: Connection | undefined;
   const cleanups: (() => Promise<void>)[] = [];
@@ -292,21 +342,22 @@ export async function cpMain(argv: readonly string[], vars: Readonly<Record<stri
       cleanups,
     };
     // Ctrl-C before the upload started: nothing to resume or ship.
-    if (controller.signal.aborted) return EXIT.interrupted;
+    if (controller.signal.aborted) return stoppedBy?.exit ?? EXIT.interrupted;
     const outcome = cmd.append ? await append(ctx) : cmd.sourcePath === undefined ? await uploadStdin(ctx) : await uploadFile(ctx, cmd.sourcePath);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     return EXIT.ok;
   } catch (err) {
+    const label = stoppedBy?.label ?? 'Ctrl-C';
     if (err instanceof Interrupted) {
       process.stdout.write(`${summaryLine(err.outcome)}\n`);
-      say(`oss-stream cp: ${await ctx!.interruptible!.afterInterrupt()}`);
-      return EXIT.interrupted;
+      say(`oss-stream cp: ${await ctx!.interruptible!.afterInterrupt(label)}`);
+      return stoppedBy?.exit ?? EXIT.interrupted;
     }
     if (interrupts > 0 && isAbortError(err)) {
-      say(`oss-stream cp: ${(await ctx?.interruptible?.afterInterrupt()) ?? 'interrupted'}`);
-      return EXIT.interrupted;
+      say(`oss-stream cp: ${(await ctx?.interruptible?.afterInterrupt(label)) ?? 'interrupted'}`);
+      return stoppedBy?.exit ?? EXIT.interrupted;
     }
-    if (isUsageError(err) || err instanceof OssArgumentError) {
+    if (isCommandLineError(err)) {
       say(`${isUsageError(err) ? `oss-stream cp: ${(err as Error).message}` : errorLine(err)}\n${CP_SYNOPSIS}`);
       return EXIT.usage;
     }
@@ -315,6 +366,7 @@ export async function cpMain(argv: readonly string[], vars: Readonly<Record<stri
     return EXIT.failure;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     await conn?.close().catch(() => undefined);
     for (const c of cleanups) await c().catch(() => undefined);
   }

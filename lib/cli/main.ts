@@ -1,6 +1,8 @@
 /**
  * The `oss-stream` command. Subcommands are loaded lazily so `oss-stream --help` starts fast.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const USAGE = `Usage: oss-stream <command> [options]
@@ -10,7 +12,28 @@ Commands:
   serve   start the local OSS-compatible server (oss-stream serve --help)
   cp      upload a file (resumable) or stdin to oss://bucket/key, or --append to it (oss-stream cp --help)
 
-Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`;
+Options:
+  -h, --help     this help
+  --version      the version of oss-stream
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+
+/**
+ * This package's version, from its package.json: next to `dist/` when installed, two levels up from `lib/cli/` in
+ * the repository (the walk stops at the first package.json named oss-stream).
+ */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'oss-stream' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: one level up
+    }
+  }
+  return 'unknown';
+}
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -21,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
+    case '--version':
+      process.stdout.write(`oss-stream ${packageVersion()}\n`);
+      return 0;
     case 'demo': {
       const { demoMain } = await import('./demo.js');
       return demoMain(rest);

@@ -3,10 +3,10 @@
  * replaced atomically so that a crash at any instant leaves either the previous record or the new one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { OssArgumentError } from '../errors.js';
+import { OssArgumentError, OssError } from '../errors.js';
 import { parseCheckpoint, serializeCheckpoint, type CheckpointRecord } from './checkpoint-record.js';
 
 /**
@@ -31,6 +31,17 @@ export interface ResumableStoreOptions {
   dir?: string | undefined;
 }
 
+/** True when a process with this pid runs on this host (EPERM: it runs, as another user). */
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return codeOf(err) === 'EPERM';
+  }
+}
+
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 32);
 
 function codeOf(err: unknown): string | undefined {
@@ -47,7 +58,7 @@ function codeOf(err: unknown): string | undefined {
  *   add up, or a record of another bucket/key/path) is deleted and reported as absent.
  * - Files are created `0600` in a `0700` directory: records hold paths and upload ids, never credentials.
  * - One process at a time per record: two concurrent uploads of the same file to the same key would overwrite
- *   each other's record.
+ *   each other's record. {@link ResumableStore.lock} makes that an error instead (`oss-stream cp` takes it).
  *
  * @example
  * ```ts
@@ -126,8 +137,67 @@ export class ResumableStore implements CheckpointStore {
   }
 
   /**
+   * Takes the lock of one record (`<record>.lock`, created exclusively, holding this process's pid), so a second
+   * upload of the same file to the same key fails clearly instead of racing on the record. A lock whose process is
+   * gone (killed, crashed) is stale and taken over. Resolves with the function that releases it.
+   * @throws OssError `CheckpointLocked` while another live process holds it.
+   */
+  async lock(bucket: string, key: string, path: string): Promise<() => Promise<void>> {
+    await this.#ensureDir();
+    const file = `${this.fileFor(bucket, key, path)}.lock`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fh = await open(file, 'wx', 0o600);
+        try {
+          await fh.writeFile(`${process.pid}\n`);
+        } finally {
+          await fh.close();
+        }
+        let released = false;
+        return async () => {
+          if (released) return;
+          released = true;
+          await this.#remove(file);
+        };
+      } catch (err) {
+        if (codeOf(err) !== 'EEXIST') throw err;
+      }
+      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim()) || 0;
+      // Our own pid counts as alive: a second upload of the same record in this process is a race too.
+      if ((holder > 0 && alive(holder)) || attempt >= 3) {
+        throw new OssError(
+          `another upload of ${path} to oss://${bucket}/${key} is running${holder > 0 ? ` (pid ${holder})` : ''}: ` +
+            `wait for it to finish (its lock is ${file}; remove it only if no such upload runs)`,
+          { code: 'CheckpointLocked' },
+        );
+      }
+      // No pid: a lock being written this instant, or by a writer killed mid-write (stale once it stays empty).
+      if (holder > 0 || attempt >= 2) await this.#takeOver(file, holder);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Removes a stale lock whose holder was `seen`. Moved aside first, then checked: if another process replaced it
+   * with a live lock of its own since we read it, that lock is put back instead of being deleted.
+   */
+  async #takeOver(file: string, seen: number): Promise<void> {
+    const aside = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
+    try {
+      await rename(file, aside);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT') return;
+      throw err;
+    }
+    const moved = Number((await readFile(aside, 'utf8').catch(() => '')).trim()) || 0;
+    if (moved !== seen && moved > 0 && alive(moved)) await link(aside, file).catch(() => undefined);
+    await this.#remove(aside);
+  }
+
+  /**
    * Removes temporary files left by writers that were killed between write and rename (`<record>.<pid>-<rand>.tmp`),
-   * except this process's. Returns how many were removed. Safe while no other process writes to this store.
+   * except those of processes still running (this one included), which may be about to rename theirs. Returns how
+   * many were removed.
    */
   async sweep(): Promise<number> {
     let names: string[];
@@ -137,8 +207,10 @@ export class ResumableStore implements CheckpointStore {
       if (codeOf(err) === 'ENOENT') return 0;
       throw err;
     }
-    const own = `.${process.pid}-`;
-    const stale = names.filter((n) => n.endsWith('.tmp') && !n.includes(own));
+    const stale = names.filter((n) => {
+      const writer = /\.(\d+)-[0-9a-f]+\.tmp$/.exec(n);
+      return n.endsWith('.tmp') && !(writer !== null && alive(Number(writer[1])));
+    });
     for (const n of stale) await this.#remove(join(this.directory, n));
     return stale.length;
   }

@@ -12,6 +12,7 @@ import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
+import { appendRetryDelayMs, type AppendBackoff } from './append-retry.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -23,6 +24,9 @@ import {
 } from '../errors.js';
 import type { OssContext } from '../api/context.js';
 
+/** Longest retry delay cap an option may ask for. */
+const HOUR = 3_600_000;
+
 /** Options of {@link createAppendStream}. */
 export interface AppendStreamOptions {
   /**
@@ -32,8 +36,19 @@ export interface AppendStreamOptions {
   position?: 'auto' | number | undefined;
   /** Ship a batch when it reaches this many bytes (default 1 MiB). Memory: at most two batches. */
   flushBytes?: number | undefined;
-  /** Ship what is buffered after this long (default 1000 ms; 0 disables the timer). */
+  /**
+   * Ship what is buffered after this long (default 1000 ms; 0 disables the timer). With `lineMode`, the timer ships
+   * the complete lines only; a partial line waits for its newline (or `end()`/`flush()`).
+   */
   flushIntervalMs?: number | undefined;
+  /**
+   * End every batch at a line end (`\n`; `\r\n` ends in one too), so the object never holds half a line that a
+   * crash or a restarted writer would continue: a full batch ships up to its last newline and the rest starts the
+   * next batch. Only a line longer than `flushBytes` is cut, at `flushBytes`. `flush()` and `end()` ship everything,
+   * a trailing partial line included. Default `false` (bytes are batched as they come); `oss-stream cp --append`
+   * turns it on. Use it for text logs, not for binary data.
+   */
+  lineMode?: boolean | undefined;
   /** Headers for the first append (Content-Type, `x-oss-meta-*`…); only the append that creates the object stores them. */
   headers?: Record<string, string> | undefined;
   /** `(consumed, null)` after each batch is stored: bytes shipped by this stream. */
@@ -41,10 +56,20 @@ export interface AppendStreamOptions {
   /** Aborts the append in flight and errors the stream with an `AbortError`; bytes not yet stored are dropped. */
   signal?: AbortSignal | undefined;
   /**
-   * Extra attempts per batch after a network error, 5xx or 429 (default: the client's `retries`). A retry after a
-   * lost answer is recognized (length and CRC64 chain) and never appends the batch twice.
+   * Extra attempts per batch after a network error, 5xx or 429 (default 10, not the client's 3: see
+   * `retryBaseDelayMs`). A retry after a lost answer is recognized (length and CRC64 chain) and never appends the
+   * batch twice. While a batch is being retried, writes continue into the second buffer, then wait (backpressure).
    */
   retries?: number | undefined;
+  /**
+   * Delay cap before the first retry of a batch, doubling each retry up to `retryMaxDelayMs` (defaults 250 ms and
+   * 8 s); each delay is from half the cap to the cap ("equal jitter"). With the defaults a batch is retried for 24 to
+   * 48 s before the stream fails, so a server restart or failover loses no line. A 503 with `x-oss-qos-delay-time`
+   * waits at least that long.
+   */
+  retryBaseDelayMs?: number | undefined;
+  /** Largest delay between two attempts at one batch (default 8000 ms). */
+  retryMaxDelayMs?: number | undefined;
 }
 
 /** What the append stream has done so far; final once `'finish'` fired. */
@@ -77,6 +102,9 @@ export interface AppendStreamResult {
  * `AbortError`). What was stored up to then is in `result`, what was buffered is not appended. `end()` flushes
  * everything, then `'finish'` fires.
  *
+ * With `lineMode`, a batch ends at its last newline unless it is all one over-long line. A failed batch is retried
+ * for 24–48 s by default (`retries`, `retryBaseDelayMs`, `retryMaxDelayMs`).
+ *
  * @example
  * ```ts
  * const sink = createAppendStream(bucket, 'logs/app.log', { flushIntervalMs: 1000 });
@@ -96,7 +124,8 @@ export class AppendStream extends Writable {
   readonly #onProgress: ProgressCallback | undefined;
   readonly #signal: AbortSignal;
   readonly #controller = new AbortController();
-  readonly #retries: number;
+  readonly #backoff: AppendBackoff;
+  readonly #lineMode: boolean;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onAbort: () => void;
   #position: number | undefined;
@@ -124,7 +153,15 @@ export class AppendStream extends Writable {
     this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
-    this.#retries = checkInteger('retries', opts.retries ?? this.#ctx.options.retries, 0, 100);
+    this.#backoff = Object.freeze({
+      retries: checkInteger('retries', opts.retries ?? DEFAULTS.appendRetries, 0, 100),
+      baseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.appendRetryBaseDelayMs, 0, HOUR),
+      maxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.appendRetryMaxDelayMs, 0, HOUR),
+    });
+    if (opts.lineMode !== undefined && typeof opts.lineMode !== 'boolean') {
+      throw new OssArgumentError(`lineMode must be a boolean, got ${typeof opts.lineMode}`, 'lineMode');
+    }
+    this.#lineMode = opts.lineMode ?? false;
     const pos = opts.position ?? 'auto';
     if (pos !== 'auto') checkInteger('position', pos, 0);
     this.#signal = opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
@@ -226,7 +263,7 @@ export class AppendStream extends Writable {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // A batch on the wire re-arms the timer when it lands.
-      if (this.#inFlight === undefined) this.#ship();
+      if (this.#inFlight === undefined) this.#ship(false);
     }, this.#intervalMs);
     this.#timer.unref();
   }
@@ -253,22 +290,36 @@ export class AppendStream extends Writable {
       }
       if (this.#used === 0) return;
       if (this.destroyed) throw new OssAbortError('The append stream was destroyed');
-      this.#ship();
+      this.#ship(true);
     }
   }
 
-  /** Hands the current batch to the wire; the next batch fills the spare buffer (no copy, two buffers in all). */
-  #ship(): void {
+  /**
+   * Hands the current batch to the wire; the next batch fills the spare buffer (two buffers in all). `all` ships
+   * every byte; otherwise, in line mode, the batch ends after its last newline and the partial line after it is
+   * copied to the next batch (a full batch without any newline is one over-long line: it ships whole).
+   */
+  #ship(all = false): void {
     if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
+    let end = this.#used;
+    if (this.#lineMode && !all) {
+      end = this.#batch.lastIndexOf(0x0a, this.#used - 1) + 1;
+      if (end === 0) {
+        // A partial line: it waits for its newline, unless it already fills a batch.
+        if (this.#used < this.#flushBytes) return;
+        end = this.#used;
+      }
+    }
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
     const buffer = this.#batch;
-    const data = buffer.subarray(0, this.#used);
+    const data = buffer.subarray(0, end);
     this.#batch = this.#spare ?? Buffer.allocUnsafeSlow(this.#flushBytes);
     this.#spare = undefined;
-    this.#used = 0;
+    // The partial line is not on the wire, so it can be copied out before the batch is sent.
+    this.#used = buffer.copy(this.#batch, 0, end, this.#used);
     this.#inFlight = this.#appendBatch(data).then(
       () => {
         this.#inFlight = undefined;
@@ -322,8 +373,8 @@ export class AppendStream extends Writable {
             actual,
           );
         }
-        if (attempt >= this.#retries || !retryable(err) || this.#signal.aborted) throw err;
-        const jitter = Math.floor(Math.random() * Math.min(this.#ctx.options.retryMaxDelayMs, this.#ctx.options.retryBaseDelayMs * 2 ** attempt));
+        if (attempt >= this.#backoff.retries || !retryable(err) || this.#signal.aborted) throw err;
+        const jitter = appendRetryDelayMs(attempt, this.#backoff);
         // A throttled answer says how long to stay away (ms), as the transport honours for every other request.
         const qos = err instanceof OssServiceError ? Number(err.details?.headers?.['x-oss-qos-delay-time']) : Number.NaN;
         await sleep(qos > 0 ? Math.max(jitter, Math.min(qos, 60_000)) : jitter, undefined, {

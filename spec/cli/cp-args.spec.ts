@@ -17,12 +17,13 @@ describe('cli/cp-args', () => {
       'backup.tar', 'oss://my-bucket/backups/', '--endpoint', 'http://127.0.0.1:9000', '--region', 'cn-beijing', '--signature', 'v1',
       '--part-size', '16MiB', '--parallel', '8', '--checkpoint-dir', '/tmp/ck', '--content-type', 'application/x-tar',
       '--meta', 'owner=ops', '--meta', 'Tier=gold', '--header', 'Cache-Control: no-cache', '--header', 'content-type: text/plain', '-q',
-      '--access-key-id', 'id', '--access-key-secret', 'secret', '--security-token', 'tok',
+      '--access-key-id', 'id', '--access-key-secret', 'secret', '--security-token', 'tok', '--retries', '0',
     ]);
     expect(c).to.deep.equal({
       sourcePath: 'backup.tar',
       target: { bucket: 'my-bucket', key: 'backups/backup.tar' },
       endpoint: 'http://127.0.0.1:9000',
+      local: false,
       region: 'cn-beijing',
       credentials: { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'tok' },
       signatureVersion: 'v1',
@@ -33,6 +34,7 @@ describe('cli/cp-args', () => {
       headers: { 'Cache-Control': 'no-cache', 'x-oss-meta-owner': 'ops', 'x-oss-meta-tier': 'gold', 'Content-Type': 'application/x-tar' },
       append: false,
       flushIntervalMs: undefined,
+      retries: 0,
       quiet: true,
     });
   });
@@ -49,7 +51,21 @@ describe('cli/cp-args', () => {
     const f = command(['-', 'oss://logs-bucket/x', '--endpoint', 'http://localhost:1', '--access-key-id', 'a', '--access-key-secret', 'b'], env);
     expect(f.endpoint).to.equal('http://localhost:1');
     expect(f.credentials).to.deep.equal({ accessKeyId: 'a', accessKeySecret: 'b', securityToken: 'env-token' });
-    expect(command(['-', 'oss://logs-bucket/x'], { OSS_ACCESS_KEY_ID: '' }).credentials).to.equal(undefined);
+    expect(command(['-', 'oss://logs-bucket/x', '--local'], { OSS_ACCESS_KEY_ID: '' }).credentials).to.equal(undefined);
+  });
+
+  it('without an endpoint refuses to run unless --local asks for the throw-away embedded server', () => {
+    // A cron job without its environment: exit 2 naming what is missing, not a "successful" upload into nowhere.
+    const creds = { OSS_ACCESS_KEY_ID: 'LTAI5tExample', OSS_ACCESS_KEY_SECRET: 'real-looking-secret' };
+    for (const argv of [['backup.tar', 'oss://bkt/k'], ['-', 'oss://bkt/k', '-q'], ['--append', '-', 'oss://bkt/app.log']]) {
+      expect(() => parseCpArgs(argv, creds), argv.join(' ')).to.throw(UsageError, /^no endpoint: set OSS_ENDPOINT or pass --endpoint <url> \(or --local/);
+    }
+    const local = command(['backup.tar', 'oss://bkt/k', '--local'], creds);
+    expect([local.local, local.endpoint]).to.deep.equal([true, undefined]);
+    // --local is explicit: it wins over an OSS_ENDPOINT in the environment.
+    const overEnv = command(['backup.tar', 'oss://bkt/k', '--local'], { ...creds, OSS_ENDPOINT: 'oss-cn-hangzhou.aliyuncs.com' });
+    expect([overEnv.local, overEnv.endpoint]).to.deep.equal([true, undefined]);
+    expect(command(['backup.tar', 'oss://bkt/k'], { OSS_ENDPOINT: 'http://127.0.0.1:1' }).local).to.equal(false);
   });
 
   it('asks for help', () => {
@@ -74,6 +90,9 @@ describe('cli/cp-args', () => {
       [['a', 'oss://bkt/a'], { OSS_ACCESS_KEY_ID: 'x' }, 'OSS_ACCESS_KEY_SECRET is not set (the other one is)'],
       [['a', 'oss://bkt/a', '--endpoint', ' '], {}, '--endpoint must not be empty'],
       [['a', 'oss://bkt/a', '--meta', 'x'], {}, '--meta must be key=value, got "x"'],
+      [['a', 'oss://bkt/a', '--local', '--endpoint', 'http://127.0.0.1:1'], {}, '--local and --endpoint exclude each other'],
+      [['a', 'oss://bkt/a', '--retries', '101'], {}, '--retries must be an integer from 0 to 100, got "101"'],
+      [['a', 'oss://bkt/a', '--retries=-1'], {}, '--retries must be an integer from 0 to 100, got "-1"'],
     ];
     // Over Node 20's Buffer limit, under OSS's: a part is held in memory, so this Node cannot take it.
     const over = `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 4.5GiB`;

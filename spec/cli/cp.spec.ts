@@ -2,14 +2,17 @@
 // server started here, with the results read back through the Bucket client.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Auth, Bucket, crc64 } from 'oss-stream';
+import { Auth, Bucket, crc64, OssArgumentError, type OssError } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
+import { isCommandLineError } from '../../lib/cli/cp.js';
+import { errorLine } from '../../lib/cli/report.js';
+import { eventually } from '../support/eventually.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const AK = 'cli-ak';
@@ -226,6 +229,149 @@ describe('oss-stream cp (CLI as a child process)', function () {
     expect(await bucket.listMultipartUploads({ prefix: 'cancelled/' })).to.deep.equal([]);
   });
 
+  describe('SIGTERM (docker stop, systemd, timeout) is handled as Ctrl-C', () => {
+    it('a stdin upload: its multipart upload is aborted, exit 143', async () => {
+      const aborts = server.stats.op('AbortMultipartUpload').requests;
+      const [parts, initiates] = [server.stats.op('UploadPart').requests, server.stats.op('InitiateMultipartUpload').requests];
+      const p = start(['-', `oss://${BUCKET}/terminated/stream.bin`, '--part-size', '128KiB'], env, 'pipe');
+      // Slow parts: the upload is surely open and in flight when the signal comes.
+      server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 400 } });
+      p.child.stdin!.write(randomBytes(600 * KiB));
+      await until(() => server.stats.op('UploadPart').requests > parts && server.stats.op('InitiateMultipartUpload').requests > initiates, 'a part in flight');
+      expect(await bucket.listMultipartUploads({ prefix: 'terminated/' })).to.have.length(1);
+      p.child.kill('SIGTERM');
+      const r = await p.done;
+      expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
+      expect(r.stderr).to.contain('oss-stream cp: interrupting (SIGTERM again to quit at once)');
+      expect(r.stderr).to.match(/oss-stream cp: interrupted: the upload was cancelled and its parts deleted; nothing was stored\n$/);
+      expect(await bucket.listMultipartUploads({ prefix: 'terminated/' })).to.deep.equal([]);
+      expect(server.stats.op('AbortMultipartUpload').requests).to.equal(aborts + 1);
+    });
+
+    it('--append: every line read before the signal is appended (a partial last line too), exit 143', async () => {
+      const key = 'logs/terminated.log';
+      const p = start(['--append', '-', `oss://${BUCKET}/${key}`, '--flush-interval', '20ms'], env, 'pipe');
+      p.child.stdin!.write('one\n');
+      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\n'), { timeoutMs: 10_000 });
+      // One pipe write (under PIPE_BUF, so read whole): once its complete line is stored, 'thr' has been read too,
+      // and line mode holds it back (no newline yet) until the stop ships it.
+      p.child.stdin!.write('two\nthr');
+      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\ntwo\n'), { timeoutMs: 10_000 });
+      p.child.kill('SIGTERM');
+      const r = await p.done;
+      expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
+      expect(r.stderr).to.match(/oss-stream cp: stopping: shipping what was read \(SIGTERM again to cancel\)\n[^]*oss-stream cp: interrupted: 11 bytes read before SIGTERM were appended\n$/);
+      expect(r.stdout).to.match(/^appended stdin to oss:\/\/cli-spec\/logs\/terminated\.log: 11 bytes .*, 3 appends, object now 11 bytes, /);
+      expect((await readAll(bucket, key)).toString()).to.equal('one\ntwo\nthr');
+    });
+
+    it('a file upload keeps its checkpoint (and its uploaded parts) to resume, exit 143', async () => {
+      const file = join(dir, 'terminated.bin');
+      await writeFile(file, randomBytes(1024 * KiB));
+      server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'delay', ms: 15_000 } });
+      const uploadPart = server.stats.op('UploadPart');
+      const seen = uploadPart.requests;
+      const ck = join(dir, 'ck-term');
+      const p = start([file, `oss://${BUCKET}/terminated.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', ck], env);
+      await until(() => uploadPart.requests - seen >= 2, 'part 2 to be in flight');
+      p.child.kill('SIGTERM');
+      const r = await p.done;
+      expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
+      expect(r.stderr).to.match(/oss-stream cp: interrupted: 256\.0 KiB of 1\.0 MiB are stored and recorded in .*ck-term; run the same command again to resume\n$/);
+      expect((await readdir(ck)).filter((n) => n.endsWith('.json'))).to.have.length(1);
+      expect(await bucket.listMultipartUploads({ prefix: 'terminated.bin' })).to.have.length(1);
+    });
+  });
+
+  describe('--append FILE run again', () => {
+    it('continues where the object ends when it is a prefix of the file: never appends the file twice', async function () {
+      // Three runs of the command, one after the other.
+      this.timeout(45_000);
+      const key = 'logs/from-file.log';
+      const file = join(dir, 'from-file.log');
+      const first = Array.from({ length: 50 }, (_, i) => `first ${i}\n`).join('');
+      await writeFile(file, first);
+      const a = await start(['--append', file, `oss://${BUCKET}/${key}`], env).done;
+      expect(a.code, a.stderr).to.equal(0);
+      expect((await readAll(bucket, key)).toString()).to.equal(first);
+      // The same command again: nothing new in the file, nothing appended.
+      const appendsBefore = server.stats.op('AppendObject').requests;
+      const b = await start(['--append', file, `oss://${BUCKET}/${key}`], env).done;
+      expect(b.code, b.stderr).to.equal(0);
+      expect(b.stdout).to.match(new RegExp(`: 0 bytes .*, 0 appends, object now ${first.length} bytes, continued: the first ${first.length} bytes of the file were already appended,`));
+      expect(server.stats.op('AppendObject').requests).to.equal(appendsBefore);
+      // The file grew (a log): only the new lines go.
+      const more = 'second 1\nsecond 2\n';
+      await appendFile(file, more);
+      const c = await start(['--append', file, `oss://${BUCKET}/${key}`], env).done;
+      expect(c.code, c.stderr).to.equal(0);
+      expect(c.stdout).to.match(new RegExp(`: ${more.length} bytes .*, 1 append, object now ${first.length + more.length} bytes, continued: `));
+      expect(c.stdout).to.contain(`crc64 ${crc64(first + more)},`);
+      expect((await readAll(bucket, key)).toString()).to.equal(first + more);
+    });
+
+    it('refuses with AppendSourceMismatch when the object is not a prefix of the file, and appends nothing', async () => {
+      const key = 'logs/other.log';
+      await bucket.appendObject(key, 0, 'someone else\n');
+      const file = join(dir, 'mine.log');
+      await writeFile(file, 'my first line\nmy second line\n');
+      const shorter = join(dir, 'short.log');
+      await writeFile(shorter, 'tiny\n');
+      const runs = await Promise.all([start(['--append', file, `oss://${BUCKET}/${key}`], env).done, start(['--append', shorter, `oss://${BUCKET}/${key}`], env).done]);
+      for (const r of runs) {
+        expect(r.code, r.stderr).to.equal(1);
+        expect(r.stdout).to.equal('');
+      }
+      expect(runs[0]!.stderr).to.match(/^oss-stream cp: AppendSourceMismatch: oss:\/\/cli-spec\/logs\/other\.log is 13 bytes long and its bytes are not the file's first 13 bytes, so appending \S+mine\.log would not continue it\. To append the whole file anyway, pipe it: cat \S+mine\.log \| oss-stream cp --append - oss:\/\/cli-spec\/logs\/other\.log\n$/);
+      expect(runs[1]!.stderr).to.contain('AppendSourceMismatch: oss://cli-spec/logs/other.log is 13 bytes long and the file only 5');
+      expect((await readAll(bucket, key)).toString()).to.equal('someone else\n');
+    });
+  });
+
+  it('--append rides out a short outage by default; --retries 0 gives up at the first failure', async () => {
+    server.faults.add({ op: 'AppendObject', times: 2, action: { type: 'error', status: 500 } });
+    const ok = start(['--append', '-', `oss://${BUCKET}/logs/outage.log`, '-q'], env, 'pipe');
+    ok.child.stdin!.end('kept 1\nkept 2\n');
+    const a = await ok.done;
+    expect(a.code, a.stderr).to.equal(0);
+    expect((await readAll(bucket, 'logs/outage.log')).toString()).to.equal('kept 1\nkept 2\n');
+
+    server.faults.add({ op: 'AppendObject', times: 1, action: { type: 'error', status: 500 } });
+    const appends = server.stats.op('AppendObject').requests;
+    const no = start(['--append', '-', `oss://${BUCKET}/logs/outage.log`, '-q', '--retries', '0'], env, 'pipe');
+    no.child.stdin!.end('lost\n');
+    const b = await no.done;
+    expect(b.code, b.stderr).to.equal(1);
+    expect(b.stderr).to.match(/^oss-stream cp: InternalError: .*; nothing was appended before the failure\n$/);
+    expect(server.stats.op('AppendObject').requests).to.equal(appends + 1);
+  });
+
+  it('a second cp of the same file to the same key while the first runs fails clearly; a killed one leaves a lock the next run takes over', async function () {
+      // Three runs of the command, one after the other.
+      this.timeout(45_000);
+    const file = join(dir, 'locked.bin');
+    const data = randomBytes(512 * KiB);
+    await writeFile(file, data);
+    const ck = join(dir, 'ck-lock');
+    const args = [file, `oss://${BUCKET}/locked.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', ck];
+    server.faults.add({ op: 'UploadPart', partNumber: 1, action: { type: 'delay', ms: 15_000 } });
+    const uploadPart = server.stats.op('UploadPart');
+    const seen = uploadPart.requests;
+    const first = start(args, env);
+    await until(() => uploadPart.requests > seen, 'the first run to upload');
+    const second = await start(args, env).done;
+    expect(second.code, second.stderr).to.equal(1);
+    expect(second.stderr).to.match(new RegExp(`^oss-stream cp: CheckpointLocked: another upload of \\S+locked\\.bin to oss://cli-spec/locked\\.bin is running \\(pid ${first.child.pid}\\): wait for it to finish`));
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect((await readdir(ck)).filter((n) => n.endsWith('.lock'))).to.have.length(1);
+    server.faults.clear();
+    const third = await start(args, env).done;
+    expect(third.code, third.stderr).to.equal(0);
+    expect((await readAll(bucket, 'locked.bin')).equals(data)).to.equal(true);
+    expect(await readdir(ck)).to.deep.equal([]);
+  });
+
   it('bad arguments exit 2 with the error and a usage line, and nothing is uploaded', async () => {
     const file = join(dir, 'report.bin');
     // One case per path to exit 2 (the parser's own checks are covered one by one in cp-args.spec.ts).
@@ -247,6 +393,33 @@ describe('oss-stream cp (CLI as a child process)', function () {
     const help = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'cp', '--help'], { cwd: repo, encoding: 'utf8' });
     expect(help.status).to.equal(0);
     expect(help.stdout).to.contain('Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted');
+    expect(help.stdout).to.match(/--checkpoint-dir <dir> +where file uploads keep their resume checkpoints \(default ~\/\.oss-stream-upload\)/);
+  });
+
+  it('a directory as the source is a usage error (exit 2); a missing file is a failure (exit 1)', async () => {
+    const sub = join(dir, 'somedir');
+    await mkdir(sub, { recursive: true });
+    const [d, missing] = await Promise.all([start([sub, `oss://${BUCKET}/somedir`], env).done, start([join(dir, 'nope.bin'), `oss://${BUCKET}/nope.bin`], env).done]);
+    expect(d.code, d.stderr).to.equal(2);
+    expect(d.stderr).to.equal(`oss-stream cp: ${sub} is a directory: cp uploads one file (or - for stdin)\nUsage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)\n`);
+    expect(missing.code, missing.stderr).to.equal(1);
+    expect(missing.stderr).to.match(/^oss-stream cp: ENOENT: no such file or directory/);
+  });
+
+  it('reaching the appendable-object limit (EntityTooLarge) is a failure with its code, not a usage error', async () => {
+    // The client's own check before sending, as at 5 GiB, with the limit shrunk on a client of our own.
+    const small = new Bucket(new Auth(AK, SK), server.endpoint, BUCKET, { limits: { maxPutSize: 16 } });
+    await small.appendObject('limit/app.log', 0, 'x'.repeat(10));
+    const err = await small.appendObject('limit/app.log', 10, 'y'.repeat(10)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await small.close();
+    expect((err as OssError).code).to.equal('EntityTooLarge');
+    expect(isCommandLineError(err)).to.equal(false);
+    expect(errorLine(err)).to.match(/^oss-stream cp: EntityTooLarge: the string is 10 bytes; the limit is 6 bytes \(an appendable object holds at most 16 bytes/);
+    // Other argument errors still are the command line's.
+    expect(isCommandLineError(new OssArgumentError('header x has CR/LF', 'headers'))).to.equal(true);
   });
 
   it('an unreachable endpoint fails with one clear line and exit 1', async () => {
@@ -267,12 +440,29 @@ describe('oss-stream cp (CLI as a child process)', function () {
     );
   });
 
-  it('without an endpoint, starts the embedded server and says the object will not outlive the command', async () => {
-    const p = start(['-', 'oss://scratch/hello.txt'], {}, 'pipe');
+  it('without an endpoint exits 2 naming OSS_ENDPOINT and --endpoint, even with credentials and -q; nothing is started', async () => {
+    // A cron job without its env file: it used to "succeed" into an embedded server that died with the command.
+    const file = join(dir, 'cron-backup.tar');
+    await writeFile(file, 'backup');
+    const creds = { OSS_ACCESS_KEY_ID: 'LTAI5tExampleKeyId', OSS_ACCESS_KEY_SECRET: 'example-secret' };
+    const runs = await Promise.all([
+      start([file, 'oss://backups/cron-backup.tar', '-q'], creds).done,
+      start(['--append', file, 'oss://backups/app.log', '-q'], creds).done,
+    ]);
+    for (const r of runs) {
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.match(/^oss-stream cp: no endpoint: set OSS_ENDPOINT or pass --endpoint <url> \(or --local to try it out on a throw-away embedded server\)\nUsage: oss-stream cp/);
+      expect(r.stderr).to.not.contain('embedded local OSS server at');
+    }
+  });
+
+  it('--local starts the embedded server and says the object will not outlive the command', async () => {
+    const p = start(['-', 'oss://scratch/hello.txt', '--local'], {}, 'pipe');
     p.child.stdin!.end('hello, embedded\n');
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/^oss-stream: no --endpoint and no OSS_ENDPOINT: started the embedded local OSS server at http:\/\/127\.0\.0\.1:\d+\. The object lives only as long as this command; to keep it, run `oss-stream serve --bucket scratch`/);
+    expect(r.stderr).to.match(/^oss-stream: --local: started the embedded local OSS server at http:\/\/127\.0\.0\.1:\d+\. The object lives only as long as this command; to keep it, run `oss-stream serve --bucket scratch`/);
     expect(r.stdout).to.match(/^uploaded stdin to oss:\/\/scratch\/hello\.txt: 16 bytes \(16 B\) in [\d.]+ s, [\d.]+ MiB\/s, one PutObject, etag "[0-9A-F]{32}", crc64 \d+, request id [0-9A-F]+\n$/);
     expect(r.stdout).to.contain(`crc64 ${crc64('hello, embedded\n')},`);
   });

@@ -652,6 +652,10 @@ async function runAppendStream(t: Trial): Promise<Run> {
   const sink = createAppendStream(t.uploader, t.key, {
     flushBytes,
     flushIntervalMs: 0,
+    // The append stream has its own retry schedule (10 retries over 24-48 s by default): the plan's, fast, here.
+    retries: t.plan.retries,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 20,
     onProgress: () => {
       if (++landed === k) t.inject('AppendObject', undefined, batchSize);
     },

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { ResumableStore, type CheckpointRecord } from 'oss-stream';
+import { spawnSync } from 'node:child_process';
+import { OssError, ResumableStore, type CheckpointRecord } from 'oss-stream';
 
 const rec = (over: Partial<CheckpointRecord> = {}): CheckpointRecord => ({
   uploadId: 'U1',
@@ -115,5 +116,57 @@ describe('resumable/ResumableStore', () => {
     await writeFile(`${file}.999999-abcd1234.tmp`, '{"half');
     expect(await s.sweep()).to.equal(1);
     expect(await readdir(s.directory)).to.deep.equal([basename(file)]);
+  });
+
+  /** The pid of a process that has just exited: nobody runs under it (for a while, at least). */
+  const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+
+  it("sweep() leaves the temp files of writers that still run: another upload's save in progress", async () => {
+    const s = new ResumableStore({ root });
+    await s.save(rec());
+    const file = s.fileFor('bkt', 'a/b.bin', '/data/b.bin');
+    // The parent of this process runs, as another cp to another key would.
+    const live = `${file}.${process.ppid}-abcd1234.tmp`;
+    const dead = `${file}.${deadPid()}-abcd1234.tmp`;
+    await writeFile(live, '{"half');
+    await writeFile(dead, '{"half');
+    expect(await s.sweep()).to.equal(1);
+    expect((await readdir(s.directory)).sort()).to.deep.equal([basename(file), basename(live)].sort());
+  });
+
+  it('lock(): one holder per record; a second one fails with CheckpointLocked until it is released', async () => {
+    const s = new ResumableStore({ root });
+    const release = await s.lock('bkt', 'a/b.bin', '/data/b.bin');
+    const lockFile = `${s.fileFor('bkt', 'a/b.bin', '/data/b.bin')}.lock`;
+    expect((await readFile(lockFile, 'utf8')).trim()).to.equal(String(process.pid));
+    const err = await s.lock('bkt', 'a/b.bin', '/data/b.bin').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(OssError);
+    expect((err as OssError).code).to.equal('CheckpointLocked');
+    expect((err as OssError).message).to.equal(
+      `another upload of /data/b.bin to oss://bkt/a/b.bin is running (pid ${process.pid}): wait for it to finish (its lock is ${lockFile}; remove it only if no such upload runs)`,
+    );
+    // Another record is not affected.
+    const other = await s.lock('bkt', 'a/other.bin', '/data/b.bin');
+    await release();
+    await release(); // idempotent
+    await (await s.lock('bkt', 'a/b.bin', '/data/b.bin'))();
+    await other();
+    expect(await readdir(s.directory)).to.deep.equal([]);
+  });
+
+  it('lock(): a lock left by a process that is gone (killed) is taken over', async () => {
+    const s = new ResumableStore({ root });
+    await mkdir(s.directory, { recursive: true });
+    const lockFile = `${s.fileFor('bkt', 'a/b.bin', '/data/b.bin')}.lock`;
+    await writeFile(lockFile, `${deadPid()}\n`);
+    const release = await s.lock('bkt', 'a/b.bin', '/data/b.bin');
+    expect((await readFile(lockFile, 'utf8')).trim()).to.equal(String(process.pid));
+    await release();
+    // An empty lock (its writer killed mid-write) is stale too, after a short grace.
+    await writeFile(lockFile, '');
+    await (await s.lock('bkt', 'a/b.bin', '/data/b.bin'))();
   });
 });

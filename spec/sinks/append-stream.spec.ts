@@ -16,6 +16,8 @@ import {
 } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { consistently, eventually } from '../support/eventually.js';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
 async function readBack(bucket: Bucket, key: string): Promise<Buffer> {
   const { body } = await bucket.getObject(key);
@@ -383,6 +385,106 @@ describe('createAppendStream', () => {
     expect(appends()).to.equal(Math.ceil(expected.length / (256 * 1024)));
     expect(sink.result).to.deep.include({ size: expected.length, crc64: crc64(expected) });
     expect((await readBack(bucket, key)).equals(expected)).to.equal(true);
+  });
+
+  describe('lineMode', () => {
+    let proxy: RecordingProxy;
+    let viaProxy: Bucket;
+    before(async () => {
+      proxy = await startRecordingProxy(server.endpoint);
+      viaProxy = clientFor(proxy);
+    });
+    after(async () => {
+      await viaProxy.close();
+      await proxy.close();
+    });
+    const appendBodies = (): Buffer[] => proxy.requests.filter((r) => r.method === 'POST' && r.url.includes('append')).map((r) => r.body);
+
+    it('ends every append request at a line end; only a line longer than a batch is cut at flushBytes', async () => {
+      proxy.requests.length = 0;
+      const lines = ['short\n', `${'a'.repeat(40)}\n`, `${'b'.repeat(70)}\n`, `${'L'.repeat(250)}\n`, 'x\n', `${'c'.repeat(99)}\n`, `${'d'.repeat(30)}\n`];
+      const data = Buffer.from(lines.join('').repeat(3));
+      const sink = createAppendStream(viaProxy, key, { flushBytes: 100, flushIntervalMs: 0, lineMode: true });
+      // Chunks that cut lines anywhere, as a pipe does.
+      await pipeline(Readable.from(chunked(data, [7, 33, 1, 64, 128])), sink);
+      const bodies = appendBodies();
+      expect(Buffer.concat(bodies).equals(data)).to.equal(true);
+      for (const b of bodies) {
+        expect(b.length).to.be.at.most(100);
+        const endsLine = b[b.length - 1] === 0x0a;
+        // Not at a line end: only a whole batch that is a piece of one over-long line.
+        if (!endsLine) expect([b.length, b.includes(0x0a)], JSON.stringify(b.toString())).to.deep.equal([100, false]);
+      }
+      // The 251-byte line went as 100 + 100 + 51 (with its newline): two byte cuts per copy of it, no others.
+      expect(bodies.filter((b) => b[b.length - 1] !== 0x0a)).to.have.length(6);
+      expect(sink.result).to.deep.include({ size: data.length, appends: bodies.length, crc64: crc64(data) });
+      expect((await readBack(bucket, key)).equals(data)).to.equal(true);
+    });
+
+    it('without lineMode the same input is cut at exactly flushBytes (mid-line)', async () => {
+      proxy.requests.length = 0;
+      const data = Buffer.from(`${'a'.repeat(60)}\n${'b'.repeat(60)}\n`);
+      await pipeline(Readable.from([data]), createAppendStream(viaProxy, key, { flushBytes: 100, flushIntervalMs: 0 }));
+      expect(appendBodies().map((b) => b.length)).to.deep.equal([100, 22]);
+    });
+
+    it('the timer ships complete lines only; a partial line waits for its newline, end() ships it', async () => {
+      proxy.requests.length = 0;
+      const sink = createAppendStream(viaProxy, key, { flushIntervalMs: 20, lineMode: true });
+      sink.write('one\ntw');
+      await eventually(() => expect(appendBodies().map(String)).to.deep.equal(['one\n']));
+      // The timer fired; 'tw' stays buffered however long we wait.
+      await consistently(() => expect(appendBodies()).to.have.length(1), { minMs: 100 });
+      sink.write('o\nthr');
+      await eventually(() => expect(appendBodies().map(String)).to.deep.equal(['one\n', 'two\n']));
+      sink.end('ee');
+      await once(sink, 'finish');
+      expect(appendBodies().map(String)).to.deep.equal(['one\n', 'two\n', 'three']);
+      expect((await readBack(bucket, key)).toString()).to.equal('one\ntwo\nthree');
+    });
+
+    it('flush() ships everything, a partial line included', async () => {
+      proxy.requests.length = 0;
+      const sink = createAppendStream(viaProxy, key, { flushIntervalMs: 0, lineMode: true });
+      sink.write('a\nb');
+      await sink.flush();
+      expect(appendBodies().map(String)).to.deep.equal(['a\nb']);
+      sink.end();
+      await once(sink, 'finish');
+    });
+
+    it('rejects a lineMode that is not a boolean', () => {
+      expect(() => createAppendStream(bucket, key, { lineMode: 'yes' as unknown as boolean })).to.throw(OssArgumentError, /lineMode must be a boolean/);
+    });
+  });
+
+  describe('retries across an outage', () => {
+    it('rides out an outage longer than the client retries would, losing no line written meanwhile', async () => {
+      // Eight failures in a row: the client's 3 retries would give up; the append stream's schedule (scaled down
+      // here: 4 ms doubling to 32 ms) keeps trying, while writes go on into the second batch buffer.
+      server.faults.add({ op: 'AppendObject', times: 8, action: { type: 'error', status: 500 } });
+      const sink = createAppendStream(bucket, key, { flushBytes: 64, flushIntervalMs: 0, lineMode: true, retries: 9, retryBaseDelayMs: 4, retryMaxDelayMs: 32 });
+      const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`);
+      await pipeline(Readable.from(lines), sink);
+      const data = lines.join('');
+      expect((await readBack(bucket, key)).toString()).to.equal(data);
+      expect(sink.result).to.deep.include({ size: data.length, crc64: crc64(data) });
+      expect(appends()).to.equal(sink.result!.appends + 8);
+    });
+
+    it('gives up when the outage outlasts its retries, with what was stored in result', async () => {
+      server.faults.add({ op: 'AppendObject', times: 5, action: { type: 'error', status: 500 } });
+      const sink = createAppendStream(bucket, key, { flushIntervalMs: 0, retries: 4, retryBaseDelayMs: 1, retryMaxDelayMs: 2 });
+      const err = await rejection(pipeline(Readable.from(['lost\n']), sink));
+      expect((err as OssError).status).to.equal(500);
+      expect(appends()).to.equal(5);
+    });
+
+    it('rejects bad backoff options before any request', () => {
+      expect(() => createAppendStream(bucket, key, { retryBaseDelayMs: -1 })).to.throw(OssArgumentError, /retryBaseDelayMs/);
+      expect(() => createAppendStream(bucket, key, { retryMaxDelayMs: 1.5 })).to.throw(OssArgumentError, /retryMaxDelayMs/);
+      expect(server.stats.total.requests).to.equal(0);
+    });
   });
 
   it('is an AppendStream', () => {
