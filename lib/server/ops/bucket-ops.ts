@@ -6,6 +6,7 @@ import { buildListAllMyBucketsResult, buildListBucketResult } from '../../core/x
 import { encodingType, intParam, readSmall, registry, requireBucket, strParam, type OpContext } from '../context.js';
 import { listPage } from '../list-page.js';
 import type { Reply } from '../respond.js';
+import { xmlTime } from '../time-format.js';
 import { ServerError } from '../server-error.js';
 
 const XML = { 'content-type': 'application/xml' };
@@ -17,7 +18,7 @@ export async function listBuckets(ctx: OpContext): Promise<Reply> {
     owner: { id: 'oss-stream-local', displayName: 'oss-stream-local' },
     buckets: registry(ctx).list().map((b) => ({
       name: b.name,
-      creationDate: new Date(b.created).toISOString(),
+      creationDate: xmlTime(b.created),
       location: `oss-${region}`,
       region,
       extranetEndpoint: ctx.host,
@@ -66,7 +67,7 @@ export async function getBucket(ctx: OpContext): Promise<Reply> {
       const rec = bucket.objects.get(key)!;
       return {
         key,
-        lastModified: new Date(rec.lastModified).toISOString(),
+        lastModified: xmlTime(rec.lastModified),
         etag: `"${rec.etag}"`,
         type: rec.type,
         size: rec.size,
