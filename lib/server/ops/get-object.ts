@@ -77,7 +77,8 @@ export async function getObjectMeta(ctx: OpContext): Promise<Reply> {
       'x-oss-object-size': String(rec.size),
       'last-modified': new Date(rec.lastModified).toUTCString(),
       'x-oss-hash-crc64ecma': rec.crc64,
-      'content-length': '0',
+      // OSS reports the object's size in Content-Length on HEAD (clients read it as the size); a GET has an empty body.
+      'content-length': ctx.method === 'HEAD' ? String(rec.size) : '0',
     },
   };
 }

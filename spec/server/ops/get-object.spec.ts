@@ -73,6 +73,10 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
   it('answers GetObjectMeta (HEAD ?objectMeta)', async () => {
     const a = await call(server, 'HEAD', '/bkt/obj?objectMeta');
     expect([a.status, a.headers['x-oss-object-size'], a.headers['etag']]).to.deep.equal([200, '1000', md5Etag(data)]);
+    // The size is in Content-Length too (oss2's GetObjectMetaResult.content_length reads it), and no body follows.
+    expect([a.headers['content-length'], a.body.length]).to.deep.equal(['1000', 0]);
+    const viaGet = await call(server, 'GET', '/bkt/obj?objectMeta');
+    expect([viaGet.status, viaGet.headers['content-length'], viaGet.body.length]).to.deep.equal([200, '0', 0]);
   });
 
   it('deletes with 204, also a missing key', async () => {
