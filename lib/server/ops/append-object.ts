@@ -35,7 +35,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     }
     const length = old?.size ?? 0;
     if (position !== length) {
-      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length.', {}, {
+      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length', {}, {
         'x-oss-next-append-position': String(length),
       });
     }

