@@ -2,7 +2,6 @@
  * What the server knows about a stored object: the HTTP metadata captured when it was created, its integrity
  * values and where its bytes live. Persisted as a sidecar JSON next to the bytes (disk storage).
  */
-import mime from 'mime-types';
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
@@ -89,9 +88,9 @@ export function metaFromHeaders(headers: Record<string, string>, key: string): O
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-oss-meta-')) userMeta[name] = value;
   }
-  const guessed = mime.lookup(key);
   const meta: ObjectMeta = {
-    contentType: headers['content-type'] ?? (guessed === false ? 'application/octet-stream' : guessed),
+    // No guessing from the key: OSS stores what the client sent, and guessing is the client's job (ours does it).
+    contentType: headers['content-type'] ?? 'application/octet-stream',
     userMeta,
     storageClass,
     acl,
