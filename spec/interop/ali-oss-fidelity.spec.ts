@@ -63,6 +63,21 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         ]);
       });
 
+      it('server-side encryption is echoed on put, head, and a multipart upload\'s object', async () => {
+        const sse = { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'kms-key-1' };
+        const put = await oss.put(k('sse.bin'), randomBytes(100), { headers: sse });
+        const putHeaders = put.res.headers as Record<string, string>;
+        expect([putHeaders['x-oss-server-side-encryption'], putHeaders['x-oss-server-side-encryption-key-id']]).to.deep.equal(['KMS', 'kms-key-1']);
+        const head = await oss.head(k('sse.bin'));
+        const headHeaders = head.res.headers as Record<string, string>;
+        expect([headHeaders['x-oss-server-side-encryption'], headHeaders['x-oss-server-side-encryption-key-id']]).to.deep.equal(['KMS', 'kms-key-1']);
+        await oss.multipartUpload(k('sse-mp.bin'), randomBytes(300 * 1024), { partSize: 100 * 1024, headers: { 'x-oss-server-side-encryption': 'AES256' } });
+        const mpHead = await oss.head(k('sse-mp.bin'));
+        const mpHeaders = mpHead.res.headers as Record<string, string>;
+        expect([mpHeaders['x-oss-server-side-encryption'], mpHeaders['x-oss-object-type'], mpHeaders['x-oss-storage-class']])
+          .to.deep.equal(['AES256', 'Multipart', 'Standard']);
+      });
+
       it('getObjectMeta reports the object size in Content-Length', async () => {
         const body = randomBytes(12_345);
         await oss.put(k('meta.bin'), body);

@@ -8,7 +8,7 @@ import {
   requireBucket, requireKey, type OpContext,
 } from '../context.js';
 import { appendableEtag } from '../etag.js';
-import { invalidArgument, metaFromHeaders, objectRecord } from '../object-record.js';
+import { invalidArgument, metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
@@ -71,6 +71,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
           etag: `"${rec.etag}"`,
           'x-oss-next-append-position': String(size),
           'x-oss-hash-crc64ecma': crc64,
+          ...sseHeaders(rec.sse),
         },
       };
     } finally {
