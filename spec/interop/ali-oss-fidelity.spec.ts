@@ -18,6 +18,7 @@ type AliError = Error & { status?: number; code?: string; requestId?: string };
 /** ali-oss methods its type definitions leave out. */
 interface Untyped {
   getObjectMeta(name: string): Promise<{ status: number; res: { headers: Record<string, string> } }>;
+  listBuckets(query: Record<string, string | number>): Promise<{ buckets: Array<{ name: string }>; isTruncated: boolean; nextMarker: string | null }>;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AliError> {
@@ -35,7 +36,7 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
   const agents: Agent[] = [];
 
   before(async () => {
-    server = await OssServer.start({ credentials: [CRED], buckets: [BUCKET], region: 'cn-hangzhou' });
+    server = await OssServer.start({ credentials: [CRED], buckets: [BUCKET, 'tmp-1', 'tmp-2', 'tmp-3'], region: 'cn-hangzhou' });
   });
   after(async () => {
     for (const agent of agents) agent.destroy();
@@ -76,6 +77,13 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         const mpHeaders = mpHead.res.headers as Record<string, string>;
         expect([mpHeaders['x-oss-server-side-encryption'], mpHeaders['x-oss-object-type'], mpHeaders['x-oss-storage-class']])
           .to.deep.equal(['AES256', 'Multipart', 'Standard']);
+      });
+
+      it('listBuckets pages by prefix, max-keys and marker', async () => {
+        const first = await (oss as unknown as Untyped).listBuckets({ prefix: 'tmp-', 'max-keys': 2 });
+        expect([first.buckets.map((b) => b.name), first.isTruncated, first.nextMarker]).to.deep.equal([['tmp-1', 'tmp-2'], true, 'tmp-2']);
+        const second = await (oss as unknown as Untyped).listBuckets({ prefix: 'tmp-', 'max-keys': 2, marker: first.nextMarker! });
+        expect([second.buckets.map((b) => b.name), second.isTruncated]).to.deep.equal([['tmp-3'], false]);
       });
 
       it('getObjectMeta reports the object size in Content-Length', async () => {
