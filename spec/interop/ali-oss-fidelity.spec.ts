@@ -5,7 +5,8 @@
  * `ali-oss.spec.ts`; here each check runs with V1 and V4 over virtual-host addressing.
  */
 import { Agent } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { expect } from 'chai';
 import { OssServer } from '../../lib/server/index.js';
@@ -84,6 +85,15 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         expect([first.buckets.map((b) => b.name), first.isTruncated, first.nextMarker]).to.deep.equal([['tmp-1', 'tmp-2'], true, 'tmp-2']);
         const second = await (oss as unknown as Untyped).listBuckets({ prefix: 'tmp-', 'max-keys': 2, marker: first.nextMarker! });
         expect([second.buckets.map((b) => b.name), second.isTruncated]).to.deep.equal([['tmp-3'], false]);
+      });
+
+      it('put(stream) with a Content-Length header (sent with chunked encoding too) stores the bytes', async () => {
+        const body = randomBytes(200_003);
+        const chunks = [body.subarray(0, 1), body.subarray(1, 70_000), body.subarray(70_000)];
+        const put = await oss.put(k('stream-with-length.bin'), Readable.from(chunks), { headers: { 'Content-Length': String(body.length) } });
+        expect(put.res.status).to.equal(200);
+        const got = (await oss.get(k('stream-with-length.bin'))).content as Buffer;
+        expect(createHash('sha256').update(got).digest('hex')).to.equal(createHash('sha256').update(body).digest('hex'));
       });
 
       it('getObjectMeta reports the object size in Content-Length', async () => {
