@@ -21,6 +21,7 @@
  *   `UNSIGNED-PAYLOAD`; the body hash itself is not checked here.
  * - presigned URLs have no skew check except that a V4 URL dated more than 15 minutes ahead is not valid yet.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   headerDateLineV1,
@@ -261,13 +262,34 @@ function checkSignatureV4(
 // ---------------------------------------------------------------- shared
 
 function signable(input: AuthInput, query: Record<string, string | null>): SignableRequest {
-  const req: SignableRequest = { method: input.method, query, headers: input.headers };
+  const req: SignableRequest = { method: input.method, query, headers: asSent(input.headers) };
   if (input.bucket !== undefined && input.bucket !== '') {
     req.bucket = input.bucket;
     // An empty key is a bucket-level request: the resource is "/bucket/".
     if (input.key !== undefined && input.key !== '') req.key = input.key;
   }
   return req;
+}
+
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+
+/**
+ * Header values as the client signed them. Node hands header values over as latin-1 strings (one character per
+ * byte), while the signature is an HMAC over the bytes as sent, which the signing primitives take as the UTF-8 of a
+ * string: a value whose bytes are valid UTF-8 (`x-oss-meta-name: 中文` sent raw) is decoded so that its UTF-8 is
+ * those very bytes. Bytes that are not UTF-8 stay one character per byte. Stored and echoed values are not touched:
+ * they go back out as the same latin-1 bytes.
+ */
+function asSent(headers: Record<string, string>): Record<string, string> {
+  let out: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!NON_ASCII_RE.test(value)) continue;
+    const bytes = Buffer.from(value, 'latin1');
+    if (!isUtf8(bytes)) continue;
+    out ??= { ...headers };
+    out[name] = bytes.toString('utf8');
+  }
+  return out ?? headers;
 }
 
 /** Finds the credential for `accessKeyId` and checks the STS token rules (see the module comment). */
