@@ -13,6 +13,7 @@ import type { ResolvedServerOptions } from './options.js';
 import type { OpName } from './router.js';
 import { ServerError } from './server-error.js';
 import type { Store } from './storage/store.js';
+import type { Throttle } from './traffic-limit.js';
 
 /** Server-wide state shared by every handler. */
 export interface ServerCore {
@@ -42,6 +43,8 @@ export interface OpContext {
   readonly onBytesIn: (n: number) => void;
   /** Set once a helper started reading the body; the dispatcher drains unread bodies. */
   bodyTaken: boolean;
+  /** Paces the request body (`x-oss-traffic-limit`), when asked for. */
+  throttle?: Throttle | undefined;
 }
 
 /** The addressed bucket; 404 NoSuchBucket when absent. */
@@ -124,7 +127,7 @@ export function fileAlreadyExists(): ServerError {
 export async function receive(ctx: OpContext, dest: Writable, maxBytes: number): Promise<BodyDigest> {
   ctx.bodyTaken = true;
   const resetAfter = ctx.fault?.type === 'reset' ? (ctx.fault.afterBytes ?? 0) : undefined;
-  const digest = await receiveBody(ctx.req, dest, { maxBytes, resetAfter, onBytes: ctx.onBytesIn });
+  const digest = await receiveBody(ctx.req, dest, { maxBytes, resetAfter, onBytes: ctx.onBytesIn, throttle: ctx.throttle });
   const declared = ctx.headers['content-length'];
   if (ctx.headers['transfer-encoding'] !== undefined && declared !== undefined && Number(declared) !== digest.size) {
     throw new ServerError(400, 'IncompleteBody', 'The chunked body does not have the length its Content-Length declares.', {
