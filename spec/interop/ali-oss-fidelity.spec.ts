@@ -96,6 +96,33 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         expect(createHash('sha256').update(got).digest('hex')).to.equal(createHash('sha256').update(body).digest('hex'));
       });
 
+      it('get with Accept-Encoding: gzip reads back the text OSS compresses', async () => {
+        const text = Buffer.from('{"line":"the quick brown fox"}\n'.repeat(200));
+        await oss.put(k('doc.json'), text, { mime: 'application/json' });
+        const plain = await oss.get(k('doc.json'));
+        expect((plain.content as Buffer).equals(text)).to.equal(true);
+        const gz = await oss.get(k('doc.json'), { headers: { 'Accept-Encoding': 'gzip' } });
+        const headers = gz.res.headers as Record<string, string>;
+        expect(headers['content-encoding']).to.equal('gzip');
+        // urllib (ali-oss's HTTP client) inflates a gzip answer, so the caller gets the object's bytes.
+        expect((gz.content as Buffer).equals(text)).to.equal(true);
+      });
+
+      it('x-oss-traffic-limit throttles put and get to the limit', async () => {
+        const body = randomBytes(50 * 1024);
+        const limit = { 'x-oss-traffic-limit': '819200' }; // 100 KiB/s
+        // 50 KiB at 100 KiB/s: at least 500 ms each way (less the 2 KiB a download's last slice carries).
+        const t0 = performance.now();
+        await oss.put(k('slow.bin'), body, { headers: limit });
+        const putMs = performance.now() - t0;
+        const t1 = performance.now();
+        const got = await oss.get(k('slow.bin'), { headers: limit });
+        const getMs = performance.now() - t1;
+        expect((got.content as Buffer).equals(body)).to.equal(true);
+        expect(putMs).to.be.at.least(495);
+        expect(getMs).to.be.at.least(475);
+      });
+
       it('getObjectMeta reports the object size in Content-Length', async () => {
         const body = randomBytes(12_345);
         await oss.put(k('meta.bin'), body);
