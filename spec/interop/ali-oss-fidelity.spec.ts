@@ -65,6 +65,17 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         ]);
       });
 
+      it('a missing key and a failed precondition carry the messages ali-oss tests assert', async () => {
+        const missing = await rejection(oss.get(k('not-exists-key')));
+        expect([missing.name, missing.status, missing.message]).to.deep.equal(['NoSuchKeyError', 404, 'The specified key does not exist.']);
+        await oss.put(k('cond.txt'), Buffer.from('x'));
+        const lastYear = new Date(Date.now() - 365 * 86_400_000).toUTCString();
+        const failed = await rejection(oss.get(k('cond.txt'), { headers: { 'If-Unmodified-Since': lastYear } }));
+        expect([failed.name, failed.status, failed.message]).to.deep.equal([
+          'PreconditionFailedError', 412, 'At least one of the pre-conditions you specified did not hold. (condition: If-Unmodified-Since)',
+        ]);
+      });
+
       it('server-side encryption is echoed on put, head, and a multipart upload\'s object', async () => {
         const sse = { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'kms-key-1' };
         const put = await oss.put(k('sse.bin'), randomBytes(100), { headers: sse });
