@@ -153,7 +153,9 @@ function verifyHeaderV4(input: AuthInput, authorization: string, credentials: re
   const parsed = parseAuthorizationV4(authorization);
   if (parsed === null) {
     const credential = /Credential=([^,\s]*)/.exec(authorization)?.[1];
-    if (credential !== undefined) checkCredentialShape(credential, 'Authorization', authorization, 'Invalid credential in Authorization header.');
+    if (credential !== undefined) {
+      checkCredentialShape(credential, 'Authorization', authorization, 'Invalid credential in Authorization header.');
+    }
     throw invalidArgument('Authorization header is invalid.', 'Authorization', authorization, '0002-00000202');
   }
   const credential = lookUp(parsed.accessKeyId, input.headers['x-oss-security-token'], credentials);

@@ -127,10 +127,16 @@ export function fileAlreadyExists(): ServerError {
 export async function receive(ctx: OpContext, dest: Writable, maxBytes: number): Promise<BodyDigest> {
   ctx.bodyTaken = true;
   const resetAfter = ctx.fault?.type === 'reset' ? (ctx.fault.afterBytes ?? 0) : undefined;
-  const digest = await receiveBody(ctx.req, dest, { maxBytes, resetAfter, onBytes: ctx.onBytesIn, throttle: ctx.throttle });
+  const digest = await receiveBody(ctx.req, dest, {
+    maxBytes,
+    resetAfter,
+    onBytes: ctx.onBytesIn,
+    throttle: ctx.throttle,
+  });
   const declared = ctx.headers['content-length'];
   if (ctx.headers['transfer-encoding'] !== undefined && declared !== undefined && Number(declared) !== digest.size) {
-    throw new ServerError(400, 'IncompleteBody', 'The chunked body does not have the length its Content-Length declares.', {
+    const message = 'The chunked body does not have the length its Content-Length declares.';
+    throw new ServerError(400, 'IncompleteBody', message, {
       ContentLength: declared,
       ReceivedLength: String(digest.size),
     });

@@ -119,6 +119,8 @@ export function metaFromHeaders(headers: Record<string, string>, key: string): O
 }
 
 const SSE_ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
+const DATA_ENCRYPTION = 'x-oss-server-side-data-encryption';
+const KEY_ID = 'x-oss-server-side-encryption-key-id';
 
 /** The encryption headers of an upload, validated as OSS does (400 InvalidArgument); `undefined` when absent. */
 function sseFromHeaders(headers: Record<string, string>): ServerSideEncryption | undefined {
@@ -126,28 +128,26 @@ function sseFromHeaders(headers: Record<string, string>): ServerSideEncryption |
   const dataEncryption = headers['x-oss-server-side-data-encryption'];
   const keyId = headers['x-oss-server-side-encryption-key-id'];
   if (algorithm === undefined) {
+    const needsKms = 'needs x-oss-server-side-encryption: KMS.';
     if (dataEncryption !== undefined) {
-      throw invalidArgument('x-oss-server-side-data-encryption', dataEncryption, 'x-oss-server-side-data-encryption needs x-oss-server-side-encryption: KMS.');
+      throw invalidArgument(DATA_ENCRYPTION, dataEncryption, `${DATA_ENCRYPTION} ${needsKms}`);
     }
-    if (keyId !== undefined) {
-      throw invalidArgument('x-oss-server-side-encryption-key-id', keyId, 'x-oss-server-side-encryption-key-id needs x-oss-server-side-encryption: KMS.');
-    }
+    if (keyId !== undefined) throw invalidArgument(KEY_ID, keyId, `${KEY_ID} ${needsKms}`);
     return undefined;
   }
   if (!SSE_ALGORITHMS.has(algorithm)) {
-    throw invalidArgument('x-oss-server-side-encryption', algorithm, 'The encryption method is not valid: use AES256, KMS or SM4.');
+    const message = 'The encryption method is not valid: use AES256, KMS or SM4.';
+    throw invalidArgument('x-oss-server-side-encryption', algorithm, message);
   }
   const sse: ServerSideEncryption = { algorithm };
   if (dataEncryption !== undefined) {
     if (algorithm !== 'KMS' || dataEncryption !== 'SM4') {
-      throw invalidArgument('x-oss-server-side-data-encryption', dataEncryption, 'x-oss-server-side-data-encryption must be SM4, with KMS.');
+      throw invalidArgument(DATA_ENCRYPTION, dataEncryption, `${DATA_ENCRYPTION} must be SM4, with KMS.`);
     }
     sse.dataEncryption = dataEncryption;
   }
   if (keyId !== undefined) {
-    if (algorithm !== 'KMS') {
-      throw invalidArgument('x-oss-server-side-encryption-key-id', keyId, 'x-oss-server-side-encryption-key-id is valid with KMS only.');
-    }
+    if (algorithm !== 'KMS') throw invalidArgument(KEY_ID, keyId, `${KEY_ID} is valid with KMS only.`);
     sse.keyId = keyId;
   }
   return sse;

@@ -28,7 +28,11 @@ const PARSER_REFUSALS: Readonly<Record<string, { status: number; code: string; m
     code: 'BadRequest',
     message: 'The request line and headers exceed 16 KiB.',
   },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'RequestTimeout', message: 'The request head did not arrive in time.' },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'RequestTimeout',
+    message: 'The request head did not arrive in time.',
+  },
 };
 
 /** Per connection, the last request handed to the handler and the end of its answer. */
@@ -39,9 +43,9 @@ const answering = new WeakMap<Duplex, { req: IncomingMessage; answered: Promise<
  * status line), 431 when its head exceeds Node's `maxHeaderSize` (16 KiB: request line plus headers), 408 when the
  * head did not arrive in time, 400 BadRequest for any other malformed request, then closes. An answer to an earlier,
  * complete request of the same keep-alive connection still being written goes out first, so each answer stays
- * paired with its request. The refusal is sent with a half-close while what the client still sends is read and dropped for a
- * moment: closing with unread input would reset the connection, and the client would see a bare ECONNRESET instead
- * of the answer.
+ * paired with its request. The refusal is sent with a half-close while what the client still sends is read and
+ * dropped for a moment: closing with unread input would reset the connection, and the client would see a bare
+ * ECONNRESET instead of the answer.
  */
 function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: string): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
@@ -56,7 +60,8 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: st
   socket.on('error', () => undefined);
   socket.on('data', () => undefined);
   const requestId = newRequestId();
-  const reply = errorReply(new ServerError(refusal.status, refusal.code, refusal.message), { requestId, hostId, method: 'GET' });
+  const error = new ServerError(refusal.status, refusal.code, refusal.message);
+  const reply = errorReply(error, { requestId, hostId, method: 'GET' });
   const body = Buffer.from(String(reply.body), 'utf8');
   const headers = {
     server: 'AliyunOSS',

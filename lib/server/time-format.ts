@@ -8,4 +8,3 @@
 export function xmlTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString();
 }
-

@@ -11,12 +11,19 @@ export const MIN_TRAFFIC_LIMIT = 819_200;
 export const MAX_TRAFFIC_LIMIT = 838_860_800;
 
 /** The limit a request asks for (header first, then query), in bits per second; `undefined` when none. */
-export function trafficLimitOf(headers: Record<string, string>, query: Record<string, string | null>): number | undefined {
+export function trafficLimitOf(
+  headers: Record<string, string>,
+  query: Record<string, string | null>,
+): number | undefined {
   const raw = headers['x-oss-traffic-limit'] ?? query['x-oss-traffic-limit'] ?? undefined;
   if (raw === undefined) return undefined;
   const value = raw === null || !/^\d+$/.test(raw) ? Number.NaN : Number(raw);
   if (!(value >= MIN_TRAFFIC_LIMIT && value <= MAX_TRAFFIC_LIMIT)) {
-    throw invalidArgument('x-oss-traffic-limit', raw ?? '', `x-oss-traffic-limit must be between ${MIN_TRAFFIC_LIMIT} and ${MAX_TRAFFIC_LIMIT} bits per second.`);
+    throw invalidArgument(
+      'x-oss-traffic-limit',
+      raw ?? '',
+      `x-oss-traffic-limit must be between ${MIN_TRAFFIC_LIMIT} and ${MAX_TRAFFIC_LIMIT} bits per second.`,
+    );
   }
   return value;
 }

@@ -19,7 +19,9 @@ type AliError = Error & { status?: number; code?: string; requestId?: string };
 /** ali-oss methods its type definitions leave out. */
 interface Untyped {
   getObjectMeta(name: string): Promise<{ status: number; res: { headers: Record<string, string> } }>;
-  listBuckets(query: Record<string, string | number>): Promise<{ buckets: Array<{ name: string }>; isTruncated: boolean; nextMarker: string | null }>;
+  listBuckets(
+    query: Record<string, string | number>,
+  ): Promise<{ buckets: Array<{ name: string }>; isTruncated: boolean; nextMarker: string | null }>;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AliError> {
@@ -37,7 +39,11 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
   const agents: Agent[] = [];
 
   before(async () => {
-    server = await OssServer.start({ credentials: [CRED], buckets: [BUCKET, 'tmp-1', 'tmp-2', 'tmp-3'], region: 'cn-hangzhou' });
+    server = await OssServer.start({
+      credentials: [CRED],
+      buckets: [BUCKET, 'tmp-1', 'tmp-2', 'tmp-3'],
+      region: 'cn-hangzhou',
+    });
   });
   after(async () => {
     for (const agent of agents) agent.destroy();
@@ -52,7 +58,12 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         const agent = new Agent({ keepAlive: true, family: 4 });
         agents.push(agent);
         const options: ClientOptions = {
-          ...CRED, bucket: BUCKET, region: 'oss-cn-hangzhou', authorizationV4: v4, agent, endpoint: server.endpoint,
+          ...CRED,
+          bucket: BUCKET,
+          region: 'oss-cn-hangzhou',
+          authorizationV4: v4,
+          agent,
+          endpoint: server.endpoint,
         };
         oss = new OSS(options);
       });
@@ -61,50 +72,83 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         await oss.append(k('stale.log'), Buffer.from('foo'));
         const err = await rejection(oss.append(k('stale.log'), Buffer.from('foo')));
         expect([err.name, err.code, err.status, err.message]).to.deep.equal([
-          'PositionNotEqualToLengthError', 'PositionNotEqualToLength', 409, 'Position is not equal to file length',
+          'PositionNotEqualToLengthError',
+          'PositionNotEqualToLength',
+          409,
+          'Position is not equal to file length',
         ]);
       });
 
       it('a missing key and a failed precondition carry the messages ali-oss tests assert', async () => {
         const missing = await rejection(oss.get(k('not-exists-key')));
-        expect([missing.name, missing.status, missing.message]).to.deep.equal(['NoSuchKeyError', 404, 'The specified key does not exist.']);
+        expect([missing.name, missing.status, missing.message]).to.deep.equal([
+          'NoSuchKeyError',
+          404,
+          'The specified key does not exist.',
+        ]);
         await oss.put(k('cond.txt'), Buffer.from('x'));
         const lastYear = new Date(Date.now() - 365 * 86_400_000).toUTCString();
         const failed = await rejection(oss.get(k('cond.txt'), { headers: { 'If-Unmodified-Since': lastYear } }));
         expect([failed.name, failed.status, failed.message]).to.deep.equal([
-          'PreconditionFailedError', 412, 'At least one of the pre-conditions you specified did not hold. (condition: If-Unmodified-Since)',
+          'PreconditionFailedError',
+          412,
+          'At least one of the pre-conditions you specified did not hold. (condition: If-Unmodified-Since)',
         ]);
       });
 
-      it('server-side encryption is echoed on put, head, and a multipart upload\'s object', async () => {
+      it("server-side encryption is echoed on put, head, and a multipart upload's object", async () => {
         const sse = { 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'kms-key-1' };
         const put = await oss.put(k('sse.bin'), randomBytes(100), { headers: sse });
         const putHeaders = put.res.headers as Record<string, string>;
-        expect([putHeaders['x-oss-server-side-encryption'], putHeaders['x-oss-server-side-encryption-key-id']]).to.deep.equal(['KMS', 'kms-key-1']);
+        expect([
+          putHeaders['x-oss-server-side-encryption'],
+          putHeaders['x-oss-server-side-encryption-key-id'],
+        ]).to.deep.equal(['KMS', 'kms-key-1']);
         const head = await oss.head(k('sse.bin'));
         const headHeaders = head.res.headers as Record<string, string>;
-        expect([headHeaders['x-oss-server-side-encryption'], headHeaders['x-oss-server-side-encryption-key-id']]).to.deep.equal(['KMS', 'kms-key-1']);
-        await oss.multipartUpload(k('sse-mp.bin'), randomBytes(300 * 1024), { partSize: 100 * 1024, headers: { 'x-oss-server-side-encryption': 'AES256' } });
+        expect([
+          headHeaders['x-oss-server-side-encryption'],
+          headHeaders['x-oss-server-side-encryption-key-id'],
+        ]).to.deep.equal(['KMS', 'kms-key-1']);
+        await oss.multipartUpload(k('sse-mp.bin'), randomBytes(300 * 1024), {
+          partSize: 100 * 1024,
+          headers: { 'x-oss-server-side-encryption': 'AES256' },
+        });
         const mpHead = await oss.head(k('sse-mp.bin'));
         const mpHeaders = mpHead.res.headers as Record<string, string>;
-        expect([mpHeaders['x-oss-server-side-encryption'], mpHeaders['x-oss-object-type'], mpHeaders['x-oss-storage-class']])
-          .to.deep.equal(['AES256', 'Multipart', 'Standard']);
+        expect([
+          mpHeaders['x-oss-server-side-encryption'],
+          mpHeaders['x-oss-object-type'],
+          mpHeaders['x-oss-storage-class'],
+        ]).to.deep.equal(['AES256', 'Multipart', 'Standard']);
       });
 
       it('listBuckets pages by prefix, max-keys and marker', async () => {
         const first = await (oss as unknown as Untyped).listBuckets({ prefix: 'tmp-', 'max-keys': 2 });
-        expect([first.buckets.map((b) => b.name), first.isTruncated, first.nextMarker]).to.deep.equal([['tmp-1', 'tmp-2'], true, 'tmp-2']);
-        const second = await (oss as unknown as Untyped).listBuckets({ prefix: 'tmp-', 'max-keys': 2, marker: first.nextMarker! });
+        expect([first.buckets.map((b) => b.name), first.isTruncated, first.nextMarker]).to.deep.equal([
+          ['tmp-1', 'tmp-2'],
+          true,
+          'tmp-2',
+        ]);
+        const second = await (oss as unknown as Untyped).listBuckets({
+          prefix: 'tmp-',
+          'max-keys': 2,
+          marker: first.nextMarker!,
+        });
         expect([second.buckets.map((b) => b.name), second.isTruncated]).to.deep.equal([['tmp-3'], false]);
       });
 
       it('put(stream) with a Content-Length header (sent with chunked encoding too) stores the bytes', async () => {
         const body = randomBytes(200_003);
         const chunks = [body.subarray(0, 1), body.subarray(1, 70_000), body.subarray(70_000)];
-        const put = await oss.put(k('stream-with-length.bin'), Readable.from(chunks), { headers: { 'Content-Length': String(body.length) } });
+        const put = await oss.put(k('stream-with-length.bin'), Readable.from(chunks), {
+          headers: { 'Content-Length': String(body.length) },
+        });
         expect(put.res.status).to.equal(200);
         const got = (await oss.get(k('stream-with-length.bin'))).content as Buffer;
-        expect(createHash('sha256').update(got).digest('hex')).to.equal(createHash('sha256').update(body).digest('hex'));
+        expect(createHash('sha256').update(got).digest('hex')).to.equal(
+          createHash('sha256').update(body).digest('hex'),
+        );
       });
 
       it('get with Accept-Encoding: gzip reads back the text OSS compresses', async () => {
@@ -139,7 +183,11 @@ describe('interop: ali-oss sees OSS-exact answers', function () {
         await oss.put(k('meta.bin'), body);
         const meta = await (oss as unknown as Untyped).getObjectMeta(k('meta.bin'));
         const headers = meta.res.headers;
-        expect([meta.status, headers['content-length'], headers['x-oss-object-size']]).to.deep.equal([200, '12345', '12345']);
+        expect([meta.status, headers['content-length'], headers['x-oss-object-size']]).to.deep.equal([
+          200,
+          '12345',
+          '12345',
+        ]);
       });
     });
   }

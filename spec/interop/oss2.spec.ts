@@ -26,7 +26,12 @@ function oss2Missing(): string | undefined {
     return undefined;
   } catch (err) {
     const e = err as { code?: string; stderr?: Buffer };
-    return e.code === 'ENOENT' ? 'python3 is not installed' : `oss2 is not importable (${String(e.stderr ?? '').trim().split('\n').pop()})`;
+    return e.code === 'ENOENT'
+      ? 'python3 is not installed'
+      : `oss2 is not importable (${String(e.stderr ?? '')
+          .trim()
+          .split('\n')
+          .pop()})`;
   }
 }
 
@@ -72,7 +77,7 @@ describe('interop: oss2 (Python SDK) against the local server', function () {
   for (const version of ['v1', 'v4']) {
     it(`runs oss2's upload, append, multipart, resumable and listing calls (${version})`, async () => {
       const dir = join(work, version);
-      const out = await run([server.endpoint, CRED.accessKeyId, CRED.accessKeySecret, BUCKET, version, dir]) as {
+      const out = (await run([server.endpoint, CRED.accessKeyId, CRED.accessKeySecret, BUCKET, version, dir])) as {
         put: { status: number; etag: string };
         get_sha256: string;
         meta: { content_length: number };
@@ -89,12 +94,29 @@ describe('interop: oss2 (Python SDK) against the local server', function () {
       expect(out.get_sha256).to.equal(sha256(body));
       expect(out.meta.content_length).to.equal(body.length);
       expect(out.append).to.deep.equal({ next: 11, content: 'hello world' });
-      expect(out.stale_append).to.deep.equal({ status: 409, next_position: 11, message: 'Position is not equal to file length' });
-      expect(out.multipart.listed).to.deep.equal([[1, 102400], [2, 102400], [3, 777]]);
+      expect(out.stale_append).to.deep.equal({
+        status: 409,
+        next_position: 11,
+        message: 'Position is not equal to file length',
+      });
+      expect(out.multipart.listed).to.deep.equal([
+        [1, 102400],
+        [2, 102400],
+        [3, 777],
+      ]);
       expect(out.multipart.uploads).to.deep.equal([`${version}/multi.bin`]);
       expect(out.multipart.sha256).to.equal(sha256(Buffer.concat([data(102400, 2), data(102400, 3), data(777, 4)])));
-      expect(out.resumable).to.deep.equal({ sha256: sha256(data(1024 * 1024 + 3, 5)), object_type: 'Multipart', content_length: 1024 * 1024 + 3 });
-      expect(out.objects.map(([k]) => k)).to.deep.equal([`${version}/app.log`, `${version}/multi.bin`, `${version}/put.bin`, `${version}/resumable.bin`]);
+      expect(out.resumable).to.deep.equal({
+        sha256: sha256(data(1024 * 1024 + 3, 5)),
+        object_type: 'Multipart',
+        content_length: 1024 * 1024 + 3,
+      });
+      expect(out.objects.map(([k]) => k)).to.deep.equal([
+        `${version}/app.log`,
+        `${version}/multi.bin`,
+        `${version}/put.bin`,
+        `${version}/resumable.bin`,
+      ]);
       expect(out.objects_have_times).to.equal(true);
       expect(out.buckets).to.deep.equal([BUCKET, 'oss2-extra']);
     });

@@ -70,8 +70,13 @@ function parseAnswers(raw: Buffer): RawAnswer[] {
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }
     const length = Number(headers['content-length']);
-    if (!Number.isInteger(length) || rest.length < end + 4 + length) throw new Error(`incomplete answer: ${String(statusLine)}`);
-    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: rest.subarray(end + 4, end + 4 + length).toString('utf8') });
+    if (!Number.isInteger(length) || rest.length < end + 4 + length)
+      throw new Error(`incomplete answer: ${String(statusLine)}`);
+    out.push({
+      status: Number(statusLine!.split(' ')[1]),
+      headers,
+      body: rest.subarray(end + 4, end + 4 + length).toString('utf8'),
+    });
     rest = rest.subarray(end + 4 + length);
   }
   return out;
@@ -94,8 +99,8 @@ describe('server request framing', () => {
 
   it('stores a PUT with both Content-Length and chunked encoding, decoding the chunks, and keeps the connection', async () => {
     const answers = await converse(server, [
-      'PUT /bkt/both.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\nTransfer-Encoding: chunked\r\n\r\n'
-        + '6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n',
+      'PUT /bkt/both.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n',
       'GET /bkt/both.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
     ]);
     expect(answers.map((a) => a.status)).to.deep.equal([200, 200]);
@@ -105,21 +110,28 @@ describe('server request framing', () => {
 
   it('refuses a chunked body whose length differs from its Content-Length with 400 IncompleteBody, storing nothing', async () => {
     for (const declared of [5, 12]) {
-      const [a] = await exchange(server,
-        `PUT /bkt/mismatch.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${declared}\r\nTransfer-Encoding: chunked\r\n`
-          + 'Connection: close\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n');
+      const [a] = await exchange(
+        server,
+        `PUT /bkt/mismatch.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${declared}\r\nTransfer-Encoding: chunked\r\n` +
+          'Connection: close\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n',
+      );
       expectOssError(a!, 400, 'IncompleteBody');
-      expect([xmlField(a!.body, 'ContentLength'), xmlField(a!.body, 'ReceivedLength')]).to.deep.equal([String(declared), '11']);
+      expect([xmlField(a!.body, 'ContentLength'), xmlField(a!.body, 'ReceivedLength')]).to.deep.equal([
+        String(declared),
+        '11',
+      ]);
     }
     expect((await call(server, 'HEAD', '/bkt/mismatch.txt')).status).to.equal(404);
   });
 
-  it('reads a GET\'s declared body from the connection (HTTP framing), answers the GET, then an <Error> for the rest', async () => {
+  it("reads a GET's declared body from the connection (HTTP framing), answers the GET, then an <Error> for the rest", async () => {
     await call(server, 'PUT', '/bkt/got.txt', { body: 'content' });
     // The GET declares 9 bytes it never sends: they are taken from the next request, as any HTTP/1.1 server must.
-    const answers = await exchange(server,
-      'GET /bkt/got.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n'
-        + 'PUT /bkt/eaten.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc');
+    const answers = await exchange(
+      server,
+      'GET /bkt/got.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n' +
+        'PUT /bkt/eaten.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc',
+    );
     expect(answers).to.have.length(2);
     expect([answers[0]!.status, answers[0]!.body]).to.deep.equal([200, 'content']);
     expectOssError(answers[1]!, 400, 'BadRequest');
@@ -127,10 +139,17 @@ describe('server request framing', () => {
     expect((await call(server, 'HEAD', '/bkt/eaten.txt')).status).to.equal(404);
   });
 
-  it('answers what Node\'s parser refuses with an OSS <Error> and a request id, never a bare status', async () => {
+  it("answers what Node's parser refuses with an OSS <Error> and a request id, never a bare status", async () => {
     expectOssError((await exchange(server, 'NOT HTTP AT ALL\r\n\r\n'))[0]!, 400, 'BadRequest');
-    expectOssError((await exchange(server, `GET /bkt/k HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`))[0]!, 431, 'BadRequest');
-    const badChunk = await exchange(server, 'PUT /bkt/c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    expectOssError(
+      (await exchange(server, `GET /bkt/k HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`))[0]!,
+      431,
+      'BadRequest',
+    );
+    const badChunk = await exchange(
+      server,
+      'PUT /bkt/c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    );
     expectOssError(badChunk[0]!, 400, 'BadRequest');
   });
 });

@@ -35,7 +35,9 @@ describe('server x-oss-traffic-limit', function () {
     const first = t.take(100);
     expect(first).to.be.within(99, 100);
     expect(t.pending()).to.be.within(99, 100);
-    expect([new Throttle(MIN_TRAFFIC_LIMIT).sliceBytes, new Throttle(MAX_TRAFFIC_LIMIT).sliceBytes]).to.deep.equal([2048, 2097152]);
+    expect([new Throttle(MIN_TRAFFIC_LIMIT).sliceBytes, new Throttle(MAX_TRAFFIC_LIMIT).sliceBytes]).to.deep.equal([
+      2048, 2097152,
+    ]);
   });
 
   it('throttles a PutObject body to the limit, storing it byte-exact', async () => {
@@ -50,7 +52,9 @@ describe('server x-oss-traffic-limit', function () {
     expect([get.status, get.body.equals(data)]).to.deep.equal([200, true]);
     expect(ms).to.be.at.least(downloadBound);
     // As a query parameter (presigned URLs) too.
-    const [viaQuery, queryMs] = await timed(() => call(server, 'GET', `/bkt/slow-get?x-oss-traffic-limit=${MIN_TRAFFIC_LIMIT}`));
+    const [viaQuery, queryMs] = await timed(() =>
+      call(server, 'GET', `/bkt/slow-get?x-oss-traffic-limit=${MIN_TRAFFIC_LIMIT}`),
+    );
     expect(viaQuery.body.equals(data)).to.equal(true);
     expect(queryMs).to.be.at.least(downloadBound);
   });
@@ -58,10 +62,14 @@ describe('server x-oss-traffic-limit', function () {
   it('throttles UploadPart and AppendObject bodies', async () => {
     const init = await call(server, 'POST', '/bkt/slow-mp?uploads');
     const uploadId = xmlField(init.text, 'UploadId')!;
-    const [part, partMs] = await timed(() => call(server, 'PUT', `/bkt/slow-mp?partNumber=1&uploadId=${uploadId}`, { body: data, headers: limit }));
+    const [part, partMs] = await timed(() =>
+      call(server, 'PUT', `/bkt/slow-mp?partNumber=1&uploadId=${uploadId}`, { body: data, headers: limit }),
+    );
     expect(part.status).to.equal(200);
     expect(partMs).to.be.at.least(bound);
-    const [append, appendMs] = await timed(() => call(server, 'POST', '/bkt/slow-append?append&position=0', { body: data, headers: limit }));
+    const [append, appendMs] = await timed(() =>
+      call(server, 'POST', '/bkt/slow-append?append&position=0', { body: data, headers: limit }),
+    );
     expect(append.status).to.equal(200);
     expect(appendMs).to.be.at.least(bound);
   });
@@ -69,10 +77,18 @@ describe('server x-oss-traffic-limit', function () {
   it('answers 400 InvalidArgument outside 819200..838860800 bit/s, storing nothing', async () => {
     for (const value of [String(MIN_TRAFFIC_LIMIT - 1), String(MAX_TRAFFIC_LIMIT + 1), '1e6', 'fast', '']) {
       const a = await call(server, 'PUT', '/bkt/bad-limit', { body: 'x', headers: { 'x-oss-traffic-limit': value } });
-      expect([value, a.status, errorCode(a), xmlField(a.text, 'ArgumentName')]).to.deep.equal([value, 400, 'InvalidArgument', 'x-oss-traffic-limit']);
+      expect([value, a.status, errorCode(a), xmlField(a.text, 'ArgumentName')]).to.deep.equal([
+        value,
+        400,
+        'InvalidArgument',
+        'x-oss-traffic-limit',
+      ]);
     }
     expect((await call(server, 'HEAD', '/bkt/bad-limit')).status).to.equal(404);
-    const top = await call(server, 'PUT', '/bkt/fast-enough', { body: 'x', headers: { 'x-oss-traffic-limit': String(MAX_TRAFFIC_LIMIT) } });
+    const top = await call(server, 'PUT', '/bkt/fast-enough', {
+      body: 'x',
+      headers: { 'x-oss-traffic-limit': String(MAX_TRAFFIC_LIMIT) },
+    });
     expect(top.status).to.equal(200);
   });
 });

@@ -21,7 +21,12 @@ function send(server: OssServer, req: SignableRequest, body: string): Promise<Bu
     sock.on('data', (c: Buffer) => chunks.push(c));
     sock.on('error', reject);
     sock.on('close', () => resolve(Buffer.concat(chunks)));
-    const lines = [`${req.method} /${req.bucket}/${req.key} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${body.length}`];
+    const lines = [
+      `${req.method} /${req.bucket}/${req.key} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Connection: close',
+      `Content-Length: ${body.length}`,
+    ];
     for (const [k, v] of Object.entries(req.headers)) lines.push(`${k}: ${v}`);
     sock.write(Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'utf8'));
   });
@@ -46,7 +51,13 @@ describe('server UTF-8 header values', () => {
   for (const version of ['V1', 'V4'] as const) {
     it(`verifies a ${version} signature over the bytes as sent and returns the same bytes`, async () => {
       const key = `utf8-${version}.txt`;
-      const put: SignableRequest = { method: 'PUT', bucket: 'bkt', key, query: {}, headers: { 'x-oss-meta-name': VALUE } };
+      const put: SignableRequest = {
+        method: 'PUT',
+        bucket: 'bkt',
+        key,
+        query: {},
+        headers: { 'x-oss-meta-name': VALUE },
+      };
       if (version === 'V1') signRequestV1(put, CRED, new Date());
       else signRequestV4(put, CRED, new Date(), { region: 'cn-hangzhou' });
       const stored = await send(server, put, 'abc');
@@ -61,7 +72,13 @@ describe('server UTF-8 header values', () => {
   }
 
   it('still refuses a UTF-8 value signed as something else', async () => {
-    const put: SignableRequest = { method: 'PUT', bucket: 'bkt', key: 'forged.txt', query: {}, headers: { 'x-oss-meta-name': 'other' } };
+    const put: SignableRequest = {
+      method: 'PUT',
+      bucket: 'bkt',
+      key: 'forged.txt',
+      query: {},
+      headers: { 'x-oss-meta-name': 'other' },
+    };
     signRequestV1(put, CRED, new Date());
     put.headers['x-oss-meta-name'] = VALUE;
     const answer = await send(server, put, 'abc');

@@ -2,7 +2,7 @@
  * Bucket-level operations: ListBuckets (`GET /`), PutBucket, DeleteBucket and GetBucket (ListObjects v1 with
  * prefix, marker, delimiter, max-keys ≤ 1000, default 100).
  */
-import { buildListAllMyBucketsResult, buildListBucketResult } from '../../core/xml.js';
+import { buildListAllMyBucketsResult, buildListBucketResult, type BucketPaging } from '../../core/xml.js';
 import { encodingType, intParam, readSmall, registry, requireBucket, strParam, type OpContext } from '../context.js';
 import { listPage } from '../list-page.js';
 import { compareKeys } from '../names.js';
@@ -26,10 +26,10 @@ export async function listBuckets(ctx: OpContext): Promise<Reply> {
   const page = matching.slice(0, maxKeys);
   const truncated = matching.length > page.length;
   const paged = truncated || ['prefix', 'marker', 'max-keys'].some((name) => ctx.query[name] !== undefined);
+  const paging: BucketPaging = { prefix, marker, maxKeys, isTruncated: truncated };
+  if (truncated) paging.nextMarker = page[page.length - 1]!.name;
   const xml = buildListAllMyBucketsResult({
-    ...(paged
-      ? { paging: { prefix, marker, maxKeys, isTruncated: truncated, ...(truncated ? { nextMarker: page[page.length - 1]!.name } : {}) } }
-      : {}),
+    ...(paged ? { paging } : {}),
     owner: { id: 'oss-stream-local', displayName: 'oss-stream-local' },
     buckets: page.map((b) => ({
       name: b.name,

@@ -66,7 +66,11 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
   const used = new Set(rec.segments.map((s) => s.blob));
   for (const p of up.parts.values()) if (!used.has(p.blob)) await ctx.core.store.dropBlob(p.blob);
 
-  const headers: Record<string, string> = { etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64, ...sseHeaders(rec.sse) };
+  const headers: Record<string, string> = {
+    etag: `"${rec.etag}"`,
+    'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(rec.sse),
+  };
   if (callback !== undefined) {
     return callbackResult(
       callback,

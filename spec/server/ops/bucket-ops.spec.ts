@@ -18,7 +18,9 @@ describe('server ListBuckets paging', () => {
   it('filters by prefix, so a cleanup by prefix never sees other buckets', async () => {
     const a = await call(server, 'GET', '/?prefix=test-');
     expect(xmlFields(a.text, 'Name')).to.deep.equal(['test-a', 'test-b', 'test-c']);
-    expect([xmlField(a.text, 'Prefix'), xmlField(a.text, 'IsTruncated'), xmlField(a.text, 'NextMarker')]).to.deep.equal(['test-', 'false', undefined]);
+    expect([xmlField(a.text, 'Prefix'), xmlField(a.text, 'IsTruncated'), xmlField(a.text, 'NextMarker')]).to.deep.equal(
+      ['test-', 'false', undefined],
+    );
   });
 
   it('pages with max-keys and marker, answering IsTruncated and NextMarker', async () => {
