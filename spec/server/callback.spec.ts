@@ -105,22 +105,27 @@ describe('server upload callback', () => {
   });
 
   it('accepts callback-var keys without the x: prefix (a presigned PUT), ignoring them as variables', async () => {
-    const signed = await startServer({ anonymous: false, credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }] });
+    const cred = { accessKeyId: 'ak', accessKeySecret: 'sk' };
+    const signed = await startServer({ anonymous: false, credentials: [cred] });
+    /** `method /bkt/key?<query + V1 presign parameters>`, valid for 10 minutes. */
+    const presigned = (method: string, key: string, query: Record<string, string>): string => {
+      const expires = Math.floor(Date.now() / 1000) + 600;
+      const auth = presignV1({ method, bucket: 'bkt', key, query, headers: {} }, cred, expires);
+      const qs = Object.entries({ ...query, ...auth }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+      return `/bkt/${key}?${qs.join('&')}`;
+    };
     try {
       // A loopback port nobody listens on: the callback fails, the upload does not.
       const closed = createServer();
       await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
       const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/cb`;
       await new Promise((r) => closed.close(r));
-      const query = {
+      const put = await call(signed, 'PUT', presigned('PUT', 'cbvar.txt', {
         callback: b64({ callbackUrl: deadUrl, callbackBody: 'v=${var1}&w=${x:var2}' }),
         'callback-var': b64({ var1: 'value1', 'x:var2': 'value2' }),
-      };
-      const auth = presignV1({ method: 'PUT', bucket: 'bkt', key: 'cbvar.txt', query, headers: {} }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, Math.floor(Date.now() / 1000) + 600);
-      const qs = Object.entries({ ...query, ...auth }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-      const put = await call(signed, 'PUT', `/bkt/cbvar.txt?${qs}`, { body: 'hello' });
+      }), { body: 'hello' });
       expect([put.status, errorCode(put)]).to.deep.equal([203, 'CallbackFailed']);
-      const get = await call(signed, 'GET', `/bkt/cbvar.txt?${Object.entries(presignV1({ method: 'GET', bucket: 'bkt', key: 'cbvar.txt', query: {}, headers: {} }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, Math.floor(Date.now() / 1000) + 600)).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`);
+      const get = await call(signed, 'GET', presigned('GET', 'cbvar.txt', {}));
       expect([get.status, get.text]).to.deep.equal([200, 'hello']);
     } finally {
       await signed.close();
@@ -128,7 +133,10 @@ describe('server upload callback', () => {
     // Only x: keys are variables: a reachable callback server sees var1 unsubstituted.
     const put = await call(server, 'PUT', '/bkt/cbvar2.txt', {
       body: 'x',
-      headers: { 'x-oss-callback': b64({ callbackUrl: cbUrl, callbackBody: 'v=${var1}&w=${x:var2}' }), 'x-oss-callback-var': b64({ var1: 'value1', 'x:var2': 'value2' }) },
+      headers: {
+        'x-oss-callback': b64({ callbackUrl: cbUrl, callbackBody: 'v=${var1}&w=${x:var2}' }),
+        'x-oss-callback-var': b64({ var1: 'value1', 'x:var2': 'value2' }),
+      },
     });
     expect(put.status).to.equal(200);
     expect(seen.map((s) => s.body)).to.deep.equal(['v=&w=value2']);
