@@ -150,10 +150,22 @@ export interface ListedBucket {
   storageClass?: string;
 }
 
-/** `ListAllMyBucketsResult` (minimal: no paging fields). */
+/** `ListAllMyBucketsResult`. */
 export interface ListAllMyBucketsResult {
+  /** Present when the request paged (`prefix`, `marker`, `max-keys`) or the answer is truncated. */
+  paging?: BucketPaging;
   owner?: { id: string; displayName: string };
   buckets: ListedBucket[];
+}
+
+/** The paging fields of a ListBuckets answer. */
+export interface BucketPaging {
+  prefix: string;
+  marker: string;
+  maxKeys: number;
+  isTruncated: boolean;
+  /** The marker of the next page, when truncated. */
+  nextMarker?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -543,6 +555,17 @@ export function parseListAllMyBucketsResult(xml: string): ListAllMyBucketsResult
   const fail = invalidResponse('ListAllMyBucketsResult');
   const r = parseRoot(xml, 'ListAllMyBucketsResult', fail);
   const out: ListAllMyBucketsResult = { buckets: [] };
+  const truncated = optText(r, 'IsTruncated', fail);
+  if (truncated !== undefined) {
+    out.paging = {
+      prefix: optText(r, 'Prefix', fail) ?? '',
+      marker: optText(r, 'Marker', fail) ?? '',
+      maxKeys: toInt(optText(r, 'MaxKeys', fail) ?? '0', 'MaxKeys', fail),
+      isTruncated: truncated === 'true',
+    };
+    const next = optText(r, 'NextMarker', fail);
+    if (next !== undefined) out.paging.nextMarker = next;
+  }
   if (r['Owner'] !== undefined) {
     const o = asNode(r['Owner'], 'Owner', fail);
     out.owner = { id: optText(o, 'ID', fail) ?? '', displayName: optText(o, 'DisplayName', fail) ?? '' };
@@ -738,11 +761,19 @@ export function buildListBucketResult(r: Readonly<ListBucketResult>): string {
 }
 
 /**
- * `ListAllMyBucketsResult` (minimal): [Owner{ID, DisplayName},] Buckets{Bucket*{CreationDate, ExtranetEndpoint,
- * IntranetEndpoint, Location, Name, Region, StorageClass}} — absent optional fields are omitted.
+ * `ListAllMyBucketsResult`: [Prefix, Marker, MaxKeys, IsTruncated, [NextMarker],] [Owner{ID, DisplayName},]
+ * Buckets{Bucket*{CreationDate, ExtranetEndpoint, IntranetEndpoint, Location, Name, Region, StorageClass}} — absent
+ * optional fields are omitted.
  */
 export function buildListAllMyBucketsResult(r: Readonly<ListAllMyBucketsResult>): string {
   const body: Record<string, unknown> = {};
+  if (r.paging !== undefined) {
+    body['Prefix'] = r.paging.prefix;
+    body['Marker'] = r.paging.marker;
+    body['MaxKeys'] = String(r.paging.maxKeys);
+    body['IsTruncated'] = String(r.paging.isTruncated);
+    if (r.paging.nextMarker !== undefined) body['NextMarker'] = r.paging.nextMarker;
+  }
   if (r.owner !== undefined) body['Owner'] = { ID: r.owner.id, DisplayName: r.owner.displayName };
   const buckets = r.buckets.map((b) => {
     const out: Record<string, string> = { CreationDate: b.creationDate };

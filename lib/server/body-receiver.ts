@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { Crc64 } from '../core/crc64.js';
 import { ServerError } from './server-error.js';
+import type { Throttle } from './traffic-limit.js';
 
 /** The connection is gone (client abort or an injected reset): there is nobody to answer. */
 export class ConnectionGone extends Error {
@@ -31,6 +32,8 @@ export interface ReceiveOptions {
   resetAfter?: number | undefined;
   /** Called with the length of every chunk that arrived, before any check, for the byte counters. */
   onBytes: (n: number) => void;
+  /** `x-oss-traffic-limit`: the body is read no faster than this pace (the request ends no earlier either). */
+  throttle?: Throttle | undefined;
 }
 
 /** Destroys the request's connection with a TCP RST when the platform allows, like a network reset. */
@@ -89,17 +92,36 @@ export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveO
       }
       md5.update(chunk);
       crc.update(chunk);
-      if (!dest.write(chunk)) {
+      const wait = opts.throttle?.take(chunk.length) ?? 0;
+      if (wait > 0) {
         req.pause();
+        blocked += 1;
+        setTimeout(unblock, wait);
+      }
+      if (!dest.write(chunk)) {
+        if (wait === 0) req.pause();
+        blocked += 1;
         dest.once('drain', onDrain);
       }
     };
+    // The body flows again once neither the destination (backpressure) nor the throttle holds it.
+    let blocked = 0;
+    const unblock = (): void => {
+      blocked -= 1;
+      if (blocked === 0 && !settled) req.resume();
+    };
     const onDrain = (): void => {
-      req.resume();
+      unblock();
     };
     const onEnd = (): void => {
+      if (settled) return;
       if (opts.resetAfter !== undefined) {
         fail(new ConnectionGone(`connection reset by fault after ${size} bytes (end of body)`));
+        return;
+      }
+      const wait = opts.throttle?.pending() ?? 0;
+      if (wait > 0) {
+        setTimeout(onEnd, wait);
         return;
       }
       cleanup();

@@ -13,6 +13,7 @@ import type { ResolvedServerOptions } from './options.js';
 import type { OpName } from './router.js';
 import { ServerError } from './server-error.js';
 import type { Store } from './storage/store.js';
+import type { Throttle } from './traffic-limit.js';
 
 /** Server-wide state shared by every handler. */
 export interface ServerCore {
@@ -42,6 +43,8 @@ export interface OpContext {
   readonly onBytesIn: (n: number) => void;
   /** Set once a helper started reading the body; the dispatcher drains unread bodies. */
   bodyTaken: boolean;
+  /** Paces the request body (`x-oss-traffic-limit`), when asked for. */
+  throttle?: Throttle | undefined;
 }
 
 /** The addressed bucket; 404 NoSuchBucket when absent. */
@@ -116,11 +119,29 @@ export function fileAlreadyExists(): ServerError {
   return new ServerError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.');
 }
 
-/** Streams the body into `dest` (see {@link receiveBody}), applying a `reset` fault. */
-export function receive(ctx: OpContext, dest: Writable, maxBytes: number): Promise<BodyDigest> {
+/**
+ * Streams the body into `dest` (see {@link receiveBody}), applying a `reset` fault. A chunked body that also declares
+ * a Content-Length must decode to exactly that many bytes (400 IncompleteBody otherwise, after the body was read, so
+ * the caller drops what it staged); HTTP framing already holds a plain body to its Content-Length.
+ */
+export async function receive(ctx: OpContext, dest: Writable, maxBytes: number): Promise<BodyDigest> {
   ctx.bodyTaken = true;
   const resetAfter = ctx.fault?.type === 'reset' ? (ctx.fault.afterBytes ?? 0) : undefined;
-  return receiveBody(ctx.req, dest, { maxBytes, resetAfter, onBytes: ctx.onBytesIn });
+  const digest = await receiveBody(ctx.req, dest, {
+    maxBytes,
+    resetAfter,
+    onBytes: ctx.onBytesIn,
+    throttle: ctx.throttle,
+  });
+  const declared = ctx.headers['content-length'];
+  if (ctx.headers['transfer-encoding'] !== undefined && declared !== undefined && Number(declared) !== digest.size) {
+    const message = 'The chunked body does not have the length its Content-Length declares.';
+    throw new ServerError(400, 'IncompleteBody', message, {
+      ContentLength: declared,
+      ReceivedLength: String(digest.size),
+    });
+  }
+  return digest;
 }
 
 /** Reads a small body into memory (XML documents). */

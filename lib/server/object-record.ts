@@ -2,7 +2,6 @@
  * What the server knows about a stored object: the HTTP metadata captured when it was created, its integrity
  * values and where its bytes live. Persisted as a sidecar JSON next to the bytes (disk storage).
  */
-import mime from 'mime-types';
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
@@ -27,6 +26,18 @@ export interface ObjectMeta {
   acl: string;
   /** Tags in the order given (`x-oss-tagging: a=1&b=2`). */
   tags: Array<[string, string]>;
+  /** Server-side encryption asked for at creation (echoed, never applied: this server keeps bytes as they are). */
+  sse?: ServerSideEncryption;
+}
+
+/** `x-oss-server-side-encryption` and its companions. */
+export interface ServerSideEncryption {
+  /** `AES256`, `KMS` or `SM4`. */
+  algorithm: string;
+  /** `x-oss-server-side-data-encryption` (`SM4`, with KMS only). */
+  dataEncryption?: string;
+  /** `x-oss-server-side-encryption-key-id` (with KMS only). */
+  keyId?: string;
 }
 
 /** A committed object. */
@@ -73,6 +84,7 @@ export function objectRecord(meta: ObjectMeta, fields: RecordFields): ObjectReco
   if (meta.contentDisposition !== undefined) rec.contentDisposition = meta.contentDisposition;
   if (meta.contentEncoding !== undefined) rec.contentEncoding = meta.contentEncoding;
   if (meta.expires !== undefined) rec.expires = meta.expires;
+  if (meta.sse !== undefined) rec.sse = meta.sse;
   return rec;
 }
 
@@ -89,9 +101,9 @@ export function metaFromHeaders(headers: Record<string, string>, key: string): O
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-oss-meta-')) userMeta[name] = value;
   }
-  const guessed = mime.lookup(key);
   const meta: ObjectMeta = {
-    contentType: headers['content-type'] ?? (guessed === false ? 'application/octet-stream' : guessed),
+    // No guessing from the key: OSS stores what the client sent, and guessing is the client's job (ours does it).
+    contentType: headers['content-type'] ?? 'application/octet-stream',
     userMeta,
     storageClass,
     acl,
@@ -101,7 +113,53 @@ export function metaFromHeaders(headers: Record<string, string>, key: string): O
   if (headers['content-disposition'] !== undefined) meta.contentDisposition = headers['content-disposition'];
   if (headers['content-encoding'] !== undefined) meta.contentEncoding = headers['content-encoding'];
   if (headers['expires'] !== undefined) meta.expires = headers['expires'];
+  const sse = sseFromHeaders(headers);
+  if (sse !== undefined) meta.sse = sse;
   return meta;
+}
+
+const SSE_ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
+const DATA_ENCRYPTION = 'x-oss-server-side-data-encryption';
+const KEY_ID = 'x-oss-server-side-encryption-key-id';
+
+/** The encryption headers of an upload, validated as OSS does (400 InvalidArgument); `undefined` when absent. */
+function sseFromHeaders(headers: Record<string, string>): ServerSideEncryption | undefined {
+  const algorithm = headers['x-oss-server-side-encryption'];
+  const dataEncryption = headers['x-oss-server-side-data-encryption'];
+  const keyId = headers['x-oss-server-side-encryption-key-id'];
+  if (algorithm === undefined) {
+    const needsKms = 'needs x-oss-server-side-encryption: KMS.';
+    if (dataEncryption !== undefined) {
+      throw invalidArgument(DATA_ENCRYPTION, dataEncryption, `${DATA_ENCRYPTION} ${needsKms}`);
+    }
+    if (keyId !== undefined) throw invalidArgument(KEY_ID, keyId, `${KEY_ID} ${needsKms}`);
+    return undefined;
+  }
+  if (!SSE_ALGORITHMS.has(algorithm)) {
+    const message = 'The encryption method is not valid: use AES256, KMS or SM4.';
+    throw invalidArgument('x-oss-server-side-encryption', algorithm, message);
+  }
+  const sse: ServerSideEncryption = { algorithm };
+  if (dataEncryption !== undefined) {
+    if (algorithm !== 'KMS' || dataEncryption !== 'SM4') {
+      throw invalidArgument(DATA_ENCRYPTION, dataEncryption, `${DATA_ENCRYPTION} must be SM4, with KMS.`);
+    }
+    sse.dataEncryption = dataEncryption;
+  }
+  if (keyId !== undefined) {
+    if (algorithm !== 'KMS') throw invalidArgument(KEY_ID, keyId, `${KEY_ID} is valid with KMS only.`);
+    sse.keyId = keyId;
+  }
+  return sse;
+}
+
+/** The encryption headers OSS answers for an object stored with `sse` (none when it was stored unencrypted). */
+export function sseHeaders(sse: ServerSideEncryption | undefined): Record<string, string> {
+  if (sse === undefined) return {};
+  const h: Record<string, string> = { 'x-oss-server-side-encryption': sse.algorithm };
+  if (sse.dataEncryption !== undefined) h['x-oss-server-side-data-encryption'] = sse.dataEncryption;
+  if (sse.keyId !== undefined) h['x-oss-server-side-encryption-key-id'] = sse.keyId;
+  return h;
 }
 
 /** Parses `x-oss-tagging` (`k1=v1&k2=v2`, URL-encoded); OSS allows 10 tags, keys ≤ 128 and values ≤ 256 chars. */
@@ -148,6 +206,7 @@ export function recordHeaders(rec: ObjectRecord): Record<string, string> {
   if (rec.expires !== undefined) h['expires'] = rec.expires;
   if (rec.tags.length > 0) h['x-oss-tagging-count'] = String(rec.tags.length);
   for (const [k, v] of Object.entries(rec.userMeta)) h[k] = v;
+  if (rec.sse !== undefined) Object.assign(h, sseHeaders(rec.sse));
   return h;
 }
 

@@ -2,7 +2,7 @@
  * The local OSS-compatible server: an HTTP server on a port of your choice that speaks the OSS upload protocol
  * (see the issue and `docs/`), backed by a directory or by nothing at all.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
@@ -12,6 +12,8 @@ import type { ServerCore } from './context.js';
 import { FaultInjector } from './faults.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { createRequestHandler } from './request-handler.js';
+import { errorReply, newRequestId } from './respond.js';
+import { ServerError } from './server-error.js';
 import { ServerStats } from './stats.js';
 import { DiscardStore } from './storage/discard-store.js';
 import { DiskStore } from './storage/disk-store.js';
@@ -19,28 +21,68 @@ import { DiskStore } from './storage/disk-store.js';
 /** How long a refused connection may keep sending before it is cut. */
 const LINGER_MS = 1000;
 
-/** Status lines for parser errors that are not a plain 400 (the ones Node itself would answer). */
-const STATUS_LINES: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+/** Parser errors that are not a plain 400 (the statuses Node itself would answer), with the OSS code we send. */
+const PARSER_REFUSALS: Readonly<Record<string, { status: number; code: string; message: string }>> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'BadRequest',
+    message: 'The request line and headers exceed 16 KiB.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'RequestTimeout',
+    message: 'The request head did not arrive in time.',
+  },
 };
 
+/** Per connection, the last request handed to the handler and the end of its answer. */
+const answering = new WeakMap<Duplex, { req: IncomingMessage; answered: Promise<void> }>();
+
 /**
- * Answers a request Node's parser refused: 431 when its head exceeds Node's `maxHeaderSize` (16 KiB: request line
- * plus headers), 408 when the head did not arrive in time, 400 for any other malformed request, then closes. The answer is sent with a half-close while
- * what the client still sends is read and dropped for a moment: closing with unread input would reset the
- * connection, and the client would see a bare ECONNRESET instead of the status.
+ * Answers a request Node's parser refused, the OSS way: an `<Error>` XML body with a request id (never a bare
+ * status line), 431 when its head exceeds Node's `maxHeaderSize` (16 KiB: request line plus headers), 408 when the
+ * head did not arrive in time, 400 BadRequest for any other malformed request, then closes. An answer to an earlier,
+ * complete request of the same keep-alive connection still being written goes out first, so each answer stays
+ * paired with its request. The refusal is sent with a half-close while what the client still sends is read and
+ * dropped for a moment: closing with unread input would reset the connection, and the client would see a bare
+ * ECONNRESET instead of the answer.
  */
-function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
+function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: string): void {
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  const status = STATUS_LINES[err.code ?? ''] ?? '400 Bad Request';
+  const refusal = PARSER_REFUSALS[err.code ?? ''] ?? {
+    status: 400,
+    code: 'BadRequest',
+    message: `The request is not valid HTTP/1.1: ${err.message.replace(/^Parse Error: /, '')}`,
+  };
   socket.on('error', () => undefined);
   socket.on('data', () => undefined);
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  const requestId = newRequestId();
+  const error = new ServerError(refusal.status, refusal.code, refusal.message);
+  const reply = errorReply(error, { requestId, hostId, method: 'GET' });
+  const body = Buffer.from(String(reply.body), 'utf8');
+  const headers = {
+    server: 'AliyunOSS',
+    date: new Date().toUTCString(),
+    'x-oss-request-id': requestId,
+    ...reply.headers,
+    'content-length': String(body.length),
+    connection: 'close',
+  };
+  const head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Bad Request'}\r\n`
+    + `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const send = (): void => {
+    if (!socket.writable) return;
+    socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+  // A request whose body was still arriving is the one that failed to parse: answer now (its handler gives up when
+  // the connection closes). A complete one is answered first.
+  const pending = answering.get(socket);
+  if (pending === undefined || !pending.req.complete) send();
+  else void pending.answered.then(send);
 }
 
 /**
@@ -91,11 +133,20 @@ export class OssServer {
     await registry.load();
     for (const b of options.buckets) await registry.create(b);
     const core: ServerCore = { options, registry, store };
-    const http = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 });
+    // The lenient parser lets a request carry both Content-Length and Transfer-Encoding: chunked, which ali-oss sends
+    // for `put(stream, { headers: { 'Content-Length': n } })` and OSS stores: the body is decoded as chunked (RFC
+    // 9112 §6.3) and its length checked against Content-Length (see `receive` in context.ts). Node's strict parser
+    // refuses such requests before any handler runs. A local test server has no proxy in front of it to be
+    // confused by the leniency.
+    const http = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000, insecureHTTPParser: true });
     const server = new OssServer(http, options, core, opts.root === undefined);
-    http.on('request', createRequestHandler(core, server.faults, server.stats));
+    const handler = createRequestHandler(core, server.faults, server.stats);
+    http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      answering.set(req.socket, { req, answered: new Promise((resolve) => res.once('close', resolve)) });
+      handler(req, res);
+    });
     // A client that vanishes mid-request, or sends what cannot be parsed, must not take the server down.
-    http.on('clientError', refuseUnparsable);
+    http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => refuseUnparsable(err, socket, options.host));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port, options.host, () => {

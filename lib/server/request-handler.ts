@@ -13,6 +13,7 @@ import { errorReply, newRequestId, sendReply, toServerError, type Reply, type Re
 import { resolveTarget, selectOp, type OpName, type Target } from './router.js';
 import { ServerError } from './server-error.js';
 import type { ServerStats } from './stats.js';
+import { Throttle, trafficLimitOf } from './traffic-limit.js';
 
 /** Request headers as a flat record with lower-case names (repeated headers joined with `,`). */
 export function flattenHeaders(raw: IncomingMessage['headers']): Record<string, string> {
@@ -129,6 +130,11 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
       );
     }
     if (fault?.type === 'error') throw faultError(fault);
+    const limit = trafficLimitOf(headers, target.query);
+    if (limit !== undefined) {
+      ctx.throttle = new Throttle(limit);
+      scope.throttle = new Throttle(limit);
+    }
     reply = await OPERATIONS[op](ctx);
   } catch (err) {
     if (err instanceof ConnectionGone) {

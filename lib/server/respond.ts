@@ -5,10 +5,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildErrorXml } from '../core/xml.js';
 import { ecFor } from './error-codes.js';
 import { ServerError } from './server-error.js';
 import { randomHex } from './ids.js';
+import type { Throttle } from './traffic-limit.js';
 
 /** What an operation answers. */
 export interface Reply {
@@ -36,6 +38,8 @@ export interface ReplyScope {
   resetAfterBytes?: number | undefined;
   /** Destroys the connection the way a network reset would. */
   reset: () => void;
+  /** Paces a streamed answer body (`x-oss-traffic-limit`), when asked for. */
+  throttle?: Throttle | undefined;
 }
 
 /** A fresh request id: 24 upper-case hex characters, like OSS's. */
@@ -117,7 +121,20 @@ export function sendReply(res: ServerResponse, reply: Reply, scope: ReplyScope):
   });
 }
 
-/** Copies `src` into `res` with backpressure, counting bytes and honouring a reset-after-N-bytes fault. */
+/** Writes `chunk` slice by slice, each when the throttle lets it go and the socket has room. */
+async function writePaced(res: ServerResponse, chunk: Buffer, throttle: Throttle): Promise<void> {
+  for (let off = 0; off < chunk.length && !res.destroyed; off += throttle.sliceBytes) {
+    const slice = chunk.subarray(off, off + throttle.sliceBytes);
+    const wait = throttle.take(slice.length);
+    if (!res.write(slice)) await new Promise((resolve) => res.once('drain', resolve));
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+/**
+ * Copies `src` into `res` with backpressure, counting bytes and honouring a reset-after-N-bytes fault and
+ * `x-oss-traffic-limit`.
+ */
 function pump(src: Readable, res: ServerResponse, scope: ReplyScope): void {
   let sent = 0;
   const limit = scope.resetAfterBytes;
@@ -139,9 +156,20 @@ function pump(src: Readable, res: ServerResponse, scope: ReplyScope): void {
     }
     sent += chunk.length;
     scope.onBytesOut(chunk.length);
+    if (scope.throttle !== undefined) {
+      src.pause();
+      void writePaced(res, chunk, scope.throttle).then(() => src.resume(), () => src.destroy());
+      return;
+    }
     if (!res.write(chunk)) src.pause();
   });
-  res.on('drain', () => src.resume());
-  src.once('end', () => res.end());
+  res.on('drain', () => {
+    if (scope.throttle === undefined) src.resume();
+  });
+  src.once('end', () => {
+    const wait = scope.throttle?.pending() ?? 0;
+    if (wait > 0) setTimeout(() => res.end(), wait);
+    else res.end();
+  });
   src.once('error', () => res.destroy());
 }

@@ -579,6 +579,24 @@ Wed, 28 Dec 2022 10:27:41 GMT
       expect(parseListAllMyBucketsResult(buildListAllMyBucketsResult({ buckets: [] }))).to.deep.equal({ buckets: [] });
     });
 
+    it('ListAllMyBuckets with paging fields, in the order OSS writes them', () => {
+      const paged = {
+        paging: { prefix: 'my', marker: 'mybucket', maxKeys: 10, isTruncated: true, nextMarker: 'mybucket10' },
+        owner: { id: '1', displayName: '1' },
+        buckets: [{ name: 'mybucket1', creationDate: '2014-02-17T18:12:43.000Z' }],
+      };
+      const xml = buildListAllMyBucketsResult(paged);
+      expect(xml).to.equal(
+        `${DECL}<ListAllMyBucketsResult><Prefix>my</Prefix><Marker>mybucket</Marker><MaxKeys>10</MaxKeys>` +
+          '<IsTruncated>true</IsTruncated><NextMarker>mybucket10</NextMarker><Owner><ID>1</ID><DisplayName>1</DisplayName></Owner>' +
+          '<Buckets><Bucket><CreationDate>2014-02-17T18:12:43.000Z</CreationDate><Name>mybucket1</Name></Bucket></Buckets>' +
+          '</ListAllMyBucketsResult>',
+      );
+      expect(parseListAllMyBucketsResult(xml)).to.deep.equal(paged);
+      const last = { paging: { prefix: '', marker: 'a', maxKeys: 100, isTruncated: false }, buckets: [] };
+      expect(parseListAllMyBucketsResult(buildListAllMyBucketsResult(last))).to.deep.equal(last);
+    });
+
     it('property: any well-formed Unicode key survives ListBucket and ListParts, plain and url-encoded', () => {
       fc.assert(
         fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.boolean(), (key, url) => {

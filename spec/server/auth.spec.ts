@@ -495,6 +495,26 @@ describe('server/auth', () => {
       signRequestV4(req, USER, NOW, { region: 'cn-shanghai' });
       const err = rejects(() => authenticate(input(req), CREDS), 400, 'InvalidArgument');
       expect(err.message).to.equal('Invalid signing region in Authorization header.');
+      expect(err.extra['EC']).to.equal('0002-00000226');
+    });
+
+    it('names an empty region as OSS does: "The signing region in credential is invalid."', () => {
+      const req = signedV4(request());
+      req.headers['authorization'] = req.headers['authorization']!.replace('/cn-hangzhou/', '//');
+      const header = rejects(() => authenticate(input(req), CREDS), 400, 'InvalidArgument');
+      expect(header.message).to.equal('The signing region in credential is invalid.');
+      const url = request();
+      url.query = { ...url.query, ...presignV4(url, USER, NOW, 600, { region: REGION }) };
+      url.query['x-oss-credential'] = url.query['x-oss-credential']!.replace('/cn-hangzhou/', '//');
+      const query = rejects(() => authenticate(input(url), CREDS), 400, 'InvalidArgument');
+      expect(query.message).to.equal('The signing region in credential is invalid.');
+    });
+
+    it('answers a malformed credential in the header with "Invalid credential in Authorization header."', () => {
+      const req = signedV4(request());
+      req.headers['authorization'] = req.headers['authorization']!.replace('aliyun_v4_request', 'abc');
+      const err = rejects(() => authenticate(input(req), CREDS), 400, 'InvalidArgument');
+      expect(err.message).to.equal('Invalid credential in Authorization header.');
     });
 
     it('answers 400 InvalidArgument for a product other than oss', () => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
+import { presignV1 } from '../../lib/core/sign-v1.js';
 import { call, errorCode, md5Etag, startServer, xmlField } from './support.js';
 
 interface Seen {
@@ -51,7 +52,7 @@ describe('server upload callback', () => {
     const callback = b64({ callbackUrl: cbUrl, callbackBody: 'bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&my=${x:my}', callbackHost: 'cb.example' });
     const put = await call(server, 'PUT', '/bkt/dir/a%20b.txt', {
       body: 'hello',
-      headers: { 'x-oss-callback': callback, 'x-oss-callback-var': b64({ 'x:my': 'v&1' }) },
+      headers: { 'content-type': 'text/plain', 'x-oss-callback': callback, 'x-oss-callback-var': b64({ 'x:my': 'v&1' }) },
     });
     expect([put.status, put.text, put.headers['content-type']]).to.deep.equal([200, '{"Status":"OK"}', 'application/json']);
     expect(put.headers['etag']).to.equal(md5Etag('hello'));
@@ -101,6 +102,44 @@ describe('server upload callback', () => {
     expect([put.status, errorCode(put)]).to.deep.equal([203, 'CallbackFailed']);
     expect(put.text).to.contain('loopback');
     expect(seen).to.have.length(0);
+  });
+
+  it('accepts callback-var keys without the x: prefix (a presigned PUT), ignoring them as variables', async () => {
+    const cred = { accessKeyId: 'ak', accessKeySecret: 'sk' };
+    const signed = await startServer({ anonymous: false, credentials: [cred] });
+    /** `method /bkt/key?<query + V1 presign parameters>`, valid for 10 minutes. */
+    const presigned = (method: string, key: string, query: Record<string, string>): string => {
+      const expires = Math.floor(Date.now() / 1000) + 600;
+      const auth = presignV1({ method, bucket: 'bkt', key, query, headers: {} }, cred, expires);
+      const qs = Object.entries({ ...query, ...auth }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+      return `/bkt/${key}?${qs.join('&')}`;
+    };
+    try {
+      // A loopback port nobody listens on: the callback fails, the upload does not.
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/cb`;
+      await new Promise((r) => closed.close(r));
+      const put = await call(signed, 'PUT', presigned('PUT', 'cbvar.txt', {
+        callback: b64({ callbackUrl: deadUrl, callbackBody: 'v=${var1}&w=${x:var2}' }),
+        'callback-var': b64({ var1: 'value1', 'x:var2': 'value2' }),
+      }), { body: 'hello' });
+      expect([put.status, errorCode(put)]).to.deep.equal([203, 'CallbackFailed']);
+      const get = await call(signed, 'GET', presigned('GET', 'cbvar.txt', {}));
+      expect([get.status, get.text]).to.deep.equal([200, 'hello']);
+    } finally {
+      await signed.close();
+    }
+    // Only x: keys are variables: a reachable callback server sees var1 unsubstituted.
+    const put = await call(server, 'PUT', '/bkt/cbvar2.txt', {
+      body: 'x',
+      headers: {
+        'x-oss-callback': b64({ callbackUrl: cbUrl, callbackBody: 'v=${var1}&w=${x:var2}' }),
+        'x-oss-callback-var': b64({ var1: 'value1', 'x:var2': 'value2' }),
+      },
+    });
+    expect(put.status).to.equal(200);
+    expect(seen.map((s) => s.body)).to.deep.equal(['v=&w=value2']);
   });
 
   it('rejects malformed callback parameters with 400 InvalidArgument before storing', async () => {

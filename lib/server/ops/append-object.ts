@@ -8,7 +8,7 @@ import {
   requireBucket, requireKey, type OpContext,
 } from '../context.js';
 import { appendableEtag } from '../etag.js';
-import { invalidArgument, metaFromHeaders, objectRecord } from '../object-record.js';
+import { invalidArgument, metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
@@ -21,7 +21,6 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     throw invalidArgument('position', rawPos ?? '', 'The position parameter is required and must be a non-negative integer.');
   }
   const position = Number(rawPos);
-  const meta = metaFromHeaders(ctx.headers, key);
   const md5 = expectedMd5(ctx);
   const declared = declaredLength(ctx);
   const max = ctx.core.options.limits.maxPutSize;
@@ -33,9 +32,12 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     if (old !== undefined && old.type !== 'Appendable') {
       throw new ServerError(409, 'ObjectNotAppendable', 'The object is not appendable.');
     }
+    // Creation headers (metadata, tags, Content-Type, ACL, storage class) count only on the append that creates the
+    // object: OSS neither applies nor validates them on later appends.
+    const meta = old ?? metaFromHeaders(ctx.headers, key);
     const length = old?.size ?? 0;
     if (position !== length) {
-      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length.', {}, {
+      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length', {}, {
         'x-oss-next-append-position': String(length),
       });
     }
@@ -52,8 +54,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
       const size = length + digest.size;
       const crc64 = crc64Combine(old?.crc64 ?? '0', digest.crc64, digest.size);
       const blob = inPlace ?? staged!.blob;
-      // Metadata comes from the first append only, as on OSS.
-      const rec = objectRecord(old ?? meta, {
+      const rec = objectRecord(meta, {
         key,
         type: 'Appendable',
         size,
@@ -70,6 +71,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
           etag: `"${rec.etag}"`,
           'x-oss-next-append-position': String(size),
           'x-oss-hash-crc64ecma': crc64,
+          ...sseHeaders(rec.sse),
         },
       };
     } finally {

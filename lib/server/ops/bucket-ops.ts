@@ -2,22 +2,38 @@
  * Bucket-level operations: ListBuckets (`GET /`), PutBucket, DeleteBucket and GetBucket (ListObjects v1 with
  * prefix, marker, delimiter, max-keys ≤ 1000, default 100).
  */
-import { buildListAllMyBucketsResult, buildListBucketResult } from '../../core/xml.js';
+import { buildListAllMyBucketsResult, buildListBucketResult, type BucketPaging } from '../../core/xml.js';
 import { encodingType, intParam, readSmall, registry, requireBucket, strParam, type OpContext } from '../context.js';
 import { listPage } from '../list-page.js';
+import { compareKeys } from '../names.js';
 import type { Reply } from '../respond.js';
+import { xmlTime } from '../time-format.js';
 import { ServerError } from '../server-error.js';
 
 const XML = { 'content-type': 'application/xml' };
 
-/** Handles ListBuckets. */
+/**
+ * Handles ListBuckets: buckets in name order after `marker`, starting with `prefix`, at most `max-keys` (1–1000,
+ * default 100, as OSS). The paging fields are answered when the request pages or the list is cut, as OSS does; a
+ * client that deletes "the buckets with prefix X" must never see the others.
+ */
 export async function listBuckets(ctx: OpContext): Promise<Reply> {
   const region = ctx.core.options.region;
+  const prefix = strParam(ctx, 'prefix');
+  const marker = strParam(ctx, 'marker');
+  const maxKeys = intParam(ctx, 'max-keys', 100, 1, ctx.core.options.limits.maxListPage);
+  const matching = registry(ctx).list().filter((b) => b.name.startsWith(prefix) && compareKeys(b.name, marker) > 0);
+  const page = matching.slice(0, maxKeys);
+  const truncated = matching.length > page.length;
+  const paged = truncated || ['prefix', 'marker', 'max-keys'].some((name) => ctx.query[name] !== undefined);
+  const paging: BucketPaging = { prefix, marker, maxKeys, isTruncated: truncated };
+  if (truncated) paging.nextMarker = page[page.length - 1]!.name;
   const xml = buildListAllMyBucketsResult({
+    ...(paged ? { paging } : {}),
     owner: { id: 'oss-stream-local', displayName: 'oss-stream-local' },
-    buckets: registry(ctx).list().map((b) => ({
+    buckets: page.map((b) => ({
       name: b.name,
-      creationDate: new Date(b.created).toISOString(),
+      creationDate: xmlTime(b.created),
       location: `oss-${region}`,
       region,
       extranetEndpoint: ctx.host,
@@ -66,7 +82,7 @@ export async function getBucket(ctx: OpContext): Promise<Reply> {
       const rec = bucket.objects.get(key)!;
       return {
         key,
-        lastModified: new Date(rec.lastModified).toISOString(),
+        lastModified: xmlTime(rec.lastModified),
         etag: `"${rec.etag}"`,
         type: rec.type,
         size: rec.size,

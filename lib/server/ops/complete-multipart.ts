@@ -12,7 +12,7 @@ import {
 } from '../context.js';
 import { multipartEtag, normalizeEtag } from '../etag.js';
 import type { PartRecord, UploadRecord } from '../multipart-store.js';
-import { metaFromHeaders, objectRecord } from '../object-record.js';
+import { metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
@@ -66,7 +66,11 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
   const used = new Set(rec.segments.map((s) => s.blob));
   for (const p of up.parts.values()) if (!used.has(p.blob)) await ctx.core.store.dropBlob(p.blob);
 
-  const headers: Record<string, string> = { etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 };
+  const headers: Record<string, string> = {
+    etag: `"${rec.etag}"`,
+    'x-oss-hash-crc64ecma': rec.crc64,
+    ...sseHeaders(rec.sse),
+  };
   if (callback !== undefined) {
     return callbackResult(
       callback,

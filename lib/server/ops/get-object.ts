@@ -2,7 +2,8 @@
  * GetObject, HeadObject and GetObjectMeta. Bodies are streamed from the object's blobs (a multipart object is read
  * part after part); the blobs are pinned while read, so a concurrent overwrite or delete never cuts a download.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { requireBucket, requireKey, type OpContext } from '../context.js';
 import { recordHeaders, type ObjectRecord } from '../object-record.js';
 import { decideRange, type ByteRange } from '../range.js';
@@ -77,7 +78,8 @@ export async function getObjectMeta(ctx: OpContext): Promise<Reply> {
       'x-oss-object-size': String(rec.size),
       'last-modified': new Date(rec.lastModified).toUTCString(),
       'x-oss-hash-crc64ecma': rec.crc64,
-      'content-length': '0',
+      // OSS reports the object's size in Content-Length on HEAD (clients read it as the size); a GET has an empty body.
+      'content-length': ctx.method === 'HEAD' ? String(rec.size) : '0',
     },
   };
 }
@@ -112,7 +114,36 @@ export async function getObject(ctx: OpContext): Promise<Reply> {
   if (length === 0) return { status, headers };
   const blobs = rec.segments.map((s) => s.blob);
   const release = store.hold(blobs);
+  if (decision.kind !== 'partial' && gzipWanted(ctx.headers['accept-encoding'], rec)) {
+    // Compressed on the fly, so the length, the ETag and byte ranges no longer describe the body: OSS drops them.
+    delete headers['content-length'];
+    delete headers['etag'];
+    delete headers['accept-ranges'];
+    headers['content-encoding'] = 'gzip';
+    headers['vary'] = 'Accept-Encoding';
+    const gzip = pipeline(readSegments(store, rec, range), createGzip(), () => undefined);
+    return { status, headers, stream: gzip, release };
+  }
   return { status, headers, stream: readSegments(store, rec, range), release };
+}
+
+// What OSS compresses for `Accept-Encoding: gzip` (its FAQ "How do I compress objects that I download from OSS in
+// the GZIP format?"): web text types, objects of 1 KB or more, whole-object GETs.
+const GZIP_TYPES = new Set([
+  'text/cache-manifest', 'text/xml', 'text/css', 'text/html', 'text/plain', 'application/javascript',
+  'application/x-javascript', 'application/rss+xml', 'application/json', 'text/json',
+]);
+const GZIP_MIN_SIZE = 1024;
+
+/** Whether OSS would gzip `rec` for a GET with this Accept-Encoding (an object stored already encoded never is). */
+function gzipWanted(acceptEncoding: string | undefined, rec: ObjectRecord): boolean {
+  if (acceptEncoding === undefined || rec.size < GZIP_MIN_SIZE || rec.contentEncoding !== undefined) return false;
+  if (!GZIP_TYPES.has(rec.contentType.split(';')[0]!.trim().toLowerCase())) return false;
+  return acceptEncoding.split(',').some((token) => {
+    const [coding, ...params] = token.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return coding === 'gzip' && (q === undefined || Number(q.slice(2)) > 0);
+  });
 }
 
 /** One stream over the byte range `r` of the concatenated segments, opening each blob only when it is reached. */

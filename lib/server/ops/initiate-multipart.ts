@@ -4,7 +4,7 @@
  */
 import { buildInitiateMultipartUploadResult } from '../../core/xml.js';
 import { encodingType, fileAlreadyExists, forbidsOverwrite, requireBucket, requireKey, type OpContext } from '../context.js';
-import { metaFromHeaders } from '../object-record.js';
+import { metaFromHeaders, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
 /** Handles InitiateMultipartUpload. */
@@ -21,5 +21,5 @@ export async function initiateMultipartUpload(ctx: OpContext): Promise<Reply> {
     uploadId: up.id,
     ...(enc === undefined ? {} : { encodingType: enc }),
   });
-  return { status: 200, headers: { 'content-type': 'application/xml' }, body: xml };
+  return { status: 200, headers: { 'content-type': 'application/xml', ...sseHeaders(meta.sse) }, body: xml };
 }

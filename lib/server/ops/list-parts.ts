@@ -6,6 +6,7 @@ import { buildListPartsResult } from '../../core/xml.js';
 import { encodingType, intParam, requireBucket, requireKey, type OpContext } from '../context.js';
 import { noSuchUpload } from '../multipart-store.js';
 import type { Reply } from '../respond.js';
+import { xmlTime } from '../time-format.js';
 
 /** Handles ListParts. */
 export async function listParts(ctx: OpContext): Promise<Reply> {
@@ -33,7 +34,7 @@ export async function listParts(ctx: OpContext): Promise<Reply> {
     isTruncated: truncated,
     parts: page.map((p) => ({
       partNumber: p.number,
-      lastModified: new Date(p.lastModified).toISOString(),
+      lastModified: xmlTime(p.lastModified),
       etag: `"${p.etag}"`,
       hashCrc64ecma: p.crc64,
       size: p.size,

@@ -8,6 +8,7 @@ import { encodingType, intParam, requireBucket, strParam, type OpContext } from 
 import { listPage } from '../list-page.js';
 import type { UploadRecord } from '../multipart-store.js';
 import type { Reply } from '../respond.js';
+import { xmlTime } from '../time-format.js';
 
 /** Handles ListMultipartUploads. */
 export async function listMultipartUploads(ctx: OpContext): Promise<Reply> {
@@ -43,7 +44,7 @@ export async function listMultipartUploads(ctx: OpContext): Promise<Reply> {
       key: u.key,
       uploadId: u.id,
       storageClass: u.meta.storageClass,
-      initiated: new Date(u.initiated).toISOString(),
+      initiated: xmlTime(u.initiated),
     })),
     commonPrefixes: page.commonPrefixes,
     ...(enc === undefined ? {} : { encodingType: enc }),

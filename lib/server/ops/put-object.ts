@@ -8,7 +8,7 @@ import {
   requireBucket, requireKey, type OpContext,
 } from '../context.js';
 import { md5Etag } from '../etag.js';
-import { metaFromHeaders, objectRecord } from '../object-record.js';
+import { metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
 /** Handles PutObject. */
@@ -48,6 +48,7 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
       etag: `"${rec.etag}"`,
       'content-md5': rec.contentMd5 as string,
       'x-oss-hash-crc64ecma': rec.crc64,
+      ...sseHeaders(rec.sse),
     };
     if (callback === undefined) return { status: 200, headers };
     return await callbackResult(

@@ -32,6 +32,33 @@ describe('server AppendObject', () => {
     expect(get.headers['x-oss-meta-k']).to.equal('v');
   });
 
+  it('applies and validates creation headers only on the append that creates the object', async () => {
+    const first = await call(server, 'POST', '/bkt/headers.log?append&position=0', {
+      body: 'a',
+      headers: { 'content-type': 'text/x-log', 'x-oss-meta-who': 'first', 'x-oss-tagging': 'k=1', 'x-oss-object-acl': 'private' },
+    });
+    expect(first.status).to.equal(200);
+    const elevenTags = Array.from({ length: 11 }, (_, i) => `t${i}=${i}`).join('&');
+    const later = await call(server, 'POST', '/bkt/headers.log?append&position=1', {
+      body: 'b',
+      headers: {
+        'content-type': 'text/other',
+        'x-oss-meta-who': 'later',
+        'x-oss-tagging': elevenTags,
+        'x-oss-object-acl': 'no-such-acl',
+        'x-oss-storage-class': 'NoSuchClass',
+      },
+    });
+    expect([later.status, later.headers['x-oss-next-append-position']]).to.deep.equal([200, '2']);
+    const head = await call(server, 'HEAD', '/bkt/headers.log');
+    expect([head.headers['content-type'], head.headers['x-oss-meta-who'], head.headers['x-oss-tagging-count']])
+      .to.deep.equal(['text/x-log', 'first', '1']);
+    expect(head.headers['x-oss-storage-class']).to.equal('Standard');
+    // The same headers do count on the append that creates an object.
+    const creating = await call(server, 'POST', '/bkt/headers2.log?append&position=0', { body: 'a', headers: { 'x-oss-tagging': elevenTags } });
+    expect([creating.status, errorCode(creating)]).to.deep.equal([400, 'BadRequest']);
+  });
+
   it('answers 409 PositionNotEqualToLength with x-oss-next-append-position, leaving the object unchanged', async () => {
     await call(server, 'POST', '/bkt/pos?append&position=0', { body: 'abc' });
     const wrong = await call(server, 'POST', '/bkt/pos?append&position=2', { body: 'zz' });

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
 import { call, crcOf, errorCode, md5Etag, pattern, startServer } from '../support.js';
@@ -73,6 +74,44 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
   it('answers GetObjectMeta (HEAD ?objectMeta)', async () => {
     const a = await call(server, 'HEAD', '/bkt/obj?objectMeta');
     expect([a.status, a.headers['x-oss-object-size'], a.headers['etag']]).to.deep.equal([200, '1000', md5Etag(data)]);
+    // The size is in Content-Length too (oss2's GetObjectMetaResult.content_length reads it), and no body follows.
+    expect([a.headers['content-length'], a.body.length]).to.deep.equal(['1000', 0]);
+    const viaGet = await call(server, 'GET', '/bkt/obj?objectMeta');
+    expect([viaGet.status, viaGet.headers['content-length'], viaGet.body.length]).to.deep.equal([200, '0', 0]);
+  });
+
+  it('gzips a whole-object GET of a web text type of 1 KB or more for Accept-Encoding: gzip, as OSS', async () => {
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(100));
+    await call(server, 'PUT', '/bkt/page.txt', { body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const gz = await call(server, 'GET', '/bkt/page.txt', { headers: { 'accept-encoding': 'deflate, gzip;q=0.8' } });
+    expect([gz.status, gz.headers['content-encoding'], gz.headers['vary'], gz.headers['transfer-encoding']])
+      .to.deep.equal([200, 'gzip', 'Accept-Encoding', 'chunked']);
+    expect([gz.headers['content-length'], gz.headers['etag'], gz.headers['accept-ranges']]).to.deep.equal([undefined, undefined, undefined]);
+    expect(gz.body.length).to.be.below(text.length);
+    expect(gunzipSync(gz.body).equals(text)).to.equal(true);
+    expect(gz.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(text));
+  });
+
+  it('does not gzip other types, small objects, ranges, encoded objects or without gzip in Accept-Encoding', async () => {
+    const text = Buffer.alloc(2048, 'a');
+    await call(server, 'PUT', '/bkt/blob.bin', { body: text });
+    await call(server, 'PUT', '/bkt/small.txt', { body: text.subarray(0, 1023), headers: { 'content-type': 'text/plain' } });
+    await call(server, 'PUT', '/bkt/big.json', { body: text, headers: { 'content-type': 'application/json' } });
+    await call(server, 'PUT', '/bkt/pre.json', { body: text, headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } });
+    const cases: Array<[string, Record<string, string>]> = [
+      ['/bkt/blob.bin', { 'accept-encoding': 'gzip' }],
+      ['/bkt/small.txt', { 'accept-encoding': 'gzip' }],
+      ['/bkt/big.json', { 'accept-encoding': 'gzip', range: 'bytes=0-99' }],
+      ['/bkt/big.json', { 'accept-encoding': 'gzip;q=0, deflate' }],
+      ['/bkt/big.json', {}],
+      ['/bkt/pre.json', { 'accept-encoding': 'gzip' }],
+    ];
+    for (const [path, headers] of cases) {
+      const a = await call(server, 'GET', path, { headers });
+      const label = `${path} ${JSON.stringify(headers)}`;
+      expect([label, a.headers['content-encoding'] === 'gzip', a.headers['content-length']]).to.deep.equal([label, false, String(a.body.length)]);
+    }
+    expect((await call(server, 'GET', '/bkt/big.json', { headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding']).to.equal('gzip');
   });
 
   it('deletes with 204, also a missing key', async () => {

@@ -76,9 +76,11 @@ describe('server PutObject', () => {
     expect(tags.text).to.contain('<Tag><Key>k1</Key><Value>v1</Value></Tag><Tag><Key>k 2</Key><Value>v 2</Value></Tag>');
   });
 
-  it('guesses Content-Type from the key when none is sent', async () => {
-    await call(server, 'PUT', '/bkt/page.html', { body: '<p>' });
-    expect((await call(server, 'HEAD', '/bkt/page.html')).headers['content-type']).to.equal('text/html');
+  it('stores application/octet-stream when no Content-Type is sent, whatever the key (no guessing, as OSS)', async () => {
+    for (const key of ['page.html', 'pic.jpg']) {
+      await call(server, 'PUT', `/bkt/${key}`, { body: '<p>' });
+      expect((await call(server, 'HEAD', `/bkt/${key}`)).headers['content-type']).to.equal('application/octet-stream');
+    }
     await call(server, 'PUT', '/bkt/noext', { body: 'x' });
     expect((await call(server, 'HEAD', '/bkt/noext')).headers['content-type']).to.equal('application/octet-stream');
   });
