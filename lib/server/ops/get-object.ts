@@ -21,7 +21,20 @@ function lookup(ctx: OpContext): ObjectRecord {
   const key = requireKey(ctx);
   const rec = bucket.objects.get(key);
   if (rec === undefined) throw noSuchKey(key);
-  return rec;
+  return rec.type === 'Symlink' ? followSymlink(bucket.objects, rec) : rec;
+}
+
+/**
+ * What GET and HEAD of a symlink answer: the target's bytes and integrity headers, with the link's type and user
+ * metadata, and the later of both modification times. Links are not followed further (a target that is itself a
+ * symlink counts as missing): 404 SymlinkTargetNotExist.
+ */
+export function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
+  const target = objects.get(link.symlinkTarget ?? '');
+  if (target === undefined || target.type === 'Symlink') {
+    throw new ServerError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', { Key: link.key, SymlinkTarget: link.symlinkTarget ?? '' });
+  }
+  return { ...target, key: link.key, type: 'Symlink', userMeta: link.userMeta, lastModified: Math.max(link.lastModified, target.lastModified) };
 }
 
 const OVERRIDES: ReadonlyArray<[string, string]> = [
@@ -116,7 +129,7 @@ export async function getObject(ctx: OpContext): Promise<Reply> {
 }
 
 /** One stream over the byte range `r` of the concatenated segments, opening each blob only when it is reached. */
-function readSegments(store: Store, rec: ObjectRecord, r: ByteRange): Readable {
+export function readSegments(store: Store, rec: ObjectRecord, r: ByteRange): Readable {
   const segs = rec.segments;
   if (segs.length === 1) return store.readBlob(segs[0]!.blob, r.start, r.end) as Readable;
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
