@@ -67,7 +67,7 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
     if (!committed && copied?.blob !== undefined) await store.dropBlob(copied.blob);
   }
   const xml = buildCopyObjectResult({ etag: `"${rec.etag}"`, lastModified: isoSeconds(rec.lastModified) });
-  return { status: 200, headers: { 'content-type': 'application/xml', 'x-oss-hash-crc64ecma': rec.crc64 }, body: xml };
+  return { status: 200, headers: { 'content-type': 'application/xml', etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 }, body: xml };
 }
 
 /** Handles UploadPartCopy: the part's bytes are a range of an existing object, its ETag their MD5. */
@@ -107,7 +107,9 @@ export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
     await bucket.uploads.addPart(up, part);
     kept = true;
     const xml = buildCopyPartResult({ etag: `"${part.etag}"`, lastModified: isoSeconds(part.lastModified) });
-    return { status: 200, headers: { 'content-type': 'application/xml', 'x-oss-hash-crc64ecma': part.crc64 }, body: xml };
+    // The ETag is in a header too: ali-oss's uploadPartCopy reads it from there.
+    const headers = { 'content-type': 'application/xml', etag: `"${part.etag}"`, 'x-oss-hash-crc64ecma': part.crc64 };
+    return { status: 200, headers, body: xml };
   } finally {
     if (!kept) await store.dropBlob(blob);
   }

@@ -25,7 +25,7 @@ describe('server CopyObject and UploadPartCopy', () => {
     expect(a.headers['content-type']).to.equal('application/xml');
     expect(a.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyObjectResult><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z<\/LastModified><\/CopyObjectResult>$/);
     expect(xmlField(a.text, 'ETag')).to.equal(`&quot;${md5Etag(data).slice(1, -1)}&quot;`);
-    expect(a.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data));
+    expect([a.headers['x-oss-hash-crc64ecma'], a.headers['etag']]).to.deep.equal([crcOf(data), md5Etag(data)]);
     const got = await call(server, 'GET', '/other/dir/copy.bin');
     expect(got.body.equals(data)).to.equal(true);
     expect([got.headers['content-type'], got.headers['x-oss-meta-owner'], got.headers['cache-control'], got.headers['x-oss-tagging-count']])
@@ -137,6 +137,7 @@ describe('server CopyObject and UploadPartCopy', () => {
     expect(p1.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyPartResult><LastModified>[^<]+\.000Z<\/LastModified><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><\/CopyPartResult>$/);
     expect(xmlField(p1.text, 'ETag')).to.equal(`&quot;${md5Etag(data.subarray(0, cut)).slice(1, -1)}&quot;`);
     expect(p1.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data.subarray(0, cut)));
+    expect(p1.headers['etag']).to.equal(md5Etag(data.subarray(0, cut)));
     const p2 = await call(server, 'PUT', `/bkt/assembled.bin?partNumber=2&uploadId=${id}`, {
       headers: { 'x-oss-copy-source': '/bkt/src.bin', 'x-oss-copy-source-range': `bytes=${cut}-${data.length - 1}` },
     });
