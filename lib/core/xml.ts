@@ -788,12 +788,16 @@ export function parseDeleteRequest(xml: string): DeleteRequest {
   const r = parseRoot(xml, 'Delete', malformed);
   const quiet = optText(r, 'Quiet', malformed);
   const q = quiet?.trim().toLowerCase();
-  if (q !== undefined && q !== 'true' && q !== 'false') malformed(`<Quiet> must be true or false, got ${JSON.stringify(quiet)}`);
+  if (q !== undefined && q !== 'true' && q !== 'false') {
+    malformed(`<Quiet> must be true or false, got ${JSON.stringify(quiet)}`);
+  }
   return { quiet: q === 'true', keys: list(r, 'Object', malformed).map((o) => text(o, 'Key', malformed)) };
 }
 
 /** `DeleteResult`: [EncodingType,] Deleted*{Key}; keys URL-encoded when `encodingType` is `'url'`. */
-export function buildDeleteResult(r: Readonly<{ deleted: readonly string[]; encodingType?: string | undefined }>): string {
+export function buildDeleteResult(
+  r: Readonly<{ deleted: readonly string[]; encodingType?: string | undefined }>,
+): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = {};
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
@@ -876,6 +880,8 @@ export function buildTagging(tags: ReadonlyArray<readonly [string, string]>): st
 }
 
 /** `PostResponse` (PostObject with `success_action_status=201`): Bucket, Location, Key, ETag. */
-export function buildPostResponse(r: Readonly<{ bucket: string; location: string; key: string; etag: string }>): string {
+export function buildPostResponse(
+  r: Readonly<{ bucket: string; location: string; key: string; etag: string }>,
+): string {
   return respond({ PostResponse: { Bucket: r.bucket, Location: r.location, Key: r.key, ETag: r.etag } });
 }

@@ -390,7 +390,10 @@ export interface PostSignatureInput {
  * (`x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-signature` = hex HMAC-SHA256 of the policy
  * with the scope's signing key), with the STS token in `x-oss-security-token`. Same error codes as header auth.
  */
-export function authenticatePost(input: PostSignatureInput, credentials: readonly ServerCredential[]): { accessKeyId: string } {
+export function authenticatePost(
+  input: PostSignatureInput,
+  credentials: readonly ServerCredential[],
+): { accessKeyId: string } {
   const f = input.fields;
   const token = f.get('x-oss-security-token');
   const version = f.get('x-oss-signature-version');
@@ -406,15 +409,22 @@ export function authenticatePost(input: PostSignatureInput, credentials: readonl
     }
     return { accessKeyId: credential.accessKeyId };
   }
-  if (version !== V4_ALGORITHM) throw invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
+  if (version !== V4_ALGORITHM) {
+    throw invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
+  }
   const credentialField = f.get('x-oss-credential') ?? '';
   const scope = parseCredentialV4(credentialField);
-  if (scope === null) throw invalidArgument('x-oss-credential is invalid.', 'x-oss-credential', credentialField, '0002-00000213');
+  if (scope === null) {
+    throw invalidArgument('x-oss-credential is invalid.', 'x-oss-credential', credentialField, '0002-00000213');
+  }
   const credential = lookUp(scope.accessKeyId, token, credentials);
   checkScope(scope, input.region, 'x-oss-credential');
   const isoDate = f.get('x-oss-date') ?? '';
   const time = parseIsoBasic(isoDate) ?? invalidDate();
-  if (scope.date !== dayOf(time)) throw invalidArgument('Invalid signing date in x-oss-credential.', 'x-oss-credential', credentialField, '0002-00000223');
+  if (scope.date !== dayOf(time)) {
+    const message = 'Invalid signing date in x-oss-credential.';
+    throw invalidArgument(message, 'x-oss-credential', credentialField, '0002-00000223');
+  }
   const provided = f.get('x-oss-signature') ?? '';
   if (!sameSignature(signatureForScopeV4(credential.accessKeySecret, scope, input.policy), provided)) {
     throw fail(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_MESSAGE, '0002-00000201', {

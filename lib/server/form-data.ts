@@ -29,7 +29,11 @@ const MAX_PART_HEADER_BYTES = 16 * 1024;
 
 /** 400 MalformedPOSTRequest. */
 export function malformedPost(detail: string): ServerError {
-  return new ServerError(400, 'MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${detail}.`);
+  return new ServerError(
+    400,
+    'MalformedPOSTRequest',
+    `The body of your POST request is not well-formed multipart/form-data: ${detail}.`,
+  );
 }
 
 /** The boundary of a `multipart/form-data` Content-Type; 400 MalformedPOSTRequest without one. */
@@ -92,7 +96,9 @@ export class FormReader extends Writable {
 
   override _final(done: (err?: Error | null) => void): void {
     if (this.#state !== 'done') {
-      done(this.#sink === undefined ? malformedPost('no file field') : malformedPost('the file field is not terminated'));
+      done(
+        this.#sink === undefined ? malformedPost('no file field') : malformedPost('the file field is not terminated'),
+      );
       return;
     }
     done();
@@ -177,7 +183,11 @@ export class FormReader extends Writable {
       this.#state = 'field';
       return;
     }
-    this.#sink = this.#onFile({ fields: this.#fields, filename: this.#filename ?? '', fileContentType: this.#partType });
+    this.#sink = this.#onFile({
+      fields: this.#fields,
+      filename: this.#filename ?? '',
+      fileContentType: this.#partType,
+    });
     this.#sink.stream.on('error', (err: Error) => this.destroy(err));
     this.#state = 'file';
   }
@@ -195,7 +205,9 @@ export class FormReader extends Writable {
     }
     this.#size += bytes.length;
     if (this.#size > sink.maxBytes) {
-      throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxSizeAllowed: String(sink.maxBytes) });
+      throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
+        MaxSizeAllowed: String(sink.maxBytes),
+      });
     }
     this.#md5.update(bytes);
     this.#crc.update(bytes);
@@ -224,6 +236,8 @@ function tooManyFieldBytes(): ServerError {
 
 /** A `name="value"` parameter of a Content-Disposition value. */
 function param(disposition: string, name: string): string | undefined {
-  const m = new RegExp(`;\\s*${name}="([^"]*)"`, 'i').exec(disposition) ?? new RegExp(`;\\s*${name}=([^;\\s]+)`, 'i').exec(disposition);
+  const m =
+    new RegExp(`;\\s*${name}="([^"]*)"`, 'i').exec(disposition) ??
+    new RegExp(`;\\s*${name}=([^;\\s]+)`, 'i').exec(disposition);
   return m?.[1];
 }

@@ -39,7 +39,8 @@ export function checkPolicy(policyB64: string, subject: PolicySubject): LengthRa
   } catch {
     throw invalidPolicy('the policy is not base64-encoded JSON.');
   }
-  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw invalidPolicy('the policy must be a JSON object.');
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy))
+    throw invalidPolicy('the policy must be a JSON object.');
   const { expiration, conditions } = policy as { expiration?: unknown; conditions?: unknown };
   const expires = typeof expiration === 'string' ? Date.parse(expiration) : Number.NaN;
   if (Number.isNaN(expires)) throw invalidPolicy('expiration is missing or not an ISO 8601 date.');
@@ -64,7 +65,8 @@ function checkCondition(c: unknown, s: PolicySubject): LengthRange | undefined {
   const failed = (): ServerError => denied(`Policy Condition failed: ${JSON.stringify(c)}`);
   if (c !== null && typeof c === 'object' && !Array.isArray(c)) {
     const entries = Object.entries(c as Record<string, unknown>);
-    if (entries.length !== 1 || typeof entries[0]![1] !== 'string') throw invalidPolicy(`Invalid Simple-Condition: ${JSON.stringify(c)}`);
+    if (entries.length !== 1 || typeof entries[0]![1] !== 'string')
+      throw invalidPolicy(`Invalid Simple-Condition: ${JSON.stringify(c)}`);
     if (valueOf(entries[0]![0], s) !== entries[0]![1]) throw failed();
     return undefined;
   }
@@ -81,14 +83,16 @@ function checkCondition(c: unknown, s: PolicySubject): LengthRange | undefined {
     }
     case 'eq':
     case 'starts-with': {
-      if (c.length !== 3 || typeof a !== 'string' || typeof b !== 'string') throw invalidPolicy(`Invalid Condition: ${JSON.stringify(c)}`);
+      if (c.length !== 3 || typeof a !== 'string' || typeof b !== 'string')
+        throw invalidPolicy(`Invalid Condition: ${JSON.stringify(c)}`);
       const v = valueOf(a, s);
       if (op.toLowerCase() === 'eq' ? v !== b : !v.startsWith(b)) throw failed();
       return undefined;
     }
     case 'in':
     case 'not-in': {
-      if (c.length !== 3 || typeof a !== 'string' || !Array.isArray(b)) throw invalidPolicy(`Invalid Condition: ${JSON.stringify(c)}`);
+      if (c.length !== 3 || typeof a !== 'string' || !Array.isArray(b))
+        throw invalidPolicy(`Invalid Condition: ${JSON.stringify(c)}`);
       if (b.includes(valueOf(a, s)) !== (op.toLowerCase() === 'in')) throw failed();
       return undefined;
     }

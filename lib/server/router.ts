@@ -119,7 +119,9 @@ export function selectOp(method: string, target: Target, headers: Record<string,
   if (unimplemented(method, q, OBJECT_SUBRESOURCES)) return 'Unsupported';
   switch (method) {
     case 'PUT':
-      if (has('partNumber') || has('uploadId')) return headers['x-oss-copy-source'] === undefined ? 'UploadPart' : 'UploadPartCopy';
+      if (has('partNumber') || has('uploadId')) {
+        return headers['x-oss-copy-source'] === undefined ? 'UploadPart' : 'UploadPartCopy';
+      }
       if (has('acl')) return 'PutObjectAcl';
       if (has('tagging')) return 'PutObjectTagging';
       if (has('symlink')) return 'PutSymlink';
@@ -159,7 +161,7 @@ function selectBucketOp(method: string, q: Record<string, string | null>, header
     case 'POST':
       if ('delete' in q) return 'DeleteMultipleObjects';
       // A browser form upload: `POST /` with a multipart/form-data body and no sub-resource.
-      return /^multipart\/form-data\b/i.test(headers['content-type'] ?? '') && Object.keys(q).length === 0 ? 'PostObject' : 'Unsupported';
+      return isForm(headers) && Object.keys(q).length === 0 ? 'PostObject' : 'Unsupported';
     default:
       return 'Unsupported';
   }
@@ -228,7 +230,13 @@ const BUCKET_SUBRESOURCES = [
 ];
 
 // Service-level (`GET /`) sub-resources: DescribeRegions, resource pools, account-level settings.
-const SERVICE_SUBRESOURCES = ['regions', 'regionList', 'resourcePool', 'resourcePoolInfo', 'resourcePoolBuckets', 'publicAccessBlock', 'qosInfo'];
+const SERVICE_SUBRESOURCES = [
+  'regions', 'regionList', 'resourcePool', 'resourcePoolInfo', 'resourcePoolBuckets', 'publicAccessBlock', 'qosInfo',
+];
+
+function isForm(headers: Record<string, string>): boolean {
+  return /^multipart\/form-data\b/i.test(headers['content-type'] ?? '');
+}
 
 /** True when a query names a sub-resource of `table` that this server does not implement for `method`. */
 function unimplemented(method: string, q: Record<string, string | null>, table: SubresourceTable): boolean {

@@ -72,7 +72,9 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
       authorizationV4: mode.authorizationV4,
       agent,
       timeout: 30_000,
-      ...(mode.addressing === 'virtual-host' ? { endpoint: server.endpoint } : { endpoint: `http://localhost:${port}`, sldEnable: true }),
+      ...(mode.addressing === 'virtual-host'
+        ? { endpoint: server.endpoint }
+        : { endpoint: `http://localhost:${port}`, sldEnable: true }),
     };
     return new OSS(options);
   }
@@ -98,7 +100,10 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
 
       it('copy: bytes, ETag and metadata; with meta it replaces the metadata; across buckets', async () => {
         const body = randomBytes(150 * KIB + 3);
-        await oss.put(k('src.bin'), body, { mime: 'application/x-src', meta: { owner: 'alice' } as unknown as OSS.UserMeta });
+        await oss.put(k('src.bin'), body, {
+          mime: 'application/x-src',
+          meta: { owner: 'alice' } as unknown as OSS.UserMeta,
+        });
         const copied = await oss.copy(k('copy.bin'), k('src.bin'));
         expect(copied.res.status).to.equal(200);
         expect(copied.data?.etag).to.equal(md5Etag(body));
@@ -137,7 +142,14 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
         const cut = 100 * KIB;
         const source = { sourceKey: k('part-src.bin'), sourceBucketName: BUCKET };
         const p1 = await oss.uploadPartCopy(k('part-copy.bin'), init.uploadId, 1, `0-${cut - 1}`, source, {});
-        const p2 = await oss.uploadPartCopy(k('part-copy.bin'), init.uploadId, 2, `${cut}-${body.length - 1}`, source, {});
+        const p2 = await oss.uploadPartCopy(
+          k('part-copy.bin'),
+          init.uploadId,
+          2,
+          `${cut}-${body.length - 1}`,
+          source,
+          {},
+        );
         expect([p1.etag, p2.etag]).to.deep.equal([md5Etag(body.subarray(0, cut)), md5Etag(body.subarray(cut))]);
         const done = await oss.completeMultipartUpload(k('part-copy.bin'), init.uploadId, [
           { number: 1, etag: p1.etag },
@@ -152,7 +164,9 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
         for (const n of names) await oss.put(n, Buffer.from(n));
         const verbose = await oss.deleteMulti(names.slice(0, 2));
         expect(verbose.res.status).to.equal(200);
-        expect([...(verbose.deleted as unknown as Array<{ Key: string }>)].map((d) => d.Key).sort()).to.deep.equal(names.slice(0, 2).sort());
+        expect([...(verbose.deleted as unknown as Array<{ Key: string }>)].map((d) => d.Key).sort()).to.deep.equal(
+          names.slice(0, 2).sort(),
+        );
         const quiet = await oss.deleteMulti(names.slice(2), { quiet: true });
         expect([quiet.res.status, quiet.deleted]).to.deep.equal([200, []]);
         for (const n of names) expect((await rejection(oss.head(n))).status, n).to.equal(404);
@@ -165,14 +179,22 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
         let token: string | undefined;
         let pages = 0;
         do {
-          const page = await oss.listV2({ prefix: k('lv/'), 'max-keys': '2', ...(token === undefined ? {} : { 'continuation-token': token }) } as OSS.ListV2ObjectsQuery);
+          const page = await oss.listV2({
+            prefix: k('lv/'),
+            'max-keys': '2',
+            ...(token === undefined ? {} : { 'continuation-token': token }),
+          } as OSS.ListV2ObjectsQuery);
           pages += 1;
           expect(page.keyCount).to.equal(page.objects.length);
           seen.push(...page.objects.map((o) => o.name));
           token = page.isTruncated ? page.nextContinuationToken : undefined;
         } while (token !== undefined);
         expect([pages, seen]).to.deep.equal([3, names]);
-        const rolled = await oss.listV2({ prefix: k('lv/'), delimiter: '/', 'fetch-owner': true } as unknown as OSS.ListV2ObjectsQuery);
+        const rolled = await oss.listV2({
+          prefix: k('lv/'),
+          delimiter: '/',
+          'fetch-owner': true,
+        } as unknown as OSS.ListV2ObjectsQuery);
         expect(rolled.objects.map((o) => o.name)).to.deep.equal(names.slice(0, 3));
         expect(rolled.prefixes).to.deep.equal([k('lv/dir/')]);
         expect(rolled.keyCount).to.equal(4);
@@ -182,7 +204,9 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
       it('putSymlink / getSymlink; get and head of the link follow it', async () => {
         const body = randomBytes(2000);
         await oss.put(k('sym/target 目标.bin'), body);
-        await oss.putSymlink(k('sym/link'), k('sym/target 目标.bin'), { meta: { uid: '1' } } as unknown as OSS.PutSymlinkOptions);
+        await oss.putSymlink(k('sym/link'), k('sym/target 目标.bin'), {
+          meta: { uid: '1' },
+        } as unknown as OSS.PutSymlinkOptions);
         const link = await oss.getSymlink(k('sym/link'));
         expect([link.res.status, link.targetName]).to.deep.equal([200, k('sym/target 目标.bin')]);
         const head = await oss.head(k('sym/link'));
@@ -197,9 +221,15 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
         await oss.put(k('tags.txt'), Buffer.from('t'), { headers: { 'x-oss-tagging': 'a=1&b=two%20words' } });
         expect((await tagged.getObjectTagging(k('tags.txt'))).tag).to.deep.equal({ a: '1', b: 'two words' });
         expect(headers(await oss.head(k('tags.txt')))['x-oss-tagging-count']).to.equal('2');
-        const put = await tagged.putObjectTagging(k('tags.txt'), { project: 'oss-stream', 'with space': 'a+b=c:d/e_f.g' });
+        const put = await tagged.putObjectTagging(k('tags.txt'), {
+          project: 'oss-stream',
+          'with space': 'a+b=c:d/e_f.g',
+        });
         expect(put.status).to.equal(200);
-        expect((await tagged.getObjectTagging(k('tags.txt'))).tag).to.deep.equal({ project: 'oss-stream', 'with space': 'a+b=c:d/e_f.g' });
+        expect((await tagged.getObjectTagging(k('tags.txt'))).tag).to.deep.equal({
+          project: 'oss-stream',
+          'with space': 'a+b=c:d/e_f.g',
+        });
         const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 'v']));
         await tagged.putObjectTagging(k('tags.txt'), ten);
         expect(Object.keys((await tagged.getObjectTagging(k('tags.txt'))).tag)).to.have.length(10);
@@ -210,14 +240,21 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
         const key = k('posted/${filename}');
         const policy = {
           expiration: new Date(Date.now() + 600_000).toISOString(),
-          conditions: [{ bucket: BUCKET }, ['starts-with', '$key', k('posted/')], ['content-length-range', 1, 100 * KIB]],
+          conditions: [
+            { bucket: BUCKET },
+            ['starts-with', '$key', k('posted/')],
+            ['content-length-range', 1, 100 * KIB],
+          ],
         };
         const form = new FormData();
         form.append('key', key);
         form.append('success_action_status', '201');
         if (mode.authorizationV4) {
           const now = new Date();
-          const date = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+          const date = now
+            .toISOString()
+            .replace(/[-:]/g, '')
+            .replace(/\.\d{3}/, '');
           form.append('policy', Buffer.from(JSON.stringify(policy), 'utf8').toString('base64'));
           form.append('x-oss-signature-version', 'OSS4-HMAC-SHA256');
           form.append('x-oss-credential', `${CRED.accessKeyId}/${date.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`);
@@ -240,9 +277,18 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
       it('get with process (image processing) and putChannel (LiveChannel) get 501 NotImplemented, nothing stored', async () => {
         await oss.put(k('pic.jpg'), Buffer.from('not really a jpeg'));
         const processed = await rejection(oss.get(k('pic.jpg'), { process: 'image/resize,w_10' }));
-        expect({ status: processed.status, code: processed.code }).to.deep.equal({ status: 501, code: 'NotImplemented' });
+        expect({ status: processed.status, code: processed.code }).to.deep.equal({
+          status: 501,
+          code: 'NotImplemented',
+        });
         expect(processed.requestId).to.match(/^[0-9A-F]{24}$/);
-        const channel = await rejection(oss.putChannel(k('channel'), { Description: 'x', Status: 'enabled', Target: { Type: 'HLS' } } as unknown as OSS.PutChannelConf));
+        const channel = await rejection(
+          oss.putChannel(k('channel'), {
+            Description: 'x',
+            Status: 'enabled',
+            Target: { Type: 'HLS' },
+          } as unknown as OSS.PutChannelConf),
+        );
         expect({ status: channel.status, code: channel.code }).to.deep.equal({ status: 501, code: 'NotImplemented' });
         expect((await rejection(oss.head(k('channel')))).status).to.equal(404);
       });

@@ -11,11 +11,24 @@ import { Crc64 } from '../../core/crc64.js';
 import { buildCopyObjectResult, buildCopyPartResult } from '../../core/xml.js';
 import type { BodyDigest } from '../body-receiver.js';
 import type { BucketState } from '../bucket-registry.js';
-import { fileAlreadyExists, forbidsOverwrite, registry, requireBucket, requireKey, type OpContext } from '../context.js';
+import {
+  fileAlreadyExists,
+  forbidsOverwrite,
+  registry,
+  requireBucket,
+  requireKey,
+  type OpContext,
+} from '../context.js';
 import { md5Etag } from '../etag.js';
 import { noSuchUpload, type PartRecord } from '../multipart-store.js';
 import { checkObjectKey } from '../names.js';
-import { invalidArgument, metaFromHeaders, objectRecord, type ObjectMeta, type ObjectRecord } from '../object-record.js';
+import {
+  invalidArgument,
+  metaFromHeaders,
+  objectRecord,
+  type ObjectMeta,
+  type ObjectRecord,
+} from '../object-record.js';
 import { decideRange, type ByteRange } from '../range.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
@@ -37,9 +50,10 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
   if (unchanged !== undefined) return unchanged;
 
   // COPY keeps the source's HTTP metadata; the ACL and the storage class are the request's (ACLs are not copied).
-  const meta: ObjectMeta = directive === 'REPLACE'
-    ? given
-    : { ...sourceMeta(src), acl: given.acl, storageClass: ctx.headers['x-oss-storage-class'] ?? src.storageClass };
+  const meta: ObjectMeta =
+    directive === 'REPLACE'
+      ? given
+      : { ...sourceMeta(src), acl: given.acl, storageClass: ctx.headers['x-oss-storage-class'] ?? src.storageClass };
   meta.tags = tagging === 'REPLACE' ? given.tags : src.tags;
   const store = ctx.core.store;
   const self = srcBucket === bucket && src.key === key;
@@ -67,7 +81,11 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
     if (!committed && copied?.blob !== undefined) await store.dropBlob(copied.blob);
   }
   const xml = buildCopyObjectResult({ etag: `"${rec.etag}"`, lastModified: isoSeconds(rec.lastModified) });
-  return { status: 200, headers: { 'content-type': 'application/xml', etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 }, body: xml };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/xml', etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 },
+    body: xml,
+  };
 }
 
 /** Handles UploadPartCopy: the part's bytes are a range of an existing object, its ETag their MD5. */
@@ -82,13 +100,19 @@ export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
   if (unchanged !== undefined) return unchanged;
   const store = ctx.core.store;
   if (!store.keepsBytes) {
-    throw new ServerError(501, 'NotImplemented', 'UploadPartCopy needs the source bytes: this server runs with discard storage.');
+    throw new ServerError(
+      501,
+      'NotImplemented',
+      'UploadPartCopy needs the source bytes: this server runs with discard storage.',
+    );
   }
   // An invalid range copies the whole object, as a GetObject Range does.
   const decision = decideRange(ctx.headers['x-oss-copy-source-range'], src.size, false);
   const range: ByteRange = decision.kind === 'partial' ? decision.range : { start: 0, end: src.size - 1 };
   if (range.end - range.start + 1 > limits.maxPartSize) {
-    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxSizeAllowed: String(limits.maxPartSize) });
+    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
+      MaxSizeAllowed: String(limits.maxPartSize),
+    });
   }
   const copied = await copyRange(store, src, range);
   // A part of zero bytes still needs a blob: parts are files of their own.
@@ -117,7 +141,13 @@ export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
 
 /** The creation metadata of `rec`, without its other fields. */
 function sourceMeta(rec: ObjectRecord): ObjectMeta {
-  const meta: ObjectMeta = { contentType: rec.contentType, userMeta: rec.userMeta, storageClass: rec.storageClass, acl: rec.acl, tags: rec.tags };
+  const meta: ObjectMeta = {
+    contentType: rec.contentType,
+    userMeta: rec.userMeta,
+    storageClass: rec.storageClass,
+    acl: rec.acl,
+    tags: rec.tags,
+  };
   if (rec.cacheControl !== undefined) meta.cacheControl = rec.cacheControl;
   if (rec.contentDisposition !== undefined) meta.contentDisposition = rec.contentDisposition;
   if (rec.contentEncoding !== undefined) meta.contentEncoding = rec.contentEncoding;
@@ -149,7 +179,11 @@ function copySource(ctx: OpContext): { bucket: BucketState; rec: ObjectRecord } 
     throw invalidArgument('x-oss-copy-source', raw, 'The x-oss-copy-source header is not URL-encoded correctly.');
   }
   if (slash <= 0 || key === '') {
-    throw invalidArgument('x-oss-copy-source', raw, 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.');
+    throw invalidArgument(
+      'x-oss-copy-source',
+      raw,
+      'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.',
+    );
   }
   const bucket = ctx.core.registry.get(bucketName);
   checkObjectKey(key, ctx.core.options.limits.maxKeyBytes);
@@ -159,13 +193,16 @@ function copySource(ctx: OpContext): { bucket: BucketState; rec: ObjectRecord } 
 }
 
 function preconditionFailed(condition: string): ServerError {
-  return new ServerError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition });
+  return new ServerError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', {
+    Condition: condition,
+  });
 }
 
 /** `x-oss-copy-source-if-*`: 412 PreconditionFailed, a 304 answer, or `undefined` to go on. */
 function sourceConditions(ctx: OpContext, src: ObjectRecord): Reply | undefined {
   const h = ctx.headers;
-  const matches = (list: string): boolean => list.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^"|"$/g, '') === src.etag);
+  const matches = (list: string): boolean =>
+    list.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^"|"$/g, '') === src.etag);
   const date = (name: string): number | undefined => {
     const t = h[name] === undefined ? Number.NaN : Date.parse(h[name]!);
     return Number.isNaN(t) ? undefined : t;
@@ -175,7 +212,8 @@ function sourceConditions(ctx: OpContext, src: ObjectRecord): Reply | undefined 
   const ifMatch = h['x-oss-copy-source-if-match'];
   if (ifMatch !== undefined && !matches(ifMatch)) throw preconditionFailed('x-oss-copy-source-if-match');
   const unmodifiedSince = date('x-oss-copy-source-if-unmodified-since');
-  if (unmodifiedSince !== undefined && modified > unmodifiedSince) throw preconditionFailed('x-oss-copy-source-if-unmodified-since');
+  if (unmodifiedSince !== undefined && modified > unmodifiedSince)
+    throw preconditionFailed('x-oss-copy-source-if-unmodified-since');
   const notModified: Reply = { status: 304, headers: { etag: `"${src.etag}"` } };
   const ifNoneMatch = h['x-oss-copy-source-if-none-match'];
   if (ifNoneMatch !== undefined && matches(ifNoneMatch)) return notModified;
@@ -195,12 +233,13 @@ interface CopiedBytes {
   digest: BodyDigest;
 }
 
-/** Copies bytes `range` (inclusive) of `rec` into a new staged blob while hashing them; the source is held meanwhile. */
+/** Copies bytes `range` (inclusive) of `rec` into a new staged blob, hashing them, holding the source meanwhile. */
 async function copyRange(store: Store, rec: ObjectRecord, range: ByteRange): Promise<CopiedBytes> {
   const md5 = createHash('md5');
   const crc = new Crc64();
   const size = range.end - range.start + 1;
-  if (size <= 0 || rec.segments.length === 0) return { blob: undefined, digest: { size: 0, md5: md5.digest(), crc64: '0' } };
+  if (size <= 0 || rec.segments.length === 0)
+    return { blob: undefined, digest: { size: 0, md5: md5.digest(), crc64: '0' } };
   const staged = store.createBlob();
   const release = store.hold(rec.segments.map((s) => s.blob));
   try {

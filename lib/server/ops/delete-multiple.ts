@@ -26,12 +26,21 @@ export async function deleteMultipleObjects(ctx: OpContext): Promise<Reply> {
   checkMd5(md5, { size: body.length, md5: createHash('md5').update(body).digest(), crc64: '0' });
   const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
   if (keys.length > MAX_KEYS) {
-    throw new ServerError(400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema: more than ${MAX_KEYS} objects.`);
+    throw new ServerError(
+      400,
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema: '
+        + `more than ${MAX_KEYS} objects.`,
+    );
   }
   for (const key of keys) checkObjectKey(key, ctx.core.options.limits.maxKeyBytes);
   for (const key of keys) {
     await registry(ctx).withKey(bucket.name, key, () => registry(ctx).deleteLocked(bucket, key));
   }
   if (quiet) return { status: 200, headers: {} };
-  return { status: 200, headers: { 'content-type': 'application/xml' }, body: buildDeleteResult({ deleted: keys, encodingType: enc }) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/xml' },
+    body: buildDeleteResult({ deleted: keys, encodingType: enc }),
+  };
 }

@@ -32,9 +32,13 @@ function lookup(ctx: OpContext): ObjectRecord {
 export function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
   const target = objects.get(link.symlinkTarget ?? '');
   if (target === undefined || target.type === 'Symlink') {
-    throw new ServerError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', { Key: link.key, SymlinkTarget: link.symlinkTarget ?? '' });
+    throw new ServerError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', {
+      Key: link.key,
+      SymlinkTarget: link.symlinkTarget ?? '',
+    });
   }
-  return { ...target, key: link.key, type: 'Symlink', userMeta: link.userMeta, lastModified: Math.max(link.lastModified, target.lastModified) };
+  const lastModified = Math.max(link.lastModified, target.lastModified);
+  return { ...target, key: link.key, type: 'Symlink', userMeta: link.userMeta, lastModified };
 }
 
 const OVERRIDES: ReadonlyArray<[string, string]> = [

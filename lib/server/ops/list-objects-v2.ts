@@ -23,8 +23,12 @@ export async function listObjectsV2(ctx: OpContext): Promise<Reply> {
   const startAfter = ctx.query['start-after'] ?? undefined;
   const token = ctx.query['continuation-token'] ?? undefined;
   const fetchOwner = strParam(ctx, 'fetch-owner').toLowerCase() === 'true';
-  for (const [name, value] of [['prefix', prefix], ['start-after', startAfter ?? '']] as const) {
-    if (Buffer.byteLength(value) > 1023) throw invalidArgument(name, value, `The ${name} must be at most 1023 bytes long.`);
+  for (const [name, value] of [
+    ['prefix', prefix],
+    ['start-after', startAfter ?? ''],
+  ] as const) {
+    if (Buffer.byteLength(value) > 1023)
+      throw invalidArgument(name, value, `The ${name} must be at most 1023 bytes long.`);
   }
   const marker = token !== undefined ? keyOfToken(token) : (startAfter ?? '');
   const page = listPage<string>(bucket.sortedKeys(), { keyOf: (k) => k, prefix, delimiter, max: maxKeys, marker });

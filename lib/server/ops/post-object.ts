@@ -23,7 +23,15 @@ import type { BlobWriter } from '../storage/store.js';
 const FORM_OVERHEAD = 2 * 1024 * 1024;
 
 // Form fields that become the object's creation metadata, as the same-named headers do on PutObject.
-const META_FIELDS = ['cache-control', 'content-disposition', 'content-encoding', 'expires', 'x-oss-object-acl', 'x-oss-storage-class', 'x-oss-tagging'];
+const META_FIELDS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'expires',
+  'x-oss-object-acl',
+  'x-oss-storage-class',
+  'x-oss-tagging',
+];
 
 /** What the fields decide before the file arrives. */
 interface Decision {
@@ -52,7 +60,9 @@ export async function postObject(ctx: OpContext): Promise<Reply> {
     const { form, digest } = reader.result;
     const d = decision!;
     if (d.range !== undefined && digest.size < d.range.min) {
-      throw new ServerError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.', { MinSizeAllowed: String(d.range.min) });
+      throw new ServerError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.', {
+        MinSizeAllowed: String(d.range.min),
+      });
     }
     const rec = objectRecord(d.meta, {
       key: d.key,
@@ -87,11 +97,14 @@ function decide(ctx: OpContext, bucket: BucketState, form: FormFields): Decision
   const key = rawKey.split('${filename}').join(form.filename);
   checkObjectKey(key, ctx.core.options.limits.maxKeyBytes);
   const policy = f.get('policy');
-  const signed = f.has('ossaccesskeyid') || f.has('x-oss-signature-version') || f.has('signature') || f.has('x-oss-signature');
-  if (signed && policy === undefined) throw invalidArgument('policy', '', 'The policy form field is required in a signed form.');
+  const signed =
+    f.has('ossaccesskeyid') || f.has('x-oss-signature-version') || f.has('signature') || f.has('x-oss-signature');
+  if (signed && policy === undefined)
+    throw invalidArgument('policy', '', 'The policy form field is required in a signed form.');
   const now = new Date();
   if (!ctx.core.options.anonymous) {
-    if (!signed || policy === undefined) throw new ServerError(403, 'AccessDenied', 'Anonymous access is forbidden for this operation.');
+    if (!signed || policy === undefined)
+      throw new ServerError(403, 'AccessDenied', 'Anonymous access is forbidden for this operation.');
     authenticatePost({ policy, fields: f, now, region: ctx.core.options.region }, ctx.core.options.credentials);
   }
   const range = policy === undefined ? undefined : checkPolicy(policy, { bucket: bucket.name, key, fields: f, now });
@@ -106,10 +119,17 @@ function decide(ctx: OpContext, bucket: BucketState, form: FormFields): Decision
 }
 
 /** The answer `success_action_redirect` / `success_action_status` ask for: 303, 200, 201 with XML, or 204. */
-function answer(ctx: OpContext, bucket: string, key: string, etag: string, form: FormFields, headers: Record<string, string>): Reply {
+function answer(
+  ctx: OpContext,
+  bucket: string,
+  key: string,
+  etag: string,
+  form: FormFields,
+  headers: Record<string, string>,
+): Reply {
   const redirect = form.fields.get('success_action_redirect');
   if (redirect !== undefined && /^https?:\/\//i.test(redirect)) {
-    const q = `bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}&etag=${encodeURIComponent(`"${etag}"`)}`;
+    const q = new URLSearchParams({ bucket, key, etag: `"${etag}"` }).toString().replace(/\+/g, '%20');
     return { status: 303, headers: { ...headers, location: `${redirect}${redirect.includes('?') ? '&' : '?'}${q}` } };
   }
   const status = form.fields.get('success_action_status');

@@ -4,7 +4,14 @@
  * is made; GET and HEAD of the link follow it (see `followSymlink` in get-object.ts).
  */
 import { createHash } from 'node:crypto';
-import { fileAlreadyExists, forbidsOverwrite, registry, requireBucket, requireKey, type OpContext } from '../context.js';
+import {
+  fileAlreadyExists,
+  forbidsOverwrite,
+  registry,
+  requireBucket,
+  requireKey,
+  type OpContext,
+} from '../context.js';
 import { md5Etag } from '../etag.js';
 import { checkObjectKey } from '../names.js';
 import { invalidArgument, metaFromHeaders, objectRecord } from '../object-record.js';

@@ -11,7 +11,12 @@ describe('server CopyObject and UploadPartCopy', () => {
     server = await startServer({ buckets: ['bkt', 'other'] });
     await call(server, 'PUT', '/bkt/src.bin', {
       body: data,
-      headers: { 'content-type': 'application/x-src', 'x-oss-meta-owner': 'alice', 'x-oss-tagging': 'a=1&b=2', 'cache-control': 'no-cache' },
+      headers: {
+        'content-type': 'application/x-src',
+        'x-oss-meta-owner': 'alice',
+        'x-oss-tagging': 'a=1&b=2',
+        'cache-control': 'no-cache',
+      },
     });
   });
   after(() => server.close());
@@ -23,17 +28,23 @@ describe('server CopyObject and UploadPartCopy', () => {
     const a = await copy('/other/dir/copy.bin');
     expect(a.status).to.equal(200);
     expect(a.headers['content-type']).to.equal('application/xml');
-    expect(a.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyObjectResult><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z<\/LastModified><\/CopyObjectResult>$/);
+    expect(a.text).to.match(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyObjectResult><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z<\/LastModified><\/CopyObjectResult>$/,
+    );
     expect(xmlField(a.text, 'ETag')).to.equal(`&quot;${md5Etag(data).slice(1, -1)}&quot;`);
     expect([a.headers['x-oss-hash-crc64ecma'], a.headers['etag']]).to.deep.equal([crcOf(data), md5Etag(data)]);
     const got = await call(server, 'GET', '/other/dir/copy.bin');
     expect(got.body.equals(data)).to.equal(true);
-    expect([got.headers['content-type'], got.headers['x-oss-meta-owner'], got.headers['cache-control'], got.headers['x-oss-tagging-count']])
-      .to.deep.equal(['application/x-src', 'alice', 'no-cache', '2']);
+    expect([
+      got.headers['content-type'],
+      got.headers['x-oss-meta-owner'],
+      got.headers['cache-control'],
+      got.headers['x-oss-tagging-count'],
+    ]).to.deep.equal(['application/x-src', 'alice', 'no-cache', '2']);
     expect(got.headers['etag']).to.equal(md5Etag(data));
   });
 
-  it('REPLACE takes the request\'s metadata; x-oss-tagging-directive Replace the request\'s tags', async () => {
+  it("REPLACE takes the request's metadata; x-oss-tagging-directive Replace the request's tags", async () => {
     await copy('/bkt/replaced.bin', {
       'x-oss-metadata-directive': 'REPLACE',
       'content-type': 'text/plain',
@@ -42,8 +53,12 @@ describe('server CopyObject and UploadPartCopy', () => {
       'x-oss-tagging': 'only=one',
     });
     const head = await call(server, 'HEAD', '/bkt/replaced.bin');
-    expect([head.headers['content-type'], head.headers['x-oss-meta-owner'], head.headers['cache-control'], head.headers['x-oss-tagging-count']])
-      .to.deep.equal(['text/plain', 'bob', undefined, '1']);
+    expect([
+      head.headers['content-type'],
+      head.headers['x-oss-meta-owner'],
+      head.headers['cache-control'],
+      head.headers['x-oss-tagging-count'],
+    ]).to.deep.equal(['text/plain', 'bob', undefined, '1']);
     const tags = await call(server, 'GET', '/bkt/replaced.bin?tagging');
     expect(tags.text).to.contain('<Tag><Key>only</Key><Value>one</Value></Tag>');
     // COPY keeps the source's metadata even when the request carries other headers
@@ -55,7 +70,10 @@ describe('server CopyObject and UploadPartCopy', () => {
   it('rename: copy, delete the source; the copy keeps its bytes', async () => {
     const body = pattern(5000, 3);
     await call(server, 'PUT', '/bkt/old-name.txt', { body });
-    expect((await call(server, 'PUT', '/bkt/new-name.txt', { headers: { 'x-oss-copy-source': '/bkt/old-name.txt' } })).status).to.equal(200);
+    expect(
+      (await call(server, 'PUT', '/bkt/new-name.txt', { headers: { 'x-oss-copy-source': '/bkt/old-name.txt' } }))
+        .status,
+    ).to.equal(200);
     expect((await call(server, 'DELETE', '/bkt/old-name.txt')).status).to.equal(204);
     expect((await call(server, 'GET', '/bkt/new-name.txt')).body.equals(body)).to.equal(true);
     expect((await call(server, 'HEAD', '/bkt/old-name.txt')).status).to.equal(404);
@@ -65,7 +83,11 @@ describe('server CopyObject and UploadPartCopy', () => {
     const body = pattern(2048, 9);
     await call(server, 'PUT', '/bkt/self.bin', { body, headers: { 'content-type': 'application/x-a' } });
     const a = await call(server, 'PUT', '/bkt/self.bin', {
-      headers: { 'x-oss-copy-source': '/bkt/self.bin', 'x-oss-metadata-directive': 'REPLACE', 'content-type': 'application/x-b' },
+      headers: {
+        'x-oss-copy-source': '/bkt/self.bin',
+        'x-oss-metadata-directive': 'REPLACE',
+        'content-type': 'application/x-b',
+      },
     });
     expect(a.status).to.equal(200);
     const got = await call(server, 'GET', '/bkt/self.bin');
@@ -75,7 +97,9 @@ describe('server CopyObject and UploadPartCopy', () => {
   it('decodes URL-encoded source keys', async () => {
     const key = 'odd dir/a+b %ü.txt';
     await call(server, 'PUT', `/bkt/${encodeURIComponent(key)}`, { body: 'odd' });
-    const a = await call(server, 'PUT', '/bkt/odd-copy.txt', { headers: { 'x-oss-copy-source': `/bkt/${encodeURIComponent(key)}` } });
+    const a = await call(server, 'PUT', '/bkt/odd-copy.txt', {
+      headers: { 'x-oss-copy-source': `/bkt/${encodeURIComponent(key)}` },
+    });
     expect(a.status).to.equal(200);
     expect((await call(server, 'GET', '/bkt/odd-copy.txt')).text).to.equal('odd');
   });
@@ -92,7 +116,11 @@ describe('server CopyObject and UploadPartCopy', () => {
       expect([source, a.status, errorCode(a)]).to.deep.equal([source, status, code]);
     }
     const bad = await copy('/bkt/dest.bin', { 'x-oss-metadata-directive': 'MOVE' });
-    expect([bad.status, errorCode(bad), xmlField(bad.text, 'ArgumentName')]).to.deep.equal([400, 'InvalidArgument', 'x-oss-metadata-directive']);
+    expect([bad.status, errorCode(bad), xmlField(bad.text, 'ArgumentName')]).to.deep.equal([
+      400,
+      'InvalidArgument',
+      'x-oss-metadata-directive',
+    ]);
     expect((await call(server, 'HEAD', '/bkt/dest.bin')).status).to.equal(404);
   });
 
@@ -115,7 +143,9 @@ describe('server CopyObject and UploadPartCopy', () => {
       const a = await copy('/bkt/cond.bin', headers);
       expect([headers, a.status]).to.deep.equal([headers, status]);
       if (status === 412) expect(errorCode(a)).to.equal('PreconditionFailed');
-      expect((await call(server, 'HEAD', '/bkt/cond.bin')).status, JSON.stringify(headers)).to.equal(status === 200 ? 200 : 404);
+      expect((await call(server, 'HEAD', '/bkt/cond.bin')).status, JSON.stringify(headers)).to.equal(
+        status === 200 ? 200 : 404,
+      );
     }
   });
 
@@ -126,7 +156,7 @@ describe('server CopyObject and UploadPartCopy', () => {
     expect((await call(server, 'GET', '/bkt/taken.txt')).text).to.equal('mine');
   });
 
-  it('UploadPartCopy copies a range into a part whose ETag is the range\'s MD5; Complete assembles the copy', async () => {
+  it("UploadPartCopy copies a range into a part whose ETag is the range's MD5; Complete assembles the copy", async () => {
     const init = await call(server, 'POST', '/bkt/assembled.bin?uploads');
     const id = xmlField(init.text, 'UploadId')!;
     const cut = 200 * 1024;
@@ -134,15 +164,21 @@ describe('server CopyObject and UploadPartCopy', () => {
       headers: { 'x-oss-copy-source': '/bkt/src.bin', 'x-oss-copy-source-range': `bytes=0-${cut - 1}` },
     });
     expect(p1.status).to.equal(200);
-    expect(p1.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyPartResult><LastModified>[^<]+\.000Z<\/LastModified><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><\/CopyPartResult>$/);
+    expect(p1.text).to.match(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyPartResult><LastModified>[^<]+\.000Z<\/LastModified><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><\/CopyPartResult>$/,
+    );
     expect(xmlField(p1.text, 'ETag')).to.equal(`&quot;${md5Etag(data.subarray(0, cut)).slice(1, -1)}&quot;`);
     expect(p1.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data.subarray(0, cut)));
     expect(p1.headers['etag']).to.equal(md5Etag(data.subarray(0, cut)));
     const p2 = await call(server, 'PUT', `/bkt/assembled.bin?partNumber=2&uploadId=${id}`, {
       headers: { 'x-oss-copy-source': '/bkt/src.bin', 'x-oss-copy-source-range': `bytes=${cut}-${data.length - 1}` },
     });
-    const parts = [p1, p2].map((p, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlField(p.text, 'ETag')}</ETag></Part>`).join('');
-    const done = await call(server, 'POST', `/bkt/assembled.bin?uploadId=${id}`, { body: `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>` });
+    const parts = [p1, p2]
+      .map((p, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlField(p.text, 'ETag')}</ETag></Part>`)
+      .join('');
+    const done = await call(server, 'POST', `/bkt/assembled.bin?uploadId=${id}`, {
+      body: `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
+    });
     expect(done.status, done.text).to.equal(200);
     expect(done.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data));
     expect((await call(server, 'GET', '/bkt/assembled.bin')).body.equals(data)).to.equal(true);
@@ -153,9 +189,16 @@ describe('server CopyObject and UploadPartCopy', () => {
     const id = xmlField(init.text, 'UploadId')!;
     for (const range of [undefined, 'bytes=9-3', `bytes=0-${data.length + 100}`]) {
       const a = await call(server, 'PUT', `/bkt/whole.bin?partNumber=1&uploadId=${id}`, {
-        headers: { 'x-oss-copy-source': '/bkt/src.bin', ...(range === undefined ? {} : { 'x-oss-copy-source-range': range }) },
+        headers: {
+          'x-oss-copy-source': '/bkt/src.bin',
+          ...(range === undefined ? {} : { 'x-oss-copy-source-range': range }),
+        },
       });
-      expect([range, a.status, xmlField(a.text, 'ETag')]).to.deep.equal([range, 200, `&quot;${md5Etag(data).slice(1, -1)}&quot;`]);
+      expect([range, a.status, xmlField(a.text, 'ETag')]).to.deep.equal([
+        range,
+        200,
+        `&quot;${md5Etag(data).slice(1, -1)}&quot;`,
+      ]);
     }
     const ranged = await call(server, 'PUT', `/bkt/whole.bin?partNumber=2&uploadId=${id}`, {
       headers: { 'x-oss-copy-source': '/bkt/src.bin', 'x-oss-copy-source-range': 'bytes=10-19' },

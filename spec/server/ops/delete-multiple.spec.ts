@@ -26,10 +26,16 @@ describe('server DeleteMultipleObjects', () => {
     const a = await post(deleteBody(['a.txt', 'dir/b.txt', 'never-existed.txt'], false));
     expect(a.status).to.equal(200);
     expect(a.headers['content-type']).to.equal('application/xml');
-    expect(a.text).to.equal('<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>'
-      + '<Deleted><Key>a.txt</Key></Deleted><Deleted><Key>dir/b.txt</Key></Deleted><Deleted><Key>never-existed.txt</Key></Deleted>'
-      + '</DeleteResult>');
-    for (const [k, status] of [['a.txt', 404], ['dir/b.txt', 404], ['kept.txt', 200]] as const) {
+    expect(a.text).to.equal(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>' +
+        '<Deleted><Key>a.txt</Key></Deleted><Deleted><Key>dir/b.txt</Key></Deleted><Deleted><Key>never-existed.txt</Key></Deleted>' +
+        '</DeleteResult>',
+    );
+    for (const [k, status] of [
+      ['a.txt', 404],
+      ['dir/b.txt', 404],
+      ['kept.txt', 200],
+    ] as const) {
       expect([k, (await call(server, 'HEAD', `/bkt/${k}`)).status]).to.deep.equal([k, status]);
     }
   });
@@ -56,7 +62,11 @@ describe('server DeleteMultipleObjects', () => {
     await put('safe.txt');
     const body = deleteBody(['safe.txt']);
     const missing = await post(body, '', {});
-    expect([missing.status, errorCode(missing), xmlField(missing.text, 'Message')]).to.deep.equal([400, 'MissingArgument', 'Missing Some Required Arguments.']);
+    expect([missing.status, errorCode(missing), xmlField(missing.text, 'Message')]).to.deep.equal([
+      400,
+      'MissingArgument',
+      'Missing Some Required Arguments.',
+    ]);
     const wrong = await post(body, '', { 'content-md5': md5b64('something else') });
     expect([wrong.status, errorCode(wrong)]).to.deep.equal([400, 'InvalidDigest']);
     expect((await call(server, 'HEAD', '/bkt/safe.txt')).status).to.equal(200);

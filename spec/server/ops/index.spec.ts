@@ -42,11 +42,18 @@ describe('server: operations it does not implement answer 501 NotImplemented', (
 
   for (const [method, path, what] of table) {
     it(`${method} ${path} (${what})`, async () => {
-      const a = await call(server, method, path, method === 'PUT' || method === 'POST' ? { body: 'not for storing' } : {});
+      const a = await call(
+        server,
+        method,
+        path,
+        method === 'PUT' || method === 'POST' ? { body: 'not for storing' } : {},
+      );
       expect(a.status).to.equal(501);
       expect(errorCode(a)).to.equal('NotImplemented');
       const xml = method === 'HEAD' ? Buffer.from(String(a.headers['x-oss-err']), 'base64').toString('utf8') : a.text;
-      expect(xmlField(xml, 'RequestId')).to.match(/^[0-9A-F]{24}$/).and.equal(a.headers['x-oss-request-id']);
+      expect(xmlField(xml, 'RequestId'))
+        .to.match(/^[0-9A-F]{24}$/)
+        .and.equal(a.headers['x-oss-request-id']);
       expect(xmlField(xml, 'Message')).to.contain('not implemented by the local OSS server');
     });
   }
@@ -65,7 +72,9 @@ describe('server: operations it does not implement answer 501 NotImplemented', (
     const a = await call(server, 'GET', '/bkt/pic.jpg?x-oss-process=image/resize,w_100');
     expect(a.status).to.equal(501);
     expect(a.text).to.not.contain('jpeg bytes');
-    expect(xmlField(a.text, 'Message')).to.equal('GET on an object with ?x-oss-process is not implemented by the local OSS server.');
+    expect(xmlField(a.text, 'Message')).to.equal(
+      'GET on an object with ?x-oss-process is not implemented by the local OSS server.',
+    );
     // the plain GET still answers the object
     expect((await call(server, 'GET', '/bkt/pic.jpg')).text).to.equal('jpeg bytes');
   });

@@ -18,9 +18,15 @@ describe('server ListObjectsV2', () => {
     const a = await list('');
     expect(a.status).to.equal(200);
     expect(xmlFields(a.text, 'Key')).to.deep.equal(keys);
-    expect([xmlField(a.text, 'KeyCount'), xmlField(a.text, 'MaxKeys'), xmlField(a.text, 'IsTruncated')]).to.deep.equal(['7', '100', 'false']);
+    expect([xmlField(a.text, 'KeyCount'), xmlField(a.text, 'MaxKeys'), xmlField(a.text, 'IsTruncated')]).to.deep.equal([
+      '7',
+      '100',
+      'false',
+    ]);
     expect(a.text).to.not.contain('<Marker>').and.not.contain('<NextContinuationToken>').and.not.contain('<Owner>');
-    expect(a.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<ListBucketResult><Name>bkt<\/Name><Prefix><\/Prefix><MaxKeys>100<\/MaxKeys><Delimiter><\/Delimiter><IsTruncated>false<\/IsTruncated><Contents>/);
+    expect(a.text).to.match(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<ListBucketResult><Name>bkt<\/Name><Prefix><\/Prefix><MaxKeys>100<\/MaxKeys><Delimiter><\/Delimiter><IsTruncated>false<\/IsTruncated><Contents>/,
+    );
     expect(a.text).to.match(/<KeyCount>7<\/KeyCount><\/ListBucketResult>$/);
     expect(xmlFields(a.text, 'LastModified').every((t) => /\.000Z$/.test(t))).to.equal(true);
   });
@@ -30,7 +36,9 @@ describe('server ListObjectsV2', () => {
     let token: string | undefined;
     let pages = 0;
     for (;;) {
-      const a = await list(`&max-keys=3${token === undefined ? '' : `&continuation-token=${encodeURIComponent(token)}`}`);
+      const a = await list(
+        `&max-keys=3${token === undefined ? '' : `&continuation-token=${encodeURIComponent(token)}`}`,
+      );
       pages += 1;
       if (token !== undefined) expect(xmlField(a.text, 'ContinuationToken')).to.equal(token);
       seen.push(...xmlFields(a.text, 'Key'));
@@ -58,13 +66,17 @@ describe('server ListObjectsV2', () => {
     // paging through common prefixes: the token after "a/" skips the whole subtree
     const first = await list('&delimiter=/&max-keys=1');
     expect(xmlFields(first.text, 'Prefix')).to.deep.equal(['', 'a/']);
-    const next = await list(`&delimiter=/&max-keys=1&continuation-token=${xmlField(first.text, 'NextContinuationToken')!}`);
+    const next = await list(
+      `&delimiter=/&max-keys=1&continuation-token=${xmlField(first.text, 'NextContinuationToken')!}`,
+    );
     expect(xmlFields(next.text, 'Key')).to.deep.equal(['b']);
   });
 
-  it('fetch-owner=true lists each object\'s Owner; encoding-type=url encodes keys but not the token', async () => {
+  it("fetch-owner=true lists each object's Owner; encoding-type=url encodes keys but not the token", async () => {
     const owned = await list('&fetch-owner=true&max-keys=1');
-    expect(owned.text).to.contain('<Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>');
+    expect(owned.text).to.contain(
+      '<Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>',
+    );
     const enc = await list('&encoding-type=url&start-after=d');
     expect([xmlField(enc.text, 'EncodingType'), xmlFields(enc.text, 'Key')]).to.deep.equal(['url', ['e%20%C3%BC%2B']]);
   });

@@ -12,14 +12,23 @@ const BOUNDARY = '----oss-stream-form-7MA4YWxkTrZu0gW';
 type Field = [string, string];
 
 /** A form body: fields, then the file part, then `after` (fields OSS ignores). */
-function form(fields: readonly Field[], file: Buffer | undefined, filename = 'local.bin', after: readonly Field[] = []): Buffer {
+function form(
+  fields: readonly Field[],
+  file: Buffer | undefined,
+  filename = 'local.bin',
+  after: readonly Field[] = [],
+): Buffer {
   const parts: Buffer[] = [];
   const field = ([name, value]: Field): void => {
     parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   };
   fields.forEach(field);
   if (file !== undefined) {
-    parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/x-file-part\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/x-file-part\r\n\r\n`,
+      ),
+    );
     parts.push(file, Buffer.from('\r\n'));
   }
   after.forEach(field);
@@ -28,15 +37,24 @@ function form(fields: readonly Field[], file: Buffer | undefined, filename = 'lo
 }
 
 function policyOf(conditions: unknown[], expiresInMs = 3_600_000): string {
-  return Buffer.from(JSON.stringify({ expiration: new Date(Date.now() + expiresInMs).toISOString(), conditions })).toString('base64');
+  return Buffer.from(
+    JSON.stringify({ expiration: new Date(Date.now() + expiresInMs).toISOString(), conditions }),
+  ).toString('base64');
 }
 
 function signV1(policy: string, secret = CRED.accessKeySecret): Field[] {
-  return [['OSSAccessKeyId', CRED.accessKeyId], ['policy', policy], ['Signature', createHmac('sha1', secret).update(policy).digest('base64')]];
+  return [
+    ['OSSAccessKeyId', CRED.accessKeyId],
+    ['policy', policy],
+    ['Signature', createHmac('sha1', secret).update(policy).digest('base64')],
+  ];
 }
 
 function isoBasic(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function signV4(policy: string, now = new Date(), region = 'cn-hangzhou'): Field[] {
@@ -61,21 +79,36 @@ describe('server PostObject', () => {
   after(() => server.close());
 
   const post = (body: Buffer | Readable, headers: Record<string, string> = {}) =>
-    call(server, 'POST', '/bkt/', { body, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, ...headers } });
+    call(server, 'POST', '/bkt/', {
+      body,
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, ...headers },
+    });
 
-  it('V1: stores the file under the key (${filename} substituted) with the form\'s metadata; 201 answers PostResponse', async () => {
+  it("V1: stores the file under the key (${filename} substituted) with the form's metadata; 201 answers PostResponse", async () => {
     const file = pattern(70_000);
-    const policy = policyOf([{ bucket: 'bkt' }, ['starts-with', '$key', 'uploads/'], ['content-length-range', 1, 100_000]]);
-    const a = await post(form([
-      ['key', 'uploads/${filename}'],
-      ['Content-Type', 'image/png'],
-      ['x-oss-meta-from', 'browser'],
-      ['success_action_status', '201'],
-      ...signV1(policy),
-    ], file, 'photo.png'));
+    const policy = policyOf([
+      { bucket: 'bkt' },
+      ['starts-with', '$key', 'uploads/'],
+      ['content-length-range', 1, 100_000],
+    ]);
+    const a = await post(
+      form(
+        [
+          ['key', 'uploads/${filename}'],
+          ['Content-Type', 'image/png'],
+          ['x-oss-meta-from', 'browser'],
+          ['success_action_status', '201'],
+          ...signV1(policy),
+        ],
+        file,
+        'photo.png',
+      ),
+    );
     expect(a.status, a.text).to.equal(201);
-    expect(a.text).to.equal('<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Bucket>bkt</Bucket>'
-      + `<Location>${server.endpoint}/bkt/uploads/photo.png</Location><Key>uploads/photo.png</Key><ETag>&quot;${md5Etag(file).slice(1, -1)}&quot;</ETag></PostResponse>`);
+    expect(a.text).to.equal(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Bucket>bkt</Bucket>' +
+        `<Location>${server.endpoint}/bkt/uploads/photo.png</Location><Key>uploads/photo.png</Key><ETag>&quot;${md5Etag(file).slice(1, -1)}&quot;</ETag></PostResponse>`,
+    );
     expect([a.headers['etag'], a.headers['x-oss-hash-crc64ecma']]).to.deep.equal([md5Etag(file), crcOf(file)]);
     const got = await call(server, 'GET', '/bkt/uploads/photo.png', { headers: signedGetHeaders() });
     expect(got.status).to.equal(200);
@@ -83,17 +116,31 @@ describe('server PostObject', () => {
     expect([got.headers['content-type'], got.headers['x-oss-meta-from']]).to.deep.equal(['image/png', 'browser']);
   });
 
-  it('V4: the signature over the policy with the scope\'s key; 204 by default, 200 when asked', async () => {
+  it("V4: the signature over the policy with the scope's key; 204 by default, 200 when asked", async () => {
     const file = Buffer.from('v4 form upload');
     const policy = policyOf([['eq', '$key', 'v4.txt']]);
     const a = await post(form([['key', 'v4.txt'], ...signV4(policy)], file));
     expect([a.status, a.body.length, a.headers['etag']]).to.deep.equal([204, 0, md5Etag(file)]);
-    expect((await call(server, 'GET', '/bkt/v4.txt', { headers: signedGetHeaders('GET', 'v4.txt') })).text).to.equal('v4 form upload');
-    const b = await post(form([['key', 'v4-200.txt'], ['success_action_status', '200'], ...signV4(policyOf([]))], file));
+    expect((await call(server, 'GET', '/bkt/v4.txt', { headers: signedGetHeaders('GET', 'v4.txt') })).text).to.equal(
+      'v4 form upload',
+    );
+    const b = await post(
+      form([['key', 'v4-200.txt'], ['success_action_status', '200'], ...signV4(policyOf([]))], file),
+    );
     expect([b.status, b.body.length]).to.deep.equal([200, 0]);
-    const c = await post(form([['key', 'v4-303.txt'], ['success_action_redirect', 'http://app.example/done?x=1'], ...signV4(policyOf([]))], file));
-    expect([c.status, c.headers['location']]).to.deep.equal([303, `http://app.example/done?x=1&bucket=bkt&key=v4-303.txt&etag=${encodeURIComponent(md5Etag(file))}`]);
-    const wrongRegion = await post(form([['key', 'v4-region.txt'], ...signV4(policyOf([]), new Date(), 'cn-beijing')], file));
+    const c = await post(
+      form(
+        [['key', 'v4-303.txt'], ['success_action_redirect', 'http://app.example/done?x=1'], ...signV4(policyOf([]))],
+        file,
+      ),
+    );
+    expect([c.status, c.headers['location']]).to.deep.equal([
+      303,
+      `http://app.example/done?x=1&bucket=bkt&key=v4-303.txt&etag=${encodeURIComponent(md5Etag(file))}`,
+    ]);
+    const wrongRegion = await post(
+      form([['key', 'v4-region.txt'], ...signV4(policyOf([]), new Date(), 'cn-beijing')], file),
+    );
     expect([wrongRegion.status, errorCode(wrongRegion)]).to.deep.equal([400, 'InvalidArgument']);
   });
 
@@ -102,25 +149,47 @@ describe('server PostObject', () => {
     const cases: Array<[Field[], number, string]> = [
       [signV1(policy, 'wrong-secret'), 403, 'SignatureDoesNotMatch'],
       [signV1(policy).map(([n, v]) => [n, n === 'OSSAccessKeyId' ? 'nobody' : v] as Field), 403, 'InvalidAccessKeyId'],
-      [signV4(policy).map(([n, v]) => [n, n === 'x-oss-signature' ? '0'.repeat(64) : v] as Field), 403, 'SignatureDoesNotMatch'],
+      [
+        signV4(policy).map(([n, v]) => [n, n === 'x-oss-signature' ? '0'.repeat(64) : v] as Field),
+        403,
+        'SignatureDoesNotMatch',
+      ],
       [[['policy', policy]], 403, 'AccessDenied'],
       [[], 403, 'AccessDenied'],
       [signV1(policy).filter(([n]) => n !== 'policy'), 400, 'InvalidArgument'],
     ];
     for (const [fields, status, code] of cases) {
       const a = await post(form([['key', 'denied.txt'], ...fields], Buffer.from('no')));
-      expect([fields.map((f) => f[0]).join(','), a.status, errorCode(a)]).to.deep.equal([fields.map((f) => f[0]).join(','), status, code]);
+      expect([fields.map((f) => f[0]).join(','), a.status, errorCode(a)]).to.deep.equal([
+        fields.map((f) => f[0]).join(','),
+        status,
+        code,
+      ]);
       expect(xmlField(a.text, 'RequestId')).to.equal(a.headers['x-oss-request-id']);
     }
-    expect((await call(server, 'HEAD', '/bkt/denied.txt', { headers: signedGetHeaders('HEAD', 'denied.txt') })).status).to.equal(404);
+    expect(
+      (await call(server, 'HEAD', '/bkt/denied.txt', { headers: signedGetHeaders('HEAD', 'denied.txt') })).status,
+    ).to.equal(404);
   });
 
   it('checks the policy: expiration, bucket, key, other fields, content-length-range', async () => {
     const file = Buffer.from('0123456789');
     const cases: Array<[string, unknown[], number, string, string | undefined]> = [
       ['expired', [], 403, 'AccessDenied', 'Invalid according to Policy: Policy expired.'],
-      ['bucket', [{ bucket: 'other' }], 403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed: {"bucket":"other"}'],
-      ['key prefix', [['starts-with', '$key', 'user/eric/']], 403, 'AccessDenied', 'Invalid according to Policy: Policy Condition failed: ["starts-with","$key","user/eric/"]'],
+      [
+        'bucket',
+        [{ bucket: 'other' }],
+        403,
+        'AccessDenied',
+        'Invalid according to Policy: Policy Condition failed: {"bucket":"other"}',
+      ],
+      [
+        'key prefix',
+        [['starts-with', '$key', 'user/eric/']],
+        403,
+        'AccessDenied',
+        'Invalid according to Policy: Policy Condition failed: ["starts-with","$key","user/eric/"]',
+      ],
       ['key eq', [['eq', '$key', 'other.txt']], 403, 'AccessDenied', undefined],
       ['content-type in', [['in', '$content-type', ['image/jpeg']]], 403, 'AccessDenied', undefined],
       ['too large', [['content-length-range', 0, 9]], 400, 'EntityTooLarge', undefined],
@@ -133,8 +202,23 @@ describe('server PostObject', () => {
       expect([label, a.status, errorCode(a)]).to.deep.equal([label, status, code]);
       if (message !== undefined) expect(xmlField(a.text, 'Message')!.replace(/&quot;/g, '"')).to.equal(message);
     }
-    expect((await call(server, 'HEAD', '/bkt/policy.txt', { headers: signedGetHeaders('HEAD', 'policy.txt') })).status).to.equal(404);
-    const fits = await post(form([['key', 'policy.txt'], ...signV1(policyOf([['content-length-range', 10, 10], ['not-in', '$content-type', ['text/html']]]))], file));
+    expect(
+      (await call(server, 'HEAD', '/bkt/policy.txt', { headers: signedGetHeaders('HEAD', 'policy.txt') })).status,
+    ).to.equal(404);
+    const fits = await post(
+      form(
+        [
+          ['key', 'policy.txt'],
+          ...signV1(
+            policyOf([
+              ['content-length-range', 10, 10],
+              ['not-in', '$content-type', ['text/html']],
+            ]),
+          ),
+        ],
+        file,
+      ),
+    );
     expect(fits.status).to.equal(204);
   });
 
@@ -160,10 +244,16 @@ describe('server PostObject', () => {
     expect([noFile.status, errorCode(noFile)]).to.deep.equal([400, 'MalformedPOSTRequest']);
     const truncated = await post(form([['key', 'x.txt'], ...signV1(policy)], Buffer.from('abc')).subarray(0, -40));
     expect([truncated.status, errorCode(truncated)]).to.deep.equal([400, 'MalformedPOSTRequest']);
-    const noBoundary = await post(form([['key', 'x.txt']], Buffer.from('abc')), { 'content-type': 'multipart/form-data' });
+    const noBoundary = await post(form([['key', 'x.txt']], Buffer.from('abc')), {
+      'content-type': 'multipart/form-data',
+    });
     expect([noBoundary.status, errorCode(noBoundary)]).to.deep.equal([400, 'MalformedPOSTRequest']);
     const noKey = await post(form(signV1(policy), Buffer.from('abc')));
-    expect([noKey.status, errorCode(noKey), xmlField(noKey.text, 'ArgumentName')]).to.deep.equal([400, 'InvalidArgument', 'key']);
+    expect([noKey.status, errorCode(noKey), xmlField(noKey.text, 'ArgumentName')]).to.deep.equal([
+      400,
+      'InvalidArgument',
+      'key',
+    ]);
   });
 });
 

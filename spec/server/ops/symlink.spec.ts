@@ -8,30 +8,46 @@ describe('server PutSymlink and GetSymlink', () => {
   const data = pattern(4000);
   before(async () => {
     server = await startServer();
-    await call(server, 'PUT', '/bkt/dir/target%20%C3%BC.bin', { body: data, headers: { 'content-type': 'application/x-target', 'x-oss-meta-side': 'target' } });
+    await call(server, 'PUT', '/bkt/dir/target%20%C3%BC.bin', {
+      body: data,
+      headers: { 'content-type': 'application/x-target', 'x-oss-meta-side': 'target' },
+    });
   });
   after(() => server.close());
 
-  it('makes a link; GetSymlink answers the URL-encoded target and the link\'s metadata', async () => {
+  it("makes a link; GetSymlink answers the URL-encoded target and the link's metadata", async () => {
     const put = await call(server, 'PUT', '/bkt/link?symlink', {
       headers: { 'x-oss-symlink-target': encodeURIComponent('dir/target ü.bin'), 'x-oss-meta-side': 'link' },
     });
     expect(put.status).to.equal(200);
     expect(put.headers['etag']).to.match(/^"[0-9A-F]{32}"$/);
     const get = await call(server, 'GET', '/bkt/link?symlink');
-    expect([get.status, get.headers['x-oss-symlink-target'], get.headers['x-oss-meta-side'], get.body.length])
-      .to.deep.equal([200, encodeURIComponent('dir/target ü.bin'), 'link', 0]);
+    expect([
+      get.status,
+      get.headers['x-oss-symlink-target'],
+      get.headers['x-oss-meta-side'],
+      get.body.length,
+    ]).to.deep.equal([200, encodeURIComponent('dir/target ü.bin'), 'link', 0]);
     expect(get.headers['etag']).to.equal(put.headers['etag']);
   });
 
-  it('GET and HEAD of the link answer the target\'s bytes with type Symlink and the link\'s metadata', async () => {
+  it("GET and HEAD of the link answer the target's bytes with type Symlink and the link's metadata", async () => {
     const get = await call(server, 'GET', '/bkt/link');
     expect(get.status).to.equal(200);
     expect(get.body.equals(data)).to.equal(true);
-    expect([get.headers['x-oss-object-type'], get.headers['x-oss-meta-side'], get.headers['content-type'], get.headers['etag'], get.headers['x-oss-hash-crc64ecma']])
-      .to.deep.equal(['Symlink', 'link', 'application/x-target', md5Etag(data), crcOf(data)]);
+    expect([
+      get.headers['x-oss-object-type'],
+      get.headers['x-oss-meta-side'],
+      get.headers['content-type'],
+      get.headers['etag'],
+      get.headers['x-oss-hash-crc64ecma'],
+    ]).to.deep.equal(['Symlink', 'link', 'application/x-target', md5Etag(data), crcOf(data)]);
     const head = await call(server, 'HEAD', '/bkt/link');
-    expect([head.status, head.headers['content-length'], head.headers['x-oss-object-type']]).to.deep.equal([200, '4000', 'Symlink']);
+    expect([head.status, head.headers['content-length'], head.headers['x-oss-object-type']]).to.deep.equal([
+      200,
+      '4000',
+      'Symlink',
+    ]);
     const range = await call(server, 'GET', '/bkt/link', { headers: { range: 'bytes=10-19' } });
     expect([range.status, range.body.equals(data.subarray(10, 20))]).to.deep.equal([206, true]);
     // the listing shows the link itself
@@ -66,7 +82,9 @@ describe('server PutSymlink and GetSymlink', () => {
     expect([none.status, errorCode(none)]).to.deep.equal([400, 'InvalidArgument']);
     const slash = await call(server, 'PUT', '/bkt/bad?symlink', { headers: { 'x-oss-symlink-target': '%2Fabs' } });
     expect([slash.status, errorCode(slash)]).to.deep.equal([400, 'InvalidObjectName']);
-    const taken = await call(server, 'PUT', '/bkt/nowhere?symlink', { headers: { 'x-oss-symlink-target': 'x', 'x-oss-forbid-overwrite': 'true' } });
+    const taken = await call(server, 'PUT', '/bkt/nowhere?symlink', {
+      headers: { 'x-oss-symlink-target': 'x', 'x-oss-forbid-overwrite': 'true' },
+    });
     expect([taken.status, errorCode(taken)]).to.deep.equal([409, 'FileAlreadyExists']);
     expect((await call(server, 'HEAD', '/bkt/bad')).status).to.equal(404);
   });
