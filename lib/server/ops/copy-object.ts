@@ -28,6 +28,7 @@ import {
   objectRecord,
   type ObjectMeta,
   type ObjectRecord,
+  type Segment,
 } from '../object-record.js';
 import { decideRange, type ByteRange } from '../range.js';
 import type { Reply } from '../respond.js';
@@ -50,42 +51,55 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
   if (unchanged !== undefined) return unchanged;
 
   // COPY keeps the source's HTTP metadata; the ACL and the storage class are the request's (ACLs are not copied).
-  const meta: ObjectMeta =
-    directive === 'REPLACE'
-      ? given
-      : { ...sourceMeta(src), acl: given.acl, storageClass: ctx.headers['x-oss-storage-class'] ?? src.storageClass };
-  meta.tags = tagging === 'REPLACE' ? given.tags : src.tags;
+  const metaOf = (source: ObjectRecord): ObjectMeta => {
+    const meta: ObjectMeta = directive === 'REPLACE' ? { ...given } : { ...sourceMeta(source), acl: given.acl };
+    if (directive !== 'REPLACE') meta.storageClass = ctx.headers['x-oss-storage-class'] ?? source.storageClass;
+    meta.tags = tagging === 'REPLACE' ? given.tags : source.tags;
+    return meta;
+  };
   const store = ctx.core.store;
   const self = srcBucket === bucket && src.key === key;
-  // Onto itself: the same bytes under new metadata (the commit keeps the blobs both versions share).
   const copied = self || !store.keepsBytes ? undefined : await copyRange(store, src, { start: 0, end: src.size - 1 });
-  const rec = objectRecord(meta, {
-    key,
-    type: src.type,
-    size: src.size,
-    crc64: src.crc64,
-    etag: src.etag,
-    ...(src.contentMd5 === undefined ? {} : { contentMd5: src.contentMd5 }),
-    ...(src.symlinkTarget === undefined ? {} : { symlinkTarget: src.symlinkTarget }),
-    lastModified: Date.now(),
-    segments: self ? src.segments : copied?.blob === undefined ? [] : [{ blob: copied.blob, size: src.size }],
-  });
+  let rec: ObjectRecord | undefined;
   let committed = false;
   try {
     await registry(ctx).withKey(bucket.name, key, async () => {
       if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
+      // Onto itself: the same bytes under new metadata (the commit keeps the blobs both versions share), taken from
+      // the version current under the lock, since a put meanwhile may have replaced (and released) the one read.
+      const source = self ? bucket.objects.get(key) : src;
+      if (source === undefined) throw noSuchKey(key);
+      const own = copied?.blob === undefined ? [] : [{ blob: copied.blob, size: src.size }];
+      const segments = self ? source.segments : own;
+      rec = copyRecord(metaOf(source), source, key, segments);
       await registry(ctx).commitLocked(bucket, rec);
+      committed = true;
     });
-    committed = true;
   } finally {
     if (!committed && copied?.blob !== undefined) await store.dropBlob(copied.blob);
   }
-  const xml = buildCopyObjectResult({ etag: `"${rec.etag}"`, lastModified: isoSeconds(rec.lastModified) });
+  const done = rec!;
+  const xml = buildCopyObjectResult({ etag: `"${done.etag}"`, lastModified: isoSeconds(done.lastModified) });
   return {
     status: 200,
-    headers: { 'content-type': 'application/xml', etag: `"${rec.etag}"`, 'x-oss-hash-crc64ecma': rec.crc64 },
+    headers: { 'content-type': 'application/xml', etag: `"${done.etag}"`, 'x-oss-hash-crc64ecma': done.crc64 },
     body: xml,
   };
+}
+
+/** The record of a copy of `source` under `key`: the source's type and integrity values, new metadata and bytes. */
+function copyRecord(meta: ObjectMeta, source: ObjectRecord, key: string, segments: Segment[]): ObjectRecord {
+  return objectRecord(meta, {
+    key,
+    type: source.type,
+    size: source.size,
+    crc64: source.crc64,
+    etag: source.etag,
+    ...(source.contentMd5 === undefined ? {} : { contentMd5: source.contentMd5 }),
+    ...(source.symlinkTarget === undefined ? {} : { symlinkTarget: source.symlinkTarget }),
+    lastModified: Date.now(),
+    segments,
+  });
 }
 
 /** Handles UploadPartCopy: the part's bytes are a range of an existing object, its ETag their MD5. */

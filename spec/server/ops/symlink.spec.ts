@@ -77,6 +77,14 @@ describe('server PutSymlink and GetSymlink', () => {
     expect([none.status, errorCode(none)]).to.deep.equal([404, 'NoSuchKey']);
   });
 
+  it('CopyObject of a link copies the link, not the target\'s bytes (as OSS)', async () => {
+    const a = await call(server, 'PUT', '/bkt/link-copy', { headers: { 'x-oss-copy-source': '/bkt/link' } });
+    expect(a.status).to.equal(200);
+    const link = await call(server, 'GET', '/bkt/link-copy?symlink');
+    expect([link.status, link.headers['x-oss-symlink-target']]).to.deep.equal([200, encodeURIComponent('dir/target ü.bin')]);
+    expect((await call(server, 'GET', '/bkt/link-copy')).body.equals(data)).to.equal(true);
+  });
+
   it('refuses a missing or invalid target and honours x-oss-forbid-overwrite', async () => {
     const none = await call(server, 'PUT', '/bkt/bad?symlink');
     expect([none.status, errorCode(none)]).to.deep.equal([400, 'InvalidArgument']);
