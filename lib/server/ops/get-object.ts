@@ -26,16 +26,20 @@ function lookup(ctx: OpContext): ObjectRecord {
 
 /**
  * What GET and HEAD of a symlink answer: the target's bytes and integrity headers, with the link's type and user
- * metadata, and the later of both modification times. Links are not followed further (a target that is itself a
- * symlink counts as missing): 404 SymlinkTargetNotExist.
+ * metadata, and the later of both modification times. 404 SymlinkTargetNotExist when the target is missing, 400
+ * InvalidTargetType when it is itself a symlink (OSS follows one link only).
  */
 export function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
   const target = objects.get(link.symlinkTarget ?? '');
-  if (target === undefined || target.type === 'Symlink') {
+  const names = { Key: link.key, SymlinkTarget: link.symlinkTarget ?? '' };
+  if (target === undefined) {
     throw new ServerError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', {
-      Key: link.key,
-      SymlinkTarget: link.symlinkTarget ?? '',
+      ...names,
+      EC: '0026-00000012',
     });
+  }
+  if (target.type === 'Symlink') {
+    throw new ServerError(400, 'InvalidTargetType', 'The symlink target object is itself a symlink.', names);
   }
   const lastModified = Math.max(link.lastModified, target.lastModified);
   return { ...target, key: link.key, type: 'Symlink', userMeta: link.userMeta, lastModified };
