@@ -60,7 +60,8 @@ export async function getSymlink(ctx: OpContext): Promise<Reply> {
   const rec = requireBucket(ctx).objects.get(key);
   if (rec === undefined) throw noSuchKey(key);
   if (rec.type !== 'Symlink' || rec.symlinkTarget === undefined) {
-    throw new ServerError(400, 'NotSymlink', 'The specified object is not a symlink.', { Key: key, EC: '0043-00000101' });
+    const extra = { Key: key, EC: '0043-00000101' };
+    throw new ServerError(400, 'NotSymlink', 'The specified object is not a symlink.', extra);
   }
   const headers: Record<string, string> = {
     'x-oss-symlink-target': encodeURIComponent(rec.symlinkTarget),

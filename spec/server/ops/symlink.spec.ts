@@ -58,7 +58,11 @@ describe('server PutSymlink and GetSymlink', () => {
   it('a link to a missing target: 404 SymlinkTargetNotExist on GET, the link itself still readable', async () => {
     await call(server, 'PUT', '/bkt/dangling?symlink', { headers: { 'x-oss-symlink-target': 'nowhere' } });
     const get = await call(server, 'GET', '/bkt/dangling');
-    expect([get.status, errorCode(get), get.headers['x-oss-ec']]).to.deep.equal([404, 'SymlinkTargetNotExist', '0026-00000012']);
+    expect([get.status, errorCode(get), get.headers['x-oss-ec']]).to.deep.equal([
+      404,
+      'SymlinkTargetNotExist',
+      '0026-00000012',
+    ]);
     const head = await call(server, 'HEAD', '/bkt/dangling');
     expect([head.status, errorCode(head)]).to.deep.equal([404, 'SymlinkTargetNotExist']);
     expect((await call(server, 'GET', '/bkt/dangling?symlink')).headers['x-oss-symlink-target']).to.equal('nowhere');
@@ -72,7 +76,11 @@ describe('server PutSymlink and GetSymlink', () => {
     expect((await call(server, 'DELETE', '/bkt/to-delete')).status).to.equal(204);
     expect((await call(server, 'GET', '/bkt/nowhere')).text).to.equal('now here');
     const plain = await call(server, 'GET', '/bkt/nowhere?symlink');
-    expect([plain.status, errorCode(plain), plain.headers['x-oss-ec']]).to.deep.equal([400, 'NotSymlink', '0043-00000101']);
+    expect([plain.status, errorCode(plain), plain.headers['x-oss-ec']]).to.deep.equal([
+      400,
+      'NotSymlink',
+      '0043-00000101',
+    ]);
     await call(server, 'PUT', '/bkt/link-to-link?symlink', { headers: { 'x-oss-symlink-target': 'link' } });
     const chained = await call(server, 'GET', '/bkt/link-to-link');
     expect([chained.status, errorCode(chained)]).to.deep.equal([400, 'InvalidTargetType']);
@@ -80,11 +88,14 @@ describe('server PutSymlink and GetSymlink', () => {
     expect([none.status, errorCode(none)]).to.deep.equal([404, 'NoSuchKey']);
   });
 
-  it('CopyObject of a link copies the link, not the target\'s bytes (as OSS)', async () => {
+  it("CopyObject of a link copies the link, not the target's bytes (as OSS)", async () => {
     const a = await call(server, 'PUT', '/bkt/link-copy', { headers: { 'x-oss-copy-source': '/bkt/link' } });
     expect(a.status).to.equal(200);
     const link = await call(server, 'GET', '/bkt/link-copy?symlink');
-    expect([link.status, link.headers['x-oss-symlink-target']]).to.deep.equal([200, encodeURIComponent('dir/target ü.bin')]);
+    expect([link.status, link.headers['x-oss-symlink-target']]).to.deep.equal([
+      200,
+      encodeURIComponent('dir/target ü.bin'),
+    ]);
     expect((await call(server, 'GET', '/bkt/link-copy')).body.equals(data)).to.equal(true);
   });
 
