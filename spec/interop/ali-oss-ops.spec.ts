@@ -238,26 +238,33 @@ describe('interop: ali-oss operations beyond uploads against the local server', 
       it('PostObject with a policy signed by ali-oss itself (calculatePostSignature / signPostObjectPolicyV4)', async () => {
         const body = randomBytes(50 * KIB);
         const key = k('posted/${filename}');
-        const policy = {
-          expiration: new Date(Date.now() + 600_000).toISOString(),
-          conditions: [
-            { bucket: BUCKET },
-            ['starts-with', '$key', k('posted/')],
-            ['content-length-range', 1, 100 * KIB],
-          ],
-        };
+        const now = new Date();
+        const date = now
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, '');
+        const credential = `${CRED.accessKeyId}/${date.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
+        const conditions: unknown[] = [
+          { bucket: BUCKET },
+          ['starts-with', '$key', k('posted/')],
+          ['content-length-range', 1, 100 * KIB],
+        ];
+        // As the OSS documentation builds a V4 policy: the signature fields are conditions too.
+        if (mode.authorizationV4) {
+          conditions.push(
+            { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' },
+            { 'x-oss-credential': credential },
+            { 'x-oss-date': date },
+          );
+        }
+        const policy = { expiration: new Date(Date.now() + 600_000).toISOString(), conditions };
         const form = new FormData();
         form.append('key', key);
         form.append('success_action_status', '201');
         if (mode.authorizationV4) {
-          const now = new Date();
-          const date = now
-            .toISOString()
-            .replace(/[-:]/g, '')
-            .replace(/\.\d{3}/, '');
           form.append('policy', Buffer.from(JSON.stringify(policy), 'utf8').toString('base64'));
           form.append('x-oss-signature-version', 'OSS4-HMAC-SHA256');
-          form.append('x-oss-credential', `${CRED.accessKeyId}/${date.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`);
+          form.append('x-oss-credential', credential);
           form.append('x-oss-date', date);
           form.append('x-oss-signature', (oss as unknown as Untyped).signPostObjectPolicyV4(policy, now));
         } else {
