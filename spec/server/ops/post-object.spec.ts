@@ -1,6 +1,8 @@
 // PostObject over the wire: a multipart/form-data body built here, V1 and V4 policy signatures computed here with
 // node:crypto (independently of the server's code), the policy conditions, and the three success answers.
 import { createHmac } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
@@ -236,6 +238,20 @@ describe('server PostObject', () => {
     const got = await call(server, 'GET', '/bkt/big.bin', { headers: signedGetHeaders('GET', 'big.bin') });
     expect(got.body.equals(file)).to.equal(true);
     expect(got.headers['x-oss-meta-late']).to.equal(undefined);
+  });
+
+  it('a file refused while it arrives (content-length-range, overwrite) leaves no staged bytes behind', async () => {
+    const big = pattern(512 * 1024, 2);
+    const tooLarge = await post(form([['key', 'refused.bin'], ...signV1(policyOf([['content-length-range', 0, 1000]]))], big));
+    expect([tooLarge.status, errorCode(tooLarge)]).to.deep.equal([400, 'EntityTooLarge']);
+    await post(form([['key', 'kept.bin'], ...signV1(policyOf([]))], Buffer.from('first')));
+    const taken = await post(
+      form([['key', 'kept.bin'], ['x-oss-forbid-overwrite', 'true'], ...signV1(policyOf([]))], Buffer.from('second')),
+    );
+    expect([taken.status, errorCode(taken)]).to.deep.equal([409, 'FileAlreadyExists']);
+    expect(await readdir(join(server.root, 'tmp'))).to.deep.equal([]);
+    const kept = await call(server, 'GET', '/bkt/kept.bin', { headers: signedGetHeaders('GET', 'kept.bin') });
+    expect(kept.text).to.equal('first');
   });
 
   it('400 MalformedPOSTRequest for a form without a file or boundary; 400 InvalidArgument without a key', async () => {
