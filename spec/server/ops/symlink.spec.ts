@@ -1,4 +1,7 @@
 // PutSymlink / GetSymlink over the wire, and GET/HEAD of a link following it as OSS does.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
 import { call, crcOf, errorCode, md5Etag, pattern, startServer, xmlField } from '../support.js';
@@ -97,6 +100,25 @@ describe('server PutSymlink and GetSymlink', () => {
       encodeURIComponent('dir/target ü.bin'),
     ]);
     expect((await call(server, 'GET', '/bkt/link-copy')).body.equals(data)).to.equal(true);
+  });
+
+  it('a link survives a restart on the same root', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'oss-symlink-'));
+    try {
+      const first = await startServer({ root });
+      await call(first, 'PUT', '/bkt/t.txt', { body: 'target bytes' });
+      await call(first, 'PUT', '/bkt/l?symlink', { headers: { 'x-oss-symlink-target': 't.txt' } });
+      await first.close();
+      const second = await startServer({ root });
+      try {
+        expect((await call(second, 'GET', '/bkt/l?symlink')).headers['x-oss-symlink-target']).to.equal('t.txt');
+        expect((await call(second, 'GET', '/bkt/l')).text).to.equal('target bytes');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a missing or invalid target and honours x-oss-forbid-overwrite', async () => {
