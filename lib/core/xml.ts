@@ -172,9 +172,10 @@ export interface BucketPaging {
 // The fast-xml-parser seam: one parser, two builders, built once (these calls are on per-part hot paths)
 // ---------------------------------------------------------------------------------------------------------------
 
-// Elements that repeat. `Part`, `Upload`, `Contents` and `CommonPrefixes` repeat wherever OSS uses them; `Bucket`
+// Elements that repeat. `Part`, `Upload`, `Contents`, `CommonPrefixes`, `Object` (a DeleteMultipleObjects body) and
+// `Tag` repeat wherever OSS uses them; `Bucket`
 // only as ListAllMyBucketsResult/Buckets/Bucket (depth 3), elsewhere it is the bucket name.
-const ARRAY_ELEMENTS: ReadonlySet<string> = new Set(['Part', 'Upload', 'Contents', 'CommonPrefixes']);
+const ARRAY_ELEMENTS: ReadonlySet<string> = new Set(['Part', 'Upload', 'Contents', 'CommonPrefixes', 'Object', 'Tag']);
 
 interface PathView {
   getDepth(): number;
@@ -787,4 +788,131 @@ export function buildListAllMyBucketsResult(r: Readonly<ListAllMyBucketsResult>)
   });
   body['Buckets'] = buckets.length > 0 ? { Bucket: buckets } : '';
   return respond({ ListAllMyBucketsResult: body });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server side: copy, batch delete, ListObjectsV2, tagging
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `CopyObjectResult`: ETag, LastModified. */
+export function buildCopyObjectResult(r: Readonly<{ etag: string; lastModified: string }>): string {
+  return respond({ CopyObjectResult: { ETag: r.etag, LastModified: r.lastModified } });
+}
+
+/** `CopyPartResult` (UploadPartCopy): LastModified, ETag. */
+export function buildCopyPartResult(r: Readonly<{ etag: string; lastModified: string }>): string {
+  return respond({ CopyPartResult: { LastModified: r.lastModified, ETag: r.etag } });
+}
+
+/** A DeleteMultipleObjects request body: `<Delete>[<Quiet>]<Object><Key>…</Key>[<VersionId>]</Object>*</Delete>`. */
+export interface DeleteRequest {
+  quiet: boolean;
+  keys: string[];
+}
+
+/**
+ * Parses a DeleteMultipleObjects request body. Keys are taken verbatim (XML-unescaped, never URL-decoded).
+ * @throws Error with `code: 'MalformedXML'` for a malformed document, an `<Object>` without `<Key>`, or a `<Quiet>`
+ *   that is neither true nor false.
+ */
+export function parseDeleteRequest(xml: string): DeleteRequest {
+  const r = parseRoot(xml, 'Delete', malformed);
+  const quiet = optText(r, 'Quiet', malformed);
+  const q = quiet?.trim().toLowerCase();
+  if (q !== undefined && q !== 'true' && q !== 'false') {
+    malformed(`<Quiet> must be true or false, got ${JSON.stringify(quiet)}`);
+  }
+  return { quiet: q === 'true', keys: list(r, 'Object', malformed).map((o) => text(o, 'Key', malformed)) };
+}
+
+/** `DeleteResult`: [EncodingType,] Deleted*{Key}; keys URL-encoded when `encodingType` is `'url'`. */
+export function buildDeleteResult(
+  r: Readonly<{ deleted: readonly string[]; encodingType?: string | undefined }>,
+): string {
+  const enc = urlEncoder(r.encodingType);
+  const body: Record<string, unknown> = {};
+  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  if (r.deleted.length > 0) body['Deleted'] = r.deleted.map((k) => ({ Key: enc(k) }));
+  return respond({ DeleteResult: body });
+}
+
+/** `ListBucketResult` of ListObjectsV2 (`list-type=2`). */
+export interface ListBucketResultV2 {
+  name: string;
+  prefix: string;
+  /** Echoed when the request gave one. */
+  startAfter?: string | undefined;
+  /** Echoed when the request gave one (opaque, never URL-encoded). */
+  continuationToken?: string | undefined;
+  maxKeys: number;
+  delimiter: string;
+  encodingType?: string | undefined;
+  isTruncated: boolean;
+  /** Present when the page is truncated. */
+  nextContinuationToken?: string | undefined;
+  /** `owner` is listed only when the request asked for it (`fetch-owner=true`). */
+  contents: ListedObject[];
+  commonPrefixes: string[];
+}
+
+/**
+ * ListObjectsV2's `ListBucketResult`: Name, Prefix, [StartAfter,] [ContinuationToken,] MaxKeys, Delimiter,
+ * [EncodingType,] IsTruncated, [NextContinuationToken,] Contents*, CommonPrefixes*, KeyCount (Contents plus
+ * CommonPrefixes on this page).
+ */
+export function buildListBucketResultV2(r: Readonly<ListBucketResultV2>): string {
+  const enc = urlEncoder(r.encodingType);
+  const body: Record<string, unknown> = { Name: r.name, Prefix: enc(r.prefix) };
+  if (r.startAfter !== undefined) body['StartAfter'] = enc(r.startAfter);
+  if (r.continuationToken !== undefined) body['ContinuationToken'] = r.continuationToken;
+  body['MaxKeys'] = String(r.maxKeys);
+  body['Delimiter'] = enc(r.delimiter);
+  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  body['IsTruncated'] = String(r.isTruncated);
+  if (r.nextContinuationToken !== undefined) body['NextContinuationToken'] = r.nextContinuationToken;
+  if (r.contents.length > 0) {
+    body['Contents'] = r.contents.map((c) => {
+      const out: Record<string, unknown> = {
+        Key: enc(c.key),
+        LastModified: c.lastModified,
+        ETag: c.etag,
+        Type: c.type,
+        Size: String(c.size),
+        StorageClass: c.storageClass,
+      };
+      if (c.owner !== undefined) out['Owner'] = { ID: c.owner.id, DisplayName: c.owner.displayName };
+      return out;
+    });
+  }
+  if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
+  body['KeyCount'] = String(r.contents.length + r.commonPrefixes.length);
+  return respond({ ListBucketResult: body });
+}
+
+/**
+ * Parses a PutObjectTagging body, `<Tagging><TagSet><Tag><Key>…</Key><Value>…</Value></Tag>*</TagSet></Tagging>`,
+ * into `[key, value]` pairs in document order (limits are the server's decision). A missing `<Value>` is `''`.
+ * @throws Error with `code: 'MalformedXML'`.
+ */
+export function parseTaggingRequest(xml: string): Array<[string, string]> {
+  const r = parseRoot(xml, 'Tagging', malformed);
+  const set = r['TagSet'];
+  if (set === undefined) malformed('<TagSet> is missing');
+  return list(asNode(set, 'TagSet', malformed), 'Tag', malformed).map((t) => [
+    text(t, 'Key', malformed),
+    optText(t, 'Value', malformed) ?? '',
+  ]);
+}
+
+/** `Tagging`: TagSet{Tag*{Key, Value}}. */
+export function buildTagging(tags: ReadonlyArray<readonly [string, string]>): string {
+  const Tag = tags.map(([Key, Value]) => ({ Key, Value }));
+  return respond({ Tagging: { TagSet: Tag.length === 0 ? '' : { Tag } } });
+}
+
+/** `PostResponse` (PostObject with `success_action_status=201`): Bucket, Location, Key, ETag. */
+export function buildPostResponse(
+  r: Readonly<{ bucket: string; location: string; key: string; etag: string }>,
+): string {
+  return respond({ PostResponse: { Bucket: r.bucket, Location: r.location, Key: r.key, ETag: r.etag } });
 }

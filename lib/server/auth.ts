@@ -415,3 +415,67 @@ function fail(status: number, code: string, message: string, ec?: string, extra:
   if (ec === undefined) return new ServerError(status, code, message, extra);
   return new ServerError(status, code, message, { ...extra, EC: ec }, { 'x-oss-ec': ec });
 }
+
+// ---------------------------------------------------------------- PostObject (form fields instead of headers)
+
+/** What a PostObject form signs with: its policy (base64, as sent) and the signature fields. */
+export interface PostSignatureInput {
+  /** The `policy` field exactly as sent (base64 of the JSON policy). */
+  policy: string;
+  /** Form fields, names lower-case. */
+  fields: ReadonlyMap<string, string>;
+  now: Date;
+  /** Server region (`cn-hangzhou`). */
+  region: string;
+}
+
+/**
+ * Verifies a PostObject form signature: V1 (`OSSAccessKeyId`, `Signature` = base64 HMAC-SHA1 of the policy) or V4
+ * (`x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-signature` = hex HMAC-SHA256 of the policy
+ * with the scope's signing key), with the STS token in `x-oss-security-token`. Same error codes as header auth.
+ */
+export function authenticatePost(
+  input: PostSignatureInput,
+  credentials: readonly ServerCredential[],
+): { accessKeyId: string } {
+  const f = input.fields;
+  const token = f.get('x-oss-security-token');
+  const version = f.get('x-oss-signature-version');
+  if (version === undefined) {
+    const credential = lookUp(f.get('ossaccesskeyid') ?? '', token, credentials);
+    const provided = f.get('signature') ?? '';
+    if (!sameSignature(signatureV1(credential.accessKeySecret, input.policy), provided)) {
+      throw fail(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_MESSAGE, '0002-00000040', {
+        OSSAccessKeyId: credential.accessKeyId,
+        SignatureProvided: provided,
+        StringToSign: input.policy,
+      });
+    }
+    return { accessKeyId: credential.accessKeyId };
+  }
+  if (version !== V4_ALGORITHM) {
+    throw invalidArgument('Unsupported x-oss-signature-version.', 'x-oss-signature-version', version);
+  }
+  const credentialField = f.get('x-oss-credential') ?? '';
+  const scope = parseCredentialV4(credentialField);
+  if (scope === null) {
+    throw invalidArgument('x-oss-credential is invalid.', 'x-oss-credential', credentialField, '0002-00000213');
+  }
+  const credential = lookUp(scope.accessKeyId, token, credentials);
+  checkScope(scope, input.region, 'x-oss-credential');
+  const isoDate = f.get('x-oss-date') ?? '';
+  const time = parseIsoBasic(isoDate) ?? invalidDate();
+  if (scope.date !== dayOf(time)) {
+    const message = 'Invalid signing date in x-oss-credential.';
+    throw invalidArgument(message, 'x-oss-credential', credentialField, '0002-00000223');
+  }
+  const provided = f.get('x-oss-signature') ?? '';
+  if (!sameSignature(signatureForScopeV4(credential.accessKeySecret, scope, input.policy), provided)) {
+    throw fail(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH_MESSAGE, '0002-00000201', {
+      OSSAccessKeyId: credential.accessKeyId,
+      SignatureProvided: provided,
+      StringToSign: input.policy,
+    });
+  }
+  return { accessKeyId: credential.accessKeyId };
+}

@@ -5,7 +5,7 @@
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
-export type ObjectType = 'Normal' | 'Appendable' | 'Multipart';
+export type ObjectType = 'Normal' | 'Appendable' | 'Multipart' | 'Symlink';
 
 /** A run of bytes of an object, stored as one blob (a PutObject body, an appendable file, a multipart part). */
 export interface Segment {
@@ -54,6 +54,8 @@ export interface ObjectRecord extends ObjectMeta {
   /** Milliseconds since the epoch. */
   lastModified: number;
   segments: Segment[];
+  /** The key a Symlink object points to (same bucket). */
+  symlinkTarget?: string;
 }
 
 /** What a record holds besides its creation metadata. */
@@ -80,6 +82,7 @@ export function objectRecord(meta: ObjectMeta, fields: RecordFields): ObjectReco
     segments: fields.segments,
   };
   if (fields.contentMd5 !== undefined) rec.contentMd5 = fields.contentMd5;
+  if (fields.symlinkTarget !== undefined) rec.symlinkTarget = fields.symlinkTarget;
   if (meta.cacheControl !== undefined) rec.cacheControl = meta.cacheControl;
   if (meta.contentDisposition !== undefined) rec.contentDisposition = meta.contentDisposition;
   if (meta.contentEncoding !== undefined) rec.contentEncoding = meta.contentEncoding;
@@ -166,7 +169,6 @@ export function sseHeaders(sse: ServerSideEncryption | undefined): Record<string
 export function parseTagging(header: string | undefined): Array<[string, string]> {
   if (header === undefined || header === '') return [];
   const tags: Array<[string, string]> = [];
-  const seen = new Set<string>();
   for (const pair of header.split('&')) {
     const eq = pair.indexOf('=');
     let k: string;
@@ -177,11 +179,19 @@ export function parseTagging(header: string | undefined): Array<[string, string]
     } catch {
       throw new ServerError(400, 'InvalidTag', 'The tagging header is not URL-encoded correctly.');
     }
+    tags.push([k, v]);
+  }
+  return checkTags(tags);
+}
+
+/** `tags` when within OSS's limits: at most 10, keys 1-128 characters and unique, values at most 256 characters. */
+export function checkTags(tags: Array<[string, string]>): Array<[string, string]> {
+  const seen = new Set<string>();
+  for (const [k, v] of tags) {
     if (k === '' || k.length > 128 || v.length > 256 || seen.has(k)) {
       throw new ServerError(400, 'InvalidTag', 'A tag key must be 1-128 characters and unique, a value at most 256 characters.');
     }
     seen.add(k);
-    tags.push([k, v]);
   }
   if (tags.length > 10) throw new ServerError(400, 'BadRequest', 'Object tags cannot be greater than 10');
   return tags;

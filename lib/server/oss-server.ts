@@ -91,8 +91,8 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: st
  * Faithful to the service where it matters to clients: status codes, error codes and `<Error>` bodies, ETags,
  * `x-oss-hash-crc64ecma`, append positions, multipart rules, V1/V4 signatures and presigned URLs. Deliberate
  * differences: upload callbacks are only sent to loopback addresses (`localhost`, `127.0.0.0/8`, `::1`; any other
- * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; operations outside the upload path (copy, symlink,
- * lifecycle, bucket configuration…) answer 501. With disk storage, everything survives a restart (even `kill -9`)
+ * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; operations it does not implement (LiveChannel,
+ * image processing, lifecycle, bucket configuration…: see the README's table) answer 501. With disk storage, everything survives a restart (even `kill -9`)
  * on the same root: objects, and multipart uploads in progress with exactly the parts whose UploadPart was answered.
  *
  * @example

@@ -29,6 +29,14 @@ export type OpName =
   | 'PutObjectAcl'
   | 'GetObjectTagging'
   | 'DeleteObjectTagging'
+  | 'PutObjectTagging'
+  | 'CopyObject'
+  | 'UploadPartCopy'
+  | 'DeleteMultipleObjects'
+  | 'ListObjectsV2'
+  | 'PutSymlink'
+  | 'GetSymlink'
+  | 'PostObject'
   | 'Unsupported';
 
 /** Where a request points. */
@@ -102,28 +110,22 @@ export function resolveTarget(rawUrl: string, host: string | undefined, bucketEx
 export function selectOp(method: string, target: Target, headers: Record<string, string>): OpName {
   const q = target.query;
   const has = (name: string): boolean => name in q;
-  if (target.bucket === undefined) return method === 'GET' ? 'ListBuckets' : 'Unsupported';
-  if (target.key === undefined) {
-    switch (method) {
-      case 'GET':
-        if (has('uploads')) return 'ListMultipartUploads';
-        return hasAny(q, BUCKET_SUBRESOURCES) ? 'Unsupported' : 'GetBucket';
-      case 'PUT':
-        return hasAny(q, BUCKET_SUBRESOURCES) ? 'Unsupported' : 'PutBucket';
-      case 'DELETE':
-        return hasAny(q, BUCKET_SUBRESOURCES) ? 'Unsupported' : 'DeleteBucket';
-      case 'POST':
-        return 'Unsupported';
-      default:
-        return 'Unsupported';
-    }
+  if (target.bucket === undefined) {
+    return method === 'GET' && !hasAny(q, SERVICE_SUBRESOURCES) ? 'ListBuckets' : 'Unsupported';
   }
+  if (target.key === undefined) return selectBucketOp(method, q, headers);
+  // A sub-resource this server does not implement for this method must never fall through to a plain object
+  // operation (`PUT /<name>?live` stored as an object, `GET ?x-oss-process` answering the original bytes).
+  if (unimplemented(method, q, OBJECT_SUBRESOURCES)) return 'Unsupported';
   switch (method) {
     case 'PUT':
-      if (headers['x-oss-copy-source'] !== undefined) return 'Unsupported';
-      if (has('partNumber') || has('uploadId')) return 'UploadPart';
+      if (has('partNumber') || has('uploadId')) {
+        return headers['x-oss-copy-source'] === undefined ? 'UploadPart' : 'UploadPartCopy';
+      }
       if (has('acl')) return 'PutObjectAcl';
-      return has('tagging') || has('symlink') ? 'Unsupported' : 'PutObject';
+      if (has('tagging')) return 'PutObjectTagging';
+      if (has('symlink')) return 'PutSymlink';
+      return headers['x-oss-copy-source'] === undefined ? 'PutObject' : 'CopyObject';
     case 'POST':
       if (has('uploads')) return 'InitiateMultipartUpload';
       if (has('uploadId')) return 'CompleteMultipartUpload';
@@ -134,7 +136,7 @@ export function selectOp(method: string, target: Target, headers: Record<string,
       if (has('acl')) return 'GetObjectAcl';
       if (has('tagging')) return 'GetObjectTagging';
       if (has('objectMeta')) return 'GetObjectMeta';
-      return has('symlink') ? 'Unsupported' : 'GetObject';
+      return has('symlink') ? 'GetSymlink' : 'GetObject';
     case 'HEAD':
       return has('objectMeta') ? 'GetObjectMeta' : 'HeadObject';
     case 'DELETE':
@@ -146,13 +148,103 @@ export function selectOp(method: string, target: Target, headers: Record<string,
   }
 }
 
+function selectBucketOp(method: string, q: Record<string, string | null>, headers: Record<string, string>): OpName {
+  if (unimplemented(method, q, BUCKET_OPS_SUBRESOURCES) || hasAny(q, BUCKET_SUBRESOURCES)) return 'Unsupported';
+  switch (method) {
+    case 'GET':
+      if ('uploads' in q) return 'ListMultipartUploads';
+      return 'list-type' in q ? 'ListObjectsV2' : 'GetBucket';
+    case 'PUT':
+      return 'PutBucket';
+    case 'DELETE':
+      return 'DeleteBucket';
+    case 'POST':
+      if ('delete' in q) return 'DeleteMultipleObjects';
+      // A browser form upload: `POST /` with a multipart/form-data body and no sub-resource.
+      return isForm(headers) && Object.keys(q).length === 0 ? 'PostObject' : 'Unsupported';
+    default:
+      return 'Unsupported';
+  }
+}
+
+/** Sub-resources by the methods this server implements them for; `[]`: an OSS sub-resource it does not implement. */
+type SubresourceTable = Readonly<Record<string, readonly string[]>>;
+
+// Object-level sub-resources (protocol reference §1.3) that select an operation. Modifiers of an operation
+// (`response-*`, `callback`, `encoding-type`, `sequential`, `x-oss-traffic-limit`, signature parameters…) are not
+// listed: they never select one.
+const OBJECT_SUBRESOURCES: SubresourceTable = {
+  uploadId: ['PUT', 'POST', 'GET', 'DELETE'],
+  partNumber: ['PUT'],
+  uploads: ['POST'],
+  append: ['POST'],
+  position: ['POST'],
+  acl: ['GET', 'PUT'],
+  tagging: ['GET', 'PUT', 'DELETE'],
+  symlink: ['GET', 'PUT'],
+  objectMeta: ['GET', 'HEAD'],
+  // Image and document processing, SQL select (`x-oss-process=csv/select`), async processing.
+  'x-oss-process': [],
+  'x-oss-async-process': [],
+  // LiveChannel (RTMP ingest: `PUT /<channel>?live`, `?live&comp=stat`, `?vod`), archive restore, and the rest.
+  live: [],
+  comp: [],
+  vod: [],
+  restore: [],
+  cleanRestoredObject: [],
+  objectInfo: [],
+  delete: [],
+  'x-oss-write-get-object-response': [],
+};
+
+// Bucket-level sub-resources of operations this server implements, by method.
+const BUCKET_OPS_SUBRESOURCES: SubresourceTable = {
+  uploads: ['GET'],
+  'list-type': ['GET'],
+  'continuation-token': ['GET'],
+  delete: ['POST'],
+  uploadId: [],
+  partNumber: [],
+  append: [],
+  position: [],
+  symlink: [],
+  objectMeta: [],
+  'x-oss-process': [],
+  'x-oss-async-process': [],
+  restore: [],
+  live: [],
+  comp: [],
+  vod: [],
+  asyncFetch: [],
+};
+
 // Bucket sub-resources of operations this server does not implement: answered NotImplemented, not mistaken for
 // GetBucket/PutBucket/DeleteBucket.
 const BUCKET_SUBRESOURCES = [
   'acl', 'bucketInfo', 'location', 'cors', 'lifecycle', 'logging', 'policy', 'referer', 'website', 'versioning',
-  'versions', 'tagging', 'encryption', 'inventory', 'worm', 'replication', 'qos', 'stat', 'list-type', 'requestPayment',
+  'versions', 'tagging', 'encryption', 'inventory', 'worm', 'replication', 'qos', 'stat', 'requestPayment',
   'transferAcceleration', 'resourceGroup', 'style', 'cname', 'metaQuery', 'accessPoint', 'publicAccessBlock',
+  'wormId', 'wormExtend', 'inventoryId', 'replicationLocation', 'replicationProgress', 'qosInfo', 'httpsConfig',
+  'policyStatus', 'redundancyTransition', 'archiveDirectRead', 'bucketArchiveDirectRead', 'responseHeader',
+  'userDefinedLogFieldsConfig', 'overwriteConfig', 'dataredundancytransition',
 ];
+
+// Service-level (`GET /`) sub-resources: DescribeRegions, resource pools, account-level settings.
+const SERVICE_SUBRESOURCES = [
+  'regions', 'regionList', 'resourcePool', 'resourcePoolInfo', 'resourcePoolBuckets', 'publicAccessBlock', 'qosInfo',
+];
+
+function isForm(headers: Record<string, string>): boolean {
+  return /^multipart\/form-data\b/i.test(headers['content-type'] ?? '');
+}
+
+/** True when a query names a sub-resource of `table` that this server does not implement for `method`. */
+function unimplemented(method: string, q: Record<string, string | null>, table: SubresourceTable): boolean {
+  for (const name in q) {
+    if (Object.hasOwn(table, name) && !table[name]!.includes(method)) return true;
+  }
+  return false;
+}
 
 function hasAny(q: Record<string, string | null>, names: readonly string[]): boolean {
   for (const n of names) if (n in q) return true;

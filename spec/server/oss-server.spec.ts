@@ -96,7 +96,8 @@ describe('OssServer', () => {
   });
 
   it('answers 501 NotImplemented for operations it does not implement', async () => {
-    const a = await call(server, 'PUT', '/bkt/x', { body: '', headers: { 'x-oss-copy-source': '/bkt/h' } });
+    // (CopyObject, once the example here, is implemented now; spec/server/ops/index.spec.ts has the full table)
+    const a = await call(server, 'PUT', '/bkt/x?live', { body: '' });
     expect([a.status, errorCode(a)]).to.deep.equal([501, 'NotImplemented']);
   });
 

@@ -48,9 +48,52 @@ describe('server router', () => {
       ['PUT', '/bkt/k?acl', 'PutObjectAcl'],
       ['GET', '/bkt/k?tagging', 'GetObjectTagging'],
       ['DELETE', '/bkt/k?tagging', 'DeleteObjectTagging'],
+      ['PUT', '/bkt/k?tagging', 'PutObjectTagging'],
+      ['PUT', '/bkt/k?symlink', 'PutSymlink'],
+      ['GET', '/bkt/k?symlink', 'GetSymlink'],
+      ['GET', '/bkt/?list-type=2', 'ListObjectsV2'],
+      ['GET', '/bkt/?list-type=2&continuation-token=abc', 'ListObjectsV2'],
+      ['POST', '/bkt/?delete', 'DeleteMultipleObjects'],
       ['PATCH', '/bkt/k', 'Unsupported'],
     ];
     for (const [m, url, name] of table) expect([m, url, op(m, url)]).to.deep.equal([m, url, name]);
-    expect(op('PUT', '/bkt/k', { 'x-oss-copy-source': '/bkt/j' })).to.equal('Unsupported');
+    const copy = { 'x-oss-copy-source': '/bkt/j' };
+    expect(op('PUT', '/bkt/k', copy)).to.equal('CopyObject');
+    expect(op('PUT', '/bkt/k?partNumber=1&uploadId=X', copy)).to.equal('UploadPartCopy');
+    const form = { 'content-type': 'multipart/form-data; boundary=xyz' };
+    expect(op('POST', '/bkt/', form)).to.equal('PostObject');
+    expect(op('POST', '/bkt/')).to.equal('Unsupported');
+    expect(op('POST', '/bkt/?acl', form)).to.equal('Unsupported');
+  });
+
+  it('never lets a sub-resource it does not implement fall through to another operation', () => {
+    const op = (method: string, url: string): string => selectOp(method, resolveTarget(url, '127.0.0.1', exists), {});
+    const unsupported: Array<[string, string]> = [
+      ['PUT', '/bkt/channel?live'],
+      ['GET', '/bkt/channel?live&comp=stat'],
+      ['GET', '/bkt/channel?vod&endTime=1&startTime=0'],
+      ['POST', '/bkt/k?restore'],
+      ['GET', '/bkt/k?x-oss-process=image/resize,w_10'],
+      ['HEAD', '/bkt/k?x-oss-process=image/info'],
+      ['POST', '/bkt/k?x-oss-process'],
+      ['POST', '/bkt/k?x-oss-async-process'],
+      ['PUT', '/bkt/k?objectMeta'],
+      ['DELETE', '/bkt/k?objectMeta'],
+      ['PUT', '/bkt/k?append&position=0'],
+      ['GET', '/bkt/k?uploads'],
+      ['POST', '/bkt/k?acl'],
+      ['DELETE', '/bkt/k?symlink'],
+      ['GET', '/bkt/k?partNumber=1'],
+      ['POST', '/bkt/k?delete'],
+      ['GET', '/bkt/?live'],
+      ['PUT', '/bkt/?delete'],
+      ['GET', '/bkt/?symlink'],
+      ['POST', '/bkt/?asyncFetch'],
+      ['PUT', '/bkt/?lifecycle'],
+      ['GET', '/?regions'],
+    ];
+    for (const [m, url] of unsupported) expect([m, url, op(m, url)]).to.deep.equal([m, url, 'Unsupported']);
+    // names inherited from Object.prototype are plain query parameters, not sub-resources
+    expect(op('GET', '/bkt/k?constructor&toString=1')).to.equal('GetObject');
   });
 });

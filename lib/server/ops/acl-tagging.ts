@@ -1,10 +1,10 @@
 /**
- * Object ACL and tags: GetObjectAcl, PutObjectAcl (`x-oss-object-acl` header), GetObjectTagging and
- * DeleteObjectTagging. (PutObjectTagging with an XML body is not implemented; set tags with `x-oss-tagging` at
- * upload time.)
+ * Object ACL and tags: GetObjectAcl, PutObjectAcl (`x-oss-object-acl` header), GetObjectTagging,
+ * PutObjectTagging (a `<Tagging>` body replacing every tag) and DeleteObjectTagging.
  */
-import { registry, requireBucket, requireKey, type OpContext } from '../context.js';
-import { invalidArgument, metaFromHeaders, type ObjectRecord } from '../object-record.js';
+import { parseTaggingRequest } from '../../core/xml.js';
+import { readSmall, registry, requireBucket, requireKey, type OpContext } from '../context.js';
+import { checkTags, invalidArgument, metaFromHeaders, type ObjectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';
 import { noSuchKey } from './get-object.js';
 
@@ -61,4 +61,17 @@ export async function deleteObjectTagging(ctx: OpContext): Promise<Reply> {
     await registry(ctx).commitLocked(bucket, { ...rec, tags: [] });
   });
   return { status: 204, headers: {} };
+}
+
+/** Handles PutObjectTagging: the body's tags replace the object's (at most 10; keys ≤ 128, values ≤ 256 chars). */
+export async function putObjectTagging(ctx: OpContext): Promise<Reply> {
+  const bucket = requireBucket(ctx);
+  const key = requireKey(ctx);
+  const tags = checkTags(parseTaggingRequest((await readSmall(ctx, 64 * 1024)).toString('utf8')));
+  await registry(ctx).withKey(bucket.name, key, async () => {
+    const rec = bucket.objects.get(key);
+    if (rec === undefined) throw noSuchKey(key);
+    await registry(ctx).commitLocked(bucket, { ...rec, tags });
+  });
+  return { status: 200, headers: {} };
 }

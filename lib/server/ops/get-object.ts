@@ -22,7 +22,28 @@ function lookup(ctx: OpContext): ObjectRecord {
   const key = requireKey(ctx);
   const rec = bucket.objects.get(key);
   if (rec === undefined) throw noSuchKey(key);
-  return rec;
+  return rec.type === 'Symlink' ? followSymlink(bucket.objects, rec) : rec;
+}
+
+/**
+ * What GET and HEAD of a symlink answer: the target's bytes and integrity headers, with the link's type and user
+ * metadata, and the later of both modification times. 404 SymlinkTargetNotExist when the target is missing, 400
+ * InvalidTargetType when it is itself a symlink (OSS follows one link only).
+ */
+export function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
+  const target = objects.get(link.symlinkTarget ?? '');
+  const names = { Key: link.key, SymlinkTarget: link.symlinkTarget ?? '' };
+  if (target === undefined) {
+    throw new ServerError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', {
+      ...names,
+      EC: '0026-00000012',
+    });
+  }
+  if (target.type === 'Symlink') {
+    throw new ServerError(400, 'InvalidTargetType', 'The symlink target object is itself a symlink.', names);
+  }
+  const lastModified = Math.max(link.lastModified, target.lastModified);
+  return { ...target, key: link.key, type: 'Symlink', userMeta: link.userMeta, lastModified };
 }
 
 const OVERRIDES: ReadonlyArray<[string, string]> = [
@@ -147,7 +168,7 @@ function gzipWanted(acceptEncoding: string | undefined, rec: ObjectRecord): bool
 }
 
 /** One stream over the byte range `r` of the concatenated segments, opening each blob only when it is reached. */
-function readSegments(store: Store, rec: ObjectRecord, r: ByteRange): Readable {
+export function readSegments(store: Store, rec: ObjectRecord, r: ByteRange): Readable {
   const segs = rec.segments;
   if (segs.length === 1) return store.readBlob(segs[0]!.blob, r.start, r.end) as Readable;
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
