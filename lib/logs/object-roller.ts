@@ -115,9 +115,11 @@ export class ObjectRoller extends EventEmitter {
   }
 
   /** The open object, if any. */
-  get current(): { key: string; seq: number; size: number; openedAt: number } | undefined {
+  get current(): { key: string; seq: number; prefix: string; size: number; openedAt: number } | undefined {
     const o = this.#open;
-    return o === undefined ? undefined : { key: o.key, seq: o.seq, size: o.size, openedAt: o.openedAt };
+    return o === undefined
+      ? undefined
+      : { key: o.key, seq: o.seq, prefix: o.prefix, size: o.size, openedAt: o.openedAt };
   }
 
   /**
