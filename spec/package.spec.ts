@@ -30,6 +30,12 @@ describe('package build', function () {
     expect((esm['crc64'] as (s: string) => string)('123456789')).to.equal('11051210869376104954');
     const server = createRequire(import.meta.url)(join(ROOT, 'dist/server.cjs')) as Record<string, unknown>;
     expect(typeof server['OssServer']).to.equal('function');
+    for (const name of ['createLogSink', 'LogSink', 'KeyTemplate']) expect(typeof esm[name], `esm ${name}`).to.equal('function');
+    // pino loads a transport's default export, from either module system.
+    const pinoEsm = (await import(pathToFileURL(join(ROOT, 'dist/pino.js')).href)) as { default: unknown };
+    const pinoCjs = createRequire(import.meta.url)(join(ROOT, 'dist/pino.cjs')) as { default: unknown };
+    expect(typeof pinoEsm.default).to.equal('function');
+    expect(typeof pinoCjs.default).to.equal('function');
   });
 
   it('ships bundled type declarations', async () => {
@@ -39,6 +45,9 @@ describe('package build', function () {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string }> };
     expect(pkg.exports['.']!.types).to.equal('./dist/index.d.ts');
     expect(pkg.exports['./server']!.types).to.equal('./dist/server.d.ts');
+    expect(pkg.exports['./pino']!.types).to.equal('./dist/pino.d.ts');
+    expect(await readFile(join(ROOT, 'dist/pino.d.ts'), 'utf8')).to.include('PinoOssOptions');
+    expect(await readFile(join(ROOT, 'dist/index.d.ts'), 'utf8')).to.include('createLogSink');
   });
 
   it('the bin prints its usage', async () => {
