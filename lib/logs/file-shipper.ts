@@ -9,14 +9,13 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
-import { headObject } from '../api/head-object.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
 import { validateHeaders } from '../core/validate.js';
-import { OssArgumentError, OssServiceError } from '../errors.js';
+import { OssArgumentError } from '../errors.js';
 import { FINGERPRINT_BYTES, findFile, identify, sameStart, siblings, type FileIdentity } from './file-identity.js';
 import { KeyTemplate } from './key-template.js';
 import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
-import { ShipStateFile, type ShipState } from './ship-state.js';
+import { resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
 /** Options of {@link FileShipper}. */
 export interface FileShipperOptions {
@@ -205,28 +204,7 @@ export class FileShipper extends EventEmitter {
     const saved = await this.#stateFile.load();
     if (saved === undefined) return;
     this.#state = saved;
-    const i = saved.intent;
-    if (i !== null) {
-      let length = 0;
-      try {
-        const h = await headObject(this.#bucket.context, i.key);
-        length = h.nextAppendPosition ?? h.size;
-      } catch (err) {
-        if (!(err instanceof OssServiceError && err.status === 404)) throw err;
-      }
-      let landed = length === i.objectEnd;
-      if (!landed && length !== i.objectStart) {
-        // Someone else wrote to the object: it is no longer ours to continue.
-        landed = length > i.objectEnd;
-        this.#notice(
-          `oss://${this.#bucket.name}/${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: another writer changed it; continuing in a new object`,
-        );
-        saved.object = null;
-      }
-      const f = saved.files[i.path];
-      if (f !== undefined && f.dev === i.dev && f.ino === i.ino) f.offset = landed ? i.fileEnd : i.fileStart;
-      saved.intent = null;
-    }
+    await resolveIntent(this.#bucket.context, saved, this.#notice);
     if (saved.object !== null)
       await this.#roller.adopt(saved.object.key, saved.object.seq, saved.object.prefix, saved.object.openedAt);
   }

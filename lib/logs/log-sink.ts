@@ -11,6 +11,7 @@ import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { chunkBytes } from '../sinks/chunk-bytes.js';
 import { KeyTemplate } from './key-template.js';
 import { ObjectRoller, type AppendTarget, type FailedObject, type RolledObject } from './object-roller.js';
+import { Spool, type SpoolOptions } from './spool.js';
 
 /** Options of {@link createLogSink}. */
 export interface LogSinkOptions {
@@ -42,6 +43,15 @@ export interface LogSinkOptions {
   retries?: number | undefined;
   /** Aborts the append in flight and errors the sink. */
   signal?: AbortSignal | undefined;
+  /**
+   * Write-ahead spool: each write is in a file under `spool.dir` before its callback (fsynced every
+   * `fsyncIntervalMs`, default 1 s; 0 fsyncs before every callback), batches are read back from it, and a sink
+   * started later on the same directory (after a crash) first ships what was left there, exactly once: before each
+   * append the spool records which bytes go where, and the object's real length says whether that append landed.
+   * Without a spool, a crash loses what is in memory (at most about two batches). One sink per directory at a time;
+   * the spool file grows while OSS is slower than the writes and is emptied once everything is stored.
+   */
+  spool?: SpoolOptions | undefined;
   /** Called for each closed object (also emitted as `'roll'`). */
   onRoll?: ((object: RolledObject) => void) | undefined;
   /** Clock (tests). */
@@ -89,6 +99,9 @@ export class LogSink extends Writable {
   #inFlight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #error: Error | undefined;
+  readonly #spool: Spool | undefined;
+  readonly #ready: Promise<void>;
+  #kicker: NodeJS.Timeout | undefined;
   #result: LogSinkResult = { bytesIn: 0, bytesStored: 0, appends: 0, objects: 0 };
 
   constructor(bucket: Bucket, opts: LogSinkOptions) {
@@ -136,6 +149,16 @@ export class LogSink extends Writable {
       { once: true },
     );
     this.#batch = Buffer.allocUnsafeSlow(this.#cap);
+    this.#spool = opts.spool === undefined ? undefined : new Spool(opts.spool, this.#cap);
+    this.#ready =
+      this.#spool === undefined
+        ? Promise.resolve()
+        : this.#spool.open(bucket, this.#roller, opts.key, (line) => this.emit('notice', line));
+    this.#ready.catch((err: unknown) => this.#fail(err));
+    if (this.#spool !== undefined && this.#intervalMs > 0) {
+      this.#kicker = setInterval(() => this.#spool!.kick(), this.#intervalMs);
+      this.#kicker.unref();
+    }
   }
 
   /** Progress so far. */
@@ -149,7 +172,23 @@ export class LogSink extends Writable {
       cb(bytes);
       return;
     }
-    this.#fill(bytes, 0, cb);
+    if (this.#spool === undefined) {
+      this.#fill(bytes, 0, cb);
+      return;
+    }
+    // Write-ahead: in the spool file before the callback; what ships is read back from it.
+    this.#ready
+      .then(() => this.#spool!.write(bytes))
+      .then(
+        () => {
+          this.#result.bytesIn += bytes.byteLength;
+          cb();
+        },
+        (err: unknown) => {
+          this.#fail(err);
+          cb(this.#error);
+        },
+      );
   }
 
   /** Copies `bytes[off..]` into the batch; the callback waits while a batch is on the wire and the next is full. */
@@ -230,6 +269,11 @@ export class LogSink extends Writable {
 
   /** Ships everything written so far (a partial last line too) and resolves once it is stored. */
   async flush(): Promise<void> {
+    if (this.#spool !== undefined) {
+      await this.#ready;
+      await this.#spool.drain();
+      return;
+    }
     for (;;) {
       if (this.#error !== undefined) throw this.#error;
       if (this.#inFlight !== undefined) {
@@ -250,6 +294,7 @@ export class LogSink extends Writable {
 
   override _final(cb: (err?: Error | null) => void): void {
     this.flush()
+      .then(() => this.#spool?.close())
       .then(() => this.#roller.close())
       .then(
         () => cb(),
@@ -261,13 +306,15 @@ export class LogSink extends Writable {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.writableFinished) {
+      if (this.#kicker !== undefined) clearInterval(this.#kicker);
       cb(err);
       return;
     }
     const cause = err ?? new OssAbortError('The log sink was destroyed before it finished');
     this.#error ??= cause;
     this.#roller.destroy(cause);
-    const pending = this.#inFlight?.catch(() => undefined) ?? Promise.resolve();
+    if (this.#kicker !== undefined) clearInterval(this.#kicker);
+    const pending = Promise.all([this.#inFlight?.catch(() => undefined), this.#spool?.abort()]);
     pending.then(
       () => cb(cause),
       () => cb(cause),

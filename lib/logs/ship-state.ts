@@ -7,6 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { OssContext } from '../api/context.js';
+import { headObject } from '../api/head-object.js';
+import { OssServiceError } from '../errors.js';
 import type { FileIdentity } from './file-identity.js';
 
 /** A followed path's file and how far it is shipped. */
@@ -116,4 +119,33 @@ export class ShipStateFile {
     for (const n of names)
       if (n.startsWith(prefix) && n.endsWith('.tmp')) await unlink(join(this.#dir, n)).catch(() => undefined);
   }
+}
+
+/**
+ * Resolves the append that may have been in flight when `state` was saved, from the object's real length: landed
+ * (the length is the intent's end) or not (its start); the file's offset follows. A length that is neither means
+ * another writer changed the object: the open object is dropped (the next append opens a new `{seq}`) and `notice`
+ * says so. Mutates `state`; the intent is cleared.
+ */
+export async function resolveIntent(ctx: OssContext, state: ShipState, notice: (line: string) => void): Promise<void> {
+  const i = state.intent;
+  if (i === null) return;
+  let length = 0;
+  try {
+    const h = await headObject(ctx, i.key);
+    length = h.nextAppendPosition ?? h.size;
+  } catch (err) {
+    if (!(err instanceof OssServiceError && err.status === 404)) throw err;
+  }
+  let landed = length === i.objectEnd;
+  if (!landed && length !== i.objectStart) {
+    landed = length > i.objectEnd;
+    notice(
+      `${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: another writer changed it; continuing in a new object`,
+    );
+    state.object = null;
+  }
+  const f = state.files[i.path];
+  if (f !== undefined && f.dev === i.dev && f.ino === i.ino) f.offset = landed ? i.fileEnd : i.fileStart;
+  state.intent = null;
 }
