@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import type { OssContext } from '../api/context.js';
 import { headObject } from '../api/head-object.js';
-import { OssServiceError } from '../errors.js';
+import { OssError, OssServiceError } from '../errors.js';
 import type { FileIdentity } from './file-identity.js';
 
 /** A followed path's file and how far it is shipped. */
@@ -77,9 +77,17 @@ export class ShipStateFile {
       if ((err as { code?: string }).code === 'ENOENT') return undefined;
       throw err;
     }
-    const s = JSON.parse(text) as ShipState;
-    if (s.version !== 1 || typeof s.files !== 'object' || s.files === null) {
-      throw new Error(`${this.file} is not a ship state file this version understands`);
+    let s: ShipState | undefined;
+    try {
+      s = JSON.parse(text) as ShipState;
+    } catch {
+      s = undefined;
+    }
+    // Never guess past a state that does not parse: shipping from a wrong offset would duplicate or lose lines.
+    if (s?.version !== 1 || typeof s.files !== 'object' || s.files === null) {
+      throw new OssError(`${this.file} is not a ship state file this version understands; move it away to start over`, {
+        code: 'InvalidShipState',
+      });
     }
     return s;
   }

@@ -7,7 +7,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
-import { OssArgumentError } from '../errors.js';
+import { OssAbortError, OssArgumentError } from '../errors.js';
 import type { ObjectRoller } from './object-roller.js';
 import { resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
@@ -141,7 +141,7 @@ export class Spool {
 
   /** Stops shipping (the sink was destroyed): what is in the file stays there for the next run. */
   async abort(): Promise<void> {
-    this.#error ??= new Error('spool aborted');
+    this.#error ??= new OssAbortError('The log sink was destroyed: unshipped lines stay in the spool for the next run');
     await this.#pump?.catch(() => undefined);
     this.#clearSync();
     await this.#fh?.sync().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -92,5 +92,18 @@ describe('FileShipper', () => {
     await shipper([f], { once: true, onNotice: (l) => notices.push(l) }).run();
     expect(notices.join('\n')).to.match(/is gone/);
     expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal('old 1\nnew 1\n');
+  });
+
+  it('stops with InvalidShipState on a state file it cannot read, instead of guessing', async () => {
+    const f = join(dir, 'a.log');
+    await writeFile(f, 'one\n');
+    const s = shipper([f], { once: true });
+    await mkdir(join(dir, 'state'), { recursive: true });
+    await writeFile(s.stateFile, '{"version":1,"files":');
+    const err = await s.run().then(
+      () => undefined,
+      (e: unknown) => e as { code?: string },
+    );
+    expect(err?.code).to.equal('InvalidShipState');
   });
 });
