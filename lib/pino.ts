@@ -8,7 +8,11 @@
  * import pino from 'pino';
  * const logger = pino(pino.transport({
  *   target: 'oss-stream/pino',
- *   options: { endpoint: 'oss-cn-hangzhou.aliyuncs.com', bucket: 'my-logs', key: 'app/{hostname}/{yyyy}{MM}{dd}-{seq}.log' },
+ *   options: {
+ *     endpoint: 'oss-cn-hangzhou.aliyuncs.com',
+ *     bucket: 'my-logs',
+ *     key: 'app/{hostname}/{yyyy}{MM}{dd}-{seq}.log',
+ *   },
  * }));
  * ```
  *

@@ -89,7 +89,8 @@ export async function shipMain(argv: readonly string[]): Promise<number> {
       );
       shipper.on('objectFailed', (f: { key: string; error: Error }) =>
         say(
-          `ship: oss://${cmd.target.bucket}/${f.key} is not ours any more (${f.error.message}); moving to the next {seq}`,
+          `ship: oss://${cmd.target.bucket}/${f.key} is not ours any more (${f.error.message}); ` +
+            'moving to the next {seq}',
         ),
       );
       shipper.on('progress', (p: { bytes: number; lag: number; key: string | undefined }) => {
@@ -97,11 +98,13 @@ export async function shipMain(argv: readonly string[]): Promise<number> {
         if (now - last < 1000) return;
         last = now;
         say(
-          `ship: ${formatBytes(p.bytes)} shipped, ${formatBytes(p.lag)} behind${p.key === undefined ? '' : `, into oss://${cmd.target.bucket}/${p.key}`}`,
+          `ship: ${formatBytes(p.bytes)} shipped, ${formatBytes(p.lag)} behind` +
+            (p.key === undefined ? '' : `, into oss://${cmd.target.bucket}/${p.key}`),
         );
       });
       say(
-        `ship: following ${cmd.paths.length} file(s) into oss://${cmd.target.bucket}/${cmd.target.key} (state: ${shipper.stateFile})`,
+        `ship: following ${cmd.paths.length} file(s) into oss://${cmd.target.bucket}/${cmd.target.key} ` +
+          `(state: ${shipper.stateFile})`,
       );
     }
     const p = await shipper.run();
@@ -111,7 +114,8 @@ export async function shipMain(argv: readonly string[]): Promise<number> {
     if (isAbortError(err) && interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 0;
     const e = err as { message?: string; code?: string; requestId?: string };
     say(
-      `oss-stream ship: failed: ${e.code === undefined ? '' : `${e.code}: `}${e.message ?? String(err)}${e.requestId === undefined ? '' : ` (request id ${e.requestId})`}`,
+      `oss-stream ship: failed: ${e.code === undefined ? '' : `${e.code}: `}${e.message ?? String(err)}` +
+        (e.requestId === undefined ? '' : ` (request id ${e.requestId})`),
     );
     return 1;
   } finally {

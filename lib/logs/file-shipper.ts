@@ -81,7 +81,10 @@ interface Source {
  *
  * @example
  * ```ts
- * const shipper = new FileShipper(bucket, ['/var/log/app.log'], { key: 'logs/{hostname}/app-{seq}.log', stateDir: '/var/lib/ship' });
+ * const shipper = new FileShipper(bucket, ['/var/log/app.log'], {
+ *   key: 'logs/{hostname}/app-{seq}.log',
+ *   stateDir: '/var/lib/ship',
+ * });
  * process.on('SIGTERM', () => shipper.stop());
  * await shipper.run();
  * ```
@@ -216,7 +219,8 @@ export class FileShipper extends EventEmitter {
     const found = await findFile(s.path, rec, rec.offset);
     if (found === undefined) {
       this.#notice(
-        `${s.path}: the file shipped up to byte ${rec.offset} is gone (rotated and removed, or compressed); its unshipped lines are lost, continuing with the current file`,
+        `${s.path}: the file shipped up to byte ${rec.offset} is gone (rotated and removed, or compressed); ` +
+          'its unshipped lines are lost, continuing with the current file',
       );
       return;
     }
@@ -360,7 +364,8 @@ export class FileShipper extends EventEmitter {
     const copy = await findFile(s.path, c.id, c.offset, c.id.ino);
     if (copy === undefined) {
       this.#notice(
-        `${s.path} was truncated and no copy of it was found: lines written after byte ${c.offset} and before the truncation are lost`,
+        `${s.path} was truncated and no copy of it was found: ` +
+          `lines written after byte ${c.offset} and before the truncation are lost`,
       );
     }
     let after: Tracked | undefined;

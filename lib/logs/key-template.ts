@@ -82,10 +82,9 @@ export class KeyTemplate {
     for (let m = re.exec(template); m !== null; m = re.exec(template)) {
       const name = m[1]!;
       if (!(KEY_PLACEHOLDERS as readonly string[]).includes(name) && !(name in vars)) {
-        throw new OssArgumentError(
-          `unknown placeholder {${name}} in key template ${JSON.stringify(template)} (known: ${[...KEY_PLACEHOLDERS, ...Object.keys(vars)].map((p) => `{${p}}`).join(' ')})`,
-          'key',
-        );
+        const known = [...KEY_PLACEHOLDERS, ...Object.keys(vars)].map((p) => `{${p}}`).join(' ');
+        const where = `in key template ${JSON.stringify(template)}`;
+        throw new OssArgumentError(`unknown placeholder {${name}} ${where} (known: ${known})`, 'key');
       }
       if (m.index > last) parts.push(template.slice(last, m.index));
       parts.push({ name });
@@ -109,7 +108,7 @@ export class KeyTemplate {
       : withoutHash;
   }
 
-  /** What identifies the object series at `time` (the key without `{seq}` and `{hash}`): a change means a new object. */
+  /** What identifies the object series at `time` (the key without `{seq}` and `{hash}`): a change rolls the object. */
   prefix(time: Date): string {
     return this.#join(time, '\u0000', '');
   }

@@ -37,7 +37,7 @@ export interface LogSinkOptions {
   compress?: 'gzip' | 'none' | undefined;
   /** zlib level with gzip, 1–9 (default 6). */
   gzipLevel?: number | undefined;
-  /** Headers stored with each object (Content-Type, `x-oss-meta-*`…); Content-Type is guessed from the key otherwise. */
+  /** Headers of each object (Content-Type, `x-oss-meta-*`…); Content-Type is otherwise guessed from the key. */
   headers?: Record<string, string> | undefined;
   /** Extra attempts per batch after network errors, 5xx and 429 (default: the client's `retries`). */
   retries?: number | undefined;
@@ -83,7 +83,10 @@ export interface LogSinkResult {
  *
  * @example
  * ```ts
- * const sink = createLogSink(bucket, { key: 'logs/{hostname}/{yyyy}-{MM}-{dd}/app-{HH}-{seq}.log.gz', compress: 'gzip' });
+ * const sink = createLogSink(bucket, {
+ *   key: 'logs/{hostname}/{yyyy}-{MM}-{dd}/app-{HH}-{seq}.log.gz',
+ *   compress: 'gzip',
+ * });
  * sink.on('roll', (o) => console.log('stored', o.key, o.size, o.crc64));
  * sink.write('{"msg":"hello"}\n');
  * sink.end();

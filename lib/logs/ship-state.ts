@@ -149,7 +149,8 @@ export async function resolveIntent(ctx: OssContext, state: ShipState, notice: (
   if (!landed && length !== i.objectStart) {
     landed = length > i.objectEnd;
     notice(
-      `${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: another writer changed it; continuing in a new object`,
+      `${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: ` +
+        'another writer changed it; continuing in a new object',
     );
     state.object = null;
   }
