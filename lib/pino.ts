@@ -62,7 +62,7 @@ export default async function ossTransport(opts: PinoOssOptions) {
   );
   const sink = createLogSink(bucket, sinkOptions);
   let consumed: Promise<void> = Promise.resolve();
-  return build(
+  const stream = build(
     (source) => {
       consumed = (async () => {
         for await (const line of source as AsyncIterable<string>) {
@@ -85,4 +85,7 @@ export default async function ossTransport(opts: PinoOssOptions) {
       },
     },
   );
+  // A sink that fails (credentials, network after retries) fails the transport: pino reports it.
+  sink.on('error', (err) => stream.destroy(err));
+  return stream;
 }
