@@ -1,7 +1,7 @@
 // The published shape: rollup builds ESM + CJS + .d.ts for `oss-stream` and `oss-stream/server`, and the bin runs.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,5 +55,36 @@ describe('package build', function () {
     expect(r.code).to.equal(0);
     expect(r.out).to.match(/Usage: oss-stream <command>/);
     expect(r.out).to.match(/\bcp\b/);
+  });
+
+  it("pino loads the built transport by its package name, 'oss-stream/pino', and every line is stored", async () => {
+    const { OssServer } = await import('oss-stream/server');
+    const { Auth, Bucket } = await import('oss-stream');
+    const server = await OssServer.start({ credentials: [{ accessKeyId: 'pkg-ak', accessKeySecret: 'pkg-sk' }], buckets: ['pkg-pino'] });
+    const dir = join(ROOT, 'tmp', `package-pino-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      // Inside the package, so 'oss-stream/pino' resolves through package.json "exports" as it does from node_modules.
+      await writeFile(
+        join(dir, 'log.mjs'),
+        "import pino from 'pino';\n" +
+          "const logger = pino(pino.transport({ target: 'oss-stream/pino', options: { key: 'pkg-{seq}.log' } }));\n" +
+          "for (let i = 0; i < 100; i++) logger.info({ i }, 'hello');\nprocess.exit(0);\n",
+      );
+      const env = { ...process.env, OSS_ENDPOINT: server.endpoint, OSS_BUCKET: 'pkg-pino', OSS_ACCESS_KEY_ID: 'pkg-ak', OSS_ACCESS_KEY_SECRET: 'pkg-sk' };
+      const r = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(process.execPath, [join(dir, 'log.mjs')], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+      );
+      expect(r.code, r.out).to.equal(0);
+      const bucket = new Bucket(new Auth('pkg-ak', 'pkg-sk'), server.endpoint, 'pkg-pino');
+      const { body } = await bucket.getObject('pkg-0.log');
+      let text = '';
+      for await (const c of body) text += String(c);
+      await bucket.close();
+      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
