@@ -1,4 +1,4 @@
-// Builds ESM + CJS bundles and bundled .d.ts for the two public entry points, plus the CLI.
+// Builds ESM + CJS bundles and bundled .d.ts for the public entry points (library, server, pino transport), plus the CLI.
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ const ts = () =>
     compilerOptions: { outDir: 'dist', rootDir: 'lib', declaration: false, sourceMap: true, module: 'NodeNext' },
   });
 
-const entries = { index: 'lib/index.ts', server: 'lib/server/index.ts' };
+const entries = { index: 'lib/index.ts', server: 'lib/server/index.ts', pino: 'lib/pino.ts' };
 
 export default [
   {

@@ -224,3 +224,19 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     limits: resolveLimits(opts.limits),
   });
 }
+
+/** Defaults of the log sink (`createLogSink`), the pino transport and `oss-stream ship`. */
+export const LOG_DEFAULTS = Object.freeze({
+  /** An object rolls before it would pass this size; never more than `limits.maxPutSize` (5 GiB). */
+  rollBytes: 1 * GiB,
+  /** Ship a batch (whole lines) at this many bytes… */
+  flushBytes: 1 * MiB,
+  /** …or after this long. */
+  flushIntervalMs: 1_000,
+  /** zlib level of `compress: 'gzip'` (1 fastest … 9 smallest). */
+  gzipLevel: 6,
+  /** Spool: how often the write-ahead file is fsynced (0: before every write callback). */
+  spoolFsyncIntervalMs: 1_000,
+  /** `oss-stream ship`: how often files are polled when no file-system event came. */
+  pollIntervalMs: 250,
+});

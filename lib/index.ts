@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
-export { DEFAULTS, LIMITS, resolveClientOptions, type ClientOptions, type OssLimits, type ResolvedClientOptions } from './config.js';
+export { DEFAULTS, LOG_DEFAULTS, LIMITS, resolveClientOptions, type ClientOptions, type OssLimits, type ResolvedClientOptions } from './config.js';
 export { Auth, StsAuth, ProviderAuth, Credentials, authFromEnv, type CredentialsProvider, type ProvidedCredentials, type ProviderAuthOptions } from './core/credentials.js';
 export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
 export { FileSlice } from './core/file-slice.js';
@@ -35,3 +35,6 @@ export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from
 export { abandonResumable, type AbandonResumableOptions } from './resumable/abandon-resumable.js';
 export type { CheckpointRecord, CheckpointPart } from './resumable/checkpoint-record.js';
 export type { StreamResumeOptions } from './sinks/stream-resume.js';
+export { createLogSink, LogSink, type LogSinkOptions, type LogSinkResult } from './logs/log-sink.js';
+export { KeyTemplate, type KeyTemplateOptions } from './logs/key-template.js';
+export type { RolledObject, FailedObject, RollReason, AppendTarget } from './logs/object-roller.js';

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { Auth, Bucket } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
 import { md5Etag, oracleCrc, readAll } from './api/_support.js';
@@ -53,6 +54,7 @@ const EXAMPLES = [
   'multipart-writable',
   'put-stream',
   'append-stream',
+  'pino-transport',
 ];
 
 describe('examples (oss2 "Upload objects" guide)', function () {
@@ -276,5 +278,15 @@ describe('examples (oss2 "Upload objects" guide)', function () {
     const run = await runExample('headers', { OSS_ENDPOINT: server.endpoint });
     expect(run.code).to.not.equal(0);
     expect(run.stderr).to.include('OSS_BUCKET must be set when OSS_ENDPOINT is (see examples/_local.ts)');
+  });
+  it('pino-transport: pino lines shipped by oss-stream/pino into a gzip log object', async () => {
+    const run = ok('pino-transport');
+    const m = /^(pino\/\d{8}\/app-0\.log\.gz): 1000 lines in (\d+) bytes of gzip \(Appendable\)\n$/.exec(run.stdout);
+    expect(m, run.stdout).to.not.equal(null);
+    const bytes = await readAll((await bucket('pino-transport').getObject(m![1]!)).body);
+    expect(bytes.length).to.equal(Number(m![2]));
+    const lines = gunzipSync(bytes).toString().trim().split('\n').map((l) => JSON.parse(l) as { i: number; msg: string });
+    expect(lines.map((l) => l.i)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+    expect(lines[0]!.msg).to.equal('request served');
   });
 });

@@ -31,6 +31,12 @@ describe('package build', function () {
     expect((esm['crc64'] as (s: string) => string)('123456789')).to.equal('11051210869376104954');
     const server = createRequire(import.meta.url)(join(ROOT, 'dist/server.cjs')) as Record<string, unknown>;
     expect(typeof server['OssServer']).to.equal('function');
+    for (const name of ['createLogSink', 'LogSink', 'KeyTemplate']) expect(typeof esm[name], `esm ${name}`).to.equal('function');
+    // pino loads a transport's default export, from either module system.
+    const pinoEsm = (await import(pathToFileURL(join(ROOT, 'dist/pino.js')).href)) as { default: unknown };
+    const pinoCjs = createRequire(import.meta.url)(join(ROOT, 'dist/pino.cjs')) as { default: unknown };
+    expect(typeof pinoEsm.default).to.equal('function');
+    expect(typeof pinoCjs.default).to.equal('function');
   });
 
   it('ships bundled type declarations', async () => {
@@ -43,6 +49,10 @@ describe('package build', function () {
     expect(pkg.exports['.']!.require.types).to.equal('./dist/index.d.cts');
     expect(pkg.exports['./server']!.import.types).to.equal('./dist/server.d.ts');
     expect(pkg.exports['./server']!.require.types).to.equal('./dist/server.d.cts');
+    expect(pkg.exports['./pino']!.import.types).to.equal('./dist/pino.d.ts');
+    expect(pkg.exports['./pino']!.require.types).to.equal('./dist/pino.d.cts');
+    expect(await readFile(join(ROOT, 'dist/pino.d.ts'), 'utf8')).to.include('PinoOssOptions');
+    expect(await readFile(join(ROOT, 'dist/index.d.ts'), 'utf8')).to.include('createLogSink');
     // The CommonJS declarations import each other as .cjs, so TypeScript reads every one of them as CommonJS.
     expect(await readFile(join(ROOT, 'dist/server.d.cts'), 'utf8')).to.include("from './index.cjs'");
   });
@@ -140,5 +150,36 @@ export const wrong: number = bucket;
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const v = await run(process.execPath, [join(ROOT, 'dist/cli.js'), '--version']);
     expect(v).to.deep.equal({ code: 0, out: `oss-stream ${version}\n` });
+  });
+
+  it("pino loads the built transport by its package name, 'oss-stream/pino', and every line is stored", async () => {
+    const { OssServer } = await import('oss-stream/server');
+    const { Auth, Bucket } = await import('oss-stream');
+    const server = await OssServer.start({ credentials: [{ accessKeyId: 'pkg-ak', accessKeySecret: 'pkg-sk' }], buckets: ['pkg-pino'] });
+    const dir = join(ROOT, 'tmp', `package-pino-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      // Inside the package, so 'oss-stream/pino' resolves through package.json "exports" as it does from node_modules.
+      await writeFile(
+        join(dir, 'log.mjs'),
+        "import pino from 'pino';\n" +
+          "const logger = pino(pino.transport({ target: 'oss-stream/pino', options: { key: 'pkg-{seq}.log' } }));\n" +
+          "for (let i = 0; i < 100; i++) logger.info({ i }, 'hello');\nprocess.exit(0);\n",
+      );
+      const env = { ...process.env, OSS_ENDPOINT: server.endpoint, OSS_BUCKET: 'pkg-pino', OSS_ACCESS_KEY_ID: 'pkg-ak', OSS_ACCESS_KEY_SECRET: 'pkg-sk' };
+      const r = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(process.execPath, [join(dir, 'log.mjs')], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+      );
+      expect(r.code, r.out).to.equal(0);
+      const bucket = new Bucket(new Auth('pkg-ak', 'pkg-sk'), server.endpoint, 'pkg-pino');
+      const { body } = await bucket.getObject('pkg-0.log');
+      let text = '';
+      for await (const c of body) text += String(c);
+      await bucket.close();
+      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

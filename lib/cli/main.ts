@@ -11,6 +11,7 @@ Commands:
   demo    upload a generated 256 MiB log to the embedded local server, with progress, and verify it
   serve   start the local OSS-compatible server (oss-stream serve --help)
   cp      upload a file (resumable) or stdin to oss://bucket/key, or --append to it (oss-stream cp --help)
+  ship    follow log files and ship their lines into rolling objects, exactly once (oss-stream ship --help)
 
 Options:
   -h, --help     this help
@@ -65,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'cp': {
       const { cpMain } = await import('./cp.js');
       return cpMain(rest);
+    }
+    case 'ship': {
+      const { shipMain } = await import('./ship.js');
+      return shipMain(rest);
     }
     default:
       process.stderr.write(`oss-stream: unknown command '${command}'\n${USAGE}\n`);

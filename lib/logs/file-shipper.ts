@@ -1,0 +1,421 @@
+/**
+ * The engine of `oss-stream ship`: follows files like `tail -F` (rotation by rename and by copytruncate) and ships
+ * their lines into rolling appendable objects exactly once across crashes. The object's length is the cursor of
+ * truth; the state file records, before each append, which file bytes are about to go where, so a restart after a
+ * `kill -9` at any instant knows from the object's real length whether that append landed.
+ */
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Bucket } from '../bucket.js';
+import { checkInteger, LOG_DEFAULTS } from '../config.js';
+import { validateHeaders } from '../core/validate.js';
+import { OssArgumentError } from '../errors.js';
+import { FINGERPRINT_BYTES, findFile, identify, sameStart, siblings, type FileIdentity } from './file-identity.js';
+import { KeyTemplate } from './key-template.js';
+import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
+import { resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
+
+/** Options of {@link FileShipper}. */
+export interface FileShipperOptions {
+  /** Key template, as {@link LogSinkOptions.key} (`{seq}` required). */
+  key: string;
+  timeZone?: 'utc' | 'local' | undefined;
+  vars?: Readonly<Record<string, string>> | undefined;
+  rollBytes?: number | undefined;
+  rollIntervalMs?: number | undefined;
+  flushBytes?: number | undefined;
+  flushIntervalMs?: number | undefined;
+  compress?: 'gzip' | 'none' | undefined;
+  gzipLevel?: number | undefined;
+  headers?: Record<string, string> | undefined;
+  retries?: number | undefined;
+  /** Directory of the state file (one file per bucket, template and set of paths). */
+  stateDir: string;
+  /** Ship what the files hold now (whole lines) and stop, instead of following them. */
+  once?: boolean | undefined;
+  /** How often files are checked when no file-system event came (default 250 ms). */
+  pollIntervalMs?: number | undefined;
+  /** Things a user should know (a rotated file that vanished before it was shipped…). */
+  onNotice?: ((line: string) => void) | undefined;
+  now?: (() => Date) | undefined;
+}
+
+/** Progress of a shipper. */
+export interface ShipProgress {
+  /** File bytes shipped by this run. */
+  bytes: number;
+  batches: number;
+  /** Objects closed by this run. */
+  objects: number;
+  /** Bytes written to the followed files and not shipped yet (at the last check). */
+  lag: number;
+  /** The object being appended to. */
+  key: string | undefined;
+}
+
+interface Tracked {
+  fh: FileHandle;
+  id: FileIdentity;
+  offset: number;
+  /** Still the file at the followed path (else: rotated away, shipped to its end, then the next one). */
+  live: boolean;
+  mtimeMs: number;
+  /** The inode of the file read (a copytruncate copy carries the identity of the file it copies, not its own). */
+  realIno: number;
+}
+
+interface Source {
+  path: string;
+  cur: Tracked | undefined;
+  /** Rotated files to ship after `cur`, oldest first, before the file at the path. */
+  queue: Tracked[];
+  lastShipAt: number;
+  lag: number;
+}
+
+/**
+ * Follows `paths` and ships them to `bucket` under the key template; see `oss-stream ship`. One shipper per state
+ * file at a time. Emits `'roll'` ({@link RolledObject}), `'objectFailed'` and `'progress'` ({@link ShipProgress}).
+ *
+ * @example
+ * ```ts
+ * const shipper = new FileShipper(bucket, ['/var/log/app.log'], {
+ *   key: 'logs/{hostname}/app-{seq}.log',
+ *   stateDir: '/var/lib/ship',
+ * });
+ * process.on('SIGTERM', () => shipper.stop());
+ * await shipper.run();
+ * ```
+ */
+export class FileShipper extends EventEmitter {
+  readonly #bucket: Bucket;
+  readonly #sources: Source[];
+  readonly #roller: ObjectRoller;
+  readonly #template: KeyTemplate;
+  readonly #stateFile: ShipStateFile;
+  readonly #cap: number;
+  readonly #intervalMs: number;
+  readonly #pollMs: number;
+  readonly #once: boolean;
+  readonly #notice: (line: string) => void;
+  #state: ShipState;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #watchers: FSWatcher[] = [];
+  readonly #progress: ShipProgress = { bytes: 0, batches: 0, objects: 0, lag: 0, key: undefined };
+
+  constructor(bucket: Bucket, paths: readonly string[], opts: FileShipperOptions) {
+    super();
+    if (!Array.isArray(paths) || paths.length === 0)
+      throw new OssArgumentError('ship needs at least one file', 'paths');
+    this.#bucket = bucket;
+    const abs = [...new Set(paths.map((p) => resolve(p)))];
+    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, lag: 0 }));
+    const limits = bucket.context.options.limits;
+    this.#template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
+    const rollBytes = checkInteger(
+      'rollBytes',
+      opts.rollBytes ?? Math.min(LOG_DEFAULTS.rollBytes, limits.maxPutSize),
+      1,
+      limits.maxPutSize,
+    );
+    this.#cap = checkInteger(
+      'flushBytes',
+      opts.flushBytes ?? Math.min(LOG_DEFAULTS.flushBytes, rollBytes),
+      1,
+      rollBytes,
+    );
+    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? LOG_DEFAULTS.flushIntervalMs, 0);
+    this.#pollMs = checkInteger('pollIntervalMs', opts.pollIntervalMs ?? LOG_DEFAULTS.pollIntervalMs, 1);
+    const compress = opts.compress ?? 'none';
+    if (compress !== 'gzip' && compress !== 'none')
+      throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
+    this.#roller = new ObjectRoller(bucket, this.#template, {
+      rollBytes,
+      rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
+      maxBatchBytes: this.#cap,
+      gzipLevel:
+        compress === 'gzip' ? checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9) : undefined,
+      headers: validateHeaders(opts.headers),
+      retries: opts.retries,
+      signal: undefined,
+      now: opts.now ?? (() => new Date()),
+    });
+    this.#roller.on('roll', (o: RolledObject) => {
+      this.#progress.objects++;
+      this.emit('roll', o);
+    });
+    this.#roller.on('objectFailed', (f: FailedObject) => this.emit('objectFailed', f));
+    if (typeof opts.stateDir !== 'string' || opts.stateDir === '')
+      throw new OssArgumentError('stateDir must be a directory path', 'stateDir');
+    this.#stateFile = new ShipStateFile(opts.stateDir, bucket.name, opts.key, abs);
+    this.#state = ShipStateFile.empty(bucket.name, opts.key);
+    this.#once = opts.once ?? false;
+    this.#notice = opts.onNotice ?? (() => undefined);
+  }
+
+  /** The state file's path. */
+  get stateFile(): string {
+    return this.#stateFile.file;
+  }
+
+  /** Progress so far. */
+  get progress(): Readonly<ShipProgress> {
+    return { ...this.#progress };
+  }
+
+  /**
+   * Ships whole lines that can be read now, then resolves {@link run}: a graceful stop (SIGINT/SIGTERM). What is
+   * written later is shipped by the next run, from the files.
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.#wake?.();
+  }
+
+  /** Reconciles with the object, then follows the files until {@link stop} (or, with `once`, until caught up). */
+  async run(): Promise<ShipProgress> {
+    await this.#stateFile.sweep();
+    await this.#reconcile();
+    for (const s of this.#sources) await this.#locate(s);
+    if (!this.#once) this.#watch();
+    try {
+      for (;;) {
+        let worked = false;
+        for (const s of this.#sources) while (await this.#step(s)) worked = true;
+        this.#progress.lag = this.#sources.reduce((sum, s) => sum + s.lag, 0);
+        this.emit('progress', this.progress);
+        if (!worked && (this.#once || this.#stopping)) break;
+        if (!worked) await this.#sleep(this.#stopping ? 0 : this.#pollMs);
+      }
+      // Leave a clean record: every intent resolved, offsets final. The object stays open for the next run.
+      this.#state.intent = null;
+      for (const s of this.#sources) if (s.cur !== undefined) this.#record(s, s.cur);
+      await this.#stateFile.save(this.#state);
+    } finally {
+      for (const w of this.#watchers) w.close();
+      this.#roller.destroy();
+      for (const s of this.#sources) for (const t of [s.cur, ...s.queue]) await t?.fh.close().catch(() => undefined);
+    }
+    return this.progress;
+  }
+
+  /** Resolves the append that may have been in flight at the last crash, from the object's real length. */
+  async #reconcile(): Promise<void> {
+    const saved = await this.#stateFile.load();
+    if (saved === undefined) return;
+    this.#state = saved;
+    await resolveIntent(this.#bucket.context, saved, this.#notice);
+    if (saved.object !== null)
+      await this.#roller.adopt(saved.object.key, saved.object.seq, saved.object.prefix, saved.object.openedAt);
+  }
+
+  /** Finds where each path stands: the recorded file (maybe rotated away since), what came after it, then the path. */
+  async #locate(s: Source): Promise<void> {
+    const rec = this.#state.files[s.path];
+    if (rec === undefined) return;
+    const found = await findFile(s.path, rec, rec.offset);
+    if (found === undefined) {
+      this.#notice(
+        `${s.path}: the file shipped up to byte ${rec.offset} is gone (rotated and removed, or compressed); ` +
+          'its unshipped lines are lost, continuing with the current file',
+      );
+      return;
+    }
+    const live = found.path === s.path;
+    s.cur = {
+      fh: found.fh,
+      id: { dev: rec.dev, ino: rec.ino, fpLen: rec.fpLen, fp: rec.fp },
+      offset: rec.offset,
+      live,
+      mtimeMs: found.mtimeMs,
+      realIno: found.ino,
+    };
+    if (!live) s.queue = await this.#successors(s, s.cur);
+  }
+
+  /** Rotated files newer than `t` (they were rotated after it), oldest first, not counting the file at the path. */
+  async #successors(s: Source, t: Tracked): Promise<Tracked[]> {
+    const liveIno = await stat(s.path).then(
+      (st) => st.ino,
+      () => undefined,
+    );
+    const out: Tracked[] = [];
+    for (const sib of await siblings(s.path)) {
+      if (sib.mtimeMs <= t.mtimeMs || sib.ino === t.realIno || sib.ino === liveIno) continue;
+      try {
+        const fh = await open(sib.path, 'r');
+        const id = await identify(fh);
+        out.push({ fh, id, offset: 0, live: false, mtimeMs: id.mtimeMs, realIno: id.ino });
+      } catch {
+        // rotated away meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** One unit of work on a source; false when there is nothing to do right now. */
+  async #step(s: Source): Promise<boolean> {
+    if (s.cur === undefined) {
+      const next = s.queue.shift();
+      if (next !== undefined) {
+        s.cur = next;
+        return true;
+      }
+      try {
+        const fh = await open(s.path, 'r');
+        const id = await identify(fh);
+        s.cur = { fh, id, offset: 0, live: true, mtimeMs: id.mtimeMs, realIno: id.ino };
+        return true;
+      } catch {
+        s.lag = 0;
+        return false;
+      }
+    }
+    const c = s.cur;
+    if (await this.#rotated(s, c)) return true;
+    const st = await c.fh.stat();
+    const available = st.size - c.offset;
+    s.lag = Math.max(0, available);
+    if (available <= 0) {
+      if (c.live) return false;
+      // A rotated file shipped to its end: on to what came after it.
+      await c.fh.close();
+      c.mtimeMs = st.mtimeMs;
+      s.cur = undefined;
+      if (s.queue.length === 0) s.queue = await this.#successors(s, c);
+      return true;
+    }
+    const now = Date.now();
+    const due =
+      available >= this.#cap || !c.live || this.#once || this.#stopping || now - s.lastShipAt >= this.#intervalMs;
+    if (!due) return false;
+    const n = Math.min(available, this.#cap);
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await c.fh.read(buf, got, n - got, c.offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    let end = got;
+    // A file that is still written may end in half a line: ship up to the last newline and wait for the rest. A
+    // rotated file's last bytes go as they are, and a batch without any newline is cut where it is full.
+    if (c.live || got < available) {
+      const nl = buf.lastIndexOf(10, got - 1);
+      if (nl >= 0) end = nl + 1;
+      else if (got < this.#cap) return false;
+    }
+    if (end === 0) return false;
+    const fileStart = c.offset;
+    const fileEnd = c.offset + end;
+    await this.#refreshFingerprint(c, st.size);
+    await this.#roller.append(buf.subarray(0, end), async (t) => {
+      const cur = this.#roller.current!;
+      this.#state.object = { key: cur.key, seq: cur.seq, prefix: cur.prefix, openedAt: cur.openedAt };
+      this.#record(s, c);
+      this.#state.intent = {
+        path: s.path,
+        dev: c.id.dev,
+        ino: c.id.ino,
+        fileStart,
+        fileEnd,
+        key: t.key,
+        objectStart: t.position,
+        objectEnd: t.position + t.length,
+      };
+      await this.#stateFile.save(this.#state);
+    });
+    c.offset = fileEnd;
+    s.lastShipAt = now;
+    this.#progress.bytes += end;
+    this.#progress.batches++;
+    this.#progress.key = this.#roller.current?.key;
+    return true;
+  }
+
+  #record(s: Source, c: Tracked): void {
+    this.#state.files[s.path] = { ...c.id, offset: c.offset };
+  }
+
+  /** A fingerprint taken while the file was short covers more of it once it grew (up to {@link FINGERPRINT_BYTES}). */
+  async #refreshFingerprint(c: Tracked, size: number): Promise<void> {
+    if (c.id.fpLen >= FINGERPRINT_BYTES || size <= c.id.fpLen) return;
+    const id = await identify(c.fh);
+    if (id.dev === c.id.dev && id.ino === c.id.ino) c.id = { dev: id.dev, ino: id.ino, fpLen: id.fpLen, fp: id.fp };
+  }
+
+  /**
+   * Checks the file being shipped: renamed away from the followed path (another inode there, or none), and truncated
+   * in place (copytruncate: shorter than what was shipped, or a different start), which can both happen between two
+   * checks. True when `s.cur` changed.
+   */
+  async #rotated(s: Source, c: Tracked): Promise<boolean> {
+    if (c.live) {
+      const st = await stat(s.path).catch(() => undefined);
+      // Renamed: keep reading the old file through our handle to its end, then move on.
+      if (st === undefined || st.ino !== c.id.ino || st.dev !== c.id.dev) c.live = false;
+    }
+    const size = (await c.fh.stat()).size;
+    if (size >= c.offset && (await sameStart(c.fh, c.id))) return false;
+    // Truncated in place: the unshipped end is in the copy, if one was made next to the file.
+    const copy = await findFile(s.path, c.id, c.offset, c.id.ino);
+    if (copy === undefined) {
+      this.#notice(
+        `${s.path} was truncated and no copy of it was found: ` +
+          `lines written after byte ${c.offset} and before the truncation are lost`,
+      );
+    }
+    let after: Tracked | undefined;
+    if (c.live) {
+      // The file at the path starts again from 0, after the copy.
+      await c.fh.close();
+    } else {
+      // Rotated away after the truncation: what it holds now comes after the copy.
+      const id = await identify(c.fh);
+      after = {
+        fh: c.fh,
+        id: { dev: id.dev, ino: id.ino, fpLen: id.fpLen, fp: id.fp },
+        offset: 0,
+        live: false,
+        mtimeMs: id.mtimeMs,
+        realIno: id.ino,
+      };
+    }
+    if (copy === undefined) {
+      s.cur = after;
+    } else {
+      s.cur = { fh: copy.fh, id: c.id, offset: c.offset, live: false, mtimeMs: copy.mtimeMs, realIno: copy.ino };
+      if (after !== undefined) s.queue.unshift(after);
+    }
+    return true;
+  }
+
+  #watch(): void {
+    for (const dir of new Set(this.#sources.map((s) => dirname(s.path)))) {
+      try {
+        const w = watch(dir, { persistent: false }, () => this.#wake?.());
+        w.on('error', () => w.close());
+        this.#watchers.push(w);
+      } catch {
+        // Polling alone, then (some file systems have no change events).
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+}

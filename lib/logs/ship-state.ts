@@ -1,0 +1,160 @@
+/**
+ * The shipper's small state file: for each followed path, the file being shipped (device, inode, fingerprint) and how
+ * far it was shipped; the open object; and the intent of the one append that may be in flight. It is replaced
+ * atomically (temp file, fsync, rename, directory fsync) before every append, so after a `kill -9` the object's real
+ * length says whether that append landed: exactly once, whatever the instant of the crash.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { OssContext } from '../api/context.js';
+import { headObject } from '../api/head-object.js';
+import { OssError, OssServiceError } from '../errors.js';
+import type { FileIdentity } from './file-identity.js';
+
+/** A followed path's file and how far it is shipped. */
+export interface ShippedFile extends FileIdentity {
+  /** Bytes of the file stored (before any append in flight). */
+  offset: number;
+}
+
+/** The append that was about to be (or was) sent when the state was saved. */
+export interface AppendIntent {
+  path: string;
+  dev: number;
+  ino: number;
+  fileStart: number;
+  fileEnd: number;
+  key: string;
+  /** The object's length before the append, and after it if it landed. */
+  objectStart: number;
+  objectEnd: number;
+}
+
+/** The open object (continued after a restart). */
+export interface ShipObject {
+  key: string;
+  seq: number;
+  prefix: string;
+  openedAt: number;
+}
+
+/** What is on disk. */
+export interface ShipState {
+  version: 1;
+  bucket: string;
+  template: string;
+  object: ShipObject | null;
+  files: Record<string, ShippedFile>;
+  intent: AppendIntent | null;
+}
+
+/** The state file of one (bucket, template, set of paths), in `dir`. */
+export class ShipStateFile {
+  readonly file: string;
+  readonly #dir: string;
+
+  constructor(dir: string, bucket: string, template: string, paths: readonly string[]) {
+    this.#dir = resolve(dir);
+    const id = createHash('sha256')
+      .update(JSON.stringify([bucket, template, [...paths].sort()]))
+      .digest('hex')
+      .slice(0, 32);
+    this.file = join(this.#dir, `ship-${id}.json`);
+  }
+
+  /** A fresh state. */
+  static empty(bucket: string, template: string): ShipState {
+    return { version: 1, bucket, template, object: null, files: {}, intent: null };
+  }
+
+  /** The saved state, or `undefined` when there is none (a state that does not parse is an error: never guess). */
+  async load(): Promise<ShipState | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let s: ShipState | undefined;
+    try {
+      s = JSON.parse(text) as ShipState;
+    } catch {
+      s = undefined;
+    }
+    // Never guess past a state that does not parse: shipping from a wrong offset would duplicate or lose lines.
+    if (s?.version !== 1 || typeof s.files !== 'object' || s.files === null) {
+      throw new OssError(`${this.file} is not a ship state file this version understands; move it away to start over`, {
+        code: 'InvalidShipState',
+      });
+    }
+    return s;
+  }
+
+  /** Replaces the state atomically and durably. */
+  async save(state: ShipState): Promise<void> {
+    const text = JSON.stringify(state);
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.file);
+    if (process.platform !== 'win32') {
+      const d = await open(this.#dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    }
+  }
+
+  /** Removes temp files of earlier runs killed between write and rename. */
+  async sweep(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.#dir);
+    } catch {
+      return;
+    }
+    const prefix = `${this.file.slice(this.#dir.length + 1)}.`;
+    for (const n of names)
+      if (n.startsWith(prefix) && n.endsWith('.tmp')) await unlink(join(this.#dir, n)).catch(() => undefined);
+  }
+}
+
+/**
+ * Resolves the append that may have been in flight when `state` was saved, from the object's real length: landed
+ * (the length is the intent's end) or not (its start); the file's offset follows. A length that is neither means
+ * another writer changed the object: the open object is dropped (the next append opens a new `{seq}`) and `notice`
+ * says so. Mutates `state`; the intent is cleared.
+ */
+export async function resolveIntent(ctx: OssContext, state: ShipState, notice: (line: string) => void): Promise<void> {
+  const i = state.intent;
+  if (i === null) return;
+  let length = 0;
+  try {
+    const h = await headObject(ctx, i.key);
+    length = h.nextAppendPosition ?? h.size;
+  } catch (err) {
+    if (!(err instanceof OssServiceError && err.status === 404)) throw err;
+  }
+  let landed = length === i.objectEnd;
+  if (!landed && length !== i.objectStart) {
+    landed = length > i.objectEnd;
+    notice(
+      `${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: ` +
+        'another writer changed it; continuing in a new object',
+    );
+    state.object = null;
+  }
+  const f = state.files[i.path];
+  if (f !== undefined && f.dev === i.dev && f.ino === i.ino) f.offset = landed ? i.fileEnd : i.fileStart;
+  state.intent = null;
+}

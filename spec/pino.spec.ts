@@ -1,0 +1,109 @@
+// `oss-stream/pino` end to end: pino.transport in a child process that logs and calls process.exit at once; every
+// line must be stored. The transport runs as users run it: compiled JavaScript in pino's worker thread.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Auth, Bucket, OssServiceError } from 'oss-stream';
+import { OssServer } from 'oss-stream/server';
+import { ROOT } from './logs/ship-harness.js';
+
+/** The transport as one JavaScript file (esbuild, as tsx uses it), or the examples' shim that loads the source. */
+async function transportTarget(dir: string): Promise<{ target: string; execArgv: string[] }> {
+  try {
+    const esbuild = await import('esbuild');
+    const outfile = join(dir, 'pino-transport.mjs');
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'lib/pino.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    });
+    return { target: outfile, execArgv: [] };
+  } catch {
+    return { target: join(ROOT, 'examples/_pino-target.mjs'), execArgv: [] };
+  }
+}
+
+const CHILD = `
+import pino from 'pino';
+const [target, execArgv, key, count, compress] = [process.argv[2], JSON.parse(process.argv[3]), process.argv[4], Number(process.argv[5]), process.argv[6]];
+const transport = pino.transport({ target, options: { key, compress, flushIntervalMs: 60000 }, worker: { execArgv } });
+const logger = pino(transport);
+for (let i = 0; i < count; i++) logger.info({ i }, 'line ' + i);
+process.exit(0);
+`;
+
+describe('oss-stream/pino transport', function () {
+  this.timeout(60_000);
+  let server: OssServer;
+  let bucket: Bucket;
+  let dir: string;
+  let transport: { target: string; execArgv: string[] };
+
+  before(async () => {
+    server = await OssServer.start({
+      credentials: [{ accessKeyId: 'pino-ak', accessKeySecret: 'pino-sk' }],
+      buckets: ['pino-logs'],
+    });
+    bucket = new Bucket(new Auth('pino-ak', 'pino-sk'), server.endpoint, 'pino-logs');
+    await mkdir(join(ROOT, 'tmp'), { recursive: true });
+    dir = await mkdtemp(join(ROOT, 'tmp', 'pino-'));
+    transport = await transportTarget(dir);
+    await writeFile(join(dir, 'child.mjs'), CHILD);
+  });
+  after(async () => {
+    await bucket.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(key: string, count: number, compress: 'gzip' | 'none'): Promise<string> {
+    const env = {
+      ...process.env,
+      OSS_ENDPOINT: server.endpoint,
+      OSS_BUCKET: 'pino-logs',
+      OSS_ACCESS_KEY_ID: 'pino-ak',
+      OSS_ACCESS_KEY_SECRET: 'pino-sk',
+    };
+    const child = spawn(
+      process.execPath,
+      [join(dir, 'child.mjs'), transport.target, JSON.stringify(transport.execArgv), key, String(count), compress],
+      { cwd: dir, env, stdio: ['ignore', 'inherit', 'pipe'] },
+    );
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = await once(child, 'exit');
+    expect(code, err).to.equal(0);
+    expect(err).to.equal('');
+    let text = '';
+    for (let seq = 0; ; seq++) {
+      try {
+        const { body } = await bucket.getObject(key.replace('{seq}', String(seq)));
+        const parts: Buffer[] = [];
+        for await (const c of body) parts.push(c as Buffer);
+        const bytes = Buffer.concat(parts);
+        text += (compress === 'gzip' ? gunzipSync(bytes) : bytes).toString();
+      } catch (e) {
+        if (e instanceof OssServiceError && e.status === 404) break;
+        throw e;
+      }
+    }
+    return text;
+  }
+
+  for (const compress of ['none', 'gzip'] as const) {
+    it(`stores every line logged before an immediate process.exit (${compress})`, async () => {
+      const count = 5000;
+      const text = await run(`app-${compress}-{seq}.log${compress === 'gzip' ? '.gz' : ''}`, count, compress);
+      const lines = text.split('\n').filter((l) => l !== '');
+      expect(lines.length).to.equal(count);
+      lines.forEach((l, i) => expect(JSON.parse(l)).to.include({ i, msg: `line ${i}`, level: 30 }));
+    });
+  }
+});
