@@ -27,8 +27,9 @@ Key template: {yyyy} {MM} {dd} {HH} {mm} {ss} (UTC unless --time-zone local), {h
 {seq} (required), and --var name=value placeholders. One writer per object: put {hostname} in the key.
 
 Options:
-  --endpoint <url>         OSS endpoint (env OSS_ENDPOINT); credentials from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET
-                           and OSS_SESSION_TOKEN. Without an endpoint, an embedded local server is started.
+  --endpoint <url>         OSS endpoint (env OSS_ENDPOINT), required unless --local; credentials from
+                           OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN
+  --local                  try it out on an embedded local server that lives as long as the command
   --region <id>            region for V4 signatures (env OSS_REGION)
   --signature <v1|v4>      signature version (default v4)
   --state-dir <dir>        where the state file lives (default ~/.oss-stream-ship)
@@ -54,6 +55,8 @@ export interface ShipCommand {
   readonly paths: readonly string[];
   readonly target: OssTarget;
   readonly endpoint: string | undefined;
+  /** `--local`: ship to an embedded server that lives as long as the command (never implied). */
+  readonly local: boolean;
   readonly region: string | undefined;
   readonly credentials: CpCredentials | undefined;
   readonly signatureVersion: 'v1' | 'v4' | undefined;
@@ -94,6 +97,7 @@ export function parseShipArgs(
     allowPositionals: true,
     options: {
       endpoint: { type: 'string' },
+      local: { type: 'boolean' },
       region: { type: 'string' },
       signature: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -161,12 +165,20 @@ export function parseShipArgs(
   const secret = env(vars, 'OSS_ACCESS_KEY_SECRET');
   if ((id === undefined) !== (secret === undefined))
     throw new UsageError('set both OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET');
+  const local = values.local === true;
+  if (local && values.endpoint !== undefined) throw new UsageError('--local and --endpoint exclude each other');
+  // As for cp: a follower without its environment must fail, not ship into a server that vanishes with it.
+  const endpoint = local ? undefined : (values.endpoint ?? env(vars, 'OSS_ENDPOINT'));
+  if (endpoint === undefined && !local) {
+    throw new UsageError('no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local for a throw-away embedded server)');
+  }
   return {
     help: false,
     command: {
       paths,
       target,
-      endpoint: values.endpoint ?? env(vars, 'OSS_ENDPOINT'),
+      endpoint,
+      local,
       region: values.region ?? env(vars, 'OSS_REGION'),
       credentials:
         id === undefined

@@ -54,6 +54,7 @@ export async function shipMain(argv: readonly string[]): Promise<number> {
         {
           bucket: cmd.target.bucket,
           endpoint: cmd.endpoint,
+          local: cmd.local,
           region: cmd.region,
           credentials: cmd.credentials,
           signatureVersion: cmd.signatureVersion,
