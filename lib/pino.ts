@@ -18,9 +18,7 @@
  *
  * @packageDocumentation
  */
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import build from 'pino-abstract-transport';
+import type { Writable } from 'node:stream';
 import { Bucket } from './bucket.js';
 import { authFromEnv } from './core/credentials.js';
 import { OssArgumentError } from './errors.js';
@@ -48,8 +46,14 @@ function fromEnv(value: string | undefined, name: string, option: string): strin
   return v;
 }
 
-/** The transport factory pino calls in its worker thread. */
-export default async function ossTransport(opts: PinoOssOptions) {
+/**
+ * The transport factory pino calls in its worker thread. It returns the log sink itself: pino's worker (thread-stream)
+ * writes the bytes it was given to the returned Writable, ends it when the logger closes and exits on its
+ * `'close'`, which the sink emits only once every line is stored. The sink already cuts batches at line ends, so the
+ * lines need not be split apart: pino-abstract-transport's line splitting (a string, a stream push and an async
+ * iteration per line) cost 23 µs of process CPU per 200 B line against 14 for this path (quick bench, loaded machine).
+ */
+export default async function ossTransport(opts: PinoOssOptions): Promise<Writable> {
   const { endpoint, bucket: bucketName, region, signatureVersion, ...sinkOptions } = opts;
   const bucket = new Bucket(
     authFromEnv(),
@@ -61,31 +65,7 @@ export default async function ossTransport(opts: PinoOssOptions) {
     },
   );
   const sink = createLogSink(bucket, sinkOptions);
-  let consumed: Promise<void> = Promise.resolve();
-  const stream = build(
-    (source) => {
-      consumed = (async () => {
-        for await (const line of source as AsyncIterable<string>) {
-          if (!sink.write(`${line}\n`)) await once(sink, 'drain');
-        }
-      })();
-      return consumed;
-    },
-    {
-      parse: 'lines',
-      async close() {
-        // Every line pino handed over is in the sink before it ends; 'close' (which pino waits for) comes after.
-        await consumed.catch(() => undefined);
-        sink.end();
-        try {
-          await finished(sink);
-        } finally {
-          await bucket.close();
-        }
-      },
-    },
-  );
-  // A sink that fails (credentials, network after retries) fails the transport: pino reports it.
-  sink.on('error', (err) => stream.destroy(err));
-  return stream;
+  // Connections closed once the sink is done either way; the worker exits on the sink's 'close' regardless.
+  sink.once('close', () => void bucket.close().catch(() => undefined));
+  return sink;
 }

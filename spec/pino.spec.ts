@@ -39,6 +39,20 @@ for (let i = 0; i < count; i++) logger.info({ i }, 'line ' + i);
 process.exit(0);
 `;
 
+// Wrong credentials: the first append is refused, and the application hears of it through pino's transport.
+const FAILING_CHILD = `
+import pino from 'pino';
+const [target, execArgv] = [process.argv[2], JSON.parse(process.argv[3])];
+const transport = pino.transport({ target, options: { key: 'denied-{seq}.log', flushIntervalMs: 10 }, worker: { execArgv } });
+transport.on('error', (err) => {
+  process.stdout.write(JSON.stringify({ name: err.name, message: err.message }));
+  process.exit(3);
+});
+pino(transport).info('never stored');
+setTimeout(() => process.exit(4), 30000).unref?.();
+setInterval(() => undefined, 1000);
+`;
+
 describe('oss-stream/pino transport', function () {
   this.timeout(60_000);
   let server: OssServer;
@@ -56,6 +70,7 @@ describe('oss-stream/pino transport', function () {
     dir = await mkdtemp(join(ROOT, 'tmp', 'pino-'));
     transport = await transportTarget(dir);
     await writeFile(join(dir, 'child.mjs'), CHILD);
+    await writeFile(join(dir, 'failing-child.mjs'), FAILING_CHILD);
   });
   after(async () => {
     await bucket.close();
@@ -106,4 +121,31 @@ describe('oss-stream/pino transport', function () {
       lines.forEach((l, i) => expect(JSON.parse(l)).to.include({ i, msg: `line ${i}`, level: 30 }));
     });
   }
+
+  it('a sink that fails (wrong secret) fails the transport: pino emits the OSS error, nothing is stored', async () => {
+    const env = {
+      ...process.env,
+      OSS_ENDPOINT: server.endpoint,
+      OSS_BUCKET: 'pino-logs',
+      OSS_ACCESS_KEY_ID: 'pino-ak',
+      OSS_ACCESS_KEY_SECRET: 'not-the-secret',
+    };
+    const child = spawn(process.execPath, [join(dir, 'failing-child.mjs'), transport.target, JSON.stringify(transport.execArgv)], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = await once(child, 'exit');
+    expect(code, out).to.equal(3);
+    const reported = JSON.parse(out) as { name: string; message: string };
+    // The error crosses pino's worker boundary by structured clone: its message survives, its own fields do not.
+    expect(reported.message).to.match(/SignatureDoesNotMatch|signature/i);
+    const listed = await bucket.headObject('denied-0.log').then(
+      () => 'stored',
+      (e: unknown) => (e as OssServiceError).status,
+    );
+    expect(listed).to.equal(404);
+  });
 });
