@@ -137,15 +137,16 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
 /** Stdin (of unknown length) as one object: one PutObject when it is small, else a multipart upload. */
 async function uploadStdin(ctx: RunContext): Promise<UploadOutcome> {
   const { cmd, conn } = ctx;
-  let sink: MultipartWritable | undefined;
-  const display = ctx.display(null, () => sink?.partsInFlight);
-  sink = createUploadStream(conn.bucket, cmd.target.key, {
+  // The display reads the sink's parts in flight lazily, so it can exist before the sink it reports on.
+  const holder: { sink?: MultipartWritable } = {};
+  const display = ctx.display(null, () => holder.sink?.partsInFlight);
+  const sink = (holder.sink = createUploadStream(conn.bucket, cmd.target.key, {
     partSize: cmd.partSize,
     concurrency: cmd.parallel,
     headers: { ...cmd.headers },
     onProgress: (done, total) => display.update(done, total),
     signal: ctx.signal,
-  });
+  }));
   ctx.interruptible = {
     afterInterrupt: async () => 'interrupted: the upload was cancelled and its parts deleted; nothing was stored',
     failureHint: async () => undefined,

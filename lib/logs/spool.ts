@@ -30,7 +30,6 @@ export class Spool {
   readonly #fsyncMs: number;
   readonly #cap: number;
   readonly #path: string;
-  #bucket!: Bucket;
   #roller!: ObjectRoller;
   #stateFile!: ShipStateFile;
   #state!: ShipState;
@@ -62,7 +61,6 @@ export class Spool {
 
   /** Opens the spool; what an earlier run left unshipped is resolved against the object and shipped first. */
   async open(bucket: Bucket, roller: ObjectRoller, template: string, notice?: (line: string) => void): Promise<void> {
-    this.#bucket = bucket;
     this.#roller = roller;
     if (notice !== undefined) this.#notice = notice;
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });

@@ -95,7 +95,7 @@ const ACLS = new Set(['default', 'private', 'public-read', 'public-read-write'])
 const STORAGE_CLASSES = new Set(['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive']);
 
 /** Reads creation metadata from request headers (lower-case names), validating ACL, storage class and tags. */
-export function metaFromHeaders(headers: Record<string, string>, key: string): ObjectMeta {
+export function metaFromHeaders(headers: Record<string, string>): ObjectMeta {
   const acl = headers['x-oss-object-acl'] ?? 'default';
   if (!ACLS.has(acl)) throw invalidArgument('x-oss-object-acl', acl, 'The object ACL is not valid.');
   const storageClass = headers['x-oss-storage-class'] ?? 'Standard';

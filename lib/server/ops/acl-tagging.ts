@@ -34,7 +34,7 @@ export async function putObjectAcl(ctx: OpContext): Promise<Reply> {
   const key = requireKey(ctx);
   const acl = ctx.headers['x-oss-object-acl'];
   if (acl === undefined) throw invalidArgument('x-oss-object-acl', '', 'The x-oss-object-acl header is required.');
-  metaFromHeaders({ 'x-oss-object-acl': acl }, key);
+  metaFromHeaders({ 'x-oss-object-acl': acl });
   await registry(ctx).withKey(bucket.name, key, async () => {
     const rec = bucket.objects.get(key);
     if (rec === undefined) throw noSuchKey(key);

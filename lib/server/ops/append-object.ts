@@ -34,7 +34,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     }
     // Creation headers (metadata, tags, Content-Type, ACL, storage class) count only on the append that creates the
     // object: OSS neither applies nor validates them on later appends.
-    const meta = old ?? metaFromHeaders(ctx.headers, key);
+    const meta = old ?? metaFromHeaders(ctx.headers);
     const length = old?.size ?? 0;
     if (position !== length) {
       throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length', {}, {

@@ -28,7 +28,7 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
   const forbid = forbidsOverwrite(ctx);
   const acl = ctx.headers['x-oss-object-acl'];
   // Validates the ACL header the same way creation headers are validated.
-  if (acl !== undefined) metaFromHeaders({ 'x-oss-object-acl': acl }, key);
+  if (acl !== undefined) metaFromHeaders({ 'x-oss-object-acl': acl });
   const completeAll = (ctx.headers['x-oss-complete-all'] ?? '').toLowerCase() === 'yes';
   const body = await readSmall(ctx, MAX_XML);
   const limits = ctx.core.options.limits;

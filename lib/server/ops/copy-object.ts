@@ -44,7 +44,7 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
   const directive = directiveOf(ctx, 'x-oss-metadata-directive');
   const tagging = directiveOf(ctx, 'x-oss-tagging-directive');
   // Validates the request's creation headers (ACL, storage class, tags) whatever the directives say.
-  const given = metaFromHeaders(ctx.headers, key);
+  const given = metaFromHeaders(ctx.headers);
   const forbid = forbidsOverwrite(ctx);
   const { bucket: srcBucket, rec: src } = copySource(ctx);
   const unchanged = sourceConditions(ctx, src);

@@ -12,7 +12,7 @@ export async function initiateMultipartUpload(ctx: OpContext): Promise<Reply> {
   const bucket = requireBucket(ctx);
   const key = requireKey(ctx);
   const enc = encodingType(ctx);
-  const meta = metaFromHeaders(ctx.headers, key);
+  const meta = metaFromHeaders(ctx.headers);
   if (forbidsOverwrite(ctx) && bucket.objects.has(key)) throw fileAlreadyExists();
   const up = await bucket.uploads.create(key, meta);
   const xml = buildInitiateMultipartUploadResult({

@@ -115,7 +115,7 @@ function decide(ctx: OpContext, bucket: BucketState, form: FormFields): Decision
   for (const [name, value] of f) if (name.startsWith('x-oss-meta-')) headers[name] = value;
   const forbid = (f.get('x-oss-forbid-overwrite') ?? '').toLowerCase() === 'true';
   if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
-  return { key, meta: metaFromHeaders(headers, key), range, forbid };
+  return { key, meta: metaFromHeaders(headers), range, forbid };
 }
 
 /** The answer `success_action_redirect` / `success_action_status` ask for: 303, 200, 201 with XML, or 204. */

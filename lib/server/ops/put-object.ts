@@ -15,7 +15,7 @@ import type { Reply } from '../respond.js';
 export async function putObject(ctx: OpContext): Promise<Reply> {
   const bucket = requireBucket(ctx);
   const key = requireKey(ctx);
-  const meta = metaFromHeaders(ctx.headers, key);
+  const meta = metaFromHeaders(ctx.headers);
   const callback = parseCallback(ctx);
   const md5 = expectedMd5(ctx);
   const max = ctx.core.options.limits.maxPutSize;

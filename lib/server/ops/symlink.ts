@@ -34,7 +34,7 @@ export async function putSymlink(ctx: OpContext): Promise<Reply> {
     throw invalidArgument('x-oss-symlink-target', raw, 'The x-oss-symlink-target header is not URL-encoded correctly.');
   }
   checkObjectKey(target, ctx.core.options.limits.maxKeyBytes);
-  const meta = metaFromHeaders(ctx.headers, key);
+  const meta = metaFromHeaders(ctx.headers);
   const forbid = forbidsOverwrite(ctx);
   const rec = objectRecord(meta, {
     key,
