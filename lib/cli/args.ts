@@ -53,7 +53,7 @@ export function parseDuration(text: string, option: string): number {
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);
 }
 
-/** Parses an integer (e.g. `--parallel 4`) from `min` (default 1) to `max`. */
+/** Parses an integer (e.g. `--concurrency 4`) from `min` (default 1) to `max`. */
 export function parseCount(text: string, option: string, max: number, min = 1): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
     throw new UsageError(`${option} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);

@@ -33,7 +33,7 @@ Options:
   --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
   --signature <v1|v4>      signature version (default v4)
   --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}: Node 20 Buffers stop at 4GiB)
-  --parallel <n>           parts in flight (default 4)
+  --concurrency <n>        parts in flight (default 4); --parallel is the old name, still accepted
   --checkpoint-dir <dir>   where file uploads keep their resume checkpoints (default ~/.oss-stream-upload)
   --content-type <type>    Content-Type (default: guessed from the file or key name)
   --meta <k=v>             user metadata x-oss-meta-k; repeatable
@@ -74,7 +74,7 @@ export interface CpCommand {
   readonly credentials: CpCredentials | undefined;
   readonly signatureVersion: 'v1' | 'v4' | undefined;
   readonly partSize: number | undefined;
-  readonly parallel: number | undefined;
+  readonly concurrency: number | undefined;
   readonly checkpointDir: string | undefined;
   /** Upload headers: `--header`s, then `--meta`s, then `--content-type` (later ones win). */
   readonly headers: Readonly<Record<string, string>>;
@@ -153,6 +153,7 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
       region: { type: 'string' },
       signature: { type: 'string' },
       'part-size': { type: 'string' },
+      concurrency: { type: 'string' },
       parallel: { type: 'string' },
       'checkpoint-dir': { type: 'string' },
       'content-type': { type: 'string' },
@@ -187,8 +188,13 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
   if (values['checkpoint-dir'] !== undefined && (sourcePath === undefined || append)) {
     throw new UsageError('--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)');
   }
-  if (append && (values['part-size'] !== undefined || values.parallel !== undefined)) {
-    throw new UsageError('--part-size and --parallel do not apply with --append (appends go one at a time)');
+  // One name for parts in flight across the library and the command: --concurrency; --parallel stays an alias.
+  if (values.concurrency !== undefined && values.parallel !== undefined && values.concurrency !== values.parallel) {
+    throw new UsageError('--concurrency and --parallel are the same option: give one');
+  }
+  const concurrency = values.concurrency ?? values.parallel;
+  if (append && (values['part-size'] !== undefined || concurrency !== undefined)) {
+    throw new UsageError('--part-size and --concurrency do not apply with --append (appends go one at a time)');
   }
 
   const headers: Record<string, string> = {};
@@ -214,7 +220,7 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
     ),
     signatureVersion,
     partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
-    parallel: values.parallel === undefined ? undefined : parseCount(values.parallel, '--parallel', 1000),
+    concurrency: concurrency === undefined ? undefined : parseCount(concurrency, '--concurrency', 1000),
     checkpointDir: values['checkpoint-dir'],
     headers,
     append,

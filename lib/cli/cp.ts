@@ -109,7 +109,7 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
       partSize,
       // A file larger than one part goes multipart, so it is resumable whatever its size.
       multipartThreshold: partSize,
-      concurrency: cmd.parallel,
+      concurrency: cmd.concurrency,
       headers: { ...cmd.headers },
       onProgress: (done, total) => display.update(done, total),
       signal: ctx.signal,
@@ -142,7 +142,7 @@ async function uploadStdin(ctx: RunContext): Promise<UploadOutcome> {
   const display = ctx.display(null, () => holder.sink?.partsInFlight);
   const sink = (holder.sink = createUploadStream(conn.bucket, cmd.target.key, {
     partSize: cmd.partSize,
-    concurrency: cmd.parallel,
+    concurrency: cmd.concurrency,
     headers: { ...cmd.headers },
     onProgress: (done, total) => display.update(done, total),
     signal: ctx.signal,

@@ -127,24 +127,32 @@ function fmt(bytes: number): string {
 }
 
 /** Help text of `demo`. */
-export const DEMO_USAGE = `Usage: oss-stream demo [--size MiB] [--part-size MiB] [--parallel N] [--quiet]
+export const DEMO_USAGE = `Usage: oss-stream demo [--size MiB] [--part-size MiB] [--concurrency N] [--quiet]
 
 Starts the embedded local OSS server (its data is removed at exit), streams a generated log of --size MiB
-(default 256) through createUploadStream in parts of --part-size MiB (default 8), --parallel N at a time
+(default 256) through createUploadStream in parts of --part-size MiB (default 8), --concurrency N at a time
 (default 4), reads it back and verifies its CRC64. With OSS_ENDPOINT, OSS_BUCKET, OSS_ACCESS_KEY_ID and
 OSS_ACCESS_KEY_SECRET set, it uploads there instead.
 Exit codes: 0 ok, 1 failure, 2 usage error.`;
 
 /** Runs the demo; resolves to an exit code. */
 export async function demoMain(argv: string[]): Promise<number> {
-  let values: { size: string; 'part-size': string; parallel: string; quiet: boolean; help?: boolean | undefined };
+  let values: {
+    size: string;
+    'part-size': string;
+    concurrency: string;
+    parallel?: string | undefined;
+    quiet: boolean;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         size: { type: 'string', default: '256' },
         'part-size': { type: 'string', default: '8' },
-        parallel: { type: 'string', default: '4' },
+        concurrency: { type: 'string', default: '4' },
+        parallel: { type: 'string' }, // the old name of --concurrency
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -159,7 +167,7 @@ export async function demoMain(argv: string[]): Promise<number> {
   }
   const size = Number(values.size) * MiB;
   const partSize = Number(values['part-size']) * MiB;
-  const concurrency = Number(values.parallel);
+  const concurrency = Number(values.parallel ?? values.concurrency);
   if (!(size >= 0) || !(partSize > 0) || !(concurrency > 0)) {
     process.stderr.write(`${DEMO_USAGE.split('\n')[0]}\n`);
     return 2;

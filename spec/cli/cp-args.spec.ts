@@ -28,7 +28,7 @@ describe('cli/cp-args', () => {
       credentials: { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'tok' },
       signatureVersion: 'v1',
       partSize: 16 * 1024 * 1024,
-      parallel: 8,
+      concurrency: 8, // from --parallel, the old name
       checkpointDir: '/tmp/ck',
       // --content-type wins over a Content-Type --header, whatever its case
       headers: { 'Cache-Control': 'no-cache', 'x-oss-meta-owner': 'ops', 'x-oss-meta-tier': 'gold', 'Content-Type': 'application/x-tar' },
@@ -81,10 +81,12 @@ describe('cli/cp-args', () => {
       [['a', 'oss://bkt/a', '--signature', 'v2'], {}, '--signature must be v1 or v4, got "v2"'],
       [['a', 'oss://bkt/a', '--flush-interval', '1s'], {}, '--flush-interval only applies with --append'],
       [['-', 'oss://bkt/a', '--checkpoint-dir', 'd'], {}, '--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)'],
-      [['--append', '-', 'oss://bkt/a', '--parallel', '2'], {}, '--part-size and --parallel do not apply with --append (appends go one at a time)'],
+      [['--append', '-', 'oss://bkt/a', '--parallel', '2'], {}, '--part-size and --concurrency do not apply with --append (appends go one at a time)'],
       [['a', 'oss://bkt/a', '--part-size', '99KiB'], {}, `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 99KiB`],
       [['a', 'oss://bkt/a', '--part-size', '6GiB'], {}, `--part-size must be from 100KiB to ${MAX_PART} (OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got 6GiB`],
-      [['a', 'oss://bkt/a', '--parallel', '0'], {}, '--parallel must be an integer from 1 to 1000, got "0"'],
+      [['a', 'oss://bkt/a', '--parallel', '0'], {}, '--concurrency must be an integer from 1 to 1000, got "0"'],
+      [['a', 'oss://bkt/a', '--concurrency', '0'], {}, '--concurrency must be an integer from 1 to 1000, got "0"'],
+      [['a', 'oss://bkt/a', '--concurrency', '2', '--parallel', '3'], {}, '--concurrency and --parallel are the same option: give one'],
       [['a', 'oss://bkt/a', '--access-key-id', 'x'], {}, '--access-key-id and --access-key-secret go together'],
       [['a', 'oss://bkt/a', '--security-token', 't'], {}, '--security-token needs --access-key-id and --access-key-secret'],
       [['a', 'oss://bkt/a'], { OSS_ACCESS_KEY_ID: 'x' }, 'OSS_ACCESS_KEY_SECRET is not set (the other one is)'],
