@@ -103,9 +103,12 @@ export async function shipMain(argv: readonly string[]): Promise<number> {
             (p.key === undefined ? '' : `, into oss://${cmd.target.bucket}/${p.key}`),
         );
       });
-      say(
-        `ship: following ${cmd.paths.length} file(s) into oss://${cmd.target.bucket}/${cmd.target.key} ` +
-          `(state: ${shipper.stateFile})`,
+      // Said once the files are on record (see FileShipper 'following'): from then on nothing written to them is lost.
+      shipper.once('following', () =>
+        say(
+          `ship: following ${cmd.paths.length} file(s) into oss://${cmd.target.bucket}/${cmd.target.key} ` +
+            `(state: ${shipper!.stateFile})`,
+        ),
       );
     }
     const p = await shipper.run();

@@ -77,7 +77,8 @@ interface Source {
 
 /**
  * Follows `paths` and ships them to `bucket` under the key template; see `oss-stream ship`. One shipper per state
- * file at a time. Emits `'roll'` ({@link RolledObject}), `'objectFailed'` and `'progress'` ({@link ShipProgress}).
+ * file at a time. Emits `'following'` (the files are on record), `'roll'` ({@link RolledObject}), `'objectFailed'` and
+ * `'progress'` ({@link ShipProgress}).
  *
  * @example
  * ```ts
@@ -180,6 +181,8 @@ export class FileShipper extends EventEmitter {
     await this.#stateFile.sweep();
     await this.#reconcile();
     for (const s of this.#sources) await this.#locate(s);
+    await this.#pinNewFiles();
+    this.emit('following');
     if (!this.#once) this.#watch();
     try {
       for (;;) {
@@ -210,6 +213,29 @@ export class FileShipper extends EventEmitter {
     await resolveIntent(this.#bucket.context, saved, this.#notice);
     if (saved.object !== null)
       await this.#roller.adopt(saved.object.key, saved.object.seq, saved.object.prefix, saved.object.openedAt);
+  }
+
+  /**
+   * Puts on record, before anything is shipped, the file at each path no earlier run knew: a shipper killed before its
+   * first append would otherwise leave no trace of it, and the next run would start at whatever file is at the path
+   * by then, losing the lines rotated away meanwhile. Once `'following'` is emitted, every byte of these files is
+   * shipped exactly once, whatever happens next.
+   */
+  async #pinNewFiles(): Promise<void> {
+    let pinned = false;
+    for (const s of this.#sources) {
+      if (s.cur !== undefined || this.#state.files[s.path] !== undefined) continue;
+      try {
+        const fh = await open(s.path, 'r');
+        const id = await identify(fh);
+        s.cur = { fh, id, offset: 0, live: true, mtimeMs: id.mtimeMs, realIno: id.ino };
+        this.#record(s, s.cur);
+        pinned = true;
+      } catch {
+        // not there yet: the file that appears is the first one, from its first byte
+      }
+    }
+    if (pinned) await this.#stateFile.save(this.#state);
   }
 
   /** Finds where each path stands: the recorded file (maybe rotated away since), what came after it, then the path. */

@@ -27,7 +27,7 @@ describe('cli/main', function () {
   it('demo --help prints its usage and exits 0; an unknown demo option exits 2', () => {
     const help = run('demo', '--help');
     expect(help.status, help.stderr).to.equal(0);
-    expect(help.stdout).to.match(/^Usage: oss-stream demo \[--size MiB\] \[--part-size MiB\] \[--parallel N\] \[--quiet\]\n/);
+    expect(help.stdout).to.match(/^Usage: oss-stream demo \[--size MiB\] \[--part-size MiB\] \[--concurrency N\] \[--quiet\]\n/);
     const bad = run('demo', '--bogus');
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.match(/^oss-stream demo: Unknown option '--bogus'/);

@@ -148,16 +148,22 @@ export async function runShipCrashScenario(opts: ShipCrashOptions): Promise<Ship
       return { child, started, exited };
     };
 
-    const writer = spawn(process.execPath, [writerFile, log, String(opts.rotateEvery), '30'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.add(writer);
+    // The writer starts once the first shipper follows the log: lines rotated away before a shipper ever ran are not
+    // its to ship (it starts at the live file), and on a loaded machine its start can take longer than 3 rotations.
+    let writer: ChildProcess | undefined;
     let writerOut = '';
-    writer.stdout!.on('data', (d: Buffer) => (writerOut += d.toString()));
+    const startWriter = (): void => {
+      writer = spawn(process.execPath, [writerFile, log, String(opts.rotateEvery), '30'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.add(writer);
+      writer.stdout!.on('data', (d: Buffer) => (writerOut += d.toString()));
+    };
 
     for (let k = 0; k < opts.kills; k++) {
       const s = startShipper();
       await s.started;
+      if (writer === undefined) startWriter();
       // A random instant while it ships: mid-append, mid-state-save, mid-roll, mid-rotation.
       await new Promise((r) => setTimeout(r, 30 + Math.floor(rand() * 400)));
       s.child.kill('SIGKILL');
@@ -165,9 +171,10 @@ export async function runShipCrashScenario(opts: ShipCrashOptions): Promise<Ship
       if (r.signal !== 'SIGKILL') throw new Error(`shipper ended on its own (${r.code}): ${r.stderr}`);
       opts.log?.(`kill ${k + 1}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
     }
-    writer.kill('SIGTERM');
-    await once(writer, 'exit');
-    children.delete(writer);
+    if (writer === undefined) startWriter();
+    writer!.kill('SIGTERM');
+    await once(writer!, 'exit');
+    children.delete(writer!);
     const { lines, rotations } = JSON.parse(writerOut) as { lines: number; rotations: number };
 
     const last = startShipper(['--once']);
