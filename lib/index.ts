@@ -14,7 +14,7 @@ export { determinePartSize } from './parts/part-size.js';
 export { Bucket, type SignableMethod } from './bucket.js';
 export type { UploadData } from './api/body.js';
 export type { OssResult } from './api/result.js';
-export type { ProgressCallback } from './api/progress.js';
+export type { ProgressCallback } from './core/progress.js';
 export type { PutObjectOptions, PutObjectResult } from './api/put-object.js';
 export type { AppendObjectOptions, AppendObjectResult } from './api/append-object.js';
 export type { InitiateMultipartUploadOptions, InitiateMultipartUploadResult } from './api/initiate-multipart-upload.js';
