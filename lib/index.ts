@@ -25,15 +25,15 @@ export type { ListedUpload, ListMultipartUploadsOptions } from './api/list-multi
 export type { HeadObjectResult } from './api/head-object.js';
 export type { GetObjectOptions, GetObjectResult } from './api/get-object.js';
 export { MultipartWritable } from './sinks/multipart-writable.js';
-export type { MultipartResult, UploadedPart } from './sinks/multipart-result.js';
+export type { MultipartResult, UploadedPart } from './uploads/multipart-result.js';
 export { createUploadStream } from './sinks/upload-stream.js';
 export type { SinkOptions } from './sinks/sink-options.js';
 export { createPutStream, PutStream, type PutStreamOptions } from './sinks/put-stream.js';
 export { createAppendStream, AppendStream, type AppendStreamOptions, type AppendStreamResult } from './sinks/append-stream.js';
 export { resumableUpload, type ResumableUploadOptions, type ResumableUploadResult } from './resumable/resumable-upload.js';
-export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from './resumable/resumable-store.js';
+export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from './uploads/resumable-store.js';
 export { abandonResumable, type AbandonResumableOptions } from './resumable/abandon-resumable.js';
-export type { CheckpointRecord, CheckpointPart } from './resumable/checkpoint-record.js';
+export type { CheckpointRecord, CheckpointPart } from './uploads/checkpoint-record.js';
 export type { StreamResumeOptions } from './sinks/stream-resume.js';
 export { createLogSink, LogSink, type LogSinkOptions, type LogSinkResult } from './logs/log-sink.js';
 export { KeyTemplate, type KeyTemplateOptions } from './logs/key-template.js';

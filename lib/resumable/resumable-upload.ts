@@ -21,11 +21,11 @@ import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
 import { Window } from '../parts/window.js';
-import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../sinks/multipart-result.js';
-import { fileUnchanged, type CheckpointRecord } from './checkpoint-record.js';
-import { CheckpointWriter } from './checkpoint-writer.js';
+import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../uploads/multipart-result.js';
+import { fileUnchanged, type CheckpointRecord } from '../uploads/checkpoint-record.js';
+import { CheckpointWriter } from '../uploads/checkpoint-writer.js';
 import { partRanges, reconcileParts, type PartRange } from './reconcile-parts.js';
-import { ResumableStore, type CheckpointStore } from './resumable-store.js';
+import { ResumableStore, type CheckpointStore } from '../uploads/resumable-store.js';
 
 /** Options of {@link resumableUpload}. */
 export interface ResumableUploadOptions extends UploadHeaderOptions {

@@ -13,9 +13,9 @@ import { listParts } from '../api/list-parts.js';
 import { initiateHeaders } from '../api/upload-headers.js';
 import { OssArgumentError, OssServiceError } from '../errors.js';
 import type { Window } from '../parts/window.js';
-import type { CheckpointPart, CheckpointRecord } from '../resumable/checkpoint-record.js';
-import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
-import type { CheckpointStore } from '../resumable/resumable-store.js';
+import type { CheckpointPart, CheckpointRecord } from '../uploads/checkpoint-record.js';
+import { CheckpointWriter } from '../uploads/checkpoint-writer.js';
+import type { CheckpointStore } from '../uploads/resumable-store.js';
 
 /** How a stream upload resumes. */
 export interface StreamResumeOptions {
