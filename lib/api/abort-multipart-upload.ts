@@ -14,7 +14,12 @@ export async function abortMultipartUpload(ctx: OssContext, key: string, uploadI
 }
 
 /** Aborts an upload being given up on; one that is already gone (`NoSuchUpload`) is fine, other errors are not. */
-export async function abortIfPresent(ctx: OssContext, key: string, uploadId: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+export async function abortIfPresent(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  opts: { signal?: AbortSignal | undefined } = {},
+): Promise<void> {
   try {
     await abortMultipartUpload(ctx, key, uploadId, opts);
   } catch (err) {

@@ -245,7 +245,11 @@ export function signingKeyV4(secret: string, yyyymmdd: string, region: string, p
  * Lower-case hex signature of `stringToSign` under the signing key of (secret, day, region, product), taken from
  * the module's cache without a copy: what a verifier needs.
  */
-export function signatureForScopeV4(secret: string, scope: Readonly<{ date: string; region: string; product: string }>, stringToSign: string): string {
+export function signatureForScopeV4(
+  secret: string,
+  scope: Readonly<{ date: string; region: string; product: string }>,
+  stringToSign: string,
+): string {
   return signatureV4(keyCache.get(secret, scope.date, scope.region, scope.product), stringToSign);
 }
 

@@ -242,7 +242,8 @@ async function multipart(
   try {
     await writer.save();
   } catch (err) {
-    if (previous === undefined || previous.uploadId !== record.uploadId) await abortIfPresent(ctx, key, record.uploadId).catch(() => {});
+    const ours = previous === undefined || previous.uploadId !== record.uploadId;
+    if (ours) await abortIfPresent(ctx, key, record.uploadId).catch(() => {});
     throw err;
   }
 

@@ -39,7 +39,12 @@ import {
   V4_ALGORITHM,
   V4_MAX_PRESIGN_EXPIRES,
 } from '../core/sign-v4.js';
-import { parseAuthorizationV1, parseAuthorizationV4, parseCredentialV4, type CredentialScopeV4 } from './authorization-header.js';
+import {
+  parseAuthorizationV1,
+  parseAuthorizationV4,
+  parseCredentialV4,
+  type CredentialScopeV4,
+} from './authorization-header.js';
 import { ServerError } from './server-error.js';
 
 /** A key pair the server accepts; with `securityToken` it is an STS credential that requires that token. */

@@ -106,7 +106,8 @@ export class MultipartWritable extends Writable {
     this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
     // Part buffers are recycled once their part is stored (see PartBuffers).
     this.#buffers = new PartBuffers(this.#opts.concurrency + 1);
-    this.#cutter = new PartCutter({ partSize: this.#opts.partSizeFor, allocate: (size) => this.#buffers.allocate(size) });
+    const allocate = (size: number): Buffer => this.#buffers.allocate(size);
+    this.#cutter = new PartCutter({ partSize: this.#opts.partSizeFor, allocate });
     this.#window = new Window(this.#opts.concurrency, this.#opts.signal);
     this.#progress = new UploadProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -130,9 +131,12 @@ export class MultipartWritable extends Writable {
         this.#base = state.offset;
         const size = state.partSize;
         const allocate = (n: number): Buffer => this.#buffers.allocate(n);
-        this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber: state.parts.length + 1, firstOffset: state.offset, allocate });
+        const firstPartNumber = state.parts.length + 1;
+        this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber, firstOffset: state.offset, allocate });
         this.#progress = new UploadProgress(this.#opts.onProgress, total, state.offset);
-        for (const p of state.parts) this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
+        for (const p of state.parts) {
+          this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
+        }
         this.#checkpoint = checkpoint;
       },
     });
@@ -151,7 +155,8 @@ export class MultipartWritable extends Writable {
    */
   get #multipart(): boolean {
     const threshold = this.#opts.multipartThreshold;
-    if (!this.#putWhenSmall || this.#opts.resume !== undefined || (this.#opts.contentLength ?? 0) > threshold) return true;
+    if (!this.#putWhenSmall || this.#opts.resume !== undefined) return true;
+    if ((this.#opts.contentLength ?? 0) > threshold) return true;
     const p = this.#pending;
     return this.#base + this.#cutter.bytes + (p === undefined ? 0 : p.chunk.byteLength - p.offset) > threshold;
   }
@@ -281,7 +286,8 @@ export class MultipartWritable extends Writable {
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
           // Progress slices the body into socket writes: only pay for it when someone listens.
-          onBodyProgress: this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
+          onBodyProgress:
+            this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
         });
         this.#progress.partDone(part.partNumber, r.size);
         this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
