@@ -18,4 +18,23 @@ describe('ARCHITECTURE.md', () => {
     expect(files.filter((f) => !listed.includes(f)), 'missing from ARCHITECTURE.md').to.deep.equal([]);
     expect(listed.filter((f) => !files.includes(f!)), 'listed but gone').to.deep.equal([]);
   });
+
+  it('imports point down: the upload drivers never import each other, parts/ knows no api/ type, and only server/ imports server/', () => {
+    const rules: Array<[string, RegExp]> = [
+      ['lib/sinks/', /from '\.\.\/resumable\//],
+      ['lib/resumable/', /from '\.\.\/sinks\//],
+      ['lib/uploads/', /from '\.\.\/(sinks|resumable)\//],
+      ['lib/parts/', /from '\.\.\/(api|sinks|resumable|uploads)\//],
+      ['lib/api/', /from '\.\.\/(parts|sinks|resumable|uploads)\//],
+      ['lib/core/', /from '\.\.\/(api|parts|sinks|resumable|uploads|server)\//],
+    ];
+    const files = walk(join(root, 'lib')).map((f) => relative(root, f).split('\\').join('/')).filter((f) => f.endsWith('.ts'));
+    const offending: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(root, f), 'utf8');
+      for (const [dir, re] of rules) if (f.startsWith(dir) && re.test(text)) offending.push(`${f} ${re.source}`);
+      if (!f.startsWith('lib/server/') && /from '(\.\.?\/)+server\//.test(text)) offending.push(`${f} imports lib/server/`);
+    }
+    expect(offending).to.deep.equal([]);
+  });
 });

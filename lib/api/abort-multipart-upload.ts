@@ -2,7 +2,7 @@
 import type { OssContext } from './context.js';
 import { baseResult, type OssResult } from './result.js';
 import { validateObjectKey } from '../core/validate.js';
-import { OssArgumentError } from '../errors.js';
+import { OssArgumentError, OssError } from '../errors.js';
 
 /** Aborts `uploadId` of `key`. Rejects with `NoSuchUpload` when it is already gone. */
 export async function abortMultipartUpload(ctx: OssContext, key: string, uploadId: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<OssResult> {
@@ -11,4 +11,18 @@ export async function abortMultipartUpload(ctx: OssContext, key: string, uploadI
   const res = await ctx.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: { uploadId }, signal: opts.signal });
   await res.dump();
   return baseResult(res);
+}
+
+/** Aborts an upload being given up on; one that is already gone (`NoSuchUpload`) is fine, other errors are not. */
+export async function abortIfPresent(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  opts: { signal?: AbortSignal | undefined } = {},
+): Promise<void> {
+  try {
+    await abortMultipartUpload(ctx, key, uploadId, opts);
+  } catch (err) {
+    if (!(err instanceof OssError && err.code === 'NoSuchUpload')) throw err;
+  }
 }

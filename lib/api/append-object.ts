@@ -1,7 +1,7 @@
 /** AppendObject: adds bytes at `position` of an Appendable object (log shipping); ≤ 5 GiB in all. */
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
-import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { UploadProgress, type ProgressCallback } from '../core/progress.js';
 import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { crc64Combine, crc64Equal } from '../core/crc64.js';
@@ -59,7 +59,7 @@ export async function appendObject(ctx: OssContext, key: string, position: numbe
     tooLargeHint: `an appendable object holds at most ${max} bytes and this append starts at ${position}`,
   });
   if (body.length !== null) headers['content-length'] = String(body.length);
-  const progress = new ProgressTracker(opts.onProgress, body.length);
+  const progress = new UploadProgress(opts.onProgress, body.length);
   let res;
   try {
     res = await ctx.send({
@@ -84,7 +84,7 @@ export async function appendObject(ctx: OssContext, key: string, position: numbe
   const chained = initCrc === undefined ? undefined : crc64Combine(initCrc, appendedCrc64, size);
   if (chained !== undefined) verifyCrc64(chained, res, `AppendObject ${key} at ${position}`);
   const next = Number(res.headers['x-oss-next-append-position']);
-  progress.done(size);
+  progress.complete(size);
   return resultOf(res, {
     etag: etagOf(res),
     nextPosition: Number.isSafeInteger(next) ? next : position + size,

@@ -2,7 +2,7 @@
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
 import { callbackAnswer } from './callback-result.js';
-import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { UploadProgress, type ProgressCallback } from '../core/progress.js';
 import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { uploadHeaders, type UploadHeaderOptions } from './upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
@@ -38,7 +38,7 @@ export async function putObject(ctx: OssContext, key: string, data: UploadData, 
   const headers = uploadHeaders(opts, opts.contentTypeFrom ?? key);
   const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPutSize });
   if (body.length !== null) headers['content-length'] = String(body.length);
-  const progress = new ProgressTracker(opts.onProgress, body.length);
+  const progress = new UploadProgress(opts.onProgress, body.length);
   let res;
   try {
     res = await ctx.send({
@@ -66,7 +66,7 @@ export async function putObject(ctx: OssContext, key: string, data: UploadData, 
   });
   verifyCrc64(body.crc64(), res, `PutObject ${key}`);
   // Stored, even when the callback failed: the progress says so before a callback error is thrown.
-  progress.done(result.size);
+  progress.complete(result.size);
   if (withCallback) result.callbackBody = callbackAnswer(res, text, result, 'PutObject');
   return result;
 }

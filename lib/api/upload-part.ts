@@ -1,7 +1,7 @@
 /** UploadPart: one part (1..10,000) of a multipart upload; re-uploading a number replaces it. */
 import type { OssContext } from './context.js';
 import { prepareBody, type UploadData } from './body.js';
-import { ProgressTracker, type ProgressCallback } from './progress.js';
+import { UploadProgress, type ProgressCallback } from '../core/progress.js';
 import { resultOf, etagOf, verifyCrc64, type OssResult } from './result.js';
 import { validateObjectKey, validatePartNumber } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
@@ -50,7 +50,7 @@ export async function uploadPart(
   const known = opts.knownCrc64 !== undefined && data instanceof Uint8Array ? opts.knownCrc64 : undefined;
   const headers: Record<string, string> = {};
   if (body.length !== null) headers['content-length'] = String(body.length);
-  const progress = new ProgressTracker(opts.onProgress, body.length);
+  const progress = new UploadProgress(opts.onProgress, body.length);
   let res;
   try {
     res = await ctx.send({
@@ -79,6 +79,6 @@ export async function uploadPart(
   const crc64 = known ?? body.crc64();
   const size = known === undefined ? body.sent() : (data as Uint8Array).byteLength;
   verifyCrc64(crc64, res, `UploadPart ${key} #${partNumber}`);
-  progress.done(size);
+  progress.complete(size);
   return resultOf(res, { partNumber, etag: etagOf(res), crc64, size });
 }

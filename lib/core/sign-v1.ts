@@ -203,13 +203,3 @@ export function presignV1(req: SignableRequest, creds: SigningCredentials, expir
   if (token) out['security-token'] = token;
   return out;
 }
-
-/** Splits `OSS <AccessKeyId>:<Signature>`; `null` when the header has another shape. */
-export function parseAuthorizationV1(header: string): { accessKeyId: string; signature: string } | null {
-  if (!header.startsWith('OSS ')) return null;
-  const rest = header.slice(4).trim();
-  // The signature is base64, so it never holds ':'; the id is what precedes the last one.
-  const colon = rest.lastIndexOf(':');
-  if (colon <= 0 || colon === rest.length - 1) return null;
-  return { accessKeyId: rest.slice(0, colon), signature: rest.slice(colon + 1) };
-}

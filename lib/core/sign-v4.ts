@@ -1,7 +1,7 @@
 /**
  * OSS signature V4 (`OSS4-HMAC-SHA256`), as pure functions of (request, credentials, time). The client signs with
- * {@link signRequestV4} / {@link presignV4}; the local server verifies by parsing the header with
- * {@link parseAuthorizationV4} and recomputing through {@link canonicalRequestV4}, {@link stringToSignV4},
+ * {@link signRequestV4} / {@link presignV4}; the local server verifies by parsing the header (its own
+ * lib/server/authorization-header.ts) and recomputing through {@link canonicalRequestV4}, {@link stringToSignV4},
  * {@link signingKeyV4} and {@link signatureV4}.
  *
  * Protocol reference §2. Signing is a hot path (benchmarked in signatures/s): derived signing keys are cached per
@@ -19,7 +19,8 @@ export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** Longest validity of a V4 presigned URL, in seconds (7 days). */
 export const V4_MAX_PRESIGN_EXPIRES = 604_800;
-const TERMINATOR = 'aliyun_v4_request';
+/** Last field of a V4 credential scope. */
+export const V4_TERMINATOR = 'aliyun_v4_request';
 const DEFAULT_PRODUCT = 'oss';
 
 // Strings made only of RFC 3986 unreserved characters (plus '/') need no work: return them as is, no allocation.
@@ -66,7 +67,7 @@ export function standardRegionV4(region: string): string {
 
 /** `yyyymmdd/region/product/aliyun_v4_request`. */
 export function scopeV4(yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): string {
-  return `${yyyymmdd}/${region}/${product}/${TERMINATOR}`;
+  return `${yyyymmdd}/${region}/${product}/${V4_TERMINATOR}`;
 }
 
 function isAlwaysSignedV4(lowerName: string): boolean {
@@ -155,7 +156,7 @@ function deriveSigningKey(secret: string, yyyymmdd: string, region: string, prod
   const kDate = createHmac('sha256', `aliyun_v4${secret}`).update(yyyymmdd).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kProduct = createHmac('sha256', kRegion).update(product).digest();
-  return createHmac('sha256', kProduct).update(TERMINATOR).digest();
+  return createHmac('sha256', kProduct).update(V4_TERMINATOR).digest();
 }
 
 /**
@@ -244,7 +245,11 @@ export function signingKeyV4(secret: string, yyyymmdd: string, region: string, p
  * Lower-case hex signature of `stringToSign` under the signing key of (secret, day, region, product), taken from
  * the module's cache without a copy: what a verifier needs.
  */
-export function signatureForScopeV4(secret: string, scope: Pick<CredentialScopeV4, 'date' | 'region' | 'product'>, stringToSign: string): string {
+export function signatureForScopeV4(
+  secret: string,
+  scope: Readonly<{ date: string; region: string; product: string }>,
+  stringToSign: string,
+): string {
   return signatureV4(keyCache.get(secret, scope.date, scope.region, scope.product), stringToSign);
 }
 
@@ -327,85 +332,4 @@ export function presignV4(
   const sts = stringToSignV4(isoDate, scope, buildCanonicalRequest(signed, additional, UNSIGNED_PAYLOAD));
   params['x-oss-signature'] = signatureV4(keyCache.get(creds.accessKeySecret, day, region, product), sts);
   return params;
-}
-
-/** The parts of a V4 credential `AK/yyyymmdd/region/product/aliyun_v4_request`. */
-export interface CredentialScopeV4 {
-  accessKeyId: string;
-  /** `yyyymmdd`. */
-  date: string;
-  region: string;
-  product: string;
-  /** `yyyymmdd/region/product/aliyun_v4_request`, as signed. */
-  scope: string;
-}
-
-const DAY_RE = /^\d{8}$/;
-
-// A verifier sees the same credential on every request of a day: the last one parsed is remembered.
-let lastCredential = '';
-let lastScope: Readonly<CredentialScopeV4> | null = null;
-
-/** Splits a V4 credential (header `Credential=` or query `x-oss-credential`); `null` when malformed. */
-export function parseCredentialV4(credential: string): Readonly<CredentialScopeV4> | null {
-  if (credential === lastCredential && lastScope !== null) return lastScope;
-  const scope = splitCredentialV4(credential);
-  if (scope !== null) {
-    lastCredential = credential;
-    lastScope = Object.freeze(scope);
-  }
-  return scope;
-}
-
-function splitCredentialV4(credential: string): CredentialScopeV4 | null {
-  const parts = credential.split('/');
-  const n = parts.length;
-  if (n < 5 || parts[n - 1] !== TERMINATOR) return null;
-  const date = parts[n - 4]!;
-  const region = parts[n - 3]!;
-  const product = parts[n - 2]!;
-  // Access key ids hold no '/', but tolerate one rather than mis-assign the scope fields.
-  const accessKeyId = parts.slice(0, n - 4).join('/');
-  if (accessKeyId === '' || region === '' || product === '' || !DAY_RE.test(date)) return null;
-  return { accessKeyId, date, region, product, scope: `${date}/${region}/${product}/${TERMINATOR}` };
-}
-
-/** A parsed V4 Authorization header. */
-export interface AuthorizationV4 extends CredentialScopeV4 {
-  /** Names from `AdditionalHeaders=` in the order sent (empty when absent). */
-  additionalHeaders: string[];
-  /** Lower-case hex signature. */
-  signature: string;
-}
-
-const SIGNATURE_RE = /^[0-9a-f]{64}$/;
-
-/**
- * Parses `OSS4-HMAC-SHA256 Credential=…[,AdditionalHeaders=…],Signature=…`. Fields may be separated by `,` (go,
- * ali-oss) or `, ` (oss2) and come in any order. `null` when the header is not a well-formed V4 header (unknown or
- * repeated field, missing Credential or Signature, bad scope, signature not 64 lower-case hex digits).
- */
-export function parseAuthorizationV4(header: string): AuthorizationV4 | null {
-  if (!header.startsWith(V4_ALGORITHM)) return null;
-  const rest = header.slice(V4_ALGORITHM.length);
-  if (!/^\s/.test(rest)) return null;
-  let credential: string | undefined;
-  let additional: string | undefined;
-  let signature: string | undefined;
-  for (const field of rest.split(',')) {
-    const f = field.trim();
-    const eq = f.indexOf('=');
-    if (eq <= 0) return null;
-    const name = f.slice(0, eq);
-    const value = f.slice(eq + 1);
-    if (name === 'Credential' && credential === undefined) credential = value;
-    else if (name === 'AdditionalHeaders' && additional === undefined) additional = value;
-    else if (name === 'Signature' && signature === undefined) signature = value;
-    else return null;
-  }
-  if (credential === undefined || signature === undefined || !SIGNATURE_RE.test(signature)) return null;
-  const scope = parseCredentialV4(credential);
-  if (scope === null) return null;
-  const additionalHeaders = additional === undefined ? [] : additional.split(';').filter((s) => s !== '');
-  return { ...scope, additionalHeaders, signature };
 }

@@ -1,7 +1,8 @@
 /**
  * The XML codecs of the OSS wire protocol, for both sides: the client builds CompleteMultipartUpload bodies and
- * parses results; the local server parses CompleteMultipartUpload bodies and builds results and `<Error>` bodies.
- * This is the only module that imports fast-xml-parser.
+ * parses results; the local server builds results and `<Error>` bodies, and parses the request bodies only it reads
+ * (lib/server/request-xml.ts) with the reading primitives exported here. This is the only module that imports
+ * fast-xml-parser.
  *
  * Guarantees:
  * - Repeated elements (`Part`, `Upload`, `Contents`, `CommonPrefixes`, `Bucket` in a bucket list) are always arrays,
@@ -257,13 +258,13 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 // Reading helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-type XmlNode = Record<string, unknown>;
-type Fail = (message: string) => never;
+export type XmlNode = Record<string, unknown>;
+export type Fail = (message: string) => never;
 
 const DOCTYPE_RE = /<!DOCTYPE/i;
 
 /** Validates and parses `xml`, returning the single root element's content, or calling `fail`. */
-function parseRoot(xml: unknown, rootName: string, fail: Fail): XmlNode {
+export function parseRoot(xml: unknown, rootName: string, fail: Fail): XmlNode {
   if (typeof xml !== 'string' || xml.trim() === '') fail(`expected a <${rootName}> document, got an empty body`);
   const text = xml as string;
   // OSS never sends a DTD; refusing it up front rules out entity-expansion tricks on the server side.
@@ -284,7 +285,7 @@ function parseRoot(xml: unknown, rootName: string, fail: Fail): XmlNode {
 }
 
 /** An element with children; an empty element (`<a/>`, `<a>\n</a>`) is an empty node. */
-function asNode(value: unknown, name: string, fail: Fail): XmlNode {
+export function asNode(value: unknown, name: string, fail: Fail): XmlNode {
   if (typeof value === 'string') {
     if (value.trim() === '') return {};
     fail(`<${name}> must contain elements, not text`);
@@ -293,7 +294,7 @@ function asNode(value: unknown, name: string, fail: Fail): XmlNode {
   return value as XmlNode;
 }
 
-function optText(node: XmlNode, name: string, fail: Fail): string | undefined {
+export function optText(node: XmlNode, name: string, fail: Fail): string | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
@@ -301,7 +302,7 @@ function optText(node: XmlNode, name: string, fail: Fail): string | undefined {
   fail(`<${name}> must contain text, not elements`);
 }
 
-function text(node: XmlNode, name: string, fail: Fail): string {
+export function text(node: XmlNode, name: string, fail: Fail): string {
   const v = optText(node, name, fail);
   if (v === undefined) fail(`<${name}> is missing`);
   return v as string;
@@ -309,7 +310,7 @@ function text(node: XmlNode, name: string, fail: Fail): string {
 
 const DIGITS_RE = /^\d+$/;
 
-function toInt(raw: string, name: string, fail: Fail): number {
+export function toInt(raw: string, name: string, fail: Fail): number {
   const t = raw.trim();
   const n = Number(t);
   if (!DIGITS_RE.test(t) || !Number.isSafeInteger(n)) fail(`<${name}> must be a non-negative integer, got ${JSON.stringify(raw)}`);
@@ -333,7 +334,7 @@ function bool(node: XmlNode, name: string, fail: Fail): boolean {
 }
 
 /** Entries of a repeated element (always an array thanks to isArrayElement). */
-function list(node: XmlNode, name: string, fail: Fail): XmlNode[] {
+export function list(node: XmlNode, name: string, fail: Fail): XmlNode[] {
   const v = node[name];
   if (v === undefined) return [];
   return (v as unknown[]).map((item) => asNode(item, name, fail));
@@ -612,28 +613,6 @@ export function parseErrorXml(xml: string): Record<string, string> | null {
 // Server side
 // ---------------------------------------------------------------------------------------------------------------
 
-/** OSS's wording for MalformedXML. */
-const MALFORMED_MESSAGE = 'The XML you provided was not well-formed or did not validate against our published schema';
-
-function malformed(message: string): never {
-  throw Object.assign(new Error(`${MALFORMED_MESSAGE}: ${message}`), { code: 'MalformedXML' });
-}
-
-/**
- * Parses a CompleteMultipartUpload request body into its parts, in document order. Does not check ranges,
- * ordering or duplicates (those are InvalidArgument / InvalidPartOrder / InvalidPart decisions for the server);
- * an empty `<CompleteMultipartUpload/>` yields `[]`. Unknown elements are ignored.
- * @throws Error with `code: 'MalformedXML'` for anything that is not well-formed XML, a wrong root element, a part
- *   without `<PartNumber>` or `<ETag>`, a repeated field, or a part number that is not a decimal integer.
- */
-export function parseCompleteMultipartUpload(xml: string): CompletePart[] {
-  const r = parseRoot(xml, 'CompleteMultipartUpload', malformed);
-  return list(r, 'Part', malformed).map((p) => ({
-    partNumber: toInt(text(p, 'PartNumber', malformed), 'PartNumber', malformed),
-    etag: text(p, 'ETag', malformed).trim(),
-  }));
-}
-
 const ERROR_HEAD = ['Code', 'Message', 'RequestId', 'HostId'] as const;
 
 /**
@@ -804,27 +783,6 @@ export function buildCopyPartResult(r: Readonly<{ etag: string; lastModified: st
   return respond({ CopyPartResult: { LastModified: r.lastModified, ETag: r.etag } });
 }
 
-/** A DeleteMultipleObjects request body: `<Delete>[<Quiet>]<Object><Key>…</Key>[<VersionId>]</Object>*</Delete>`. */
-export interface DeleteRequest {
-  quiet: boolean;
-  keys: string[];
-}
-
-/**
- * Parses a DeleteMultipleObjects request body. Keys are taken verbatim (XML-unescaped, never URL-decoded).
- * @throws Error with `code: 'MalformedXML'` for a malformed document, an `<Object>` without `<Key>`, or a `<Quiet>`
- *   that is neither true nor false.
- */
-export function parseDeleteRequest(xml: string): DeleteRequest {
-  const r = parseRoot(xml, 'Delete', malformed);
-  const quiet = optText(r, 'Quiet', malformed);
-  const q = quiet?.trim().toLowerCase();
-  if (q !== undefined && q !== 'true' && q !== 'false') {
-    malformed(`<Quiet> must be true or false, got ${JSON.stringify(quiet)}`);
-  }
-  return { quiet: q === 'true', keys: list(r, 'Object', malformed).map((o) => text(o, 'Key', malformed)) };
-}
-
 /** `DeleteResult`: [EncodingType,] Deleted*{Key}; keys URL-encoded when `encodingType` is `'url'`. */
 export function buildDeleteResult(
   r: Readonly<{ deleted: readonly string[]; encodingType?: string | undefined }>,
@@ -887,21 +845,6 @@ export function buildListBucketResultV2(r: Readonly<ListBucketResultV2>): string
   if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
   body['KeyCount'] = String(r.contents.length + r.commonPrefixes.length);
   return respond({ ListBucketResult: body });
-}
-
-/**
- * Parses a PutObjectTagging body, `<Tagging><TagSet><Tag><Key>…</Key><Value>…</Value></Tag>*</TagSet></Tagging>`,
- * into `[key, value]` pairs in document order (limits are the server's decision). A missing `<Value>` is `''`.
- * @throws Error with `code: 'MalformedXML'`.
- */
-export function parseTaggingRequest(xml: string): Array<[string, string]> {
-  const r = parseRoot(xml, 'Tagging', malformed);
-  const set = r['TagSet'];
-  if (set === undefined) malformed('<TagSet> is missing');
-  return list(asNode(set, 'TagSet', malformed), 'Tag', malformed).map((t) => [
-    text(t, 'Key', malformed),
-    optText(t, 'Value', malformed) ?? '',
-  ]);
 }
 
 /** `Tagging`: TagSet{Tag*{Key, Value}}. */

@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
 import type { OssContext } from '../api/context.js';
-import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
+import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssArgumentError, OssError } from '../errors.js';
-import { ResumableStore, type CheckpointStore } from './resumable-store.js';
+import { ResumableStore, type CheckpointStore } from '../uploads/resumable-store.js';
 
 /** Options of {@link abandonResumable}. */
 export interface AbandonResumableOptions {
@@ -37,11 +37,7 @@ export async function abandonResumable(bucket: Bucket | OssContext, key: string,
   const path = resolve(filePath);
   const record = await store.load(ctx.bucket, key, path);
   if (record === undefined) return false;
-  try {
-    await abortMultipartUpload(ctx, key, record.uploadId, { signal: opts.signal });
-  } catch (err) {
-    if (!(err instanceof OssError && err.code === 'NoSuchUpload')) throw err;
-  }
+  await abortIfPresent(ctx, key, record.uploadId, { signal: opts.signal });
   await store.delete(ctx.bucket, key, path);
   return true;
 }

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import type { ListedPart } from '../api/list-parts.js';
 import { Crc64, crc64Equal } from '../core/crc64.js';
 import { partCount } from '../parts/part-size.js';
-import { expectedPartSize, type CheckpointPart, type CheckpointRecord } from './checkpoint-record.js';
+import { expectedPartSize, type CheckpointPart, type CheckpointRecord } from '../uploads/checkpoint-record.js';
 
 /** Part `partNumber` covers `size` bytes of the file from `offset`. */
 export interface PartRange {

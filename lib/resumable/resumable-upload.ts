@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import type { Bucket } from '../bucket.js';
 import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
 import type { OssContext } from '../api/context.js';
-import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
+import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
 import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
 import { listParts, type ListedPart } from '../api/list-parts.js';
-import type { ProgressCallback } from '../api/progress.js';
+import { UploadProgress, type ProgressCallback } from '../core/progress.js';
 import { putObject } from '../api/put-object.js';
 import { completeHeaders, initiateHeaders, uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { uploadPart } from '../api/upload-part.js';
@@ -21,12 +21,11 @@ import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
 import { Window } from '../parts/window.js';
-import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../sinks/multipart-result.js';
-import { SinkProgress } from '../parts/upload-progress.js';
-import { fileUnchanged, type CheckpointRecord } from './checkpoint-record.js';
-import { CheckpointWriter } from './checkpoint-writer.js';
+import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../uploads/multipart-result.js';
+import { fileUnchanged, type CheckpointRecord } from '../uploads/checkpoint-record.js';
+import { CheckpointWriter } from '../uploads/checkpoint-writer.js';
 import { partRanges, reconcileParts, type PartRange } from './reconcile-parts.js';
-import { ResumableStore, type CheckpointStore } from './resumable-store.js';
+import { ResumableStore, type CheckpointStore } from '../uploads/resumable-store.js';
 
 /** Options of {@link resumableUpload}. */
 export interface ResumableUploadOptions extends UploadHeaderOptions {
@@ -104,15 +103,6 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new OssAbortError('The upload was aborted', signal.reason);
 }
 
-/** Aborts an upload we are giving up on; one that is already gone is fine. */
-async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Promise<void> {
-  try {
-    await abortMultipartUpload(ctx, key, uploadId);
-  } catch (err) {
-    if (!isCode(err, 'NoSuchUpload')) throw err;
-  }
-}
-
 /**
  * Uploads the file at `filePath` as `key`, resumably.
  *
@@ -185,7 +175,7 @@ async function upload(
   let record = await o.store.load(ctx.bucket, key, path);
   if (record !== undefined && !fileUnchanged(record, info)) {
     // Parts of another version of the file: useless, and billed while they stay.
-    await abortQuietly(ctx, key, record.uploadId);
+    await abortIfPresent(ctx, key, record.uploadId);
     await o.store.delete(ctx.bucket, key, path);
     record = undefined;
   }
@@ -252,12 +242,13 @@ async function multipart(
   try {
     await writer.save();
   } catch (err) {
-    if (previous === undefined || previous.uploadId !== record.uploadId) await abortQuietly(ctx, key, record.uploadId).catch(() => {});
+    const ours = previous === undefined || previous.uploadId !== record.uploadId;
+    if (ours) await abortIfPresent(ctx, key, record.uploadId).catch(() => {});
     throw err;
   }
 
-  const progress = new SinkProgress(o.onProgress, info.size, resumedBytes);
-  progress.partDone(0, 0); // announces the starting point: the bytes already stored (0 for a fresh upload)
+  const progress = new UploadProgress(o.onProgress, info.size, resumedBytes);
+  progress.begin();
   const uploadId = record.uploadId;
   for (const range of todo) {
     await new Promise<void>((r) => window.whenSlot(r));
@@ -266,7 +257,7 @@ async function multipart(
       const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
         signal,
         retries: o.retries,
-        onBodyProgress: (n) => progress.partSent(range.partNumber, n),
+        onBodyProgress: (n) => progress.sent(n, range.partNumber),
       });
       if (r.size !== range.size) {
         throw new OssError(`part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`, { code: 'FileChanged' });
@@ -284,7 +275,7 @@ async function multipart(
 
   const now = await stat(path);
   if (!fileUnchanged(record, now)) {
-    await abortQuietly(ctx, key, uploadId);
+    await abortIfPresent(ctx, key, uploadId);
     await o.store.delete(ctx.bucket, key, path);
     throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, { code: 'FileChanged' });
   }

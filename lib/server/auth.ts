@@ -25,7 +25,6 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   headerDateLineV1,
-  parseAuthorizationV1,
   signatureV1,
   stringToSignV1,
   type SignableRequest,
@@ -33,16 +32,19 @@ import {
 import {
   canonicalRequestV4,
   formatIsoBasic,
-  parseAuthorizationV4,
-  parseCredentialV4,
   signatureForScopeV4,
   standardRegionV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
   V4_ALGORITHM,
   V4_MAX_PRESIGN_EXPIRES,
-  type CredentialScopeV4,
 } from '../core/sign-v4.js';
+import {
+  parseAuthorizationV1,
+  parseAuthorizationV4,
+  parseCredentialV4,
+  type CredentialScopeV4,
+} from './authorization-header.js';
 import { ServerError } from './server-error.js';
 
 /** A key pair the server accepts; with `securityToken` it is an STS credential that requires that token. */

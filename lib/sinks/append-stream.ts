@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bucket } from '../bucket.js';
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
-import type { ProgressCallback } from '../api/progress.js';
+import type { ProgressCallback } from '../core/progress.js';
 import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';

@@ -13,16 +13,15 @@ import { uploadPart } from '../api/upload-part.js';
 import { completeHeaders, initiateHeaders, uploadHeaders } from '../api/upload-headers.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
-import { partBuffers } from '../parts/buffer-pool.js';
+import { PartBuffers } from '../parts/part-buffers.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
 import { chunkBytes } from './chunk-bytes.js';
-import { multipartResult, putResult, type MultipartResult, type UploadedPart } from './multipart-result.js';
-import { prepareStreamResume, type ResumeState } from './stream-resume.js';
-import { CheckpointWriter } from '../resumable/checkpoint-writer.js';
-import { pipeline } from 'node:stream/promises';
-import { SinkProgress } from '../parts/upload-progress.js';
+import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../uploads/multipart-result.js';
+import { resumeStream, type ResumeState } from './stream-resume.js';
+import type { CheckpointWriter } from '../uploads/checkpoint-writer.js';
+import { UploadProgress } from '../core/progress.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import { guardUpload } from './exit-guard.js';
 
@@ -75,7 +74,8 @@ export class MultipartWritable extends Writable {
   readonly #headers: Record<string, string>;
   #cutter: PartCutter;
   readonly #window: Window;
-  #progress: SinkProgress;
+  readonly #buffers: PartBuffers;
+  #progress: UploadProgress;
   /** Bytes before this run's first byte (a resumed stream starts after its stored parts). */
   #base = 0;
   #checkpoint: CheckpointWriter | undefined;
@@ -86,10 +86,12 @@ export class MultipartWritable extends Writable {
   #uploadId: string | undefined;
   /** Ends the exit guard of the upload (see exit-guard.ts): once it is aborted or its Complete is sent. */
   #unguard: () => void = () => undefined;
-  #multipart = false;
   #pending: Pending | undefined;
-  #finished = false;
   #finalizing = false;
+  /** destroy() without an error: a quiet cancel. */
+  #cancelled = false;
+  /** Bytes accepted since the event loop last got a turn (see #pump). */
+  #sinceYield = 0;
   /** The CompleteMultipartUpload request, once sent. */
   #completing: Promise<CompleteMultipartUploadResult> | undefined;
 
@@ -102,79 +104,66 @@ export class MultipartWritable extends Writable {
     this.#opts = resolveSinkOptions(options, this.#ctx.options.limits);
     this.#putWhenSmall = internals.putWhenSmall ?? false;
     this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
-    const partSize = this.#opts.partSizeFor;
-    // Part buffers are recycled once their part is stored: memory is bounded by construction, not by when the GC
-    // gets round to freeing external memory (which let 512 MiB streams peak ~25% above the window).
-    this.#cutter = new PartCutter({ partSize, allocate: (size) => this.#allocate(size) });
+    // Part buffers are recycled once their part is stored (see PartBuffers).
+    this.#buffers = new PartBuffers(this.#opts.concurrency + 1);
+    const allocate = (size: number): Buffer => this.#buffers.allocate(size);
+    this.#cutter = new PartCutter({ partSize: this.#opts.partSizeFor, allocate });
     this.#window = new Window(this.#opts.concurrency, this.#opts.signal);
-    this.#progress = new SinkProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
-    // A known length above the threshold decides at once.
-    if (!this.#putWhenSmall || (this.#opts.contentLength !== undefined && this.#opts.contentLength > this.#opts.multipartThreshold)) {
-      this.#multipart = true;
-    }
+    this.#progress = new UploadProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     closeWithClient(this.#ctx, this, {
       committed: () => this.#finished,
       started: () => this.#base + this.#cutter.bytes > 0 || this.#initiating !== undefined || this.writableEnded,
     });
-    if (this.#opts.resume !== undefined) this.#startResumable();
+    if (this.#opts.resume !== undefined) this.#startResumable(this.#opts.resume, this.#opts.contentLength!);
     // 'abort' never fires for a signal that is already aborted: without this an idle source would leave us waiting.
     if (this.#opts.signal?.aborted === true) this.#onAbort();
   }
 
-  /** Loads the checkpoint, then pipes `resume.source(offset)` into this sink. */
-  #startResumable(): void {
-    const resume = this.#opts.resume!;
-    const total = this.#opts.contentLength!;
-    this.#multipart = true;
-    this.#initiating = prepareStreamResume(this.#ctx, this.#key, resume, total, this.#opts.partSizeFor(1), this.#window.signal).then((state: ResumeState) => {
-      if (this.#window.failed) throw this.#firstError(); // destroyed meanwhile: open no source, start no upload
-      this.#base = state.offset;
-      const size = state.partSize;
-      this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber: state.parts.length + 1, firstOffset: state.offset, allocate: (n) => this.#allocate(n) });
-      this.#progress = new SinkProgress(this.#opts.onProgress, total, state.offset);
-      for (const p of state.parts) this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
-      this.#checkpoint = new CheckpointWriter(resume.store, state.record, (err) => this.#window.fail(err));
-      this.#resumeReady = true;
-      void pipeline(resume.source(state.offset), this).catch(() => undefined); // errors reach the sink itself
-      if (state.uploadId !== undefined) return (this.#uploadId = state.uploadId);
-      // No signal, as in #initiate: an Initiate cut off after the server created the upload would leave it unknown.
-      return initiateMultipartUpload(this.#ctx, this.#key, { headers: initiateHeaders(this.#headers) }).then(async (r) => {
-        state.record.uploadId = r.uploadId; // the writer holds this very record
-        // Durable before the first part goes: a crash now must not orphan an upload nobody knows about.
-        await this.#checkpoint!.save();
-        return (this.#uploadId = r.uploadId);
-      });
+  /** Loads the checkpoint, then reads `resume.source(offset)` (see stream-resume.ts). */
+  #startResumable(resume: NonNullable<ResolvedSinkOptions['resume']>, total: number): void {
+    const initiating = resumeStream(this.#ctx, this.#key, resume, total, this.#opts.partSizeFor(1), {
+      writable: this,
+      window: this.#window,
+      headers: this.#headers,
+      continueFrom: (state: ResumeState, checkpoint: CheckpointWriter) => {
+        if (this.#window.failed) throw this.#firstError(); // destroyed meanwhile: open no source, start no upload
+        this.#base = state.offset;
+        const size = state.partSize;
+        const allocate = (n: number): Buffer => this.#buffers.allocate(n);
+        const firstPartNumber = state.parts.length + 1;
+        this.#cutter = new PartCutter({ partSize: () => size, firstPartNumber, firstOffset: state.offset, allocate });
+        this.#progress = new UploadProgress(this.#opts.onProgress, total, state.offset);
+        for (const p of state.parts) {
+          this.#done.push({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size });
+        }
+        this.#checkpoint = checkpoint;
+      },
     });
+    this.#initiating = initiating.then((id) => (this.#uploadId = id));
     this.#initiating.catch((err: unknown) => this.destroy(err as Error));
   }
 
-  readonly #free: Buffer[] = [];
-  /** destroy() without an error: a quiet cancel. */
-  #cancelled = false;
-  /** Bytes accepted since the event loop last got a turn (see #pump). */
-  #sinceYield = 0;
+  /** The object is committed (`result` is set once Complete or the single PutObject succeeded). */
+  get #finished(): boolean {
+    return this.result !== undefined;
+  }
+
+  /**
+   * Multipart from the start (no `putWhenSmall`, a resumed stream, a declared length above the threshold), or once
+   * the bytes offered (cut, plus the rest of the chunk being cut) exceed the threshold.
+   */
+  get #multipart(): boolean {
+    const threshold = this.#opts.multipartThreshold;
+    if (!this.#putWhenSmall || this.#opts.resume !== undefined) return true;
+    if ((this.#opts.contentLength ?? 0) > threshold) return true;
+    const p = this.#pending;
+    return this.#base + this.#cutter.bytes + (p === undefined ? 0 : p.chunk.byteLength - p.offset) > threshold;
+  }
+
   /** A resumable sink reads its own source; bytes written before that started would be lost in the restart. */
-  #resumeReady = false;
-
-  #allocate(size: number): Buffer {
-    const b = this.#free.pop();
-    if (b === undefined) return partBuffers.take(size);
-    if (b.length === size) return b;
-    partBuffers.give(b);
-    return partBuffers.take(size);
-  }
-
-  /** A stored part's buffer: kept for the next part, or handed to the process-wide pool. */
-  #release(data: Buffer): void {
-    // Part buffers own their whole ArrayBuffer, so the full buffer is recoverable from any view of it.
-    if (this.#free.length < this.#opts.concurrency + 1) this.#free.push(Buffer.from(data.buffer, 0, data.buffer.byteLength));
-    else partBuffers.give(data);
-  }
-
-  /** Once no part is in flight: the spare buffers go to the pool, for the next upload in this process. */
-  #returnBuffers(): void {
-    for (const b of this.#free.splice(0)) partBuffers.give(b);
+  get #resumeReady(): boolean {
+    return this.#checkpoint !== undefined;
   }
 
   readonly #onAbort = (): void => {
@@ -236,8 +225,7 @@ export class MultipartWritable extends Writable {
         return;
       }
       if (this.#cutter.full) {
-        // Lookahead: there is at least one more byte, so the full part is not the last one.
-        if (!this.#multipart && this.#cutter.bytes + (p.chunk.byteLength - p.offset) > this.#opts.multipartThreshold) this.#multipart = true;
+        // Lookahead (see #multipart): there is at least one more byte, so the full part is not the last one.
         if (!this.#multipart) {
           this.#held.push(this.#cutter.take());
         } else {
@@ -256,7 +244,6 @@ export class MultipartWritable extends Writable {
       p.offset = this.#cutter.fill(p.chunk, p.offset);
     }
     this.#pending = undefined;
-    this.#progress.accepted(this.#cutter.bytes);
     this.#sinceYield += p.chunk.byteLength;
     if (this.#sinceYield < YIELD_BYTES) {
       p.cb();
@@ -299,12 +286,13 @@ export class MultipartWritable extends Writable {
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
           // Progress slices the body into socket writes: only pay for it when someone listens.
-          onBodyProgress: this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.partSent(part.partNumber, n),
+          onBodyProgress:
+            this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
         });
         this.#progress.partDone(part.partNumber, r.size);
         this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
         this.#checkpoint?.add({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
-        this.#release(part.data);
+        this.#buffers.release(part.data);
       } catch (err) {
         this.#window.fail(err);
         // A failure while no write waits and before _final must still surface: error the stream now.
@@ -320,8 +308,7 @@ export class MultipartWritable extends Writable {
     this.#finalizing = true;
     this.#finish().then(
       () => {
-        this.#finished = true;
-        this.#returnBuffers();
+        this.#buffers.returnAll();
         this.#window.dispose();
         this.#opts.signal?.removeEventListener('abort', this.#onAbort);
         cb();
@@ -337,7 +324,6 @@ export class MultipartWritable extends Writable {
       throw new OssArgumentError(`the stream ended after ${total} bytes, short of contentLength ${declared}; the upload was aborted`, 'contentLength');
     }
     const last = this.#cutter.take();
-    if (total > this.#opts.multipartThreshold) this.#multipart = true;
     if (!this.#multipart) {
       // Everything fit under the threshold: one PutObject, never a 1-part multipart upload.
       const parts = [...this.#held, last];
@@ -345,7 +331,7 @@ export class MultipartWritable extends Writable {
       const r: PutObjectResult = await putObject(this.#ctx, this.#key, data, {
         headers: this.#headers,
         signal: this.#window.signal,
-        onProgress: (n) => this.#progress.partSent(1, n),
+        onProgress: (n) => this.#progress.sent(n),
       });
       this.result = putResult(r);
       this.#progress.complete(r.size);
@@ -360,9 +346,10 @@ export class MultipartWritable extends Writable {
     }
     await this.#window.settled();
     if (this.#window.failed) throw this.#firstError();
+    const uploadId = await this.#initiate();
     const parts = [...this.#done].sort((a, b) => a.partNumber - b.partNumber);
     this.#unguard(); // a commit in flight is never raced by an abort at exit
-    this.#completing = completeMultipartUpload(this.#ctx, this.#key, this.#uploadId!, parts, {
+    this.#completing = completeMultipartUpload(this.#ctx, this.#key, uploadId, parts, {
       headers: completeHeaders(this.#headers),
       callback: this.#opts.callback,
       callbackVar: this.#opts.callbackVar,
@@ -374,7 +361,7 @@ export class MultipartWritable extends Writable {
       await this.#checkpoint.flush().catch(() => undefined);
       await this.#opts.resume!.store.delete(this.#ctx.bucket, this.#key, this.#checkpoint.record.path);
     }
-    this.result = multipartResult(r, this.#uploadId!, parts, total);
+    this.result = multipartResult(r, uploadId, parts, total);
     this.#progress.complete(total);
   }
 
@@ -397,7 +384,7 @@ export class MultipartWritable extends Writable {
       const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
       if (!committed) await this.#cleanup();
       this.#unguard();
-      this.#returnBuffers();
+      this.#buffers.returnAll();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);
       // The window may have failed first (a part error): report that cause, not the destroy that followed it.

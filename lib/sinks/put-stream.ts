@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import type { Bucket } from '../bucket.js';
 import { putObject, type PutObjectResult } from '../api/put-object.js';
-import type { ProgressCallback } from '../api/progress.js';
+import type { ProgressCallback } from '../core/progress.js';
 import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { checkInteger } from '../config.js';
 import { chunkBytes } from './chunk-bytes.js';

@@ -7,7 +7,7 @@ import {
   maxBufferedPartSize,
   type OssLimits,
 } from '../config.js';
-import type { ProgressCallback } from '../api/progress.js';
+import type { ProgressCallback } from '../core/progress.js';
 import type { UploadHeaderOptions } from '../api/upload-headers.js';
 import { determinePartSize, growingPartSize } from '../parts/part-size.js';
 import { OssArgumentError } from '../errors.js';

@@ -4,13 +4,18 @@
  * it can trust instead of from byte 0.
  */
 import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { OssContext } from '../api/context.js';
-import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
+import { abortIfPresent } from '../api/abort-multipart-upload.js';
+import { initiateMultipartUpload } from '../api/initiate-multipart-upload.js';
 import { listParts } from '../api/list-parts.js';
+import { initiateHeaders } from '../api/upload-headers.js';
 import { OssArgumentError, OssServiceError } from '../errors.js';
-import type { CheckpointPart, CheckpointRecord } from '../resumable/checkpoint-record.js';
-import type { CheckpointStore } from '../resumable/resumable-store.js';
+import type { Window } from '../parts/window.js';
+import type { CheckpointPart, CheckpointRecord } from '../uploads/checkpoint-record.js';
+import { CheckpointWriter } from '../uploads/checkpoint-writer.js';
+import type { CheckpointStore } from '../uploads/resumable-store.js';
 
 /** How a stream upload resumes. */
 export interface StreamResumeOptions {
@@ -71,7 +76,8 @@ export async function prepareStreamResume(
   const record = await resume.store.load(ctx.bucket, key, path);
   if (record === undefined) return { uploadId: undefined, parts: [], offset: 0, partSize, record: fresh };
   if (record.size !== contentLength || record.mtimeMs !== version || record.key !== key || record.bucket !== ctx.bucket) {
-    await abortQuietly(ctx, key, record.uploadId);
+    // Swallowed: the record is dropped either way, and the stream starts over.
+    await abortIfPresent(ctx, key, record.uploadId).catch(() => undefined);
     await resume.store.delete(ctx.bucket, key, path);
     return { uploadId: undefined, parts: [], offset: 0, partSize, record: fresh };
   }
@@ -96,10 +102,43 @@ export async function prepareStreamResume(
   return { uploadId: record.uploadId, parts: kept, offset, partSize: record.partSize, record: { ...record, parts: [...kept] } };
 }
 
-async function abortQuietly(ctx: OssContext, key: string, uploadId: string): Promise<void> {
-  try {
-    await abortMultipartUpload(ctx, key, uploadId);
-  } catch {
-    // already gone: nothing to clean up
-  }
+/** What {@link resumeStream} needs of the sink it drives. */
+export interface ResumableSink {
+  /** The sink itself: the source is piped into it. */
+  readonly writable: Writable;
+  /** The sink's window: its signal cancels the checkpoint load, a failed save fails it. */
+  readonly window: Window;
+  /** Headers of the upload, for a new InitiateMultipartUpload. */
+  readonly headers: Record<string, string>;
+  /**
+   * Continues after `state`'s stored parts, recording each new part with `checkpoint`. Throws when the sink failed
+   * meanwhile: then no source is opened and no upload started.
+   */
+  continueFrom(state: ResumeState, checkpoint: CheckpointWriter): void;
+}
+
+/**
+ * The resume driver of a sink: loads and checks the checkpoint, lets the sink continue after the trusted parts,
+ * pipes `resume.source(offset)` into it, and resolves with the upload id (a new upload is on record before its
+ * first part goes).
+ */
+export async function resumeStream(
+  ctx: OssContext,
+  key: string,
+  resume: StreamResumeOptions,
+  contentLength: number,
+  partSize: number,
+  sink: ResumableSink,
+): Promise<string> {
+  const state = await prepareStreamResume(ctx, key, resume, contentLength, partSize, sink.window.signal);
+  const checkpoint = new CheckpointWriter(resume.store, state.record, (err) => sink.window.fail(err));
+  sink.continueFrom(state, checkpoint);
+  void pipeline(resume.source(state.offset), sink.writable).catch(() => undefined); // errors reach the sink itself
+  if (state.uploadId !== undefined) return state.uploadId;
+  // No signal, as for any Initiate: one cut off after the server created the upload would leave it unknown.
+  const r = await initiateMultipartUpload(ctx, key, { headers: initiateHeaders(sink.headers) });
+  state.record.uploadId = r.uploadId; // the writer holds this very record
+  // Durable before the first part goes: a crash now must not orphan an upload nobody knows about.
+  await checkpoint.save();
+  return r.uploadId;
 }

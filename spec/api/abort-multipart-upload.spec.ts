@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { OssArgumentError, OssServiceError } from 'oss-stream';
+import { abortIfPresent } from '../../lib/api/abort-multipart-upload.js';
 import { rejection, useLocalOss } from './_support.js';
 
 describe('api/abort-multipart-upload', () => {
@@ -25,5 +26,15 @@ describe('api/abort-multipart-upload', () => {
       expect(e).to.be.instanceOf(OssArgumentError);
     }
     expect(oss.server.stats.total.requests).to.equal(0);
+  });
+
+  it('abortIfPresent: drops the upload, is fine with one already gone, and passes other errors on', async () => {
+    const { uploadId } = await oss.bucket.initMultipartUpload('if-present.bin');
+    await abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId);
+    expect(await oss.bucket.listMultipartUploads()).to.deep.equal([]);
+    await abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId); // NoSuchUpload: fine
+    oss.server.faults.add({ op: 'AbortMultipartUpload', action: { type: 'error', code: 'InternalError' }, times: 100 });
+    const e = await rejection(abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId, {}));
+    expect([e.code, e.status]).to.deep.equal(['InternalError', 500]);
   });
 });

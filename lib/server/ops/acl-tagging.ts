@@ -2,7 +2,7 @@
  * Object ACL and tags: GetObjectAcl, PutObjectAcl (`x-oss-object-acl` header), GetObjectTagging,
  * PutObjectTagging (a `<Tagging>` body replacing every tag) and DeleteObjectTagging.
  */
-import { parseTaggingRequest } from '../../core/xml.js';
+import { parseTaggingRequest } from '../request-xml.js';
 import { readSmall, registry, requireBucket, requireKey, type OpContext } from '../context.js';
 import { checkTags, invalidArgument, metaFromHeaders, type ObjectRecord } from '../object-record.js';
 import type { Reply } from '../respond.js';

@@ -4,7 +4,8 @@
  * object's bytes are the parts' blobs in order (no copy); its CRC-64 is combined from the parts' CRCs.
  */
 import { crc64Combine } from '../../core/crc64.js';
-import { buildCompleteMultipartUploadResult, parseCompleteMultipartUpload } from '../../core/xml.js';
+import { buildCompleteMultipartUploadResult } from '../../core/xml.js';
+import { parseCompleteMultipartUpload } from '../request-xml.js';
 import { callbackResult, parseCallback } from '../callback.js';
 import {
   encodingType, fileAlreadyExists, forbidsOverwrite, objectLocation, readSmall, registry, requireBucket, requireKey,

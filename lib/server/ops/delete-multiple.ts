@@ -4,7 +4,8 @@
  * for DeleteObject. Verbose mode lists every key; quiet mode lists only failures, and since a delete here never
  * fails per key, a quiet answer has an empty body.
  */
-import { buildDeleteResult, parseDeleteRequest } from '../../core/xml.js';
+import { buildDeleteResult } from '../../core/xml.js';
+import { parseDeleteRequest } from '../request-xml.js';
 import { checkMd5, encodingType, expectedMd5, readSmall, registry, requireBucket, type OpContext } from '../context.js';
 import { checkObjectKey } from '../names.js';
 import type { Reply } from '../respond.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointRecord, CheckpointStore } from 'oss-stream';
-import { CheckpointWriter } from '../../lib/resumable/checkpoint-writer.js';
+import { CheckpointWriter } from '../../lib/uploads/checkpoint-writer.js';
 
 /** A store whose saves take `ms`, recording overlap and what each save received. */
 class SlowStore implements CheckpointStore {
@@ -28,7 +28,7 @@ class SlowStore implements CheckpointStore {
 const record = (): CheckpointRecord => ({ uploadId: 'U', bucket: 'b', key: 'k', path: '/p', size: 100, mtimeMs: 1, partSize: 10, parts: [] });
 const part = (n: number) => ({ partNumber: n, etag: `"${n}"`, crc64: String(n), size: 10 });
 
-describe('resumable/CheckpointWriter', () => {
+describe('uploads/CheckpointWriter', () => {
   it('never overlaps saves, folds parts that finish meanwhile into the next save, and keeps parts sorted', async () => {
     const store = new SlowStore(20);
     const w = new CheckpointWriter(store, record());

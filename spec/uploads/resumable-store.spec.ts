@@ -17,7 +17,7 @@ const rec = (over: Partial<CheckpointRecord> = {}): CheckpointRecord => ({
   ...over,
 });
 
-describe('resumable/ResumableStore', () => {
+describe('uploads/ResumableStore', () => {
   let root: string;
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'oss-stream-store-'));

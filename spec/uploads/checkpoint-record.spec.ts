@@ -8,7 +8,7 @@ import {
   parseCheckpoint,
   serializeCheckpoint,
   type CheckpointRecord,
-} from '../../lib/resumable/checkpoint-record.js';
+} from '../../lib/uploads/checkpoint-record.js';
 
 const record = (): CheckpointRecord => ({
   uploadId: 'UPLOAD-1',
@@ -24,7 +24,7 @@ const record = (): CheckpointRecord => ({
   ],
 });
 
-describe('resumable/checkpoint-record', () => {
+describe('uploads/checkpoint-record', () => {
   it('serializes the current format with sorted parts, and reads it back exactly', () => {
     const text = serializeCheckpoint(record());
     expect(JSON.parse(text)).to.deep.equal({
