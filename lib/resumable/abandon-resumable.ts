@@ -4,7 +4,7 @@ import type { Bucket } from '../bucket.js';
 import type { OssContext } from '../api/context.js';
 import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { validateObjectKey } from '../core/validate.js';
-import { OssArgumentError, OssError } from '../errors.js';
+import { OssArgumentError } from '../errors.js';
 import { ResumableStore, type CheckpointStore } from '../uploads/resumable-store.js';
 
 /** Options of {@link abandonResumable}. */
