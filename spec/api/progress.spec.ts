@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ProgressTracker } from '../../lib/api/progress.js';
-import { recorder } from './_support.js';
+import { recorder } from '../support/bytes.js';
 
 describe('api/progress: ProgressTracker', () => {
   it('reports increasing byte counts with the total, holding the total back until done()', () => {

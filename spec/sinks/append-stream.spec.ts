@@ -14,7 +14,8 @@ import {
   PositionNotEqualToLengthError,
 } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 import { consistently, eventually } from '../support/eventually.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 

@@ -7,7 +7,8 @@ import { crc64, MultipartWritable, OssAbortError, OssArgumentError, OssError, ty
 import type { OssServer } from 'oss-stream/server';
 import { partBuffers } from '../../lib/parts/buffer-pool.js';
 import { eventually } from '../support/eventually.js';
-import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
 // Small parts keep the specs fast: both sides shrink the 100 KiB minimum.

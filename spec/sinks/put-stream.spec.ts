@@ -8,7 +8,8 @@ import chain from 'stream-chain';
 import { Auth, Bucket, createPutStream, crc64, OssArgumentError, OssError, OssIntegrityError, PutStream } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { consistently, eventually } from '../support/eventually.js';
-import { BUCKET, chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { BUCKET, clientFor, startServer } from '../support/local-oss.js';
 
 async function readBack(bucket: Bucket, key: string): Promise<Buffer> {
   const { body } = await bucket.getObject(key);

@@ -17,7 +17,8 @@ import {
   type OssError,
 } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { clientFor, pattern, startServer } from '../support/local-oss.js';
+import { pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 import { eventually } from '../support/eventually.js';
 
 const KiB = 1024;
