@@ -148,7 +148,7 @@ describe('core/http HttpClient', () => {
     const srv = await server(async (req, res) => {
       res.writeHead(200, { 'x-oss-request-id': 'RID-1', 'x-dup': ['a', 'b'] });
       res.write('hello ');
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20)); // a paced body: it arrives in two pieces, whatever the wait
       res.end('world');
     });
     const signer = stampingSigner();
