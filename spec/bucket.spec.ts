@@ -16,7 +16,8 @@ import {
   StsAuth,
 } from 'oss-stream';
 import { eventually } from './support/eventually.js';
-import { BUCKET, CRED, STS, download, oracleCrc, pattern, rejection, useLocalOss } from './api/_support.js';
+import { oracleCrc, pattern, rejection } from './support/bytes.js';
+import { BUCKET, CRED, download, STS, useLocalOss } from './support/local-oss.js';
 
 const KiB = 1024;
 const GiB = 1024 ** 3;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Auth, Bucket } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
-import { md5Etag, oracleCrc, readAll } from './api/_support.js';
+import { md5Etag, oracleCrc, readAll } from './support/bytes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CRED = { accessKeyId: 'examples-ak', accessKeySecret: 'examples-sk' };

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { OssArgumentError, OssServiceError } from 'oss-stream';
 import { abortIfPresent } from '../../lib/api/abort-multipart-upload.js';
-import { rejection, useLocalOss } from './_support.js';
+import { rejection } from '../support/bytes.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 describe('api/abort-multipart-upload', () => {
   const oss = useLocalOss();

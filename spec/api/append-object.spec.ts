@@ -7,7 +7,8 @@ import {
   OssServiceError,
   PositionNotEqualToLengthError,
 } from 'oss-stream';
-import { download, oracleCrc, pattern, recorder, rejection, useLocalOss } from './_support.js';
+import { oracleCrc, pattern, recorder, rejection } from '../support/bytes.js';
+import { download, useLocalOss } from '../support/local-oss.js';
 
 const GiB = 1024 ** 3;
 

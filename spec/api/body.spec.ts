@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { FileSlice, LIMITS, OssArgumentError, determinePartSize } from 'oss-stream';
 import { prepareBody, type PreparedBody, type UploadData } from '../../lib/api/body.js';
 import { partCount } from '../../lib/parts/part-size.js';
-import { cut, oracleCrc, pattern, readAll, rejection } from './_support.js';
+import { chunked, oracleCrc, pattern, readAll, rejection } from '../support/bytes.js';
+import { eventually } from '../support/eventually.js';
 
 const GiB = 1024 ** 3;
 const MAX = { maxLength: LIMITS.maxPutSize };
@@ -140,15 +141,15 @@ describe('api/body: prepareBody', () => {
   describe('one-shot sources (sent chunked unless contentLength is given)', () => {
     const data = pattern(300_000, 5);
     const sources: Array<[string, () => UploadData]> = [
-      ['a byte Readable', () => Readable.from(cut(data), { objectMode: false })],
-      ['an object-mode Readable of Buffers (Readable.from)', () => Readable.from(cut(data))],
-      ['a sync iterable (array of chunks)', () => cut(data)],
-      ['a sync generator', () => (function* () { yield* cut(data); })()],
-      ['an async generator', () => (async function* () { for (const c of cut(data)) yield c; })()],
+      ['a byte Readable', () => Readable.from(chunked(data), { objectMode: false })],
+      ['an object-mode Readable of Buffers (Readable.from)', () => Readable.from(chunked(data))],
+      ['a sync iterable (array of chunks)', () => chunked(data)],
+      ['a sync generator', () => (function* () { yield* chunked(data); })()],
+      ['an async generator', () => (async function* () { for (const c of chunked(data)) yield c; })()],
       [
         'a Web ReadableStream',
         () => {
-          const chunks = cut(data);
+          const chunks = chunked(data);
           return new ReadableStream<Uint8Array>({
             pull(c) {
               const next = chunks.shift();
@@ -177,14 +178,14 @@ describe('api/body: prepareBody', () => {
     });
 
     it('contentLength is sent as the length and enforced both ways', async () => {
-      const p = await prepareBody(Readable.from(cut(data)), { ...MAX, contentLength: data.length });
+      const p = await prepareBody(Readable.from(chunked(data)), { ...MAX, contentLength: data.length });
       expect(p.length).to.equal(data.length);
       expect((await drain(p)).length).to.equal(data.length);
-      const short = await prepareBody(Readable.from(cut(data)), { ...MAX, contentLength: data.length + 1 });
+      const short = await prepareBody(Readable.from(chunked(data)), { ...MAX, contentLength: data.length + 1 });
       const e1 = await rejection(drain(short));
       expect([e1.constructor, e1.code, e1.argument]).to.deep.equal([OssArgumentError, 'InvalidArgument', 'contentLength']);
       expect(e1.message).to.equal(`the data ended after ${data.length} bytes, short of contentLength ${data.length + 1}; nothing was stored`);
-      const long = await prepareBody(cut(data), { ...MAX, contentLength: 10 });
+      const long = await prepareBody(chunked(data), { ...MAX, contentLength: 10 });
       const e2 = await rejection(drain(long));
       expect(e2.message).to.equal('the data is longer than contentLength 10; nothing was stored');
     });
@@ -244,8 +245,7 @@ describe('api/body: prepareBody', () => {
       })();
       const p = await prepareBody(gen, MAX);
       p.discard();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(cleaned).to.equal(true);
+      await eventually(() => expect(cleaned).to.equal(true));
     });
   });
 
@@ -266,7 +266,7 @@ describe('api/body: prepareBody', () => {
           fc.constantFrom('readable', 'sync', 'async', 'web'),
           async (bytes, sizes, kind) => {
             const data = Buffer.from(bytes);
-            const chunks = cut(data, sizes);
+            const chunks = chunked(data, sizes);
             const source: UploadData =
               kind === 'readable' ? Readable.from(chunks)
               : kind === 'sync' ? chunks

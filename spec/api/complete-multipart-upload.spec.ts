@@ -12,7 +12,9 @@ import {
   type CompleteMultipartUploadResult,
 } from 'oss-stream';
 import { combinedCrc64 } from '../../lib/api/complete-multipart-upload.js';
-import { download, oracleCrc, pattern, rejection, startCallbackServer, useLocalOss } from './_support.js';
+import { oracleCrc, pattern, rejection } from '../support/bytes.js';
+import { startCallbackServer } from '../support/callback-receiver.js';
+import { download, useLocalOss } from '../support/local-oss.js';
 
 const KiB = 1024;
 

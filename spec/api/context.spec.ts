@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Auth, Bucket, OssArgumentError, OssServiceError, ProviderAuth, StsAuth, type CredentialsProvider } from 'oss-stream';
 import { OssContext } from '../../lib/api/context.js';
-import { BUCKET, CRED, STS, download, rejection, useLocalOss } from './_support.js';
+import { rejection } from '../support/bytes.js';
+import { BUCKET, CRED, download, STS, useLocalOss } from '../support/local-oss.js';
 
 describe('api/context: the request path (addressing, signing)', () => {
   const oss = useLocalOss();

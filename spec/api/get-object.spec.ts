@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { OssAbortError, OssArgumentError, OssError, OssIntegrityError, OssServiceError } from 'oss-stream';
-import { md5Etag, oracleCrc, pattern, readAll, rejection, useLocalOss } from './_support.js';
+import { md5Etag, oracleCrc, pattern, readAll, rejection } from '../support/bytes.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 const KiB = 1024;
 

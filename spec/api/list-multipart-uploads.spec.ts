@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { OssArgumentError } from 'oss-stream';
-import { rejection, useLocalOss } from './_support.js';
+import { rejection } from '../support/bytes.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 describe('api/list-multipart-uploads', () => {
   const oss = useLocalOss();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { OssArgumentError } from 'oss-stream';
-import { md5Etag, oracleCrc, rejection, useLocalOss } from './_support.js';
+import { md5Etag, oracleCrc, rejection } from '../support/bytes.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 describe('api/list-parts', () => {
   const oss = useLocalOss();

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { OssIntegrityError } from 'oss-stream';
 import type { HttpResponse } from '../../lib/core/http.js';
 import { baseResult, etagOf, verifyCrc64 } from '../../lib/api/result.js';
-import { rejection } from './_support.js';
+import { rejection } from '../support/bytes.js';
 
 /** An answer as the transport hands it over (data only; nothing is sent). */
 function answer(status: number, headers: Record<string, string>): HttpResponse {

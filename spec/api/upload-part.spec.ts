@@ -3,7 +3,9 @@ import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSlice, OssAbortError, OssArgumentError, OssIntegrityError, OssServiceError } from 'oss-stream';
-import { cut, md5Etag, oracleCrc, pattern, recorder, rejection, useLocalOss } from './_support.js';
+import { chunked, md5Etag, oracleCrc, pattern, recorder, rejection } from '../support/bytes.js';
+import { eventually } from '../support/eventually.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 const KiB = 1024;
 const GiB = 1024 ** 3;
@@ -31,7 +33,7 @@ describe('api/upload-part', () => {
     const data = pattern(500 * KiB, 2);
     await writeFile(file, data);
     const a = await oss.bucket.uploadPart(key, uploadId, 1, new FileSlice(file, 100 * KiB, 200 * KiB));
-    const b = await oss.bucket.uploadPart(key, uploadId, 2, Readable.from(cut(data.subarray(0, 120 * KiB))));
+    const b = await oss.bucket.uploadPart(key, uploadId, 2, Readable.from(chunked(data.subarray(0, 120 * KiB))));
     const c = await oss.bucket.uploadPart(key, uploadId, 3, ['tail', Buffer.from('!')]);
     const d = await oss.bucket.uploadPart(key, uploadId, 4, Buffer.alloc(0));
     expect([a.crc64, a.size]).to.deep.equal([oracleCrc(data.subarray(100 * KiB, 300 * KiB)), 200 * KiB]);
@@ -101,7 +103,7 @@ describe('api/upload-part', () => {
     const source = (async function* () {
       yield pattern(64 * KiB);
       // keep the request open until the server has counted bytes, then abort
-      while (oss.server.stats.op('UploadPart').bytesIn === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => oss.server.stats.op('UploadPart').bytesIn > 0);
       ac.abort();
       yield pattern(64 * KiB);
     })();

@@ -49,12 +49,9 @@ function start(args: string[], extraEnv: Record<string, string>, stdin: 'pipe' |
   return { child, output: () => run, done };
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Waits for `cond` (the shared {@link eventually}, with a longer timeout for a child process), naming `what`. */
+function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<unknown> {
+  return eventually(() => cond() || Promise.reject(new Error(`waiting for ${what}`)), { timeoutMs });
 }
 
 async function readAll(bucket: Bucket, key: string): Promise<Buffer> {
@@ -157,6 +154,8 @@ describe('oss-stream cp (CLI as a child process)', function () {
     p.child.stdin!.write('one\ntwo\n');
     // The stream looks up the append position (HEAD) before it starts reading stdin.
     await until(() => head.requests > heads, 'the append position lookup');
+    // The one wait left on a guess: the child reading its stdin pipe shows nowhere outside it (nothing is appended
+    // before the signal, by design). Too short a wait fails loudly (the summary says 0 bytes), never falsely passes.
     await new Promise((r) => setTimeout(r, 300));
     p.child.kill('SIGINT');
     const r = await p.done;

@@ -1,6 +1,7 @@
 import { format, inspect } from 'node:util';
 import { expect } from 'chai';
 import { OssArgumentError, OssError } from '../../lib/errors.js';
+import { eventually } from '../support/eventually.js';
 import { Auth, authFromEnv, Credentials, ProviderAuth, StsAuth, type ProvidedCredentials } from '../../lib/core/credentials.js';
 
 const SECRET = 'S3cr3t-Value-xyz';
@@ -239,9 +240,13 @@ describe('core/credentials', () => {
       clock.now += 2 * MIN; // 4 minutes left: inside the window
       for (let i = 0; i < 5; i++) expect(auth.getCredentials()).to.equal(c1);
       expect(p.calls).to.equal(2);
-      await new Promise((r) => setTimeout(r, 5));
-      const c2 = auth.getCredentials();
-      expect(c2).to.not.be.instanceOf(Promise);
+      // the background refresh lands: from then on the refreshed credentials, at once (no promise)
+      const c2 = await eventually(() => {
+        const c = auth.getCredentials();
+        expect(c).to.not.be.instanceOf(Promise);
+        expect((c as Credentials).accessKeyId).to.equal('ak2');
+        return c;
+      });
       expect((c2 as Credentials).accessKeyId).to.equal('ak2');
       expect(p.calls).to.equal(2);
     });
@@ -313,7 +318,8 @@ describe('core/credentials', () => {
       const c1 = await auth.getCredentials();
       clock.now += 6 * MIN;
       expect(auth.getCredentials()).to.equal(c1);
-      await new Promise((r) => setTimeout(r, 5));
+      // the provider fails at once: its rejection is handled in microtasks, so one turn of the loop sees it handled
+      await new Promise((r) => setImmediate(r));
       expect(calls).to.equal(2);
       clock.now += 10_000;
       expect(auth.getCredentials()).to.equal(c1);

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { resolveClientOptions, type ClientOptions } from '../../lib/config.js';
 import { HttpClient, RETRY_CHANNEL, type HttpRequest, type RetryEvent } from '../../lib/core/http.js';
 import { OssAbortError, OssError, OssServiceError } from '../../lib/errors.js';
+import { eventually } from '../support/eventually.js';
 
 /** What the test server saw of one request. */
 interface Seen {
@@ -147,7 +148,7 @@ describe('core/http HttpClient', () => {
     const srv = await server(async (req, res) => {
       res.writeHead(200, { 'x-oss-request-id': 'RID-1', 'x-dup': ['a', 'b'] });
       res.write('hello ');
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20)); // a paced body: it arrives in two pieces, whatever the wait
       res.end('world');
     });
     const signer = stampingSigner();
@@ -446,7 +447,7 @@ describe('core/http HttpClient', () => {
       });
       const ac = new AbortController();
       const reason = new Error('user cancelled');
-      setTimeout(() => ac.abort(reason), 50);
+      void eventually(() => srv.seen.length === 1).then(() => ac.abort(reason)); // in flight: at the server
       const started = performance.now();
       const err = await rejection(client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: ac.signal }));
       expect(err).to.be.instanceOf(OssAbortError);
@@ -460,7 +461,7 @@ describe('core/http HttpClient', () => {
       const source = new Readable({ read() {} });
       source.push(Buffer.alloc(1024, 1)); // more never comes: the upload is stuck mid-body
       const ac = new AbortController();
-      setTimeout(() => ac.abort(new Error('bye')), 50);
+      void eventually(() => srv.seen.length === 1).then(() => ac.abort(new Error('bye'))); // mid-body: at the server
       const err = await rejection(
         client().request({ method: 'PUT', url: srv.url, headers: {}, body: { kind: 'stream', stream: source }, operation: 'PutObject', sign: (h) => h, signal: ac.signal }),
       );
@@ -474,8 +475,12 @@ describe('core/http HttpClient', () => {
       const ac = new AbortController();
       const reason = new Error('enough');
       const started = performance.now();
-      setTimeout(() => ac.abort(reason), 100);
-      const err = await rejection(client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: ac.signal }));
+      // published as the 10 s backoff begins; the abort comes a turn later, while it is being waited out
+      const onRetry = (): void => void setImmediate(() => ac.abort(reason));
+      subscribe(RETRY_CHANNEL, onRetry);
+      const err = await rejection(
+        client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: ac.signal }),
+      ).finally(() => unsubscribe(RETRY_CHANNEL, onRetry));
       expect(err).to.be.instanceOf(OssAbortError);
       expect(err.cause).to.equal(reason);
       expect(performance.now() - started).to.be.below(1000);

@@ -494,7 +494,7 @@ describe('interop: ali-oss against the local server', function () {
           let url: string;
           if (mode.authorizationV4) {
             url = await presign('GET', k('signed-expired.txt'), 1);
-            await new Promise((r) => setTimeout(r, 2100));
+            await new Promise((r) => setTimeout(r, 2100)); // the wait is the thing: the URL's 1 s runs out
           } else {
             // ali-oss takes the expiry relative to now; a negative one is already past.
             url = await presign('GET', k('signed-expired.txt'), -1);

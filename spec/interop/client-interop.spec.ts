@@ -14,7 +14,8 @@ import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { expect } from 'chai';
 import { FileSlice, OssIntegrityError, type Bucket, type CompletedPart } from 'oss-stream';
-import { BUCKET, CRED, cut, md5Etag, oracleCrc, readAll, rejection, useLocalOss } from '../api/_support.js';
+import { chunked, md5Etag, oracleCrc, readAll, rejection } from '../support/bytes.js';
+import { BUCKET, CRED, useLocalOss } from '../support/local-oss.js';
 
 const KiB = 1024;
 
@@ -68,9 +69,9 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
         const cases: Array<[string, Parameters<Bucket['putObject']>[1], Buffer]> = [
           ['unicode.txt', 'unicode ✓ 对象 😀', Buffer.from('unicode ✓ 对象 😀', 'utf8')],
           ['bytes.bin', data, data],
-          ['readable.bin', Readable.from(cut(data)), data],
-          ['web.bin', new ReadableStream<Uint8Array>({ start(c) { for (const x of cut(data)) c.enqueue(x); c.close(); } }), data],
-          ['iterable.bin', (async function* () { yield* cut(data); })(), data],
+          ['readable.bin', Readable.from(chunked(data)), data],
+          ['web.bin', new ReadableStream<Uint8Array>({ start(c) { for (const x of chunked(data)) c.enqueue(x); c.close(); } }), data],
+          ['iterable.bin', (async function* () { yield* chunked(data); })(), data],
           ['slice.bin', new FileSlice(file, 1000, 100_000), data.subarray(1000, 101_000)],
           ['empty.bin', '', Buffer.alloc(0)],
           ['odd key/a b+c ü#?.txt', 'odd', Buffer.from('odd')],

@@ -42,7 +42,8 @@ import {
   type AppendStreamResult,
 } from 'oss-stream';
 import type { FaultAction, OssServer } from 'oss-stream/server';
-import { chunked, clientFor, startServer } from '../support/local-oss.js';
+import { chunked } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
 

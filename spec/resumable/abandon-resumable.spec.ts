@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { abandonResumable, OssAbortError, OssError, resumableUpload, ResumableStore, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { clientFor, pattern, startServer } from '../support/local-oss.js';
+import { pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const limits = { minPartSize: 1024 };
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc64, type CheckpointRecord, type ListedPart } from 'oss-stream';
 import { hashFileRange, partRanges, reconcileParts } from '../../lib/resumable/reconcile-parts.js';
-import { pattern } from '../support/local-oss.js';
+import { pattern } from '../support/bytes.js';
 
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex').toUpperCase()}"`;
 

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
 import { presignV1 } from '../../lib/core/sign-v1.js';
-import { call, errorCode, md5Etag, startServer, xmlField } from './support.js';
+import { md5Etag } from '../support/bytes.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, errorCode, xmlField } from '../support/raw-http.js';
 
 interface Seen {
   headers: IncomingMessage['headers'];
@@ -23,7 +25,7 @@ describe('server upload callback', () => {
   let answer: (res: ServerResponse) => void;
 
   before(async () => {
-    server = await startServer({ callbackTimeoutMs: 300 });
+    server = await startAnonymousServer({ callbackTimeoutMs: 300 });
     cb = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -106,7 +108,7 @@ describe('server upload callback', () => {
 
   it('accepts callback-var keys without the x: prefix (a presigned PUT), ignoring them as variables', async () => {
     const cred = { accessKeyId: 'ak', accessKeySecret: 'sk' };
-    const signed = await startServer({ anonymous: false, credentials: [cred] });
+    const signed = await startAnonymousServer({ anonymous: false, credentials: [cred] });
     /** `method /bkt/key?<query + V1 presign parameters>`, valid for 10 minutes. */
     const presigned = (method: string, key: string, query: Record<string, string>): string => {
       const expires = Math.floor(Date.now() / 1000) + 600;

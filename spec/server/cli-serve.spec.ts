@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { request } from 'undici';
 import { signRequestV4 } from '../../lib/core/sign-v4.js';
+import { eventually } from '../support/eventually.js';
 import { parseServeArgs } from '../../lib/server/cli-serve.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,14 +17,11 @@ function serve(args: string[]): { child: ChildProcess; out: () => string; exited
   return { child, out: () => out, exited };
 }
 
-async function waitFor(out: () => string, re: RegExp, ms = 15_000): Promise<RegExpExecArray> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const m = re.exec(out());
-    if (m !== null) return m;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${String(re)}; output: ${out()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitFor(out: () => string, re: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+  return eventually(
+    () => re.exec(out()) ?? Promise.reject(new Error(`waiting for ${String(re)}; output: ${out()}`)),
+    { timeoutMs, intervalMs: 20 },
+  );
 }
 
 describe('oss-stream serve (server as a child process)', function () {

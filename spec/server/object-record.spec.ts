@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField } from './support.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, errorCode, xmlField } from '../support/raw-http.js';
 
 const SSE = [
   'x-oss-server-side-encryption',
@@ -15,7 +16,7 @@ function sseOf(headers: Record<string, unknown>): Array<unknown> {
 describe('server object metadata OSS echoes', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
   });
   after(() => server.close());
 

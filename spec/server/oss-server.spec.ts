@@ -3,12 +3,13 @@ import { rm } from 'node:fs/promises';
 import { expect } from 'chai';
 import { request } from 'undici';
 import { OssServer } from '../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField, xmlFields } from './support.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, errorCode, xmlField, xmlFields } from '../support/raw-http.js';
 
 describe('OssServer', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer({ region: 'oss-cn-shanghai' });
+    server = await startAnonymousServer({ region: 'oss-cn-shanghai' });
   });
   after(() => server.close());
 

@@ -6,7 +6,9 @@
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
-import { call, md5Etag, startServer, xmlField } from './support.js';
+import { md5Etag } from '../support/bytes.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, xmlField } from '../support/raw-http.js';
 
 interface RawAnswer {
   status: number;
@@ -93,7 +95,7 @@ function expectOssError(a: RawAnswer, status: number, code: string): void {
 describe('server request framing', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
   });
   after(() => server.close());
 

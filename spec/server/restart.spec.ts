@@ -9,7 +9,6 @@ import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import {
   Auth, Bucket, OssError, ResumableStore, resumableUpload, type CheckpointRecord, type CheckpointStore, type ClientOptions,
@@ -20,7 +19,8 @@ import { request } from 'undici';
 import type { SignableRequest } from '../../lib/core/sign-v1.js';
 import { signRequestV4 } from '../../lib/core/sign-v4.js';
 import { startChildServer, type ChildServer } from '../support/child-server.js';
-import { crcOf } from './support.js';
+import { oracleCrc } from '../support/bytes.js';
+import { eventually } from '../support/eventually.js';
 
 const AK = 'restart-ak';
 const SK = 'restart-sk';
@@ -46,11 +46,7 @@ function client(server: ChildServer, opts: ClientOptions = {}): Bucket {
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+  await eventually(async () => (await check()) || Promise.reject(new Error(`waiting for ${what}`)), { timeoutMs });
 }
 
 /** Name and size of every file in `dir` (none when it does not exist). */
@@ -153,7 +149,7 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     expect(listed.map((p) => [p.partNumber, p.etag, p.size, p.hashCrc64ecma])).to.deep.equal(
       answered.map((p) => [p.partNumber, p.etag, p.size, p.crc64]),
     );
-    expect(listed.map((p) => p.hashCrc64ecma)).to.deep.equal([crcOf(slice(1)), crcOf(slice(2))]);
+    expect(listed.map((p) => p.hashCrc64ecma)).to.deep.equal([oracleCrc(slice(1)), oracleCrc(slice(2))]);
 
     // Resume: the missing parts, then Complete with every part's CRC so the client checks the combined CRC64.
     const parts = listed.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size, crc64: p.hashCrc64ecma }));
@@ -162,9 +158,9 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       parts.push({ partNumber: n, etag: r.etag, size: r.size, crc64: r.crc64 });
     }
     const completed = await bucket.completeMultipartUpload(key, uploadId, parts);
-    expect(completed.crc64).to.equal(crcOf(data));
+    expect(completed.crc64).to.equal(oracleCrc(data));
     const head = await bucket.headObject(key);
-    expect([head.size, head.crc64, head.contentType]).to.deep.equal([data.length, crcOf(data), 'application/x-test']);
+    expect([head.size, head.crc64, head.contentType]).to.deep.equal([data.length, oracleCrc(data), 'application/x-test']);
     expect((await readAll(bucket, key)).equals(data)).to.equal(true);
     expect((await bucket.listMultipartUploads()).map((u) => u.uploadId)).to.deep.equal([idle.uploadId]);
     await bucket.abortMultipartUpload('idle/no-parts.bin', idle.uploadId);
@@ -231,7 +227,7 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       // Before uploads survived restarts, the second call met NoSuchUpload and started over (resumedBytes 0).
       expect(r.uploadId).to.equal(saved!.uploadId);
       expect(r.resumedBytes).to.equal(listed.reduce((s, p) => s + p.size, 0));
-      expect([r.mode, r.size, r.crc64, r.parts?.length]).to.deep.equal(['multipart', data.length, crcOf(data), 9]);
+      expect([r.mode, r.size, r.crc64, r.parts?.length]).to.deep.equal(['multipart', data.length, oracleCrc(data), 9]);
       expect((await readAll(bucket, 'resumable.bin')).equals(data)).to.equal(true);
       expect(await store.load(BUCKET, 'resumable.bin', file)).to.equal(undefined);
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
@@ -268,7 +264,7 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       const r = await resumableUpload(bucket, 'one-call.bin', file, { store: restarting, partSize: PART, multipartThreshold: PART, parallel: 3 });
       await restarted;
       expect(restarted, 'the server was restarted mid-upload').to.not.equal(undefined);
-      expect([r.mode, r.size, r.crc64, r.parts?.length, r.resumedBytes]).to.deep.equal(['multipart', data.length, crcOf(data), 12, 0]);
+      expect([r.mode, r.size, r.crc64, r.parts?.length, r.resumedBytes]).to.deep.equal(['multipart', data.length, oracleCrc(data), 12, 0]);
       expect((await readAll(bucket, 'one-call.bin')).equals(data)).to.equal(true);
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
     } finally {
@@ -359,7 +355,7 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       for (const r of results) if (r instanceof Error) expect((r as OssError).code).to.equal('NoSuchUpload');
       const first = bodies[answers.findIndex((a) => a.etag === listed[0]!.etag)]!;
       const expected = Buffer.concat([first, ...racingBodies.filter((_, i) => !(results[i] instanceof Error))]);
-      expect(done.crc64).to.equal(crcOf(expected));
+      expect(done.crc64).to.equal(oracleCrc(expected));
       expect((await readAll(bucket, 'race.bin')).equals(expected)).to.equal(true);
       expect(await readdir(join(root, 'buckets', BUCKET, 'uploads'))).to.deep.equal([]);
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
@@ -374,7 +370,7 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     try {
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
       const head = await bucket.headObject('race.bin');
-      expect(crcOf(await readAll(bucket, 'race.bin'))).to.equal(head.crc64);
+      expect(oracleCrc(await readAll(bucket, 'race.bin'))).to.equal(head.crc64);
     } finally {
       await bucket.close();
       await s.close();

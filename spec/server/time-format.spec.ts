@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
 import { xmlTime } from '../../lib/server/time-format.js';
-import { call, startServer, xmlFields } from './support.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, xmlFields } from '../support/raw-http.js';
 
 const OSS_XML_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/;
 const RFC_1123 =
@@ -16,7 +17,7 @@ describe('server time formats', () => {
   describe('over the wire', () => {
     let server: OssServer;
     before(async () => {
-      server = await startServer();
+      server = await startAnonymousServer();
       await call(server, 'PUT', '/bkt/a.txt', { body: 'abc' });
     });
     after(() => server.close());

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../lib/server/index.js';
 import { MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle } from '../../lib/server/traffic-limit.js';
-import { call, errorCode, md5Etag, pattern, startServer, xmlField } from './support.js';
+import { md5Etag, pattern } from '../support/bytes.js';
+import { startAnonymousServer } from '../support/local-oss.js';
+import { call, errorCode, xmlField } from '../support/raw-http.js';
 
 /** Milliseconds `size` bytes take at least at `bitsPerSecond`. */
 function floorMs(size: number, bitsPerSecond: number): number {
@@ -25,7 +27,7 @@ describe('server x-oss-traffic-limit', function () {
   const downloadBound = floorMs(data.length - new Throttle(MIN_TRAFFIC_LIMIT).sliceBytes, MIN_TRAFFIC_LIMIT) - 5;
 
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
   });
   after(() => server.close());
 

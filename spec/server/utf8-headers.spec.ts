@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { signRequestV1, type SignableRequest } from '../../lib/core/sign-v1.js';
 import { signRequestV4 } from '../../lib/core/sign-v4.js';
 import type { OssServer } from '../../lib/server/index.js';
-import { startServer } from './support.js';
+import { startAnonymousServer } from '../support/local-oss.js';
 
 const CRED = { accessKeyId: 'utf8-ak', accessKeySecret: 'utf8-sk' };
 const VALUE = '中文 ünïcode ✓';
@@ -44,7 +44,7 @@ function headerBytes(answer: Buffer, name: string): Buffer | undefined {
 describe('server UTF-8 header values', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer({ anonymous: false, credentials: [CRED], region: 'cn-hangzhou' });
+    server = await startAnonymousServer({ anonymous: false, credentials: [CRED], region: 'cn-hangzhou' });
   });
   after(() => server.close());
 

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AppendStream,
   type Bucket,
@@ -15,7 +14,8 @@ import {
   PositionNotEqualToLengthError,
 } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 import { consistently, eventually } from '../support/eventually.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
@@ -87,12 +87,12 @@ describe('createAppendStream', () => {
   it('ships what is buffered after flushIntervalMs', async () => {
     const sink = createAppendStream(bucket, key, { flushBytes: 1024 * 1024, flushIntervalMs: 40 });
     sink.write('first line\n');
-    await sleep(150);
+    // nothing but the timer ships it: flushBytes is far away and nobody calls flush()
+    await eventually(async () => expect((await bucket.headObject(key)).size).to.equal(11));
     expect(appends()).to.equal(1);
-    expect((await bucket.headObject(key)).size).to.equal(11);
     sink.write('second ');
     sink.write('line\n');
-    await sleep(150);
+    await eventually(async () => expect((await bucket.headObject(key)).size).to.equal(23));
     expect(appends()).to.equal(2);
     sink.end();
     await once(sink, 'finish');
@@ -286,15 +286,16 @@ describe('createAppendStream', () => {
   });
 
   it('holds the write callback while two batches are busy (backpressure, two buffers of memory)', async () => {
-    server.faults.add({ op: 'AppendObject', action: { type: 'delay', ms: 300 } });
+    // long enough that the window below ends before batch 1's answer, however slow the machine
+    server.faults.add({ op: 'AppendObject', action: { type: 'delay', ms: 1000 } });
     const sink = createAppendStream(bucket, key, { flushBytes: 1000, flushIntervalMs: 0 });
     let done = 0;
     const data = pattern(5000);
     const chunks = chunked(data, [500]);
     for (const c of chunks) sink.write(c, () => done++);
-    await sleep(150);
     // batch 1 (writes 1-2) is on the wire, batch 2 (writes 3-4) is full: write 5 waits
-    expect(done).to.equal(4);
+    await eventually(() => appends() === 1 && done >= 4);
+    await consistently(() => expect(done).to.equal(4), { minMs: 20 });
     sink.end();
     await once(sink, 'finish');
     expect(done).to.equal(10);
@@ -306,9 +307,8 @@ describe('createAppendStream', () => {
     server.faults.add({ op: 'AppendObject', action: { type: 'delay', ms: 100 } });
     const sink = createAppendStream(bucket, key, { flushBytes: 1000, flushIntervalMs: 0 });
     sink.write(pattern(2000));
-    await sleep(300);
+    await eventually(async () => expect((await bucket.headObject(key)).size).to.equal(2000));
     expect(appends()).to.equal(2);
-    expect((await bucket.headObject(key)).size).to.equal(2000);
     sink.end();
     await once(sink, 'finish');
     expect(appends()).to.equal(2);
@@ -335,7 +335,7 @@ describe('createAppendStream', () => {
     let errored = false;
     sink.on('error', () => (errored = true));
     sink.write('buffered');
-    await sleep(20);
+    await consistently(() => expect(appends()).to.equal(0)); // buffered, not shipped (no timer, no flush)
     const closed = once(sink, 'close');
     sink.destroy();
     await closed;
@@ -350,7 +350,7 @@ describe('createAppendStream', () => {
     const sink = createAppendStream(bucket, key, { flushIntervalMs: 0 });
     sink.write('slow');
     const flushed = rejection(sink.flush());
-    await sleep(50);
+    await eventually(() => appends() === 1); // on the wire, its answer held
     const started = Date.now();
     const done = errorAndClose(sink);
     sink.destroy(new Error('shutting down'));
@@ -366,8 +366,10 @@ describe('createAppendStream', () => {
     await sink.flush();
     const source = new Readable({ read() {} });
     const piped = rejection(pipeline(source, sink));
+    const taken = once(source, 'data'); // the sink has 'more' in hand when the signal fires
     source.push('more');
-    setTimeout(() => ac.abort(), 30);
+    await taken;
+    ac.abort();
     const err = await piped;
     expect(err.name).to.equal('AbortError');
     expect(source.destroyed).to.equal(true);

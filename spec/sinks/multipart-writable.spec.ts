@@ -3,11 +3,12 @@ import fc from 'fast-check';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { crc64, MultipartWritable, OssAbortError, OssArgumentError, OssError, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { partBuffers } from '../../lib/parts/buffer-pool.js';
-import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { eventually } from '../support/eventually.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
 // Small parts keep the specs fast: both sides shrink the 100 KiB minimum.
@@ -192,12 +193,13 @@ describe('sinks/MultipartWritable', function () {
       name: 'the source errors',
       code: 'SourceBroke',
       run: async () => {
+        const sink = track(new MultipartWritable(bucket, 'mw/fail-source.bin', { partSize: 4 * KiB }));
         async function* source() {
           yield pattern(9 * KiB);
-          await sleep(20);
+          await eventually(() => sink.uploadId !== undefined); // fail mid-upload: there is an upload to abort
           throw new OssError('source broke', { code: 'SourceBroke' });
         }
-        await pipeline(Readable.from(source()), track(new MultipartWritable(bucket, 'mw/fail-source.bin', { partSize: 4 * KiB })));
+        await pipeline(Readable.from(source()), sink);
       },
     },
     {
@@ -207,7 +209,7 @@ describe('sinks/MultipartWritable', function () {
         const sink = track(new MultipartWritable(bucket, 'mw/fail-destroy.bin', { partSize: 4 * KiB }));
         sink.on('error', () => undefined);
         sink.write(pattern(13 * KiB));
-        await sleep(50);
+        await eventually(() => sink.uploadId !== undefined);
         sink.destroy(new OssError('cancelled by the caller', { code: 'Cancelled' }));
         await new Promise((resolve, reject) => sink.on('close', () => (sink.errored ? reject(sink.errored) : resolve(undefined))));
       },
@@ -260,8 +262,7 @@ describe('sinks/MultipartWritable', function () {
     let errored = false;
     sink.on('error', () => (errored = true));
     sink.write(pattern(13 * KiB));
-    await sleep(50);
-    expect(sink.uploadId).to.be.a('string');
+    await eventually(() => expect(sink.uploadId).to.be.a('string'));
     sink.destroy();
     await new Promise((resolve) => sink.on('close', resolve));
     expect(errored).to.equal(false);
@@ -275,8 +276,8 @@ describe('sinks/MultipartWritable', function () {
     const sink = new MultipartWritable(bucket, 'mw/destroy-complete.bin', { partSize: 4 * KiB });
     sink.on('error', () => undefined);
     sink.end(data);
-    await new Promise((resolve) => setTimeout(resolve, 150)); // Complete sent, its answer held by the server
-    expect(server.stats.op('CompleteMultipartUpload').requests).to.equal(1);
+    // Complete sent, its answer held by the server
+    await eventually(() => expect(server.stats.op('CompleteMultipartUpload').requests).to.equal(1));
     sink.destroy();
     await new Promise((resolve) => sink.on('close', resolve));
     // the commit won: the object is whole, and no AbortMultipartUpload was sent behind it
@@ -299,11 +300,13 @@ describe('sinks/MultipartWritable', function () {
     server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 10_000 } });
     const ac = new AbortController();
     const t0 = Date.now();
-    setTimeout(() => ac.abort(), 100);
-    const err = await pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(bucket, 'mw/abort.bin', { partSize: 4 * KiB, signal: ac.signal })).then(
+    const done = pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(bucket, 'mw/abort.bin', { partSize: 4 * KiB, signal: ac.signal })).then(
       () => undefined,
       (e: unknown) => e,
     );
+    await eventually(() => server.stats.op('UploadPart').requests > 0); // parts in flight, held by the server
+    ac.abort();
+    const err = await done;
     expect(err).to.be.instanceOf(OssAbortError);
     expect((err as Error).name).to.equal('AbortError');
     expect(Date.now() - t0).to.be.lessThan(3000);
@@ -318,7 +321,7 @@ describe('sinks/MultipartWritable', function () {
     let errored = false;
     sink.on('error', () => (errored = true));
     sink.write(pattern(9 * KiB));
-    await sleep(100);
+    await eventually(() => server.stats.op('InitiateMultipartUpload').requests === 1); // arrived, answer held
     expect(sink.uploadId).to.equal(undefined);
     sink.destroy();
     await new Promise((resolve) => sink.on('close', resolve));

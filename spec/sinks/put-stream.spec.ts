@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream } from 'node:stream/web';
-import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import chain from 'stream-chain';
 import { Auth, Bucket, createPutStream, crc64, OssArgumentError, OssError, OssIntegrityError, PutStream } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { BUCKET, chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { consistently, eventually } from '../support/eventually.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { BUCKET, clientFor, startServer } from '../support/local-oss.js';
 
 async function readBack(bucket: Bucket, key: string): Promise<Buffer> {
   const { body } = await bucket.getObject(key);
@@ -60,14 +61,16 @@ describe('createPutStream', () => {
     server.stats.reset();
   });
 
+  /** No object at `key`, and none appears while the event loop turns (a failed request must not commit late). */
+  const staysAbsent = (key: string): Promise<void> => consistently(async () => expect(await exists(bucket, key)).to.equal(false));
+  const bytesIn = (): number => server.stats.op('PutObject').bytesIn;
+
   it('streams a chunked body (no contentLength): bytes and CRC64 exact, sent before the source ends', async () => {
     const data = pattern(3 * 1024 * 1024 + 123);
     const chunks = chunked(data, [1, 1000, 65_536, 7, 300_000]);
     const half = chunks.findIndex((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.length, 0) > data.length / 2);
     // The second half waits until the server has received bytes: proof the body is streamed, not buffered whole.
-    const arrived = (async () => {
-      while (server.stats.op('PutObject').bytesIn === 0) await sleep(5);
-    })();
+    const arrived = eventually(() => bytesIn() > 0);
     const sink = createPutStream(bucket, 'put/chunked.bin');
     await pipeline(Readable.from(gated(chunks.slice(0, half), arrived, chunks.slice(half))), sink);
     expect(sink.result?.size).to.equal(data.length);
@@ -174,22 +177,24 @@ describe('createPutStream', () => {
     // whole declared body, or it would commit a truncated object.
     const data = pattern(100_000);
     const sink = createPutStream(bucket, 'put/long.bin', { contentLength: data.length });
-    const err = await rejection(pipeline(Readable.from(gated([data], sleep(100), [Buffer.from('x')])), sink));
+    // the extra byte comes once all the declared bytes but the held-back last one are at the server
+    const sent = eventually(() => bytesIn() === data.length - 1);
+    const err = await rejection(pipeline(Readable.from(gated([data], sent, [Buffer.from('x')])), sink));
     expect(err).to.be.instanceOf(OssArgumentError);
     expect((err as OssArgumentError).argument).to.equal('contentLength');
     expect(err.message).to.include(`longer than contentLength ${data.length}`);
-    await sleep(20);
-    expect(await exists(bucket, 'put/long.bin')).to.equal(false);
+    await staysAbsent('put/long.bin');
     expect(server.stats.op('PutObject').bytesIn).to.equal(data.length - 1);
   });
 
   it('contentLength 0 with a late byte: OssArgumentError, no empty object stored', async () => {
     const sink = createPutStream(bucket, 'put/zero-long.bin', { contentLength: 0 });
-    const err = await rejection(pipeline(Readable.from(gated([], sleep(50), [Buffer.from('x')])), sink));
+    // the late byte comes after a window in which nothing may reach the server: no byte, no early empty commit
+    const quiet = consistently(async () => expect(await exists(bucket, 'put/zero-long.bin')).to.equal(false));
+    const err = await rejection(pipeline(Readable.from(gated([], quiet, [Buffer.from('x')])), sink));
     expect(err).to.be.instanceOf(OssArgumentError);
     expect(err.message).to.include('longer than contentLength 0');
-    await sleep(20);
-    expect(await exists(bucket, 'put/zero-long.bin')).to.equal(false);
+    await staysAbsent('put/zero-long.bin');
   });
 
   it('fails with OssArgumentError and stores nothing when the data is shorter than contentLength', async () => {
@@ -198,8 +203,7 @@ describe('createPutStream', () => {
     const err = await rejection(pipeline(Readable.from([data]), sink));
     expect(err).to.be.instanceOf(OssArgumentError);
     expect(err.message).to.include(`ended after ${data.length} bytes, short of contentLength ${data.length + 1}`);
-    await sleep(20);
-    expect(await exists(bucket, 'put/short.bin')).to.equal(false);
+    await staysAbsent('put/short.bin');
   });
 
   it('rejects a bad contentLength before sending anything', () => {
@@ -226,44 +230,44 @@ describe('createPutStream', () => {
   it('a source error mid-stream aborts the upload: the source error wins, nothing stored', async () => {
     async function* failing(): AsyncGenerator<Buffer> {
       yield pattern(200_000);
-      await sleep(30);
+      await eventually(() => bytesIn() === 200_000); // mid-stream: the first chunk is at the server
       throw new Error('disk on fire');
     }
     const sink = createPutStream(bucket, 'put/source-error.bin');
     const err = await rejection(pipeline(Readable.from(failing()), sink));
     expect(err.message).to.equal('disk on fire');
     expect(sink.destroyed).to.equal(true);
-    await sleep(20);
-    expect(await exists(bucket, 'put/source-error.bin')).to.equal(false);
+    await staysAbsent('put/source-error.bin');
     expect(server.stats.op('PutObject').bytesIn).to.equal(200_000);
   });
 
   it('aborts quickly via signal with an AbortError, storing nothing', async () => {
     const ac = new AbortController();
-    // A source that never ends on its own.
+    // A source that never ends on its own (paced: the timer is the source, not a wait).
     const source = new Readable({
       read() {
         setTimeout(() => this.push(pattern(1024)), 5);
       },
     });
     const sink = createPutStream(bucket, 'put/aborted.bin', { signal: ac.signal });
-    setTimeout(() => ac.abort(), 100);
+    const piped = rejection(pipeline(source, sink));
+    await eventually(() => bytesIn() > 0); // the upload is under way
     const started = Date.now();
-    const err = await rejection(pipeline(source, sink));
+    ac.abort();
+    const err = await piped;
     expect(err.name).to.equal('AbortError');
     expect((err as OssError).code).to.equal('AbortError');
     expect(Date.now() - started).to.be.below(1000);
     expect(source.destroyed).to.equal(true);
-    await sleep(20);
-    expect(await exists(bucket, 'put/aborted.bin')).to.equal(false);
+    await staysAbsent('put/aborted.bin');
   });
 
   it('a signal aborted before construction errors the sink at once, even while the source is idle', async () => {
     const ac = new AbortController();
     ac.abort();
     const sink = createPutStream(bucket, 'put/pre-aborted.bin', { signal: ac.signal });
-    const err = await Promise.race([once(sink, 'error').then(([e]) => e as Error), sleep(1000).then(() => undefined)]);
-    expect(err?.name).to.equal('AbortError');
+    const [err] = (await once(sink, 'error')) as [Error]; // never erroring fails by the suite's timeout
+    expect(err.name).to.equal('AbortError');
     expect((err as OssError).code).to.equal('AbortError');
     expect(await exists(bucket, 'put/pre-aborted.bin')).to.equal(false);
   });
@@ -274,7 +278,7 @@ describe('createPutStream', () => {
     sink.on('error', () => (errored = true));
     sink.write(pattern(50_000));
     const closed = new Promise((resolve) => sink.on('close', resolve));
-    setTimeout(() => sink.destroy(), 20);
+    void eventually(() => bytesIn() > 0).then(() => sink.destroy()); // mid-body
     const err = (await sink.done().catch((e: unknown) => e)) as OssError;
     expect(err.name).to.equal('AbortError');
     await closed;

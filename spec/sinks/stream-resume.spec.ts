@@ -7,7 +7,8 @@ import { finished } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { crc64, createUploadStream, OssArgumentError, ResumableStore, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { clientFor, pattern, startServer } from '../support/local-oss.js';
+import { pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
 const limits = { minPartSize: 1 * KiB };

@@ -8,7 +8,8 @@ import zlib from 'node:zlib';
 import chain from 'stream-chain';
 import { crc64, createUploadStream, OssCallbackError, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
-import { chunked, clientFor, pattern, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, startServer } from '../support/local-oss.js';
 
 const KiB = 1024;
 const limits = { minPartSize: 1 * KiB };

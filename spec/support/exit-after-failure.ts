@@ -5,12 +5,13 @@
 // (the sink itself fails: the server refuses a part).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Auth, Bucket, createUploadStream } from '../../lib/index.js';
+import { eventually } from './eventually.js';
+import { BUCKET, CRED } from './local-oss.js';
 
 const [endpoint, mode, key, cleanup] = process.argv.slice(2) as [string, string, string, string | undefined];
 const limits = { minPartSize: 1024 };
-const bucket = new Bucket(new Auth('spec-ak', 'spec-sk-secret'), endpoint, 'spec-bucket', {
+const bucket = new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), endpoint, BUCKET, {
   limits,
   retries: 0,
   cleanupTimeoutMs: cleanup === undefined ? undefined : Number(cleanup),
@@ -21,7 +22,7 @@ async function* rows(): AsyncGenerator<Buffer> {
   for (let i = 0; i < 8; i++) yield Buffer.alloc(4096, i);
   // The ETL step fails mid-stream, once the multipart upload exists (an upload whose Initiate is still in flight
   // has no id yet, and nothing can abort it).
-  while (sink.uploadId === undefined) await sleep(5);
+  await eventually(() => sink.uploadId !== undefined);
   if (mode !== 'part-failure') throw new Error('source broke');
   for (let i = 0; i < 8; i++) yield Buffer.alloc(4096, i);
 }

@@ -2,13 +2,15 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointRecord, CheckpointStore } from 'oss-stream';
 import { CheckpointWriter } from '../../lib/uploads/checkpoint-writer.js';
+import { consistently } from '../support/eventually.js';
 
-/** A store whose saves take `ms`, recording overlap and what each save received. */
+/** A store whose saves take `ms` (and wait for `gate`, if set), recording overlap and what each save received. */
 class SlowStore implements CheckpointStore {
   readonly saves: number[][] = [];
   active = 0;
   maxActive = 0;
   failAt = -1;
+  gate: Promise<void> | undefined;
   constructor(readonly ms: number) {}
   async load() {
     return undefined;
@@ -19,6 +21,7 @@ class SlowStore implements CheckpointStore {
     const i = this.saves.length;
     this.saves.push(r.parts.map((p) => p.partNumber));
     await sleep(this.ms);
+    await this.gate;
     this.active--;
     if (i === this.failAt) throw new Error('disk full');
   }
@@ -30,11 +33,15 @@ const part = (n: number) => ({ partNumber: n, etag: `"${n}"`, crc64: String(n), 
 
 describe('uploads/CheckpointWriter', () => {
   it('never overlaps saves, folds parts that finish meanwhile into the next save, and keeps parts sorted', async () => {
-    const store = new SlowStore(20);
+    const store = new SlowStore(1);
+    let release!: () => void;
+    store.gate = new Promise((resolve) => (release = resolve));
     const w = new CheckpointWriter(store, record());
     for (const n of [3, 1, 2]) w.add(part(n));
-    await sleep(5);
+    // the save of [3] is held: whatever the writer does meanwhile, it must not start a second, overlapping one
+    await consistently(() => expect(store.saves).to.deep.equal([[3]]));
     for (const n of [5, 4, 6]) w.add(part(n));
+    release();
     await w.flush();
     expect(store.maxActive).to.equal(1);
     expect(store.saves).to.deep.equal([[3], [1, 2, 3, 4, 5, 6]]);
@@ -72,8 +79,7 @@ describe('uploads/CheckpointWriter', () => {
     const err = await w.flush().then(() => undefined, (e: unknown) => e);
     expect((err as Error).message).to.equal('disk full');
     w.add(part(2));
-    await sleep(5);
-    expect(store.saves.length).to.equal(1);
+    await consistently(() => expect(store.saves.length).to.equal(1));
     expect(errors.map((e) => (e as Error).message)).to.deep.equal(['disk full']);
   });
 });

@@ -1,7 +1,8 @@
 // Object tagging with a body (PutObjectTagging), GetObjectTagging, and x-oss-tagging on the upload operations.
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField, xmlFields } from '../support.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField, xmlFields } from '../../support/raw-http.js';
 
 function tagging(tags: ReadonlyArray<readonly [string, string]>): string {
   return `<Tagging><TagSet>${tags.map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`;
@@ -10,7 +11,7 @@ function tagging(tags: ReadonlyArray<readonly [string, string]>): string {
 describe('server object tagging', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
     await call(server, 'PUT', '/bkt/obj', { body: 'x', headers: { 'x-oss-tagging': 'old=1' } });
   });
   after(() => server.close());

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, chunked, crcOf, errorCode, md5b64, pattern, startServer } from '../support.js';
+import { md5b64, oracleCrc, pattern } from '../../support/bytes.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, chunkedBody, errorCode } from '../../support/raw-http.js';
 
 describe('server AppendObject', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer({ limits: { maxPutSize: 64 * 1024 } });
+    server = await startAnonymousServer({ limits: { maxPutSize: 64 * 1024 } });
   });
   after(() => server.close());
 
@@ -15,12 +17,12 @@ describe('server AppendObject', () => {
     const first = await call(server, 'POST', '/bkt/log?append&position=0', { body: a, headers: { 'content-type': 'text/plain', 'x-oss-meta-k': 'v' } });
     expect(first.status).to.equal(200);
     expect(first.headers['x-oss-next-append-position']).to.equal('1000');
-    expect(first.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(a));
-    const second = await call(server, 'POST', '/bkt/log?append&position=1000', { body: chunked(b), headers: { 'content-type': 'image/png' } });
+    expect(first.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(a));
+    const second = await call(server, 'POST', '/bkt/log?append&position=1000', { body: chunkedBody(b), headers: { 'content-type': 'image/png' } });
     expect(second.status).to.equal(200);
     expect(second.headers['x-oss-next-append-position']).to.equal('3000');
     const whole = Buffer.concat([a, b]);
-    expect(second.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(whole));
+    expect(second.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(whole));
     expect(second.headers['etag']).to.match(/^"[0-9A-F]{32}"$/);
     expect(second.headers['etag']).to.not.equal(first.headers['etag']);
     const get = await call(server, 'GET', '/bkt/log');
@@ -128,6 +130,6 @@ describe('server AppendObject', () => {
     }
     const final = (await call(server, 'GET', '/bkt/par')).body;
     expect(final.equals(Buffer.concat(parts))).to.equal(true);
-    expect((await call(server, 'HEAD', '/bkt/par')).headers['x-oss-hash-crc64ecma']).to.equal(crcOf(final));
+    expect((await call(server, 'HEAD', '/bkt/par')).headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(final));
   });
 });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField, xmlFields } from '../support.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField, xmlFields } from '../../support/raw-http.js';
 
 describe('server ListBuckets paging', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer({ buckets: ['keep-1', 'test-a', 'test-b', 'test-c', 'zzz'] });
+    server = await startAnonymousServer({ buckets: ['keep-1', 'test-a', 'test-b', 'test-c', 'zzz'] });
   });
   after(() => server.close());
 

@@ -2,13 +2,15 @@
 // directives, source conditions, and that a copy owns its bytes (rename = copy + delete).
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, crcOf, errorCode, md5Etag, pattern, startServer, xmlField } from '../support.js';
+import { md5Etag, oracleCrc, pattern } from '../../support/bytes.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField } from '../../support/raw-http.js';
 
 describe('server CopyObject and UploadPartCopy', () => {
   let server: OssServer;
   const data = pattern(300 * 1024 + 17);
   before(async () => {
-    server = await startServer({ buckets: ['bkt', 'other'] });
+    server = await startAnonymousServer({ buckets: ['bkt', 'other'] });
     await call(server, 'PUT', '/bkt/src.bin', {
       body: data,
       headers: {
@@ -32,7 +34,7 @@ describe('server CopyObject and UploadPartCopy', () => {
       /^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyObjectResult><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z<\/LastModified><\/CopyObjectResult>$/,
     );
     expect(xmlField(a.text, 'ETag')).to.equal(`&quot;${md5Etag(data).slice(1, -1)}&quot;`);
-    expect([a.headers['x-oss-hash-crc64ecma'], a.headers['etag']]).to.deep.equal([crcOf(data), md5Etag(data)]);
+    expect([a.headers['x-oss-hash-crc64ecma'], a.headers['etag']]).to.deep.equal([oracleCrc(data), md5Etag(data)]);
     const got = await call(server, 'GET', '/other/dir/copy.bin');
     expect(got.body.equals(data)).to.equal(true);
     expect([
@@ -168,7 +170,7 @@ describe('server CopyObject and UploadPartCopy', () => {
       /^<\?xml version="1.0" encoding="UTF-8"\?>\n<CopyPartResult><LastModified>[^<]+\.000Z<\/LastModified><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><\/CopyPartResult>$/,
     );
     expect(xmlField(p1.text, 'ETag')).to.equal(`&quot;${md5Etag(data.subarray(0, cut)).slice(1, -1)}&quot;`);
-    expect(p1.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data.subarray(0, cut)));
+    expect(p1.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(data.subarray(0, cut)));
     expect(p1.headers['etag']).to.equal(md5Etag(data.subarray(0, cut)));
     const p2 = await call(server, 'PUT', `/bkt/assembled.bin?partNumber=2&uploadId=${id}`, {
       headers: { 'x-oss-copy-source': '/bkt/src.bin', 'x-oss-copy-source-range': `bytes=${cut}-${data.length - 1}` },
@@ -180,7 +182,7 @@ describe('server CopyObject and UploadPartCopy', () => {
       body: `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
     });
     expect(done.status, done.text).to.equal(200);
-    expect(done.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data));
+    expect(done.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(data));
     expect((await call(server, 'GET', '/bkt/assembled.bin')).body.equals(data)).to.equal(true);
   });
 

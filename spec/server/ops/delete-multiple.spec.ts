@@ -1,7 +1,9 @@
 // DeleteMultipleObjects over the wire: verbose and quiet answers, Content-MD5 required and checked, encoding-type.
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode, md5b64, startServer, xmlField, xmlFields } from '../support.js';
+import { md5b64 } from '../../support/bytes.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField, xmlFields } from '../../support/raw-http.js';
 
 function deleteBody(keys: readonly string[], quiet?: boolean): string {
   const q = quiet === undefined ? '' : `<Quiet>${String(quiet)}</Quiet>`;
@@ -11,7 +13,7 @@ function deleteBody(keys: readonly string[], quiet?: boolean): string {
 describe('server DeleteMultipleObjects', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
   });
   after(() => server.close());
 

@@ -3,12 +3,13 @@
 // original bytes).
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField } from '../support.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField } from '../../support/raw-http.js';
 
 describe('server: operations it does not implement answer 501 NotImplemented', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
     await call(server, 'PUT', '/bkt/pic.jpg', { body: 'jpeg bytes' });
   });
   after(() => server.close());
@@ -80,7 +81,7 @@ describe('server: operations it does not implement answer 501 NotImplemented', (
   });
 
   it('a signed request is authenticated before it is refused (no 501 for a bad signature)', async () => {
-    const signed = await startServer({ anonymous: false });
+    const signed = await startAnonymousServer({ anonymous: false });
     try {
       const a = await call(signed, 'PUT', '/bkt/channel?live', { body: 'x' });
       expect([a.status, errorCode(a)]).to.deep.equal([403, 'AccessDenied']);

@@ -1,13 +1,14 @@
 // ListObjectsV2 over the wire: paging with continuation tokens, start-after, delimiter, fetch-owner, KeyCount.
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode, startServer, xmlField, xmlFields } from '../support.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, errorCode, xmlField, xmlFields } from '../../support/raw-http.js';
 
 describe('server ListObjectsV2', () => {
   let server: OssServer;
   const keys = ['a/1', 'a/2', 'b', 'c/x/1', 'c/y', 'd', 'e ü+'];
   before(async () => {
-    server = await startServer();
+    server = await startAnonymousServer();
     for (const k of keys) await call(server, 'PUT', `/bkt/${encodeURIComponent(k)}`, { body: k });
   });
   after(() => server.close());

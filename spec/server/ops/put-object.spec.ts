@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import type { OssServer } from '../../../lib/server/index.js';
-import { call, chunked, crcOf, errorCode, md5b64, md5Etag, pattern, rawRequest, startServer } from '../support.js';
+import { md5b64, md5Etag, oracleCrc, pattern } from '../../support/bytes.js';
+import { startAnonymousServer } from '../../support/local-oss.js';
+import { call, chunkedBody, errorCode, rawRequest } from '../../support/raw-http.js';
 
 describe('server PutObject', () => {
   let server: OssServer;
   before(async () => {
-    server = await startServer({ limits: { maxPutSize: 1024 * 1024 } });
+    server = await startAnonymousServer({ limits: { maxPutSize: 1024 * 1024 } });
   });
   after(() => server.close());
 
@@ -15,22 +17,22 @@ describe('server PutObject', () => {
     expect(put.status).to.equal(200);
     expect(put.headers['etag']).to.equal(md5Etag(data));
     expect(put.headers['content-md5']).to.equal(md5b64(data));
-    expect(put.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data));
+    expect(put.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(data));
     expect(put.text).to.equal('');
     const get = await call(server, 'GET', '/bkt/dir/a.bin');
     expect(get.status).to.equal(200);
     expect(get.body.equals(data)).to.equal(true);
     expect(get.headers['x-oss-object-type']).to.equal('Normal');
-    expect(get.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(data));
+    expect(get.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(data));
   });
 
   it('stores a chunked body', async () => {
     const a = pattern(70_000, 1);
     const b = pattern(5, 2);
-    const put = await call(server, 'PUT', '/bkt/chunked', { body: chunked(a, b) });
+    const put = await call(server, 'PUT', '/bkt/chunked', { body: chunkedBody(a, b) });
     expect(put.status).to.equal(200);
     const whole = Buffer.concat([a, b]);
-    expect(put.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(whole));
+    expect(put.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(whole));
     expect((await call(server, 'GET', '/bkt/chunked')).body.equals(whole)).to.equal(true);
   });
 
@@ -114,7 +116,7 @@ describe('server PutObject', () => {
   it('answers 400 EntityTooLarge beyond maxPutSize, declared or chunked, and stores nothing', async () => {
     const declared = await call(server, 'PUT', '/bkt/big', { body: Buffer.alloc(1024 * 1024 + 1) });
     expect([declared.status, errorCode(declared)]).to.deep.equal([400, 'EntityTooLarge']);
-    const streamed = await call(server, 'PUT', '/bkt/big', { body: chunked(Buffer.alloc(600 * 1024), Buffer.alloc(600 * 1024), Buffer.alloc(4 * 1024 * 1024)) });
+    const streamed = await call(server, 'PUT', '/bkt/big', { body: chunkedBody(Buffer.alloc(600 * 1024), Buffer.alloc(600 * 1024), Buffer.alloc(4 * 1024 * 1024)) });
     // The server answers, then closes the connection instead of reading the rest of an oversized stream.
     expect([streamed.status, errorCode(streamed), streamed.headers['connection']]).to.deep.equal([400, 'EntityTooLarge', 'close']);
     expect((await call(server, 'HEAD', '/bkt/big')).status).to.equal(404);
@@ -156,6 +158,6 @@ describe('server PutObject', () => {
     const got = (await call(server, 'GET', '/bkt/race')).body;
     expect(bodies.some((b) => b.equals(got))).to.equal(true);
     const head = await call(server, 'HEAD', '/bkt/race');
-    expect(head.headers['x-oss-hash-crc64ecma']).to.equal(crcOf(got));
+    expect(head.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(got));
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { OssServer } from '../../../lib/server/index.js';
-import { call, errorCode } from '../support.js';
+import { call, errorCode } from '../../support/raw-http.js';
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
