@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
-export { DEFAULTS, LOG_DEFAULTS, LIMITS, resolveClientOptions, type ClientOptions, type OssLimits, type ResolvedClientOptions } from './config.js';
+export { LIMITS, type ClientOptions, type OssLimits } from './config.js';
 export { Auth, StsAuth, ProviderAuth, Credentials, authFromEnv, type CredentialsProvider, type ProvidedCredentials, type ProviderAuthOptions } from './core/credentials.js';
 export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
 export { FileSlice } from './core/file-slice.js';

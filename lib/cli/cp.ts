@@ -15,13 +15,13 @@ import { finished, pipeline } from 'node:stream/promises';
 import {
   createAppendStream,
   createUploadStream,
-  DEFAULTS,
   isAbortError,
   OssArgumentError,
   type MultipartWritable,
   ResumableStore,
   resumableUpload,
 } from '../index.js';
+import { DEFAULTS } from '../config.js';
 import { UsageError } from './args.js';
 import { appendStartFor } from './append-resume.js';
 import { openConnection, type Connection } from './connection.js';

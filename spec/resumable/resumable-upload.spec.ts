@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import {
   crc64,
-  DEFAULTS,
   OssArgumentError,
   OssAbortError,
   OssError,
@@ -18,6 +17,7 @@ import {
   type CheckpointRecord,
   type CheckpointStore,
 } from 'oss-stream';
+import { DEFAULTS } from '../../lib/config.js';
 import type { OssServer } from 'oss-stream/server';
 import { clientFor, pattern, startServer } from '../support/local-oss.js';
 
