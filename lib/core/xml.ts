@@ -32,8 +32,8 @@ export interface CompletePart {
   etag: string;
 }
 
-/** `InitiateMultipartUploadResult`. */
-export interface InitiateMultipartUploadResult {
+/** The `InitiateMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
+export interface InitiateMultipartUploadDocument {
   bucket: string;
   key: string;
   /** Opaque id; never a number even when it looks like one. */
@@ -42,8 +42,8 @@ export interface InitiateMultipartUploadResult {
   encodingType?: string;
 }
 
-/** `CompleteMultipartUploadResult`. */
-export interface CompleteMultipartUploadResult {
+/** The `CompleteMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
+export interface CompleteMultipartUploadDocument {
   location: string;
   bucket: string;
   key: string;
@@ -399,12 +399,12 @@ export function buildCompleteMultipartUpload(parts: readonly CompletePart[]): st
  *   document's `<EncodingType>`.
  * @throws OssError with code `InvalidResponse` when the document is not a well-formed result.
  */
-export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: boolean): InitiateMultipartUploadResult {
+export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: boolean): InitiateMultipartUploadDocument {
   const fail = invalidResponse('InitiateMultipartUploadResult');
   const r = parseRoot(xml, 'InitiateMultipartUploadResult', fail);
   const encodingType = optText(r, 'EncodingType', fail);
   const dec = urlDecoder(urlDecode, encodingType, fail);
-  const out: InitiateMultipartUploadResult = {
+  const out: InitiateMultipartUploadDocument = {
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
     uploadId: text(r, 'UploadId', fail),
@@ -418,12 +418,12 @@ export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: bool
  * @param urlDecode see {@link parseInitiateMultipartUploadResult}; applies to `Key`.
  * @throws OssError with code `InvalidResponse`.
  */
-export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: boolean): CompleteMultipartUploadResult {
+export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: boolean): CompleteMultipartUploadDocument {
   const fail = invalidResponse('CompleteMultipartUploadResult');
   const r = parseRoot(xml, 'CompleteMultipartUploadResult', fail);
   const encodingType = optText(r, 'EncodingType', fail);
   const dec = urlDecoder(urlDecode, encodingType, fail);
-  const out: CompleteMultipartUploadResult = {
+  const out: CompleteMultipartUploadDocument = {
     location: optText(r, 'Location', fail) ?? '',
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
@@ -654,7 +654,7 @@ function respond(doc: Record<string, unknown>): string {
 }
 
 /** `InitiateMultipartUploadResult`: Bucket, Key, UploadId[, EncodingType]; `Key` URL-encoded when `encodingType` is `'url'`. */
-export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipartUploadResult>): string {
+export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = { Bucket: r.bucket, Key: enc(r.key), UploadId: r.uploadId };
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
@@ -662,7 +662,7 @@ export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipart
 }
 
 /** `CompleteMultipartUploadResult`: [EncodingType,] Location, Bucket, Key, ETag. */
-export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipartUploadResult>): string {
+export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = {};
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
