@@ -39,14 +39,22 @@ const SIGNABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'HEAD', 'PO
 /** V4 presigned URLs live at most 7 days; V1 ones are held to the same bound. */
 const MAX_URL_EXPIRES = 604_800;
 
-let readContext: (bucket: Bucket) => OssContext;
+/**
+ * Where a Bucket keeps its request path. Not a declared property, so the published types show neither it nor
+ * `OssContext`; a registered symbol rather than a `#private` field because the package ships an ESM and a CJS build,
+ * and a program that loads both must be able to hand a Bucket from one to a sink from the other.
+ */
+const CONTEXT = Symbol.for('oss-stream.bucket-context');
 
 /**
  * The request path behind `bucket`, for the sinks, resumable uploads and log shipping of this package. Not exported
  * by the package: users hold a {@link Bucket}, never its transport.
  */
 export function contextOf(bucket: Bucket): OssContext {
-  return readContext(bucket);
+  const held = typeof bucket === 'object' && bucket !== null ? (bucket as { [CONTEXT]?: OssContext }) : undefined;
+  const ctx = held?.[CONTEXT];
+  if (ctx === undefined) throw new OssArgumentError('bucket must be a Bucket (new Bucket(auth, endpoint, name))', 'bucket');
+  return ctx;
 }
 
 /**
@@ -63,20 +71,8 @@ export function contextOf(bucket: Bucket): OssContext {
  * ```
  */
 export class Bucket {
-  /**
-   * The request path shared by the operations and the stream sinks. Private (a `#` field, read by lib code through
-   * {@link contextOf}) so that neither the published types nor users see the transport behind the facade.
-   */
+  /** The request path shared by the operations and the stream sinks (see {@link contextOf}). */
   readonly #context: OssContext;
-
-  static {
-    readContext = (bucket) => {
-      if (typeof bucket !== 'object' || bucket === null || !(#context in bucket)) {
-        throw new OssArgumentError('bucket must be a Bucket (new Bucket(auth, endpoint, name))', 'bucket');
-      }
-      return bucket.#context;
-    };
-  }
 
   /**
    * @param auth - {@link Auth}, {@link StsAuth} or {@link ProviderAuth}
@@ -87,6 +83,7 @@ export class Bucket {
    */
   constructor(auth: CredentialsProvider, endpoint: string, bucketName: string, options: ClientOptions = {}) {
     this.#context = new OssContext(auth, endpoint, bucketName, options);
+    Object.defineProperty(this, CONTEXT, { value: this.#context });
   }
 
   /** The bucket's name. */
