@@ -13,6 +13,7 @@ export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';
 export { determinePartSize } from './parts/part-size.js';
 export { Bucket, type SignableMethod } from './bucket.js';
 export type { UploadData } from './api/body.js';
+export type { UploadHeaderOptions } from './api/upload-headers.js';
 export type { OssResult } from './api/result.js';
 export type { ProgressCallback } from './api/progress.js';
 export type { PutObjectOptions, PutObjectResult } from './api/put-object.js';
