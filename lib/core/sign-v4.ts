@@ -65,7 +65,7 @@ export function standardRegionV4(region: string): string {
 }
 
 /** `yyyymmdd/region/product/aliyun_v4_request`. */
-export function scopeV4(yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): string {
+function scopeV4(yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): string {
   return `${yyyymmdd}/${region}/${product}/${TERMINATOR}`;
 }
 

@@ -904,12 +904,6 @@ export function parseTaggingRequest(xml: string): Array<[string, string]> {
   ]);
 }
 
-/** `Tagging`: TagSet{Tag*{Key, Value}}. */
-export function buildTagging(tags: ReadonlyArray<readonly [string, string]>): string {
-  const Tag = tags.map(([Key, Value]) => ({ Key, Value }));
-  return respond({ Tagging: { TagSet: Tag.length === 0 ? '' : { Tag } } });
-}
-
 /** `PostResponse` (PostObject with `success_action_status=201`): Bucket, Location, Key, ETag. */
 export function buildPostResponse(
   r: Readonly<{ bucket: string; location: string; key: string; etag: string }>,

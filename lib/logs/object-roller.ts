@@ -84,7 +84,7 @@ interface OpenObject {
 }
 
 /** Errors that mean "this object is not ours to append to", as opposed to failures of the request path. */
-export function isForeignObjectError(err: unknown): boolean {
+function isForeignObjectError(err: unknown): boolean {
   return err instanceof PositionNotEqualToLengthError || err instanceof ObjectNotAppendableError;
 }
 
