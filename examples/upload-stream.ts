@@ -1,7 +1,8 @@
 /**
  * createUploadStream: pipe any readable into OSS. Here a generated log is gzipped on the way with stream-chain
  * (byte mode: chain() is object-mode by default, so say so) and uploaded; small streams become one PutObject,
- * larger ones a multipart upload with `concurrency` parts in flight.
+ * larger ones a multipart upload with `concurrency` parts in flight. stream-chain is not a dependency of
+ * oss-stream: `npm install stream-chain` to run this outside the repository.
  * Run: node --import tsx examples/upload-stream.ts  (uses OSS_* variables if set, else a local server)
  */
 import { Readable } from 'node:stream';

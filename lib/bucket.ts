@@ -40,6 +40,24 @@ const SIGNABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'HEAD', 'PO
 const MAX_URL_EXPIRES = 604_800;
 
 /**
+ * Where a Bucket keeps its request path. Not a declared property, so the published types show neither it nor
+ * `OssContext`; a registered symbol rather than a `#private` field because the package ships an ESM and a CJS build,
+ * and a program that loads both must be able to hand a Bucket from one to a sink from the other.
+ */
+const CONTEXT = Symbol.for('oss-stream.bucket-context');
+
+/**
+ * The request path behind `bucket`, for the sinks, resumable uploads and log shipping of this package. Not exported
+ * by the package: users hold a {@link Bucket}, never its transport.
+ */
+export function contextOf(bucket: Bucket): OssContext {
+  const held = typeof bucket === 'object' && bucket !== null ? (bucket as { [CONTEXT]?: OssContext }) : undefined;
+  const ctx = held?.[CONTEXT];
+  if (ctx === undefined) throw new OssArgumentError('bucket must be a Bucket (new Bucket(auth, endpoint, name))', 'bucket');
+  return ctx;
+}
+
+/**
  * A client for one bucket.
  *
  * @example
@@ -53,8 +71,8 @@ const MAX_URL_EXPIRES = 604_800;
  * ```
  */
 export class Bucket {
-  /** The request path shared by the operations and the stream sinks. */
-  readonly context: OssContext;
+  /** The request path shared by the operations and the stream sinks (see {@link contextOf}). */
+  readonly #context: OssContext;
 
   /**
    * @param auth - {@link Auth}, {@link StsAuth} or {@link ProviderAuth}
@@ -64,12 +82,13 @@ export class Bucket {
    *   style, dispatcher, pool size, timeouts, retries
    */
   constructor(auth: CredentialsProvider, endpoint: string, bucketName: string, options: ClientOptions = {}) {
-    this.context = new OssContext(auth, endpoint, bucketName, options);
+    this.#context = new OssContext(auth, endpoint, bucketName, options);
+    Object.defineProperty(this, CONTEXT, { value: this.#context });
   }
 
   /** The bucket's name. */
   get name(): string {
-    return this.context.bucket;
+    return this.#context.bucket;
   }
 
   /**
@@ -78,16 +97,16 @@ export class Bucket {
    * `contentLength` is given. The server's CRC64 is checked against the bytes sent.
    */
   putObject(key: string, data: UploadData, opts?: PutObjectOptions): Promise<PutObjectResult> {
-    return putObject(this.context, key, data, opts);
+    return putObject(this.#context, key, data, opts);
   }
 
   /** Uploads the file at `path` (Content-Type from the file name unless given); retries reopen the file. */
   async putObjectFromFile(key: string, path: string, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
-    validateObjectKey(key, this.context.options.limits);
+    validateObjectKey(key, this.#context.options.limits);
     if (typeof path !== 'string' || path === '') throw new OssArgumentError('path must be a non-empty string', 'path');
     const info = await stat(path);
     if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'path');
-    return putObject(this.context, key, new FileSlice(path, 0, info.size), { ...opts, contentTypeFrom: opts.contentTypeFrom ?? path });
+    return putObject(this.#context, key, new FileSlice(path, 0, info.size), { ...opts, contentTypeFrom: opts.contentTypeFrom ?? path });
   }
 
   /**
@@ -95,52 +114,52 @@ export class Bucket {
    * (with `nextPosition`) and `ObjectNotAppendableError`. Pass `initCrc` to verify the whole-object CRC64 chain.
    */
   appendObject(key: string, position: number, data: UploadData, opts?: AppendObjectOptions): Promise<AppendObjectResult> {
-    return appendObject(this.context, key, position, data, opts);
+    return appendObject(this.#context, key, position, data, opts);
   }
 
   /** Starts a multipart upload; the headers given here are stored with the object. */
   initMultipartUpload(key: string, opts?: InitiateMultipartUploadOptions): Promise<InitiateMultipartUploadResult> {
-    return initiateMultipartUpload(this.context, key, opts);
+    return initiateMultipartUpload(this.#context, key, opts);
   }
 
   /** Uploads part `partNumber` (1..10,000); a {@link FileSlice} reads only its range and is retryable. */
   uploadPart(key: string, uploadId: string, partNumber: number, data: UploadData, opts?: UploadPartOptions): Promise<UploadPartResult> {
-    return uploadPart(this.context, key, uploadId, partNumber, data, opts);
+    return uploadPart(this.#context, key, uploadId, partNumber, data, opts);
   }
 
   /** Commits the parts (sorted for you); with each part's `crc64` and `size`, the whole-object CRC64 is verified. */
   completeMultipartUpload(key: string, uploadId: string, parts: readonly CompletedPart[], opts?: CompleteMultipartUploadOptions): Promise<CompleteMultipartUploadResult> {
-    return completeMultipartUpload(this.context, key, uploadId, parts, opts);
+    return completeMultipartUpload(this.#context, key, uploadId, parts, opts);
   }
 
   /** Drops an upload and its stored parts. */
   abortMultipartUpload(key: string, uploadId: string, opts?: { signal?: AbortSignal }): Promise<OssResult> {
-    return abortMultipartUpload(this.context, key, uploadId, opts);
+    return abortMultipartUpload(this.#context, key, uploadId, opts);
   }
 
   /** Every stored part of an upload (all pages). */
   listParts(key: string, uploadId: string, opts?: ListPartsOptions): Promise<ListedPart[]> {
-    return listParts(this.context, key, uploadId, opts);
+    return listParts(this.#context, key, uploadId, opts);
   }
 
   /** Every open multipart upload (all pages), optionally under a prefix. */
   listMultipartUploads(opts?: ListMultipartUploadsOptions): Promise<ListedUpload[]> {
-    return listMultipartUploads(this.context, opts);
+    return listMultipartUploads(this.#context, opts);
   }
 
   /** An object's metadata (size, ETag, type, next append position, CRC64, `x-oss-meta-*`). */
   headObject(key: string, opts?: { signal?: AbortSignal }): Promise<HeadObjectResult> {
-    return headObject(this.context, key, opts);
+    return headObject(this.#context, key, opts);
   }
 
   /** Streams an object back; full reads verify the CRC64 as the bytes flow. */
   getObject(key: string, opts?: GetObjectOptions): Promise<GetObjectResult> {
-    return getObject(this.context, key, opts);
+    return getObject(this.#context, key, opts);
   }
 
   /** Deletes an object. */
   deleteObject(key: string, opts?: { signal?: AbortSignal }): Promise<OssResult> {
-    return deleteObject(this.context, key, opts);
+    return deleteObject(this.#context, key, opts);
   }
 
   /**
@@ -149,7 +168,7 @@ export class Bucket {
    */
   async signUrl(method: SignableMethod, key: string, expiresSeconds: number, opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {}): Promise<string> {
     if (!SIGNABLE_METHODS.has(method)) throw new OssArgumentError(`method must be one of ${[...SIGNABLE_METHODS].join(', ')}, got ${String(method)}`, 'method');
-    validateObjectKey(key, this.context.options.limits);
+    validateObjectKey(key, this.#context.options.limits);
     if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_URL_EXPIRES) {
       throw new OssArgumentError(`expiresSeconds must be an integer from 1 to ${MAX_URL_EXPIRES} (7 days), got ${expiresSeconds}`, 'expiresSeconds');
     }
@@ -157,7 +176,7 @@ export class Bucket {
     if (query === null || typeof query !== 'object' || Object.values(query).some((v) => v !== null && typeof v !== 'string')) {
       throw new OssArgumentError('query must be an object of strings (null for a bare parameter)', 'query');
     }
-    return this.context.presign(method, key, expiresSeconds, validateHeaders(opts.headers), query);
+    return this.#context.presign(method, key, expiresSeconds, validateHeaders(opts.headers), query);
   }
 
   /**
@@ -169,6 +188,6 @@ export class Bucket {
    * their object are left alone. Later requests fail fast with `RequestError`.
    */
   close(): Promise<void> {
-    return this.context.close();
+    return this.#context.close();
   }
 }

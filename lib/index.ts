@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
-export { DEFAULTS, LOG_DEFAULTS, LIMITS, resolveClientOptions, type ClientOptions, type OssLimits, type ResolvedClientOptions } from './config.js';
+export { LIMITS, type ClientOptions, type OssLimits } from './config.js';
 export { Auth, StsAuth, ProviderAuth, Credentials, authFromEnv, type CredentialsProvider, type ProvidedCredentials, type ProviderAuthOptions } from './core/credentials.js';
 export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
 export { FileSlice } from './core/file-slice.js';
@@ -13,6 +13,7 @@ export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';
 export { determinePartSize } from './parts/part-size.js';
 export { Bucket, type SignableMethod } from './bucket.js';
 export type { UploadData } from './api/body.js';
+export type { UploadHeaderOptions } from './api/upload-headers.js';
 export type { OssResult } from './api/result.js';
 export type { ProgressCallback } from './core/progress.js';
 export type { PutObjectOptions, PutObjectResult } from './api/put-object.js';

@@ -18,6 +18,7 @@ import {
 import { eventually } from './support/eventually.js';
 import { oracleCrc, pattern, rejection } from './support/bytes.js';
 import { BUCKET, CRED, download, STS, useLocalOss } from './support/local-oss.js';
+import { contextOf } from '../lib/bucket.js';
 
 const KiB = 1024;
 const GiB = 1024 ** 3;
@@ -33,6 +34,22 @@ describe('Bucket', () => {
     }
   });
 
+  it('keeps its transport private: no context property, and sinks refuse anything but a Bucket (issue 13)', () => {
+    const bucket = new Bucket(new Auth('ak', 'sk'), 'http://127.0.0.1:9000', 'my-bucket');
+    expect(Object.keys(bucket)).to.deep.equal([]);
+    expect('context' in bucket).to.equal(false);
+    expect(contextOf(bucket).bucket).to.equal('my-bucket');
+    const lookalike = { context: contextOf(bucket), name: 'my-bucket' } as unknown as Bucket;
+    const refuses = (fn: () => unknown): void => {
+      expect(fn).to.throw(OssArgumentError, /must be a Bucket/).with.property('argument', 'bucket');
+    };
+    refuses(() => new MultipartWritable(lookalike, 'k'));
+    refuses(() => createUploadStream(lookalike, 'k'));
+    refuses(() => createPutStream(lookalike, 'k'));
+    refuses(() => createAppendStream(lookalike, 'k'));
+    refuses(() => contextOf(null as unknown as Bucket));
+  });
+
   it('refuses endpoints that cannot be right when it is constructed, saying the fix (issue 17)', () => {
     const auth = new Auth('ak', 'sk');
     const refuses = (fn: () => unknown, argument: string, re: RegExp): void => {
@@ -42,11 +59,11 @@ describe('Bucket', () => {
     refuses(() => new Bucket(auth, 'oss-cn-hangzhou', 'my-bucket'), 'endpoint', /use "oss-cn-hangzhou\.aliyuncs\.com"/);
     refuses(() => new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { region: 'cn-beijing' }), 'region', /contradicts/);
     // What stays valid: the bucket's own domain as a CNAME, custom domains, IPs, localhost, path style.
-    expect(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true }).context.endpoint.cname).to.equal(true);
+    expect(contextOf(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true })).endpoint.cname).to.equal(true);
     expect(new Bucket(auth, 'files.example.com', 'my-bucket', { cname: true }).name).to.equal('my-bucket');
-    expect(new Bucket(auth, 'http://127.0.0.1:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
-    expect(new Bucket(auth, 'localhost:9000', 'my-bucket').context.endpoint.pathStyle).to.equal(true);
-    expect(new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' }).context.region).to.equal('cn-hangzhou');
+    expect(contextOf(new Bucket(auth, 'http://127.0.0.1:9000', 'my-bucket')).endpoint.pathStyle).to.equal(true);
+    expect(contextOf(new Bucket(auth, 'localhost:9000', 'my-bucket')).endpoint.pathStyle).to.equal(true);
+    expect(contextOf(new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' })).region).to.equal('cn-hangzhou');
   });
 
   describe('putObjectFromFile', () => {

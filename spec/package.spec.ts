@@ -57,6 +57,29 @@ describe('package build', function () {
     expect(await readFile(join(ROOT, 'dist/server.d.cts'), 'utf8')).to.include("from './index.cjs'");
   });
 
+  it('declares exactly the public API of spec/public-api.txt, and no internal type (issue 13)', async () => {
+    const text = await readFile(join(ROOT, 'spec/public-api.txt'), 'utf8');
+    const list = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const dist: Record<string, string> = {
+      'oss-stream': 'index',
+      'oss-stream/server': 'server',
+      'oss-stream/pino': 'pino',
+    };
+    for (const [entry, file] of Object.entries(dist)) {
+      const dts = await readFile(join(ROOT, `dist/${file}.d.ts`), 'utf8');
+      // rollup-plugin-dts ends each entry with export lists (`export { a as B, C } from './chunk.js'`, `export type`).
+      const lists = [...dts.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].map((m) => m[1]!);
+      const names = lists.flatMap((l) => l.split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!));
+      const listed = list.filter((l) => l.startsWith(`${entry} `)).map((l) => l.split(' ')[2]!);
+      expect(names.filter((n) => n !== '').sort(), entry).to.deep.equal(listed.sort());
+    }
+    const declarations = (await readdir(join(ROOT, 'dist'))).filter((f) => /\.d\.c?ts$/.test(f));
+    const internal = /\b(OssContext|HttpClient|MultipartInternals|ResolvedClientOptions|resolveClientOptions)\b/g;
+    for (const f of declarations) {
+      expect((await readFile(join(ROOT, 'dist', f), 'utf8')).match(internal), f).to.equal(null);
+    }
+  });
+
   describe('type-checks consumer projects with tsc (issue 17)', () => {
     // Each consumer imports both entry points and uses their types; the @ts-expect-error line fails the build if a
     // module's types resolve to `any` (not found) instead of ours.

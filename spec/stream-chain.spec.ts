@@ -1,4 +1,5 @@
-// stream-chain 4 is a runtime dependency used for composition; prove it works on this Node (20.x) as we use it.
+// stream-chain 4 is what README and examples compose with (a devDependency: users install it themselves); prove it
+// works on this Node (20.x) as they use it.
 import { expect } from 'chai';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

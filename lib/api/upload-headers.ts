@@ -30,7 +30,7 @@ const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 
 /** `x-oss-tagging` for `tags`: `k1=v1&k2=v2`, RFC 3986-encoded, after checking OSS's tag limits. */
-export function taggingHeader(tags: Record<string, string>): string {
+function taggingHeader(tags: Record<string, string>): string {
   if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
     throw new OssArgumentError('tags must be an object of strings', 'tags');
   }

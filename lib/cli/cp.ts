@@ -15,13 +15,13 @@ import { finished, pipeline } from 'node:stream/promises';
 import {
   createAppendStream,
   createUploadStream,
-  DEFAULTS,
   isAbortError,
   OssArgumentError,
   type MultipartWritable,
   ResumableStore,
   resumableUpload,
 } from '../index.js';
+import { DEFAULTS } from '../config.js';
 import { UsageError } from './args.js';
 import { appendStartFor } from './append-resume.js';
 import { openConnection, type Connection } from './connection.js';
@@ -31,7 +31,7 @@ import { ProgressDisplay, progressModeFor } from './progress-display.js';
 import { errorLine, summaryLine, type UploadOutcome } from './report.js';
 
 /** Exit codes of `oss-stream cp` (and of the `oss-stream` command as a whole). */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 });
+const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 });
 
 /** The signals that stop an upload the orderly way, the name a user knows each by, and the exit code it gives. */
 const STOP_SIGNALS = Object.freeze({

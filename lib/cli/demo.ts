@@ -24,7 +24,7 @@ const MiB = 1024 * 1024;
  * a copy of one template with the timestamps and request ids written over it: formatting every line from scratch
  * (Date#toISOString, template strings) ran at ~90 MB/s, slower than the upload it was meant to show.
  */
-export function logSource(total: number): Readable {
+function logSource(total: number): Readable {
   const levels = ['INFO ', 'INFO ', 'INFO ', 'DEBUG', 'WARN ', 'ERROR'];
   const paths = ['/api/orders   ', '/api/users/42 ', '/healthz      ', '/api/cart     ', '/static/app.js'];
   // "2026-11-26T00:00:00.000Z INFO  req=0000000000 GET /api/orders    status=200 ms=000\n"
@@ -127,7 +127,7 @@ function fmt(bytes: number): string {
 }
 
 /** Help text of `demo`. */
-export const DEMO_USAGE = `Usage: oss-stream demo [--size MiB] [--part-size MiB] [--concurrency N] [--quiet]
+const DEMO_USAGE = `Usage: oss-stream demo [--size MiB] [--part-size MiB] [--concurrency N] [--quiet]
 
 Starts the embedded local OSS server (its data is removed at exit), streams a generated log of --size MiB
 (default 256) through createUploadStream in parts of --part-size MiB (default 8), --concurrency N at a time

@@ -23,7 +23,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (SIGINT), 143 termin
  * This package's version, from its package.json: next to `dist/` when installed, two levels up from `lib/cli/` in
  * the repository (the walk stops at the first package.json named oss-stream).
  */
-export function packageVersion(): string {
+function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++, dir = dirname(dir)) {
     try {
@@ -37,7 +37,7 @@ export function packageVersion(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:

@@ -2,7 +2,7 @@
 import mime from 'mime-types';
 
 /** OSS's own default for unknown types. */
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** The Content-Type for `name` (an object key or a file path), or `application/octet-stream`. */
 export function contentTypeFor(name: string): string {

@@ -1,8 +1,8 @@
 /**
  * OSS signature V4 (`OSS4-HMAC-SHA256`), as pure functions of (request, credentials, time). The client signs with
- * {@link signRequestV4} / {@link presignV4}; the local server verifies by parsing the header (its own
- * lib/server/authorization-header.ts) and recomputing through {@link canonicalRequestV4}, {@link stringToSignV4},
- * {@link signingKeyV4} and {@link signatureV4}.
+ * {@link signRequestV4} / {@link presignV4}; the local server verifies by parsing the header with
+ * {@link parseAuthorizationV4} and recomputing through {@link canonicalRequestV4}, {@link stringToSignV4},
+ * {@link signatureForScopeV4}.
  *
  * Protocol reference §2. Signing is a hot path (benchmarked in signatures/s): derived signing keys are cached per
  * (secret, day, region, product) in a small bounded map, and the common cases avoid intermediate arrays.
@@ -66,7 +66,7 @@ export function standardRegionV4(region: string): string {
 }
 
 /** `yyyymmdd/region/product/aliyun_v4_request`. */
-export function scopeV4(yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): string {
+function scopeV4(yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): string {
   return `${yyyymmdd}/${region}/${product}/${V4_TERMINATOR}`;
 }
 
@@ -232,14 +232,6 @@ export class SigningKeyCacheV4 {
 }
 
 const keyCache = new SigningKeyCacheV4(16);
-
-/**
- * `kSigning` = HMAC chain over `"aliyun_v4" + secret`, day, region, product (`oss`), `aliyun_v4_request`.
- * Served from the module's bounded cache; returns a copy so callers cannot corrupt it.
- */
-export function signingKeyV4(secret: string, yyyymmdd: string, region: string, product: string = DEFAULT_PRODUCT): Buffer {
-  return Buffer.from(keyCache.get(secret, yyyymmdd, region, product));
-}
 
 /**
  * Lower-case hex signature of `stringToSign` under the signing key of (secret, day, region, product), taken from

@@ -19,7 +19,7 @@ export function validateBucketName(bucket: unknown): string {
 }
 
 /** True when `s` holds a lone UTF-16 surrogate, which cannot be encoded as UTF-8 (it would silently become U+FFFD). */
-export function hasLoneSurrogate(s: string): boolean {
+function hasLoneSurrogate(s: string): boolean {
   // String.prototype.isWellFormed exists from Node 20; keep a fallback for older runtimes bundling us.
   const wf = (s as { isWellFormed?: () => boolean }).isWellFormed;
   if (wf) return !wf.call(s);

@@ -33,8 +33,8 @@ export interface CompletePart {
   etag: string;
 }
 
-/** `InitiateMultipartUploadResult`. */
-export interface InitiateMultipartUploadResult {
+/** The `InitiateMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
+export interface InitiateMultipartUploadDocument {
   bucket: string;
   key: string;
   /** Opaque id; never a number even when it looks like one. */
@@ -43,8 +43,8 @@ export interface InitiateMultipartUploadResult {
   encodingType?: string;
 }
 
-/** `CompleteMultipartUploadResult`. */
-export interface CompleteMultipartUploadResult {
+/** The `CompleteMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
+export interface CompleteMultipartUploadDocument {
   location: string;
   bucket: string;
   key: string;
@@ -400,12 +400,12 @@ export function buildCompleteMultipartUpload(parts: readonly CompletePart[]): st
  *   document's `<EncodingType>`.
  * @throws OssError with code `InvalidResponse` when the document is not a well-formed result.
  */
-export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: boolean): InitiateMultipartUploadResult {
+export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: boolean): InitiateMultipartUploadDocument {
   const fail = invalidResponse('InitiateMultipartUploadResult');
   const r = parseRoot(xml, 'InitiateMultipartUploadResult', fail);
   const encodingType = optText(r, 'EncodingType', fail);
   const dec = urlDecoder(urlDecode, encodingType, fail);
-  const out: InitiateMultipartUploadResult = {
+  const out: InitiateMultipartUploadDocument = {
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
     uploadId: text(r, 'UploadId', fail),
@@ -419,12 +419,12 @@ export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: bool
  * @param urlDecode see {@link parseInitiateMultipartUploadResult}; applies to `Key`.
  * @throws OssError with code `InvalidResponse`.
  */
-export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: boolean): CompleteMultipartUploadResult {
+export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: boolean): CompleteMultipartUploadDocument {
   const fail = invalidResponse('CompleteMultipartUploadResult');
   const r = parseRoot(xml, 'CompleteMultipartUploadResult', fail);
   const encodingType = optText(r, 'EncodingType', fail);
   const dec = urlDecoder(urlDecode, encodingType, fail);
-  const out: CompleteMultipartUploadResult = {
+  const out: CompleteMultipartUploadDocument = {
     location: optText(r, 'Location', fail) ?? '',
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
@@ -633,7 +633,7 @@ function respond(doc: Record<string, unknown>): string {
 }
 
 /** `InitiateMultipartUploadResult`: Bucket, Key, UploadId[, EncodingType]; `Key` URL-encoded when `encodingType` is `'url'`. */
-export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipartUploadResult>): string {
+export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = { Bucket: r.bucket, Key: enc(r.key), UploadId: r.uploadId };
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
@@ -641,7 +641,7 @@ export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipart
 }
 
 /** `CompleteMultipartUploadResult`: [EncodingType,] Location, Bucket, Key, ETag. */
-export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipartUploadResult>): string {
+export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = {};
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
@@ -845,12 +845,6 @@ export function buildListBucketResultV2(r: Readonly<ListBucketResultV2>): string
   if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
   body['KeyCount'] = String(r.contents.length + r.commonPrefixes.length);
   return respond({ ListBucketResult: body });
-}
-
-/** `Tagging`: TagSet{Tag*{Key, Value}}. */
-export function buildTagging(tags: ReadonlyArray<readonly [string, string]>): string {
-  const Tag = tags.map(([Key, Value]) => ({ Key, Value }));
-  return respond({ Tagging: { TagSet: Tag.length === 0 ? '' : { Tag } } });
 }
 
 /** `PostResponse` (PostObject with `success_action_status=201`): Bucket, Location, Key, ETag. */

@@ -21,7 +21,7 @@ export interface FileIdentity {
 }
 
 /** Fingerprint of the first `len` bytes of an open file, or `undefined` if it is shorter now. */
-export async function fingerprint(fh: FileHandle, len: number): Promise<string | undefined> {
+async function fingerprint(fh: FileHandle, len: number): Promise<string | undefined> {
   const buf = Buffer.allocUnsafe(len);
   let got = 0;
   while (got < len) {

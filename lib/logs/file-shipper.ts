@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
 import { validateHeaders } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
@@ -114,7 +114,7 @@ export class FileShipper extends EventEmitter {
     this.#bucket = bucket;
     const abs = [...new Set(paths.map((p) => resolve(p)))];
     this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, lag: 0 }));
-    const limits = bucket.context.options.limits;
+    const limits = contextOf(bucket).options.limits;
     this.#template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
     const rollBytes = checkInteger(
       'rollBytes',
@@ -210,7 +210,7 @@ export class FileShipper extends EventEmitter {
     const saved = await this.#stateFile.load();
     if (saved === undefined) return;
     this.#state = saved;
-    await resolveIntent(this.#bucket.context, saved, this.#notice);
+    await resolveIntent(contextOf(this.#bucket), saved, this.#notice);
     if (saved.object !== null)
       await this.#roller.adopt(saved.object.key, saved.object.seq, saved.object.prefix, saved.object.openedAt);
   }

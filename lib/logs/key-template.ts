@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { OssArgumentError } from '../errors.js';
 
 /** Placeholders every template understands (besides the caller's `vars`). */
-export const KEY_PLACEHOLDERS = Object.freeze([
+const KEY_PLACEHOLDERS = Object.freeze([
   'yyyy',
   'MM',
   'dd',

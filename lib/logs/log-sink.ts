@@ -4,7 +4,7 @@
  * batch — with batches that never split a line.
  */
 import { Writable } from 'node:stream';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
 import { validateHeaders } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
@@ -111,7 +111,7 @@ export class LogSink extends Writable {
     super({ objectMode: true, highWaterMark: 1 });
     if (opts === null || typeof opts !== 'object')
       throw new OssArgumentError('createLogSink needs options with a key template', 'options');
-    const limits = bucket.context.options.limits;
+    const limits = contextOf(bucket).options.limits;
     const template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
     const rollBytes = checkInteger(
       'rollBytes',

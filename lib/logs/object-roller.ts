@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { finished } from 'node:stream/promises';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { headObject } from '../api/head-object.js';
 import { AppendStream } from '../sinks/append-stream.js';
 import {
@@ -84,7 +84,7 @@ interface OpenObject {
 }
 
 /** Errors that mean "this object is not ours to append to", as opposed to failures of the request path. */
-export function isForeignObjectError(err: unknown): boolean {
+function isForeignObjectError(err: unknown): boolean {
   return err instanceof PositionNotEqualToLengthError || err instanceof ObjectNotAppendableError;
 }
 
@@ -107,7 +107,7 @@ export class ObjectRoller extends EventEmitter {
     this.#bucket = bucket;
     this.#template = template;
     this.#opts = opts;
-    const max = bucket.context.options.limits.maxPutSize;
+    const max = contextOf(bucket).options.limits.maxPutSize;
     if (opts.rollBytes > max)
       throw new OssArgumentError(`rollBytes must be at most ${max} (an appendable object's limit)`, 'rollBytes');
     if (this.#encodedBound() > max)
@@ -132,7 +132,7 @@ export class ObjectRoller extends EventEmitter {
       let position = 0;
       let crc = '0';
       try {
-        const h = await headObject(this.#bucket.context, key, { signal: this.#opts.signal });
+        const h = await headObject(contextOf(this.#bucket), key, { signal: this.#opts.signal });
         position = h.nextAppendPosition ?? h.size;
         crc = h.crc64 ?? '0';
       } catch (err) {
@@ -223,7 +223,7 @@ export class ObjectRoller extends EventEmitter {
   async #firstFree(now: Date, after: number): Promise<number> {
     const taken = async (seq: number): Promise<boolean> => {
       try {
-        await headObject(this.#bucket.context, this.#template.render(now, seq), { signal: this.#opts.signal });
+        await headObject(contextOf(this.#bucket), this.#template.render(now, seq), { signal: this.#opts.signal });
         return true;
       } catch (err) {
         if (err instanceof OssServiceError && err.status === 404) return false;

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
 import { OssAbortError, OssArgumentError } from '../errors.js';
 import type { ObjectRoller } from './object-roller.js';
@@ -73,7 +73,7 @@ export class Spool {
     this.#size = st.size;
     const saved = await this.#stateFile.load();
     this.#state = saved ?? ShipStateFile.empty(bucket.name, template);
-    await resolveIntent(bucket.context, this.#state, this.#notice);
+    await resolveIntent(contextOf(bucket), this.#state, this.#notice);
     const rec = this.#state.files[this.#path];
     // A record of another file (the spool was deleted and made again) or beyond the end (the crash came between
     // emptying the spool and recording it) ships the file from its start.

@@ -44,12 +44,3 @@ export function growingPartSize(partNumber: number, base: number, growEvery = 10
   const steps = Math.floor((partNumber - 1) / growEvery);
   return Math.min(base * 2 ** steps, limits.maxPartSize);
 }
-
-/** Largest object a growing schedule can hold within the part limit (to tell callers up front). */
-export function growingCapacity(base: number, growEvery = 1000, limits: OssLimits = LIMITS): number {
-  let total = 0;
-  for (let n = 1; n <= limits.maxParts; n += growEvery) {
-    total += growingPartSize(n, base, growEvery, limits) * Math.min(growEvery, limits.maxParts - n + 1);
-  }
-  return total;
-}

@@ -1,7 +1,6 @@
 /** `abandonResumable`: gives up on an interrupted resumable upload, so its parts stop being billed. */
 import { resolve } from 'node:path';
-import type { Bucket } from '../bucket.js';
-import type { OssContext } from '../api/context.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
@@ -29,8 +28,8 @@ export interface AbandonResumableOptions {
  * await abandonResumable(bucket, 'big.iso', './big.iso', { store }); // …unless you drop them
  * ```
  */
-export async function abandonResumable(bucket: Bucket | OssContext, key: string, filePath: string, opts: AbandonResumableOptions = {}): Promise<boolean> {
-  const ctx = 'context' in bucket ? bucket.context : bucket;
+export async function abandonResumable(bucket: Bucket, key: string, filePath: string, opts: AbandonResumableOptions = {}): Promise<boolean> {
+  const ctx = contextOf(bucket);
   validateObjectKey(key, ctx.options.limits);
   if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
   const store = opts.store ?? new ResumableStore();

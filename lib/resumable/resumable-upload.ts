@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
 import type { OssContext } from '../api/context.js';
 import { abortIfPresent } from '../api/abort-multipart-upload.js';
@@ -132,8 +132,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * console.log(r.mode, r.crc64, r.resumedBytes);
  * ```
  */
-export async function resumableUpload(bucket: Bucket | OssContext, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
-  const ctx = 'context' in bucket ? bucket.context : bucket;
+export async function resumableUpload(bucket: Bucket, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
+  const ctx = contextOf(bucket);
   // bucket.close() stops the upload as its signal would (checkpoint and parts kept for the next run) and waits for
   // it, instead of letting its next request fail on a closed client.
   const closing = new AbortController();

@@ -83,7 +83,7 @@ export function parseCallback(ctx: OpContext): CallbackSpec | undefined {
 }
 
 /** `callbackBody` with `${…}` replaced: URL-encoded for form bodies, JSON values for JSON bodies. */
-export function substituteBody(spec: CallbackSpec, v: CallbackValues): string {
+function substituteBody(spec: CallbackSpec, v: CallbackValues): string {
   const json = spec.bodyType === 'application/json';
   return spec.body.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
     let value: string | number;
@@ -103,7 +103,7 @@ export function substituteBody(spec: CallbackSpec, v: CallbackValues): string {
 }
 
 /** True for URLs this server is willing to call. */
-export function isLoopbackUrl(url: URL): boolean {
+function isLoopbackUrl(url: URL): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
@@ -112,7 +112,7 @@ export function isLoopbackUrl(url: URL): boolean {
 }
 
 /** Calls the URLs in order until one answers 200; 5 s timeout each, no retry. */
-export async function invokeCallback(spec: CallbackSpec, values: CallbackValues, timeoutMs: number): Promise<CallbackOutcome> {
+async function invokeCallback(spec: CallbackSpec, values: CallbackValues, timeoutMs: number): Promise<CallbackOutcome> {
   const body = Buffer.from(substituteBody(spec, values), 'utf8');
   let last = 'no callback URL';
   for (const raw of spec.urls) {

@@ -28,7 +28,7 @@ const MAX_FIELD_BYTES = 1024 * 1024;
 const MAX_PART_HEADER_BYTES = 16 * 1024;
 
 /** 400 MalformedPOSTRequest. */
-export function malformedPost(detail: string): ServerError {
+function malformedPost(detail: string): ServerError {
   return new ServerError(
     400,
     'MalformedPOSTRequest',

@@ -166,7 +166,7 @@ export function sseHeaders(sse: ServerSideEncryption | undefined): Record<string
 }
 
 /** Parses `x-oss-tagging` (`k1=v1&k2=v2`, URL-encoded); OSS allows 10 tags, keys ≤ 128 and values ≤ 256 chars. */
-export function parseTagging(header: string | undefined): Array<[string, string]> {
+function parseTagging(header: string | undefined): Array<[string, string]> {
   if (header === undefined || header === '') return [];
   const tags: Array<[string, string]> = [];
   for (const pair of header.split('&')) {

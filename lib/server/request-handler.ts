@@ -16,7 +16,7 @@ import type { ServerStats } from './stats.js';
 import { Throttle, trafficLimitOf } from './traffic-limit.js';
 
 /** Request headers as a flat record with lower-case names (repeated headers joined with `,`). */
-export function flattenHeaders(raw: IncomingMessage['headers']): Record<string, string> {
+function flattenHeaders(raw: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../core/progress.js';
@@ -145,7 +145,7 @@ export class AppendStream extends Writable {
 
   constructor(bucket: Bucket, key: string, opts: AppendStreamOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
-    this.#ctx = bucket.context;
+    this.#ctx = contextOf(bucket);
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
     // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
     const maxPut = this.#ctx.options.limits.maxPutSize;

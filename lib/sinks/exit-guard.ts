@@ -51,11 +51,6 @@ export function guardUpload(ctx: OssContext, key: string, uploadId: string): () 
   };
 }
 
-/** Uploads guarded right now (for specs and diagnostics). */
-export function guardedUploads(): number {
-  return guarded.size;
-}
-
 function abortGuarded(): void {
   const urls: string[] = [];
   let timeoutMs = 0;

@@ -3,7 +3,7 @@
  * window. `'finish'` fires only after CompleteMultipartUpload succeeded and `result` is set.
  */
 import { Writable } from 'node:stream';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import type { OssContext } from '../api/context.js';
 import { abortMultipartUpload } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
@@ -33,6 +33,15 @@ export interface MultipartInternals {
   /** Send one PutObject when the whole stream fits in `multipartThreshold` bytes. */
   putWhenSmall?: boolean;
 }
+
+/**
+ * The options key that carries {@link MultipartInternals}. A symbol the package does not export, so the public
+ * constructor stays `(bucket, key, options)` in the published types and no user can set an internal knob.
+ */
+export const SINK_INTERNALS = Symbol('oss-stream.sinkInternals');
+
+/** {@link SinkOptions} as createUploadStream passes them. */
+export type InternalSinkOptions = SinkOptions & { [SINK_INTERNALS]?: MultipartInternals };
 
 type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => void };
 
@@ -95,14 +104,14 @@ export class MultipartWritable extends Writable {
   /** The CompleteMultipartUpload request, once sent. */
   #completing: Promise<CompleteMultipartUploadResult> | undefined;
 
-  constructor(bucket: Bucket | OssContext, key: string, options: SinkOptions = {}, internals: MultipartInternals = {}) {
+  constructor(bucket: Bucket, key: string, options: SinkOptions = {}) {
     // Object mode on the writable side so that a wrong chunk type becomes our clear error instead of Node's throw
     // inside the source's 'data' handler; strings are decoded by us.
     super({ objectMode: true, highWaterMark: 1 });
-    this.#ctx = 'context' in bucket ? bucket.context : bucket;
+    this.#ctx = contextOf(bucket);
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
     this.#opts = resolveSinkOptions(options, this.#ctx.options.limits);
-    this.#putWhenSmall = internals.putWhenSmall ?? false;
+    this.#putWhenSmall = (options as InternalSinkOptions)[SINK_INTERNALS]?.putWhenSmall ?? false;
     this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
     // Part buffers are recycled once their part is stored (see PartBuffers).
     this.#buffers = new PartBuffers(this.#opts.concurrency + 1);

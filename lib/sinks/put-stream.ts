@@ -1,6 +1,6 @@
 /** `createPutStream`: one PutObject whose request body is the stream itself. */
 import { Writable } from 'node:stream';
-import type { Bucket } from '../bucket.js';
+import { contextOf, type Bucket } from '../bucket.js';
 import { putObject, type PutObjectResult } from '../api/put-object.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
@@ -178,14 +178,14 @@ export class PutStream extends Writable {
 
   constructor(bucket: Bucket, key: string, opts: PutStreamOptions = {}) {
     super({ objectMode: true, highWaterMark: 1 });
-    const { limits } = bucket.context.options;
+    const { limits } = contextOf(bucket).options;
     validateObjectKey(key, limits);
     if (opts.contentLength !== undefined) checkInteger('contentLength', opts.contentLength, 0, limits.maxPutSize);
     uploadHeaders(opts, undefined); // bad headers, tags or meta: thrown here, not as a stream error later
     this.#declared = opts.contentLength;
     this.#signal = opts.signal;
     const signal = opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
-    this.#request = putObject(bucket.context, key, this.#source, {
+    this.#request = putObject(contextOf(bucket), key, this.#source, {
       headers: opts.headers,
       callback: opts.callback,
       callbackVar: opts.callbackVar,
@@ -201,7 +201,7 @@ export class PutStream extends Writable {
       if (!this.destroyed && !this.writableFinished) this.destroy(err as Error);
     });
     // The request is dispatched now and waits for the body: an idle put stream, too, must go before the client closes.
-    closeWithClient(bucket.context, this, {
+    closeWithClient(contextOf(bucket), this, {
       committed: () => this.result !== undefined,
       started: () => this.#written > 0 || this.writableEnded,
     });

@@ -50,7 +50,7 @@ export interface ResumeState {
  * The store path of a stream source: an absolute pseudo path (stores key records by absolute path) that no real
  * file upload uses, so a stream's record never collides with a file's.
  */
-export function streamRecordPath(id: string): string {
+function streamRecordPath(id: string): string {
   return resolve(`/.oss-stream-streams/${encodeURIComponent(id)}`);
 }
 

@@ -1,6 +1,6 @@
 /** `createUploadStream`: pipe any readable into OSS; small streams become one PutObject, larger ones multipart. */
 import type { Bucket } from '../bucket.js';
-import { MultipartWritable } from './multipart-writable.js';
+import { MultipartWritable, SINK_INTERNALS, type InternalSinkOptions } from './multipart-writable.js';
 import type { SinkOptions } from './sink-options.js';
 
 /**
@@ -21,5 +21,6 @@ import type { SinkOptions } from './sink-options.js';
  * ```
  */
 export function createUploadStream(bucket: Bucket, key: string, options: SinkOptions = {}): MultipartWritable {
-  return new MultipartWritable(bucket, key, options, { putWhenSmall: true });
+  const internal: InternalSinkOptions = { ...options, [SINK_INTERNALS]: { putWhenSmall: true } };
+  return new MultipartWritable(bucket, key, internal);
 }

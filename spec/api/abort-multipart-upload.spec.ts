@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { OssArgumentError, OssServiceError } from 'oss-stream';
+import { contextOf } from '../../lib/bucket.js';
 import { abortIfPresent } from '../../lib/api/abort-multipart-upload.js';
 import { rejection } from '../support/bytes.js';
 import { useLocalOss } from '../support/local-oss.js';
@@ -31,11 +32,11 @@ describe('api/abort-multipart-upload', () => {
 
   it('abortIfPresent: drops the upload, is fine with one already gone, and passes other errors on', async () => {
     const { uploadId } = await oss.bucket.initMultipartUpload('if-present.bin');
-    await abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId);
+    await abortIfPresent(contextOf(oss.bucket), 'if-present.bin', uploadId);
     expect(await oss.bucket.listMultipartUploads()).to.deep.equal([]);
-    await abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId); // NoSuchUpload: fine
+    await abortIfPresent(contextOf(oss.bucket), 'if-present.bin', uploadId); // NoSuchUpload: fine
     oss.server.faults.add({ op: 'AbortMultipartUpload', action: { type: 'error', code: 'InternalError' }, times: 100 });
-    const e = await rejection(abortIfPresent(oss.bucket.context, 'if-present.bin', uploadId, {}));
+    const e = await rejection(abortIfPresent(contextOf(oss.bucket), 'if-present.bin', uploadId, {}));
     expect([e.code, e.status]).to.deep.equal(['InternalError', 500]);
   });
 });

@@ -26,6 +26,7 @@ import { OssServer, type ServerCredential } from 'oss-stream/server';
 import { buildObjectUrl, resolveEndpoint } from '../../lib/core/endpoint.js';
 import { formatRfc1123, presignV1, signRequestV1, type SignableRequest, type SigningCredentials } from '../../lib/core/sign-v1.js';
 import { presignV4, signRequestV4 } from '../../lib/core/sign-v4.js';
+import { contextOf } from '../../lib/bucket.js';
 
 const BUCKET = 'sec-bkt';
 const KiB = 1024;
@@ -544,7 +545,7 @@ describe('reliability: security', function () {
 
       const things: [string, unknown][] = [
         ['Auth', new Auth(AK, SECRET)], ['StsAuth', sts()], ['ProviderAuth before fetch', provider],
-        ['Credentials', await sts().getCredentials()], ['Bucket', bucket], ['OssContext', bucket.context],
+        ['Credentials', await sts().getCredentials()], ['Bucket', bucket], ['OssContext', contextOf(bucket)],
       ];
       things.push(['PutObject result', await bucket.putObject('small.txt', 'hello')]);
       things.push(['PutObject result (provider)', await viaProvider.putObject('small2.txt', 'hello')]);

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import {
   crc64,
-  DEFAULTS,
   OssArgumentError,
   OssAbortError,
   OssError,
@@ -18,6 +17,7 @@ import {
   type CheckpointRecord,
   type CheckpointStore,
 } from 'oss-stream';
+import { DEFAULTS } from '../../lib/config.js';
 import type { OssServer } from 'oss-stream/server';
 import { pattern } from '../support/bytes.js';
 import { eventually } from '../support/eventually.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULTS } from 'oss-stream';
+import { DEFAULTS } from '../../lib/config.js';
 import { appendRetryDelayMs, appendRetryWindowMs } from '../../lib/sinks/append-retry.js';
 
 describe('sinks/append-retry', () => {

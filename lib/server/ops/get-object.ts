@@ -30,7 +30,7 @@ function lookup(ctx: OpContext): ObjectRecord {
  * metadata, and the later of both modification times. 404 SymlinkTargetNotExist when the target is missing, 400
  * InvalidTargetType when it is itself a symlink (OSS follows one link only).
  */
-export function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
+function followSymlink(objects: ReadonlyMap<string, ObjectRecord>, link: ObjectRecord): ObjectRecord {
   const target = objects.get(link.symlinkTarget ?? '');
   const names = { Key: link.key, SymlinkTarget: link.symlinkTarget ?? '' };
   if (target === undefined) {
