@@ -130,6 +130,7 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
           headers,
           now: new Date(),
           region: core.options.region,
+          maxClockSkewMs: core.options.limits.maxClockSkewMs,
         },
         core.options.credentials,
       );
