@@ -3,7 +3,7 @@
  * `lib/api/`, so the class stays small and every operation stays testable on its own.
  */
 import { stat } from 'node:fs/promises';
-import type { ClientOptions } from './config.js';
+import { MAX_PRESIGN_EXPIRES_SECONDS, type ClientOptions } from './config.js';
 import type { CredentialsProvider } from './core/credentials.js';
 import { FileSlice } from './core/file-slice.js';
 import { validateHeaders, validateObjectKey } from './core/validate.js';
@@ -36,8 +36,6 @@ import { uploadPart, type UploadPartOptions, type UploadPartResult } from './api
 export type SignableMethod = 'GET' | 'PUT' | 'HEAD' | 'POST' | 'DELETE';
 
 const SIGNABLE_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'HEAD', 'POST', 'DELETE']);
-/** V4 presigned URLs live at most 7 days; V1 ones are held to the same bound. */
-const MAX_URL_EXPIRES = 604_800;
 
 /**
  * Where a Bucket keeps its request path. Not a declared property, so the published types show neither it nor
@@ -169,8 +167,10 @@ export class Bucket {
   async signUrl(method: SignableMethod, key: string, expiresSeconds: number, opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {}): Promise<string> {
     if (!SIGNABLE_METHODS.has(method)) throw new OssArgumentError(`method must be one of ${[...SIGNABLE_METHODS].join(', ')}, got ${String(method)}`, 'method');
     validateObjectKey(key, this.#context.options.limits);
-    if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_URL_EXPIRES) {
-      throw new OssArgumentError(`expiresSeconds must be an integer from 1 to ${MAX_URL_EXPIRES} (7 days), got ${expiresSeconds}`, 'expiresSeconds');
+    const max = MAX_PRESIGN_EXPIRES_SECONDS;
+    if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > max) {
+      const message = `expiresSeconds must be an integer from 1 to ${max} (7 days), got ${expiresSeconds}`;
+      throw new OssArgumentError(message, 'expiresSeconds');
     }
     const query = opts.query ?? {};
     if (query === null || typeof query !== 'object' || Object.values(query).some((v) => v !== null && typeof v !== 'string')) {

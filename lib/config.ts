@@ -57,9 +57,16 @@ export const DEFAULTS = Object.freeze({
   bodyTimeoutMs: 60_000,
   /** Extra attempts for retryable failures when the body can be replayed. */
   retries: 3,
-  /** Full-jitter backoff base and ceiling. */
+  /** Backoff base and ceiling of every request (see `core/retry-policy.ts`). */
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 20_000,
+  /** Requests spread their retries the most: full jitter. */
+  retryJitter: 'full' as 'full' | 'equal',
+  /**
+   * `x-oss-qos-delay-time` (milliseconds, per the OSS limits page) is waited at least before a retry, but no longer
+   * than this, so a bogus value cannot stall a request or a stream.
+   */
+  maxQosDelayMs: 60_000,
   /** Multipart part size, for the stream sinks and resumableUpload alike. */
   partSize: 8 * MiB,
   /** Parts in flight (`concurrency`; resumableUpload also reads its deprecated alias `parallel`). */
@@ -81,7 +88,12 @@ export const DEFAULTS = Object.freeze({
   appendRetries: 10,
   appendRetryBaseDelayMs: 250,
   appendRetryMaxDelayMs: 8_000,
+  /** Equal jitter gives the time an append stream keeps retrying a floor: the outage it survives is a guarantee. */
+  appendRetryJitter: 'equal' as 'full' | 'equal',
 });
+
+/** Longest validity of a presigned URL, in seconds (7 days): the V4 limit, which V1 URLs are held to as well. */
+export const MAX_PRESIGN_EXPIRES_SECONDS = 604_800;
 
 /**
  * The largest Buffer this Node can allocate (`buffer.constants.MAX_LENGTH`: 4 GiB on Node 20, more on later
@@ -130,7 +142,7 @@ export interface ClientOptions {
   dispatcher?: unknown;
   /** Keep-alive connections per origin (default 16). */
   connectionPoolSize?: number;
-  /** One timeout for connect, headers and body idle, overriding the three below. */
+  /** One timeout for connect, headers and body idle; each of the three below, when given, wins over it. */
   timeoutMs?: number;
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;

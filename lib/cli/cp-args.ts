@@ -42,7 +42,7 @@ Options:
   --flush-interval <time>  with --append: ship buffered lines at least this often (default 1s; 0 = only when full).
                            A batch ends at a line end; only a line longer than a batch (1 MiB) is cut.
                            A file is continued where an earlier run stopped (when the object is a prefix of it).
-  --retries <n>            extra attempts after a network error, 5xx or 429 (default 3; with --append 10, backing
+  --retries <n>            extra attempts after a network error, 5xx, 429 or 408 (default 3; with --append 10, backing
                            off from 250ms to 8s: a server outage of up to 24s loses no line that was read)
   --access-key-id <id>     credentials (prefer env OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET / OSS_SESSION_TOKEN:
   --access-key-secret <s>    command lines are visible to other users)

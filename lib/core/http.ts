@@ -2,10 +2,10 @@
  * The transport: the project's only undici import. One keep-alive `Agent` per client, re-signing retries with full
  * jitter, clock-skew correction, byte-accurate request-body progress, and errors mapped to {@link OssError}s.
  *
- * What is retried (up to `retries` extra attempts): network errors (reset, refused, broken pipe, socket closed,
- * connect/headers/body timeouts), HTTP 5xx, 429, 408 and 403 `RequestTimeTooSkewed`. A body is resent only when it
- * can be replayed: bytes and strings are resent as they are, file ranges are reopened, and a caller's stream is
- * resent only if not one chunk was pulled from it yet (e.g. the connection was refused).
+ * What is retried (up to `retries` extra attempts) and how long to wait between attempts is decided by
+ * `core/retry-policy.ts`: network errors, HTTP 5xx, 429, 408 and 403 `RequestTimeTooSkewed`. A body is resent only
+ * when it can be replayed: bytes and strings are resent as they are, file ranges are reopened, and a caller's stream
+ * is resent only if not one chunk was pulled from it yet (e.g. the connection was refused).
  *
  * Diagnostics: every retry is published on the `node:diagnostics_channel` channel {@link RETRY_CHANNEL}; the
  * message never holds headers (they carry credentials).
@@ -14,8 +14,11 @@ import { channel } from 'node:diagnostics_channel';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
-import type { ResolvedClientOptions } from '../config.js';
+import { DEFAULTS, type ResolvedClientOptions } from '../config.js';
 import { OssAbortError, OssArgumentError, OssError, OssServiceError } from '../errors.js';
+import {
+  networkCode, retryDelayMs, retryVerdict, TIMEOUT_CODES, waitToRetry, type Backoff, type RetryVerdict,
+} from './retry-policy.js';
 import { serviceErrorFrom } from './service-error.js';
 
 /**
@@ -107,17 +110,6 @@ const MAX_ERROR_BODY = 1024 * 1024;
 const SLICE = 64 * 1024;
 /** A server `Date` further than this from the local clock is taken as the truth (its resolution is 1 s). */
 const SKEW_THRESHOLD_MS = 60_000;
-/** `x-oss-qos-delay-time` (milliseconds, per the OSS limits page) is honoured up to this, so a bogus value cannot stall. */
-const MAX_QOS_DELAY_MS = 60_000;
-
-const TIMEOUT_CODES: ReadonlySet<string> = new Set([
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT',
-]);
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  ...TIMEOUT_CODES,
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-]);
 
 const retryChannel = channel(RETRY_CHANNEL);
 
@@ -160,6 +152,7 @@ export class HttpClient {
   readonly #opts: ResolvedClientOptions;
   readonly #dispatcher: Dispatcher;
   readonly #owned: boolean;
+  readonly #backoff: Backoff;
   #closing: Promise<void> | undefined;
   #skewMs = 0;
   #lastDate: string | undefined;
@@ -172,6 +165,8 @@ export class HttpClient {
    */
   constructor(opts: ResolvedClientOptions) {
     this.#opts = opts;
+    const { retryBaseDelayMs: baseDelayMs, retryMaxDelayMs: maxDelayMs } = opts;
+    this.#backoff = { baseDelayMs, maxDelayMs, jitter: DEFAULTS.retryJitter };
     const given = opts.dispatcher as Dispatcher | undefined;
     if (given !== undefined && given !== null) {
       if (typeof given.request !== 'function') {
@@ -251,11 +246,11 @@ export class HttpClient {
         if (spent) destroySource(body.stream);
         throw signal?.aborted ? abortError(signal) : finalError(failure, verdict);
       }
-      const delayMs = this.#backoff(attempt, failure);
+      const delayMs = retryDelayMs(attempt - 1, failure, this.#backoff);
       if (retryChannel.hasSubscribers) {
         retryChannel.publish({ operation: req.operation, attempt, delayMs, code: verdict.code, status: verdict.status } satisfies RetryEvent);
       }
-      await sleep(delayMs, signal);
+      await waitToRetry(delayMs, signal);
     }
   }
 
@@ -264,28 +259,14 @@ export class HttpClient {
     if (this.#owned) await (this.#closing ??= this.#dispatcher.close());
   }
 
-  /** Returns the retry code and status when `err` is retryable, `undefined` otherwise. */
-  #classify(err: unknown): { code: string; status: number } | undefined {
-    if (err instanceof OssServiceError) {
-      const { status, code } = err;
-      if (code === 'RequestTimeTooSkewed') {
-        // The Date header was already taken into account; the body's ServerTime covers answers without one.
-        const serverTime = err.details?.body?.ServerTime;
-        if (serverTime !== undefined && err.details.headers?.date === undefined) this.#setSkew(Date.parse(serverTime));
-        return { code, status };
-      }
-      return status >= 500 || status === 429 || status === 408 ? { code, status } : undefined;
+  /** The retry verdict of `err`; a skewed clock is corrected first, so the next attempt is signed right. */
+  #classify(err: unknown): RetryVerdict | undefined {
+    if (err instanceof OssServiceError && err.code === 'RequestTimeTooSkewed') {
+      // The Date header was already taken into account; the body's ServerTime covers answers without one.
+      const serverTime = err.details?.body?.ServerTime;
+      if (serverTime !== undefined && err.details.headers?.date === undefined) this.#setSkew(Date.parse(serverTime));
     }
-    const code = networkCode(err);
-    return code === undefined ? undefined : { code, status: -1 };
-  }
-
-  #backoff(attempt: number, failure: unknown): number {
-    const { retryBaseDelayMs: base, retryMaxDelayMs: max } = this.#opts;
-    const delay = Math.floor(Math.random() * Math.min(max, base * 2 ** (attempt - 1)));
-    if (!(failure instanceof OssServiceError)) return delay;
-    const qos = Number(failure.details?.headers?.['x-oss-qos-delay-time']);
-    return qos > 0 ? Math.max(delay, Math.min(qos, MAX_QOS_DELAY_MS)) : delay;
+    return retryVerdict(err);
   }
 
   #observeDate(date: string | undefined): void {
@@ -420,22 +401,12 @@ async function readBounded(body: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-/** The first known network error code along the `cause` chain. */
-function networkCode(err: unknown): string | undefined {
-  let e = err as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
-    e = e.cause as typeof e;
-  }
-  return undefined;
-}
-
 /**
  * Network failures become `RequestTimeout` / `NetworkError`, other undici refusals (closed client, content-length
  * mismatch, invalid header) `RequestError`, all with status -1 and the original as `cause`. Errors of the body
  * source (unreadable file, failing caller stream) and of `sign` are the caller's own: passed through as they are.
  */
-function finalError(err: unknown, verdict: { code: string; status: number } | undefined): unknown {
+function finalError(err: unknown, verdict: RetryVerdict | undefined): unknown {
   if (err instanceof OssError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = verdict?.code ?? networkCode(err);
@@ -453,20 +424,4 @@ function finalError(err: unknown, verdict: { code: string; status: number } | un
 
 function abortError(signal: AbortSignal): OssAbortError {
   return new OssAbortError('The request was aborted', signal.reason);
-}
-
-/** A backoff wait that an abort ends at once (rejecting with {@link OssAbortError}). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 && signal === undefined) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

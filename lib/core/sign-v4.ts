@@ -8,6 +8,7 @@
  * (secret, day, region, product) in a small bounded map, and the common cases avoid intermediate arrays.
  */
 import { createHmac, hash } from 'node:crypto';
+import { MAX_PRESIGN_EXPIRES_SECONDS } from '../config.js';
 import { OssArgumentError } from '../errors.js';
 import { compareBytewise, formatRfc1123, headerLines, type SignableRequest, type SigningCredentials } from './sign-v1.js';
 
@@ -17,8 +18,6 @@ export { formatRfc1123 };
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 /** Payload hash used when the body is not hashed (always, for streams). */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-/** Longest validity of a V4 presigned URL, in seconds (7 days). */
-export const V4_MAX_PRESIGN_EXPIRES = 604_800;
 /** Last field of a V4 credential scope. */
 export const V4_TERMINATOR = 'aliyun_v4_request';
 const DEFAULT_PRODUCT = 'oss';
@@ -300,9 +299,9 @@ export function presignV4(
   expiresSeconds: number,
   opts: SignV4Options,
 ): Record<string, string> {
-  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > V4_MAX_PRESIGN_EXPIRES) {
+  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_EXPIRES_SECONDS) {
     throw new OssArgumentError(
-      `V4 presigned URLs expire after 1 to ${V4_MAX_PRESIGN_EXPIRES} seconds, got ${String(expiresSeconds)}`,
+      `V4 presigned URLs expire after 1 to ${MAX_PRESIGN_EXPIRES_SECONDS} seconds, got ${String(expiresSeconds)}`,
       'expires',
     );
   }

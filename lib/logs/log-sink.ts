@@ -39,7 +39,10 @@ export interface LogSinkOptions {
   gzipLevel?: number | undefined;
   /** Headers of each object (Content-Type, `x-oss-meta-*`…); Content-Type is otherwise guessed from the key. */
   headers?: Record<string, string> | undefined;
-  /** Extra attempts per batch after network errors, 5xx and 429 (default: the client's `retries`). */
+  /**
+   * Extra attempts per batch after a failure a request would be retried for: network error, 5xx, 429, 408,
+   * RequestTimeTooSkewed (default 10, backing off as `createAppendStream` does: 24–48 s in all).
+   */
   retries?: number | undefined;
   /** Aborts the append in flight and errors the sink. */
   signal?: AbortSignal | undefined;

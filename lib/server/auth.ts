@@ -23,6 +23,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { MAX_PRESIGN_EXPIRES_SECONDS } from '../config.js';
 import {
   headerDateLineV1,
   signatureV1,
@@ -37,7 +38,6 @@ import {
   stringToSignV4,
   UNSIGNED_PAYLOAD,
   V4_ALGORITHM,
-  V4_MAX_PRESIGN_EXPIRES,
 } from '../core/sign-v4.js';
 import {
   parseAuthorizationV1,
@@ -70,10 +70,9 @@ export interface AuthInput {
   now: Date;
   /** Server region (`cn-hangzhou`; an `oss-` prefix is ignored). */
   region: string;
+  /** Largest accepted difference between the request time and the server time: the server's `limits.maxClockSkewMs`. */
+  maxClockSkewMs: number;
 }
-
-/** Largest accepted difference between the request time and the server time (OSS: 15 minutes). */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const SIGNATURE_MISMATCH_MESSAGE =
   'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
@@ -113,7 +112,7 @@ function verifyHeaderV1(input: AuthInput, authorization: string, credentials: re
   if (parsed === null) throw invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
   const credential = lookUp(parsed.accessKeyId, input.headers['x-oss-security-token'], credentials);
   const dateLine = headerDateLineV1(input.headers);
-  checkSkew(requestTime(dateLine), input.now);
+  checkSkew(requestTime(dateLine), input);
   const stringToSign = stringToSignV1(signable(input, input.query), dateLine);
   checkSignatureV1(credential, stringToSign, parsed.signature);
   return { accessKeyId: credential.accessKeyId };
@@ -176,7 +175,7 @@ function verifyHeaderV4(input: AuthInput, authorization: string, credentials: re
   if (parsed.date !== dayOf(time)) {
     throw invalidArgument('Invalid signing date in Authorization header.', 'Authorization', authorization);
   }
-  checkSkew(time, input.now);
+  checkSkew(time, input);
   const canonicalRequest = canonicalRequestV4(signable(input, input.query), parsed.additionalHeaders);
   checkSignatureV4(credential, parsed, timestamp, canonicalRequest, parsed.signature);
   return { accessKeyId: credential.accessKeyId };
@@ -205,10 +204,11 @@ function verifyQueryV4(input: AuthInput, credentials: readonly ServerCredential[
   const time = parseIsoBasic(isoDate!) ?? invalidDate();
   if (scope.date !== dayOf(time)) throw invalidArgument('Invalid signing date in x-oss-credential.', 'x-oss-credential', credentialParam!, '0002-00000223');
   const seconds = DECIMAL_RE.test(expires!) ? Number(expires) : NaN;
-  if (!(seconds >= 1 && seconds <= V4_MAX_PRESIGN_EXPIRES)) {
-    throw invalidArgument(`x-oss-expires must be between 1 and ${V4_MAX_PRESIGN_EXPIRES} seconds.`, 'x-oss-expires', expires!, '0002-00000232');
+  if (!(seconds >= 1 && seconds <= MAX_PRESIGN_EXPIRES_SECONDS)) {
+    const message = `x-oss-expires must be between 1 and ${MAX_PRESIGN_EXPIRES_SECONDS} seconds.`;
+    throw invalidArgument(message, 'x-oss-expires', expires!, '0002-00000232');
   }
-  if (time.getTime() - input.now.getTime() > MAX_CLOCK_SKEW_MS) {
+  if (time.getTime() - input.now.getTime() > input.maxClockSkewMs) {
     throw fail(403, 'AccessDenied', 'Request is not valid yet.', '0002-00000235', {
       RequestTime: time.toISOString(),
       ServerTime: input.now.toISOString(),
@@ -365,12 +365,12 @@ function dayOf(d: Date): string {
   return lastDay;
 }
 
-function checkSkew(time: Date, now: Date): void {
-  if (Math.abs(time.getTime() - now.getTime()) <= MAX_CLOCK_SKEW_MS) return;
+function checkSkew(time: Date, { now, maxClockSkewMs }: AuthInput): void {
+  if (Math.abs(time.getTime() - now.getTime()) <= maxClockSkewMs) return;
   throw fail(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', '0002-00000504', {
     RequestTime: time.toISOString(),
     ServerTime: now.toISOString(),
-    MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
+    MaxAllowedSkewMilliseconds: String(maxClockSkewMs),
   });
 }
 

@@ -7,8 +7,8 @@
  * What happens to a matching request.
  * - `reset`: the TCP connection is destroyed once `afterBytes` (default 0) request body bytes arrived (for
  *   GetObject: response body bytes sent). Nothing is stored.
- * - `error`: answered at once with `status` (500 InternalError by default; 503 adds `x-oss-qos-delay-time`),
- *   the body is discarded, nothing is stored.
+ * - `error`: answered at once with `status` (500 InternalError by default; 503 adds `x-oss-qos-delay-time`; 408
+ *   RequestTimeout, what OSS answers when a body stalls), the body is discarded, nothing is stored.
  * - `delay`: the request is processed normally, the response is held back `ms` milliseconds.
  * - `drop-after-commit`: the object (or part) is stored, then the connection is destroyed instead of answering: a
  *   lost acknowledgement.
@@ -16,7 +16,7 @@
  */
 export type FaultAction =
   | { type: 'reset'; afterBytes?: number }
-  | { type: 'error'; status?: 500 | 503; code?: string; message?: string; qosDelayTimeMs?: number }
+  | { type: 'error'; status?: 500 | 503 | 408; code?: string; message?: string; qosDelayTimeMs?: number }
   | { type: 'delay'; ms: number }
   | { type: 'drop-after-commit' }
   | { type: 'corrupt-crc64' };
@@ -88,5 +88,7 @@ function validateRule(rule: FaultRule): void {
   if (a.type === 'reset' && a.afterBytes !== undefined && !(Number.isInteger(a.afterBytes) && a.afterBytes >= 0)) {
     throw new TypeError('reset fault afterBytes must be an integer >= 0');
   }
-  if (a.type === 'error' && a.status !== undefined && a.status !== 500 && a.status !== 503) throw new TypeError('error fault status must be 500 or 503');
+  if (a.type === 'error' && a.status !== undefined && a.status !== 500 && a.status !== 503 && a.status !== 408) {
+    throw new TypeError('error fault status must be 500, 503 or 408');
+  }
 }

@@ -32,6 +32,10 @@ function faultError(f: Extract<FaultAction, { type: 'error' }>): ServerError {
       'x-oss-qos-delay-time': String(f.qosDelayTimeMs ?? 1000),
     });
   }
+  if (status === 408) {
+    const message = 'Your socket connection to the server was not read from or written to within the timeout period.';
+    return new ServerError(408, f.code ?? 'RequestTimeout', f.message ?? message);
+  }
   return new ServerError(500, f.code ?? 'InternalError', f.message ?? 'We encountered an internal error. Please try again.');
 }
 
@@ -126,6 +130,7 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
           headers,
           now: new Date(),
           region: core.options.region,
+          maxClockSkewMs: core.options.limits.maxClockSkewMs,
         },
         core.options.credentials,
       );

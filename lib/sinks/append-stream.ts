@@ -3,7 +3,6 @@
  * one append in flight at a time (appends are ordered by nature), chaining the object's CRC64 across appends.
  */
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { contextOf, type Bucket } from '../bucket.js';
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
@@ -12,7 +11,7 @@ import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
-import { appendRetryDelayMs, type AppendBackoff } from './append-retry.js';
+import { retryDelayMs, retryVerdict, waitToRetry, type RetrySchedule } from '../core/retry-policy.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -56,9 +55,10 @@ export interface AppendStreamOptions {
   /** Aborts the append in flight and errors the stream with an `AbortError`; bytes not yet stored are dropped. */
   signal?: AbortSignal | undefined;
   /**
-   * Extra attempts per batch after a network error, 5xx or 429 (default 10, not the client's 3: see
-   * `retryBaseDelayMs`). A retry after a lost answer is recognized (length and CRC64 chain) and never appends the
-   * batch twice. While a batch is being retried, writes continue into the second buffer, then wait (backpressure).
+   * Extra attempts per batch after a failure the client retries too: network error, 5xx, 429, 408 or
+   * RequestTimeTooSkewed (default 10, not the client's 3: see `retryBaseDelayMs`). A retry after a lost answer is
+   * recognized (length and CRC64 chain) and never appends the batch twice. While a batch is being retried, writes
+   * continue into the second buffer, then wait (backpressure).
    */
   retries?: number | undefined;
   /**
@@ -124,7 +124,7 @@ export class AppendStream extends Writable {
   readonly #onProgress: ProgressCallback | undefined;
   readonly #signal: AbortSignal;
   readonly #controller = new AbortController();
-  readonly #backoff: AppendBackoff;
+  readonly #backoff: RetrySchedule;
   readonly #lineMode: boolean;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onAbort: () => void;
@@ -157,6 +157,7 @@ export class AppendStream extends Writable {
       retries: checkInteger('retries', opts.retries ?? DEFAULTS.appendRetries, 0, 100),
       baseDelayMs: checkInteger('retryBaseDelayMs', opts.retryBaseDelayMs ?? DEFAULTS.appendRetryBaseDelayMs, 0, HOUR),
       maxDelayMs: checkInteger('retryMaxDelayMs', opts.retryMaxDelayMs ?? DEFAULTS.appendRetryMaxDelayMs, 0, HOUR),
+      jitter: DEFAULTS.appendRetryJitter,
     });
     if (opts.lineMode !== undefined && typeof opts.lineMode !== 'boolean') {
       throw new OssArgumentError(`lineMode must be a boolean, got ${typeof opts.lineMode}`, 'lineMode');
@@ -373,13 +374,10 @@ export class AppendStream extends Writable {
             actual,
           );
         }
-        if (attempt >= this.#backoff.retries || !retryable(err) || this.#signal.aborted) throw err;
-        const jitter = appendRetryDelayMs(attempt, this.#backoff);
-        // A throttled answer says how long to stay away (ms), as the transport honours for every other request.
-        const qos = err instanceof OssServiceError ? Number(err.details?.headers?.['x-oss-qos-delay-time']) : Number.NaN;
-        await sleep(qos > 0 ? Math.max(jitter, Math.min(qos, 60_000)) : jitter, undefined, {
-          signal: this.#signal,
-        }).catch(() => undefined);
+        // The batch is sent with the transport's own retries off and retried here whole, on the longer schedule,
+        // so that a resend after a lost answer goes through the PositionNotEqualToLength check above.
+        if (attempt >= this.#backoff.retries || retryVerdict(err) === undefined || this.#signal.aborted) throw err;
+        await waitToRetry(retryDelayMs(attempt, err, this.#backoff), this.#signal);
       }
     }
   }
@@ -435,11 +433,6 @@ export class AppendStream extends Writable {
     if (inFlight === undefined) settled();
     else inFlight.then(settled, settled);
   }
-}
-
-function retryable(err: unknown): boolean {
-  if (err instanceof OssServiceError) return err.status >= 500 || err.status === 429;
-  return err instanceof OssError && (err.code === 'NetworkError' || err.code === 'RequestTimeout');
 }
 
 /** Creates an {@link AppendStream} that appends everything written to `key`. */

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { authenticate, MAX_CLOCK_SKEW_MS, stringToSignBytes, type AuthInput, type ServerCredential } from '../../lib/server/auth.js';
+import { LIMITS } from '../../lib/config.js';
+import { authenticate, stringToSignBytes, type AuthInput, type ServerCredential } from '../../lib/server/auth.js';
 import { ServerError } from '../../lib/server/server-error.js';
 import { presignV1, signRequestV1, type SignableRequest } from '../../lib/core/sign-v1.js';
 import { formatIsoBasic, presignV4, signRequestV4 } from '../../lib/core/sign-v4.js';
@@ -33,7 +34,9 @@ function request(overrides: Partial<SignableRequest> = {}): SignableRequest {
 
 /** The AuthInput the server would build from `req` received at `now`. */
 function input(req: SignableRequest, now: Date = NOW, region: string = REGION): AuthInput {
-  const out: AuthInput = { method: req.method, query: req.query, headers: req.headers, now, region };
+  const out: AuthInput = {
+    method: req.method, query: req.query, headers: req.headers, now, region, maxClockSkewMs: LIMITS.maxClockSkewMs,
+  };
   if (req.bucket !== undefined) out.bucket = req.bucket;
   if (req.key !== undefined) out.key = req.key;
   return out;
@@ -195,11 +198,19 @@ describe('server/auth', () => {
         expect(err.extra).to.deep.equal({
           RequestTime: at.toISOString(),
           ServerTime: NOW.toISOString(),
-          MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
+          MaxAllowedSkewMilliseconds: String(LIMITS.maxClockSkewMs),
           EC: '0002-00000504',
         });
       });
     }
+
+    it('holds requests to the skew limit it is given (the server passes its limits.maxClockSkewMs)', () => {
+      const at = new Date(NOW.getTime() + 2_000);
+      const near = { ...input(signedV1(request(), USER, at)), maxClockSkewMs: 2_000 };
+      expect(authenticate(near, CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      const err = rejects(() => authenticate({ ...near, maxClockSkewMs: 1_999 }, CREDS), 403, 'RequestTimeTooSkewed');
+      expect(err.extra?.['MaxAllowedSkewMilliseconds']).to.equal('1999');
+    });
 
     it('answers 403 AccessDenied without a Date or with an unparsable one', () => {
       const req = request({ headers: { authorization: 'OSS LTAIuser:abc=' } });

@@ -88,6 +88,21 @@ describe('server request handling with signatures', () => {
     expect((await call(server, 'PUT', target(stsReq), { headers: stsReq.headers, body: 'sts' })).status).to.equal(200);
   });
 
+  it('holds requests to its limits.maxClockSkewMs (15 minutes unless shrunk)', async () => {
+    const twoMinutesOff = new Date(Date.now() - 2 * 60_000);
+    const get = (): SignableRequest => ({ method: 'GET', bucket: 'bkt', key: 'x', query: {}, headers: {} });
+    const lenient = await signedCall(server, 'v1', get(), undefined, twoMinutesOff);
+    expect([lenient.status, errorCode(lenient)]).to.deep.equal([404, 'NoSuchKey']);
+    const strict = await startAnonymousServer({ anonymous: false, credentials: [creds], limits: { maxClockSkewMs: 60_000 } });
+    try {
+      const skew = await signedCall(strict, 'v1', get(), undefined, twoMinutesOff);
+      expect([skew.status, errorCode(skew)]).to.deep.equal([403, 'RequestTimeTooSkewed']);
+      expect(skew.text).to.contain('<MaxAllowedSkewMilliseconds>60000</MaxAllowedSkewMilliseconds>');
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('counts the bodies of rejected requests too', async () => {
     const before = server.stats.op('PutObject').bytesIn;
     await call(server, 'PUT', '/bkt/anon2', { body: 'abcdefgh' });

@@ -229,7 +229,8 @@ describe('createAppendStream', () => {
     expect((await readBack(bucket, key)).toString()).to.equal('landed');
   });
 
-  for (const status of [500, 503] as const) {
+  // 408 as the client retries it: the append path shares the transport's retry verdict (core/retry-policy.ts).
+  for (const status of [500, 503, 408] as const) {
     it(`retries an append answered ${status} (nothing stored) and stays exact`, async () => {
       const data = pattern(3000, 7);
       server.faults.add({ op: 'AppendObject', times: 2, action: { type: 'error', status } });

@@ -49,7 +49,10 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
 
   const SINKS: Array<[string, (key: string) => AnySink]> = [
     ['createPutStream', (key) => createPutStream(bucket, key)],
-    ['createAppendStream', (key) => createAppendStream(bucket, key, { flushBytes: 4 * KiB, flushIntervalMs: 0, retries: 0 })],
+    // retries: 0 as the client's: the append stream's own default (10, 24-48 s) would outlast the test's timeout.
+    ['createAppendStream', (key) => createAppendStream(bucket, key, {
+      flushBytes: 4 * KiB, flushIntervalMs: 0, retries: 0,
+    })],
     ['MultipartWritable', (key) => new MultipartWritable(bucket, key, { partSize: 4 * KiB })],
     ['createUploadStream', (key) => createUploadStream(bucket, key, { partSize: 4 * KiB })],
   ];
