@@ -92,7 +92,8 @@ function callsPerMs(fns: (() => unknown)[], timing: Timing): number[] {
 
 const mbps = (bytes: number, fns: (() => unknown)[], timing: Timing): number[] =>
   callsPerMs(fns, timing).map((rate) => Math.round((bytes * rate) / 1e3));
-const nsPerOp = (fns: (() => unknown)[], timing: Timing): number[] => callsPerMs(fns, timing).map((rate) => Math.round(1e6 / rate));
+const nsPerOp = (fns: (() => unknown)[], timing: Timing): number[] =>
+  callsPerMs(fns, timing).map((rate) => Math.round(1e6 / rate));
 
 function noise(length: number): Buffer {
   const out = Buffer.allocUnsafeSlow(length);
@@ -110,13 +111,17 @@ function agree(what: string, ours: string, theirs: string): void {
   if (ours !== theirs) throw new Error(`${what}: oss-stream says ${ours}, the baseline says ${theirs}`);
 }
 
-const SIZES: [string, number][] = [['64 B', 64], ['1 KiB', 1024], ['64 KiB', 64 << 10], ['8 MiB', 8 << 20]];
+const SIZES: [string, number][] = [
+  ['64 B', 64],
+  ['1 KiB', 1024],
+  ['64 KiB', 64 << 10],
+  ['8 MiB', 8 << 20],
+];
 
 /** Runs the CRC-64 benchmark; `quick` shortens every timed loop (for CI smoke runs). */
 export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
-  const timing: Timing = opts.quick === true
-    ? { warmupMs: 20, sampleMs: 20, samples: 3 }
-    : { warmupMs: 200, sampleMs: 100, samples: 9 };
+  const timing: Timing =
+    opts.quick === true ? { warmupMs: 20, sampleMs: 20, samples: 3 } : { warmupMs: 200, sampleMs: 100, samples: 9 };
   const rows: (string | number)[][] = [];
   const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFixed(2)}x`;
 
@@ -125,16 +130,26 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     const ours = crc64(buf);
     agree(`${label} vs crc64-ecma182`, ours, nativeCrc64(buf));
     agree(`${label} vs naive`, ours, naiveCrc64(buf));
-    const [oursRate, nativeRate, naiveRate] = mbps(size, [() => crc64(buf), () => native.crc64(buf), () => naiveCrc64(buf)], timing);
+    const [oursRate, nativeRate, naiveRate] = mbps(
+      size,
+      [() => crc64(buf), () => native.crc64(buf), () => naiveCrc64(buf)],
+      timing,
+    );
     rows.push([`crc ${label}`, 'MB/s', oursRate!, nativeRate!, naiveRate!, ratio(oursRate!, nativeRate!)]);
   }
 
   // What the copy into the kernel's memory costs on its own (it is included in the rows above).
   const big = noise(8 << 20);
   const scratch = new Uint8Array(64 << 10);
-  const [copyRate] = mbps(big.length, [() => {
-    for (let at = 0; at < big.length; at += scratch.length) scratch.set(big.subarray(at, at + scratch.length));
-  }], timing);
+  const [copyRate] = mbps(
+    big.length,
+    [
+      () => {
+        for (let at = 0; at < big.length; at += scratch.length) scratch.set(big.subarray(at, at + scratch.length));
+      },
+    ],
+    timing,
+  );
   rows.push(['8 MiB copy into 64 KiB scratch (inside the row above)', 'MB/s', copyRate!, '', '', '']);
 
   const crcA = crc64('A');
@@ -142,7 +157,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const zeros = new Uint8Array(big.length);
   agree('combine vs naive', crc64Combine(crcA, crcB, big.length), naiveCombine(crcA, crcB, zeros));
   agree('combine vs hashing A‖B', crc64Combine(crcA, crcB, big.length), crc64(big, crcA));
-  const [combineNs, naiveCombineNs] = nsPerOp([() => crc64Combine(crcA, crcB, big.length), () => naiveCombine(crcA, crcB, zeros)], timing);
+  const [combineNs, naiveCombineNs] = nsPerOp(
+    [() => crc64Combine(crcA, crcB, big.length), () => naiveCombine(crcA, crcB, zeros)],
+    timing,
+  );
   rows.push(['combine, len2 = 8 MiB', 'ns/op', combineNs!, 'none', naiveCombineNs!, '']);
   const [bigCombineNs] = nsPerOp([() => crc64Combine(crcA, crcB, 5 * 2 ** 30 + 12345)], timing);
   rows.push(['combine, len2 = 5 GiB + 12345', 'ns/op', bigCombineNs!, 'none', '', '']);
@@ -151,9 +169,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     title: `CRC-64/XZ (OSS x-oss-hash-crc64ecma), one core, Node ${process.version}`,
     columns: ['case', 'unit', 'oss-stream', 'crc64-ecma182 (native)', 'naive JS table', 'oss-stream / native'],
     rows,
-    notes: 'oss-stream: WebAssembly slicing-by-16 for inputs over 32 bytes (input copied into wasm memory in 64 KiB '
-      + 'chunks), a JS byte loop below. crc64-ecma182: C slicing-by-8 through a Nan addon. The naive combine runs the '
-      + 'register over len2 zero bytes, i.e. O(len2).',
+    notes:
+      'oss-stream: WebAssembly slicing-by-16 for inputs over 32 bytes (input copied into wasm memory in 64 KiB ' +
+      'chunks), a JS byte loop below. crc64-ecma182: C slicing-by-8 through a Nan addon. The naive combine runs the ' +
+      'register over len2 zero bytes, i.e. O(len2).',
   };
 }
 

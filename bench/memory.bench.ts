@@ -28,14 +28,38 @@ interface Row {
 
 function rows(small: number, large: number): Row[] {
   const d = { partSize: 8 * MiB, concurrency: 4 };
-  const out: Row[] = [{ label: 'the source alone (drained, nothing sent)', job: { client: 'none', bytes: small, ...d }, bounded: false }];
-  for (const bytes of [small, large]) out.push({ label: 'oss-stream createUploadStream', job: { client: 'ours', bytes, ...d }, bounded: true });
-  out.push({ label: 'oss-stream, source without garbage (views)', job: { client: 'ours', bytes: small, ...d, source: 'views' }, bounded: true });
-  out.push({ label: 'raw undici part PUTs from one buffer (no client logic)', job: { client: 'undici-raw', bytes: small, ...d }, bounded: false });
-  out.push({ label: 'oss-stream createUploadStream', job: { client: 'ours', bytes: small, partSize: 32 * MiB, concurrency: 8 }, bounded: true });
-  for (const bytes of [small, large]) out.push({ label: 'ali-oss putStream (same stream)', job: { client: 'ali-putStream', bytes, ...d }, bounded: false });
+  const out: Row[] = [
+    { label: 'the source alone (drained, nothing sent)', job: { client: 'none', bytes: small, ...d }, bounded: false },
+  ];
+  for (const bytes of [small, large])
+    out.push({ label: 'oss-stream createUploadStream', job: { client: 'ours', bytes, ...d }, bounded: true });
+  out.push({
+    label: 'oss-stream, source without garbage (views)',
+    job: { client: 'ours', bytes: small, ...d, source: 'views' },
+    bounded: true,
+  });
+  out.push({
+    label: 'raw undici part PUTs from one buffer (no client logic)',
+    job: { client: 'undici-raw', bytes: small, ...d },
+    bounded: false,
+  });
+  out.push({
+    label: 'oss-stream createUploadStream',
+    job: { client: 'ours', bytes: small, partSize: 32 * MiB, concurrency: 8 },
+    bounded: true,
+  });
+  for (const bytes of [small, large])
+    out.push({
+      label: 'ali-oss putStream (same stream)',
+      job: { client: 'ali-putStream', bytes, ...d },
+      bounded: false,
+    });
   // One size only: putStream shows ali-oss from 1 to 4 GiB, and a 4 GiB file would cost the time budget 20 s more.
-  out.push({ label: 'ali-oss multipartUpload (file, known length)', job: { client: 'ali-multipartUpload-file', bytes: small, ...d }, bounded: true });
+  out.push({
+    label: 'ali-oss multipartUpload (file, known length)',
+    job: { client: 'ali-multipartUpload-file', bytes: small, ...d },
+    bounded: true,
+  });
   return out;
 }
 
@@ -55,16 +79,21 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
           if (!files.has(row.job.bytes)) files.set(row.job.bytes, await tempPatternFile(row.job.bytes));
           file = files.get(row.job.bytes)!.path;
         }
-        const r = await runWorker<MemoryReport>(WORKER, { ...row.job, endpoint: server.endpoint, file }, ['--expose-gc']);
+        const r = await runWorker<MemoryReport>(WORKER, { ...row.job, endpoint: server.endpoint, file }, [
+          '--expose-gc',
+        ]);
         const rss = (r.peakRss - r.baselineRss) / MiB;
         const ab = (r.peakArrayBuffers - r.baselineArrayBuffers) / MiB;
         const heap = (r.peakHeapTotal - r.baselineHeapTotal) / MiB;
         const bound = ((row.job.concurrency + 1) * row.job.partSize) / MiB;
         const target = 1.25 * bound + 32;
-        if (row.job.client === 'ours' && row.job.partSize === 8 * MiB && row.job.source === undefined) oursPeaks.set(row.job.bytes, rss);
+        if (row.job.client === 'ours' && row.job.partSize === 8 * MiB && row.job.source === undefined)
+          oursPeaks.set(row.job.bytes, rss);
         table.push([
           row.label,
-          row.job.client === 'none' || row.job.client === 'ali-putStream' ? 'n/a' : `${size(row.job.partSize)} × ${row.job.concurrency}`,
+          row.job.client === 'none' || row.job.client === 'ali-putStream'
+            ? 'n/a'
+            : `${size(row.job.partSize)} × ${row.job.concurrency}`,
           size(row.job.bytes),
           row.bounded ? round(bound) : 'n/a',
           round(rss, 1),
@@ -81,16 +110,30 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
   }
   const s = oursPeaks.get(small);
   const l = oursPeaks.get(large);
-  const flat = s !== undefined && l !== undefined ? `oss-stream peak RSS ${size(large)} ÷ ${size(small)}: ${(l / s).toFixed(2)}x. ` : '';
+  const flat =
+    s !== undefined && l !== undefined
+      ? `oss-stream peak RSS ${size(large)} ÷ ${size(small)}: ${(l / s).toFixed(2)}x. `
+      : '';
   return {
     title: `Memory: peak above baseline while uploading a stream of unknown length (${size(small)}, ${size(large)})`,
-    columns: ['client', 'parts', 'stream', 'bound MiB', 'peak RSS Δ MiB', 'peak arrayBuffers Δ MiB', 'peak heap Δ MiB', 'target MiB', 'within target', 'MB/s'],
+    columns: [
+      'client',
+      'parts',
+      'stream',
+      'bound MiB',
+      'peak RSS Δ MiB',
+      'peak arrayBuffers Δ MiB',
+      'peak heap Δ MiB',
+      'target MiB',
+      'within target',
+      'MB/s',
+    ],
     rows: table,
     notes:
       `${flat}bound = (concurrency+1) × partSize; target = 1.25 × bound + 32 MiB, checked against the larger of the RSS and arrayBuffers peaks. ` +
       'Sampled every 5 ms in a child process per row; baseline after one tiny request by the same client and gc(). ' +
       'The source hands out fresh 64 KiB buffers (like a socket), so dead chunks wait for V8 to collect them: that slack shows in every client (ali-oss putStream holds no part buffer). ' +
-      'The views row sends views of one block instead: what remains is the client\'s own memory. ' +
+      "The views row sends views of one block instead: what remains is the client's own memory. " +
       'The raw undici row (its whole object preallocated before the baseline) shows the RSS that sending through undici costs by itself. ' +
       `ali-oss multipartUpload cannot take a stream of unknown length: its rows read a file of the same size. ${loadNote()}.`,
   };

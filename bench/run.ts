@@ -14,7 +14,10 @@ import { parseArgs } from 'node:util';
 import { BENCH_SOURCE } from './support/lib.js';
 import { formatTable, type BenchTable } from './table.js';
 
-type Scenario = { name: string; load: () => Promise<{ run: (opts: { quick?: boolean }) => Promise<BenchTable | BenchTable[]> }> };
+type Scenario = {
+  name: string;
+  load: () => Promise<{ run: (opts: { quick?: boolean }) => Promise<BenchTable | BenchTable[]> }>;
+};
 
 const SCENARIOS: Scenario[] = [
   { name: 'throughput', load: () => import('./throughput.bench.js') },

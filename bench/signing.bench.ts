@@ -45,8 +45,19 @@ const CASES: Case[] = [
 
 /** ali-oss's client-level signers (private API, stable for years; typed here because @types/ali-oss omits them). */
 interface AliSigner {
-  authorization(method: string, resource: string, subres: Record<string, string | null>, headers: Record<string, string>): string;
-  authorizationV4(method: string, params: { headers: Record<string, string>; queries: Record<string, string | null> }, bucket: string, object: string, additional?: string[]): string;
+  authorization(
+    method: string,
+    resource: string,
+    subres: Record<string, string | null>,
+    headers: Record<string, string>,
+  ): string;
+  authorizationV4(
+    method: string,
+    params: { headers: Record<string, string>; queries: Record<string, string | null> },
+    bucket: string,
+    object: string,
+    additional?: string[],
+  ): string;
 }
 
 // Headers are copied the way the client's request path copies them before signing (core/http.ts): signing adds
@@ -58,7 +69,13 @@ function signers(c: Case): { name: string; fn: () => unknown }[] {
     {
       name: 'oss-stream V1',
       fn: () => {
-        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: Object.assign({}, c.headers) };
+        const req: SignableRequest = {
+          method: c.method,
+          bucket: BUCKET,
+          key: c.key,
+          query: c.query,
+          headers: Object.assign({}, c.headers),
+        };
         signRequestV1(req, CREDS, new Date());
         return req.headers['authorization'];
       },
@@ -66,7 +83,13 @@ function signers(c: Case): { name: string; fn: () => unknown }[] {
     {
       name: 'oss-stream V4',
       fn: () => {
-        const req: SignableRequest = { method: c.method, bucket: BUCKET, key: c.key, query: c.query, headers: Object.assign({}, c.headers) };
+        const req: SignableRequest = {
+          method: c.method,
+          bucket: BUCKET,
+          key: c.key,
+          query: c.query,
+          headers: Object.assign({}, c.headers),
+        };
         signRequestV4(req, CREDS, new Date(), { region: REGION });
         return req.headers['authorization'];
       },
@@ -81,7 +104,11 @@ function signers(c: Case): { name: string; fn: () => unknown }[] {
     {
       name: 'ali-oss V4',
       fn: () => {
-        const headers = { ...c.headers, 'x-oss-date': formatIsoBasic(new Date()), 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' };
+        const headers = {
+          ...c.headers,
+          'x-oss-date': formatIsoBasic(new Date()),
+          'x-oss-content-sha256': 'UNSIGNED-PAYLOAD',
+        };
         return ali.authorizationV4(c.method, { headers, queries: c.query }, BUCKET, c.key);
       },
     },

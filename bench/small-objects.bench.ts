@@ -36,7 +36,10 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
   return withBenchServer({ storage: 'discard' }, async (server) => {
     const auth = new Auth(BENCH.accessKeyId, BENCH.accessKeySecret);
     const oursV4 = new Bucket(auth, server.endpoint, BENCH.bucket, { connectionPoolSize: IN_FLIGHT });
-    const oursV1 = new Bucket(auth, server.endpoint, BENCH.bucket, { connectionPoolSize: IN_FLIGHT, signatureVersion: 'v1' });
+    const oursV1 = new Bucket(auth, server.endpoint, BENCH.bucket, {
+      connectionPoolSize: IN_FLIGHT,
+      signatureVersion: 'v1',
+    });
     const aliV1 = aliClient(server.endpoint);
     const aliV4 = aliClient(server.endpoint, { authorizationV4: true });
     const puts: { name: string; put: (key: string) => Promise<unknown> }[] = [
@@ -46,7 +49,10 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
       { name: 'ali-oss put, V4', put: (k) => aliV4.put(k, OBJECT) },
     ];
     const batch = (count: number) =>
-      puts.map((c) => ({ name: c.name, upload: (prefix: string) => saturate(count, IN_FLIGHT, (i) => c.put(`${prefix}/${i % KEYS}`)) }));
+      puts.map((c) => ({
+        name: c.name,
+        upload: (prefix: string) => saturate(count, IN_FLIGHT, (i) => c.put(`${prefix}/${i % KEYS}`)),
+      }));
     try {
       // Warm-up: JIT, connections, V4 signing-key caches.
       await rounds(batch(200), 1, undefined, 'warm');
@@ -63,11 +69,26 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
         ]),
       );
       const ali = summary.get('ali-oss put, V1 (default)')!.opsPerSec;
-      const aliSame = (name: string): number => summary.get(name.includes('V4') ? 'ali-oss put, V4' : 'ali-oss put, V1 (default)')!.opsPerSec;
+      const aliSame = (name: string): number =>
+        summary.get(name.includes('V4') ? 'ali-oss put, V4' : 'ali-oss put, V1 (default)')!.opsPerSec;
       return {
         title: `Small objects: 1 KiB PutObject, ${IN_FLIGHT} in flight, ${ops} puts per run, median of ${runs}`,
-        columns: ['contender', 'ops/s', 'client CPU µs/op', 'server CPU %', '÷ ali-oss default', '÷ ali-oss same signature'],
-        rows: [...summary].map(([name, s]) => [name, round(s.opsPerSec), round(s.clientUs), round(s.serverPct), ratio(s.opsPerSec, ali), ratio(s.opsPerSec, aliSame(name))]),
+        columns: [
+          'contender',
+          'ops/s',
+          'client CPU µs/op',
+          'server CPU %',
+          '÷ ali-oss default',
+          '÷ ali-oss same signature',
+        ],
+        rows: [...summary].map(([name, s]) => [
+          name,
+          round(s.opsPerSec),
+          round(s.clientUs),
+          round(s.serverPct),
+          ratio(s.opsPerSec, ali),
+          ratio(s.opsPerSec, aliSame(name)),
+        ]),
         notes: `Target: oss-stream ≥ 1.5× ali-oss ops/s. ${loadNote()}.`,
       };
     } finally {

@@ -6,13 +6,18 @@ export interface BenchTable {
   notes?: string;
 }
 
-const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
+const cell = (v: string | number): string =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v;
 
 /** Formats a table as aligned text (stdout) or as a Markdown table (RESULTS.md). */
 export function formatTable(t: BenchTable, style: 'text' | 'markdown' = 'text'): string {
   const rows = t.rows.map((r) => r.map(cell));
   if (style === 'markdown') {
-    return [`| ${t.columns.join(' | ')} |`, `|${t.columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+    return [
+      `| ${t.columns.join(' | ')} |`,
+      `|${t.columns.map(() => '---').join('|')}|`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n');
   }
   const widths = t.columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');

@@ -14,7 +14,15 @@
 import { GiB, MiB, loadNote, median, mbps, ratio, round, size, spread } from './support/measure.js';
 import { patternBuffer, tempFile } from './support/data.js';
 import { startBenchServer, type BenchServer } from './support/child-server.js';
-import { aliMultipart, aliPutStream, ceiling, inputSize, ours, type BenchInput, type Contender } from './support/contenders.js';
+import {
+  aliMultipart,
+  aliPutStream,
+  ceiling,
+  inputSize,
+  ours,
+  type BenchInput,
+  type Contender,
+} from './support/contenders.js';
 import { rounds, type RunSample } from './support/rounds.js';
 import type { BenchTable } from './table.js';
 
@@ -43,7 +51,14 @@ const FULL: Plan = {
     { source: 'file', storage: 'disk', runs: 3 },
   ],
 };
-const QUICK: Plan = { ...FULL, bytes: 256 * MiB, gridBytes: 64 * MiB, runs: 1, gridRuns: 1, combos: FULL.combos.map((c) => ({ ...c, runs: 1 })) };
+const QUICK: Plan = {
+  ...FULL,
+  bytes: 256 * MiB,
+  gridBytes: 64 * MiB,
+  runs: 1,
+  gridRuns: 1,
+  combos: FULL.combos.map((c) => ({ ...c, runs: 1 })),
+};
 
 const DEFAULT_PART = 8 * MiB;
 const WARMUP_BYTES = 64 * MiB;
@@ -71,7 +86,13 @@ function summarize(samples: readonly RunSample[], bytes: number): Summary {
   };
 }
 
-async function measure(contenders: Contender[], runs: number, server: BenchServer, prefix: string, bytes: number): Promise<Map<string, Summary>> {
+async function measure(
+  contenders: Contender[],
+  runs: number,
+  server: BenchServer,
+  prefix: string,
+  bytes: number,
+): Promise<Map<string, Summary>> {
   try {
     const samples = await rounds(contenders, runs, server.process.pid, prefix);
     return new Map([...samples].map(([name, s]) => [name, summarize(s, bytes)]));
@@ -86,7 +107,15 @@ function defaultTable(label: string, results: Map<string, Summary>, plan: Plan, 
   const ali = results.get('ali-oss multipartUpload')!;
   return {
     title: `Throughput: ${size(plan.bytes)} ${label}, ${size(DEFAULT_PART)} parts × ${DEFAULT_CONCURRENCY} (oss-stream defaults), median of ${runs}`,
-    columns: ['contender', 'MB/s', 'runs min–max', 'client CPU s/GiB', 'server CPU %', 'vs ceiling', 'oss-stream ÷ this'],
+    columns: [
+      'contender',
+      'MB/s',
+      'runs min–max',
+      'client CPU s/GiB',
+      'server CPU %',
+      'vs ceiling',
+      'oss-stream ÷ this',
+    ],
     rows: [...results].map(([name, s]) => [
       name,
       round(s.mbps),
@@ -122,7 +151,12 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
     const warm = await serverFor('discard');
     const small: BenchInput = { kind: 'memory', data: data.subarray(0, WARMUP_BYTES) };
     await measure(
-      [ceiling(warm.endpoint, small, DEFAULT_PART, DEFAULT_CONCURRENCY), ours(warm.endpoint, small), aliMultipart(warm.endpoint, small, DEFAULT_PART, DEFAULT_CONCURRENCY), aliPutStream(warm.endpoint, small)],
+      [
+        ceiling(warm.endpoint, small, DEFAULT_PART, DEFAULT_CONCURRENCY),
+        ours(warm.endpoint, small),
+        aliMultipart(warm.endpoint, small, DEFAULT_PART, DEFAULT_CONCURRENCY),
+        aliPutStream(warm.endpoint, small),
+      ],
       1,
       warm,
       'warmup',
@@ -144,7 +178,14 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
         inputSize(input),
       );
       if (combo.source === 'memory' && combo.storage === 'discard') memoryDiscard = results;
-      tables.push(defaultTable(`from ${combo.source === 'memory' ? 'memory' : 'a file (page cache)'} → ${combo.storage} server`, results, plan, combo.runs ?? plan.runs));
+      tables.push(
+        defaultTable(
+          `from ${combo.source === 'memory' ? 'memory' : 'a file (page cache)'} → ${combo.storage} server`,
+          results,
+          plan,
+          combo.runs ?? plan.runs,
+        ),
+      );
     }
 
     const server = await serverFor('discard');
@@ -152,7 +193,10 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
     const rows: (string | number)[][] = [];
     for (const partSize of GRID_PARTS) {
       for (const concurrency of GRID_CONCURRENCY) {
-        const reuse = partSize === DEFAULT_PART && concurrency === DEFAULT_CONCURRENCY && plan.gridBytes === plan.bytes ? memoryDiscard : undefined;
+        const reuse =
+          partSize === DEFAULT_PART && concurrency === DEFAULT_CONCURRENCY && plan.gridBytes === plan.bytes
+            ? memoryDiscard
+            : undefined;
         const r =
           reuse ??
           (await measure(
@@ -186,7 +230,19 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
     }
     tables.push({
       title: `Throughput grid: ${size(plan.gridBytes)} from memory → discard server, part size × concurrency, median of ${plan.gridRuns}`,
-      columns: ['parts', 'ceiling MB/s', 'oss-stream MB/s', 'ali-oss MB/s', 'ours/ceiling', 'ours/ali-oss', 'ceiling/ali-oss (best possible)', 'ours CPU s/GiB', 'ali-oss CPU s/GiB', 'ceiling CPU s/GiB', 'server CPU % (ceiling)'],
+      columns: [
+        'parts',
+        'ceiling MB/s',
+        'oss-stream MB/s',
+        'ali-oss MB/s',
+        'ours/ceiling',
+        'ours/ali-oss',
+        'ceiling/ali-oss (best possible)',
+        'ours CPU s/GiB',
+        'ali-oss CPU s/GiB',
+        'ceiling CPU s/GiB',
+        'server CPU % (ceiling)',
+      ],
       rows,
       notes:
         `Targets: ours ≥ 0.9× ceiling and ≥ 2× ali-oss. ali-oss = multipartUpload of the buffer with the same partSize and parallel. ` +

@@ -45,7 +45,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
         }),
         notes:
           'ali-oss putStream is the only way ali-oss takes a stream of unknown length (one chunked PutObject: one ' +
-          'connection); its multipartUpload needs the whole input up front (here: the same buffer). ' + loadNote(),
+          'connection); its multipartUpload needs the whole input up front (here: the same buffer). ' +
+          loadNote(),
       };
     } finally {
       await Promise.all(contenders.map((c) => c.close()));

@@ -91,5 +91,10 @@ export function bucketFor(target: OssTarget): Bucket {
     target.securityToken === undefined
       ? new Auth(target.accessKeyId, target.accessKeySecret)
       : new StsAuth(target.accessKeyId, target.accessKeySecret, target.securityToken);
-  return new Bucket(auth, target.endpoint, target.bucketName, target.region === undefined ? {} : { region: target.region });
+  return new Bucket(
+    auth,
+    target.endpoint,
+    target.bucketName,
+    target.region === undefined ? {} : { region: target.region },
+  );
 }

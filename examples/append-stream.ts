@@ -9,7 +9,9 @@ import { Auth, Bucket, createAppendStream } from 'oss-stream';
 import { ossTarget } from './_local.js';
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 try {
   const day1 = Array.from({ length: 5000 }, (_, i) => `day 1 line ${i}\n`);
   const first = createAppendStream(bucket, 'logs/app.log', { flushBytes: 16 * 1024, flushIntervalMs: 200 });
@@ -19,7 +21,9 @@ try {
   const second = createAppendStream(bucket, 'logs/app.log', { flushBytes: 16 * 1024 });
   await pipeline(Readable.from(['day 2 starts\n']), second);
   const r = second.result!;
-  console.log(`logs/app.log: ${r.nextPosition} bytes after ${first.result!.appends + r.appends} appends, CRC64 ${r.crc64}`);
+  console.log(
+    `logs/app.log: ${r.nextPosition} bytes after ${first.result!.appends + r.appends} appends, CRC64 ${r.crc64}`,
+  );
 } finally {
   await bucket.close();
   await oss.close();

@@ -13,7 +13,9 @@ const bucket = bucketFor(oss);
 try {
   const result = await bucket.appendObject('append.txt', 0, 'content of first append');
   // initCrc (the previous CRC64) lets the client check the whole object's CRC64 after this append
-  const second = await bucket.appendObject('append.txt', result.nextPosition, 'content of second append', { initCrc: result.crc64 });
+  const second = await bucket.appendObject('append.txt', result.nextPosition, 'content of second append', {
+    initCrc: result.crc64,
+  });
   console.log(`append.txt is ${second.nextPosition} bytes, CRC64 ${second.crc64}`);
 
   // An existing object that is not appendable
@@ -31,7 +33,9 @@ try {
   } catch (err) {
     if (!(err instanceof PositionNotEqualToLengthError)) throw err;
     console.log(`append.txt: ${err.code}, next position ${err.nextPosition}`);
-    const third = await bucket.appendObject('append.txt', err.nextPosition, 'content of third append', { initCrc: second.crc64 });
+    const third = await bucket.appendObject('append.txt', err.nextPosition, 'content of third append', {
+      initCrc: second.crc64,
+    });
     console.log(`append.txt is ${third.nextPosition} bytes`);
   }
 

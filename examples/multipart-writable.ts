@@ -9,7 +9,9 @@ import { Auth, Bucket, MultipartWritable } from 'oss-stream';
 import { ossTarget } from './_local.js';
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 try {
   const data = Buffer.alloc(8 * 128 * 1024 - 1000);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;

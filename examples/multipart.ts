@@ -38,7 +38,9 @@ try {
   const chunks: Buffer[] = [];
   for await (const chunk of (await bucket.getObject(key)).body) chunks.push(chunk as Buffer);
   if (!Buffer.concat(chunks).equals(await readFile(filename))) throw new Error('the object differs from local.txt');
-  console.log(`${key}: ${parts.length} parts of ${partSize} bytes, ${totalSize} bytes, ETag ${done.etag}, read back equal`);
+  console.log(
+    `${key}: ${parts.length} parts of ${partSize} bytes, ${totalSize} bytes, ETag ${done.etag}, read back equal`,
+  );
 } finally {
   await bucket.close();
   await oss.close();

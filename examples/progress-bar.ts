@@ -16,7 +16,9 @@ function percentage(consumedBytes: number, totalBytes: number | null): void {
 }
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 try {
   await bucket.putObject('story.txt', 'a'.repeat(1024 * 1024), { onProgress: percentage });
   process.stdout.write('\n');

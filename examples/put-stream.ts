@@ -9,7 +9,9 @@ import { Auth, Bucket, createPutStream } from 'oss-stream';
 import { ossTarget } from './_local.js';
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 try {
   async function* rows() {
     yield 'id,name\n';

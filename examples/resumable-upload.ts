@@ -46,8 +46,13 @@ try {
 
   // …so calling again sends only the missing parts. Progress starts at the bytes already stored.
   let first: number | undefined;
-  const resumed = await resumableUpload(bucket, 'big.bin', bigFile, { ...options, onProgress: (done) => (first ??= done) });
-  console.log(`big.bin: resumed at ${first} bytes, ${resumed.resumedBytes} bytes not sent again, CRC64 ${resumed.crc64}`);
+  const resumed = await resumableUpload(bucket, 'big.bin', bigFile, {
+    ...options,
+    onProgress: (done) => (first ??= done),
+  });
+  console.log(
+    `big.bin: resumed at ${first} bytes, ${resumed.resumedBytes} bytes not sent again, CRC64 ${resumed.crc64}`,
+  );
 
   // The checkpoint is removed once the object is committed; abandonResumable drops an unfinished one instead.
   console.log(`checkpoints left: ${(await readdir(store.directory)).length}`);

@@ -32,7 +32,9 @@ async function startCallbackReceiver(): Promise<{ url: string; close(): void }> 
 }
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 const receiver = process.env['EXAMPLE_CALLBACK_URL'] === undefined ? await startCallbackReceiver() : undefined;
 const callbackUrl = process.env['EXAMPLE_CALLBACK_URL'] ?? receiver!.url;
 try {
@@ -48,13 +50,21 @@ try {
   console.log(`callback answer: ${result.callbackBody}`);
 
   // The same with the header written by hand, as the oss2 guide does
-  const callbackParam = JSON.stringify({ callbackUrl, callbackBody: 'filename=${object}&size=${size}', callbackBodyType: 'application/x-www-form-urlencoded' });
-  const raw = await bucket.putObject('story-raw.txt', 'a novel', { headers: { 'x-oss-callback': Buffer.from(callbackParam).toString('base64') } });
+  const callbackParam = JSON.stringify({
+    callbackUrl,
+    callbackBody: 'filename=${object}&size=${size}',
+    callbackBodyType: 'application/x-www-form-urlencoded',
+  });
+  const raw = await bucket.putObject('story-raw.txt', 'a novel', {
+    headers: { 'x-oss-callback': Buffer.from(callbackParam).toString('base64') },
+  });
   console.log(`callback answer (raw header): ${raw.callbackBody}`);
 
   // A callback that fails: the object is stored anyway
   try {
-    await bucket.putObject('story-2.txt', 'another novel', { callback: { url: `${callbackUrl}/broken`, body: 'filename=${object}' } });
+    await bucket.putObject('story-2.txt', 'another novel', {
+      callback: { url: `${callbackUrl}/broken`, body: 'filename=${object}' },
+    });
   } catch (err) {
     if (!(err instanceof OssCallbackError)) throw err;
     const stored = (err as OssCallbackError<PutObjectResult>).result;

@@ -13,7 +13,9 @@ import { Auth, Bucket, createUploadStream } from 'oss-stream';
 import { ossTarget } from './_local.js';
 
 const oss = await ossTarget();
-const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, { region: oss.region });
+const bucket = new Bucket(new Auth(oss.accessKeyId, oss.accessKeySecret), oss.endpoint, oss.bucketName, {
+  region: oss.region,
+});
 try {
   // 200,000 log lines (~9 MiB before gzip), generated lazily: memory stays flat whatever the count
   function* lines() {
@@ -24,7 +26,11 @@ try {
     concurrency: 4,
     headers: { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain' },
   });
-  await pipeline(Readable.from(lines()), chain([createGzip()], { writableObjectMode: false, readableObjectMode: false }), sink);
+  await pipeline(
+    Readable.from(lines()),
+    chain([createGzip()], { writableObjectMode: false, readableObjectMode: false }),
+    sink,
+  );
   const r = sink.result!;
   console.log(`logs/2026/app.log.gz: ${r.mode}, ${r.parts?.length ?? 1} part(s), ${r.size} bytes, CRC64 ${r.crc64}`);
 

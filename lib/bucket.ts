@@ -26,7 +26,11 @@ import {
   type InitiateMultipartUploadOptions,
   type InitiateMultipartUploadResult,
 } from './api/initiate-multipart-upload.js';
-import { listMultipartUploads, type ListedUpload, type ListMultipartUploadsOptions } from './api/list-multipart-uploads.js';
+import {
+  listMultipartUploads,
+  type ListedUpload,
+  type ListMultipartUploadsOptions,
+} from './api/list-multipart-uploads.js';
 import { listParts, type ListedPart, type ListPartsOptions } from './api/list-parts.js';
 import { putObject, type PutObjectOptions, type PutObjectResult } from './api/put-object.js';
 import type { OssResult } from './api/result.js';
@@ -51,7 +55,8 @@ const CONTEXT = Symbol.for('oss-stream.bucket-context');
 export function contextOf(bucket: Bucket): OssContext {
   const held = typeof bucket === 'object' && bucket !== null ? (bucket as { [CONTEXT]?: OssContext }) : undefined;
   const ctx = held?.[CONTEXT];
-  if (ctx === undefined) throw new OssArgumentError('bucket must be a Bucket (new Bucket(auth, endpoint, name))', 'bucket');
+  if (ctx === undefined)
+    throw new OssArgumentError('bucket must be a Bucket (new Bucket(auth, endpoint, name))', 'bucket');
   return ctx;
 }
 
@@ -104,14 +109,22 @@ export class Bucket {
     if (typeof path !== 'string' || path === '') throw new OssArgumentError('path must be a non-empty string', 'path');
     const info = await stat(path);
     if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'path');
-    return putObject(this.#context, key, new FileSlice(path, 0, info.size), { ...opts, contentTypeFrom: opts.contentTypeFrom ?? path });
+    return putObject(this.#context, key, new FileSlice(path, 0, info.size), {
+      ...opts,
+      contentTypeFrom: opts.contentTypeFrom ?? path,
+    });
   }
 
   /**
    * Appends `data` at `position` (0 creates an Appendable object). Typed errors: `PositionNotEqualToLengthError`
    * (with `nextPosition`) and `ObjectNotAppendableError`. Pass `initCrc` to verify the whole-object CRC64 chain.
    */
-  appendObject(key: string, position: number, data: UploadData, opts?: AppendObjectOptions): Promise<AppendObjectResult> {
+  appendObject(
+    key: string,
+    position: number,
+    data: UploadData,
+    opts?: AppendObjectOptions,
+  ): Promise<AppendObjectResult> {
     return appendObject(this.#context, key, position, data, opts);
   }
 
@@ -121,12 +134,23 @@ export class Bucket {
   }
 
   /** Uploads part `partNumber` (1..10,000); a {@link FileSlice} reads only its range and is retryable. */
-  uploadPart(key: string, uploadId: string, partNumber: number, data: UploadData, opts?: UploadPartOptions): Promise<UploadPartResult> {
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    data: UploadData,
+    opts?: UploadPartOptions,
+  ): Promise<UploadPartResult> {
     return uploadPart(this.#context, key, uploadId, partNumber, data, opts);
   }
 
   /** Commits the parts (sorted for you); with each part's `crc64` and `size`, the whole-object CRC64 is verified. */
-  completeMultipartUpload(key: string, uploadId: string, parts: readonly CompletedPart[], opts?: CompleteMultipartUploadOptions): Promise<CompleteMultipartUploadResult> {
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    opts?: CompleteMultipartUploadOptions,
+  ): Promise<CompleteMultipartUploadResult> {
     return completeMultipartUpload(this.#context, key, uploadId, parts, opts);
   }
 
@@ -164,8 +188,17 @@ export class Bucket {
    * A presigned URL for `method` on `key`, valid for `expiresSeconds`. Headers given (Content-Type, `x-oss-*`) are
    * signed and must be sent by whoever uses the URL.
    */
-  async signUrl(method: SignableMethod, key: string, expiresSeconds: number, opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {}): Promise<string> {
-    if (!SIGNABLE_METHODS.has(method)) throw new OssArgumentError(`method must be one of ${[...SIGNABLE_METHODS].join(', ')}, got ${String(method)}`, 'method');
+  async signUrl(
+    method: SignableMethod,
+    key: string,
+    expiresSeconds: number,
+    opts: { headers?: Record<string, string>; query?: Record<string, string | null> } = {},
+  ): Promise<string> {
+    if (!SIGNABLE_METHODS.has(method))
+      throw new OssArgumentError(
+        `method must be one of ${[...SIGNABLE_METHODS].join(', ')}, got ${String(method)}`,
+        'method',
+      );
     validateObjectKey(key, this.#context.options.limits);
     const max = MAX_PRESIGN_EXPIRES_SECONDS;
     if (!Number.isSafeInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > max) {
@@ -173,7 +206,11 @@ export class Bucket {
       throw new OssArgumentError(message, 'expiresSeconds');
     }
     const query = opts.query ?? {};
-    if (query === null || typeof query !== 'object' || Object.values(query).some((v) => v !== null && typeof v !== 'string')) {
+    if (
+      query === null ||
+      typeof query !== 'object' ||
+      Object.values(query).some((v) => v !== null && typeof v !== 'string')
+    ) {
       throw new OssArgumentError('query must be an object of strings (null for a bare parameter)', 'query');
     }
     return this.#context.presign(method, key, expiresSeconds, validateHeaders(opts.headers), query);

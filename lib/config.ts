@@ -216,7 +216,8 @@ export function resolveLimits(limits: Partial<OssLimits> | undefined): OssLimits
 /** Applies defaults to client options once; downstream code only sees the resolved, frozen object. */
 export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOptions {
   const sv = opts.signatureVersion ?? DEFAULTS.signatureVersion;
-  if (sv !== 'v4' && sv !== 'v1') throw new OssArgumentError(`signatureVersion must be 'v4' or 'v1', got ${String(sv)}`, 'signatureVersion');
+  if (sv !== 'v4' && sv !== 'v1')
+    throw new OssArgumentError(`signatureVersion must be 'v4' or 'v1', got ${String(sv)}`, 'signatureVersion');
   // Checked under its own name: a bad timeoutMs must not be reported as the first timeout it feeds.
   const t = opts.timeoutMs === undefined ? undefined : checkInteger('timeoutMs', opts.timeoutMs, 1);
   return Object.freeze({
@@ -225,7 +226,12 @@ export function resolveClientOptions(opts: ClientOptions = {}): ResolvedClientOp
     pathStyle: opts.pathStyle,
     cname: opts.cname ?? false,
     dispatcher: opts.dispatcher,
-    connectionPoolSize: checkInteger('connectionPoolSize', opts.connectionPoolSize ?? DEFAULTS.connectionPoolSize, 1, 1024),
+    connectionPoolSize: checkInteger(
+      'connectionPoolSize',
+      opts.connectionPoolSize ?? DEFAULTS.connectionPoolSize,
+      1,
+      1024,
+    ),
     connectTimeoutMs: checkInteger('connectTimeoutMs', opts.connectTimeoutMs ?? t ?? DEFAULTS.connectTimeoutMs, 1),
     headersTimeoutMs: checkInteger('headersTimeoutMs', opts.headersTimeoutMs ?? t ?? DEFAULTS.headersTimeoutMs, 1),
     bodyTimeoutMs: checkInteger('bodyTimeoutMs', opts.bodyTimeoutMs ?? t ?? DEFAULTS.bodyTimeoutMs, 1),

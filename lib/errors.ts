@@ -79,7 +79,12 @@ export class PositionNotEqualToLengthError extends OssServiceError {
   /** The object's current length, from `x-oss-next-append-position`. */
   readonly nextPosition: number;
 
-  constructor(message: string, fields: OssErrorFields & { status: number }, nextPosition: number, details?: ServiceErrorDetails) {
+  constructor(
+    message: string,
+    fields: OssErrorFields & { status: number },
+    nextPosition: number,
+    details?: ServiceErrorDetails,
+  ) {
     super(message, fields, details);
     this.nextPosition = nextPosition;
   }
@@ -114,7 +119,10 @@ export class OssIntegrityError extends OssError {
   /** What the server reported. */
   readonly actual: string;
 
-  constructor(message: string, fields: Omit<OssErrorFields, 'code'> & { code?: string; expected: string; actual: string }) {
+  constructor(
+    message: string,
+    fields: Omit<OssErrorFields, 'code'> & { code?: string; expected: string; actual: string },
+  ) {
     super(message, { ...fields, code: fields.code ?? 'InconsistentCrc64' });
     this.expected = fields.expected;
     this.actual = fields.actual;

@@ -5,7 +5,16 @@
  */
 export * from './errors.js';
 export { LIMITS, type ClientOptions, type OssLimits } from './config.js';
-export { Auth, StsAuth, ProviderAuth, Credentials, authFromEnv, type CredentialsProvider, type ProvidedCredentials, type ProviderAuthOptions } from './core/credentials.js';
+export {
+  Auth,
+  StsAuth,
+  ProviderAuth,
+  Credentials,
+  authFromEnv,
+  type CredentialsProvider,
+  type ProvidedCredentials,
+  type ProviderAuthOptions,
+} from './core/credentials.js';
 export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
 export { FileSlice } from './core/file-slice.js';
 export type { UploadCallback, CallbackVars } from './core/callback.js';
@@ -20,7 +29,11 @@ export type { PutObjectOptions, PutObjectResult } from './api/put-object.js';
 export type { AppendObjectOptions, AppendObjectResult } from './api/append-object.js';
 export type { InitiateMultipartUploadOptions, InitiateMultipartUploadResult } from './api/initiate-multipart-upload.js';
 export type { UploadPartOptions, UploadPartResult } from './api/upload-part.js';
-export type { CompletedPart, CompleteMultipartUploadOptions, CompleteMultipartUploadResult } from './api/complete-multipart-upload.js';
+export type {
+  CompletedPart,
+  CompleteMultipartUploadOptions,
+  CompleteMultipartUploadResult,
+} from './api/complete-multipart-upload.js';
 export type { ListedPart, ListPartsOptions } from './api/list-parts.js';
 export type { ListedUpload, ListMultipartUploadsOptions } from './api/list-multipart-uploads.js';
 export type { HeadObjectResult } from './api/head-object.js';
@@ -30,8 +43,17 @@ export type { MultipartResult, UploadedPart } from './uploads/multipart-result.j
 export { createUploadStream } from './sinks/upload-stream.js';
 export type { SinkOptions } from './sinks/sink-options.js';
 export { createPutStream, PutStream, type PutStreamOptions } from './sinks/put-stream.js';
-export { createAppendStream, AppendStream, type AppendStreamOptions, type AppendStreamResult } from './sinks/append-stream.js';
-export { resumableUpload, type ResumableUploadOptions, type ResumableUploadResult } from './resumable/resumable-upload.js';
+export {
+  createAppendStream,
+  AppendStream,
+  type AppendStreamOptions,
+  type AppendStreamResult,
+} from './sinks/append-stream.js';
+export {
+  resumableUpload,
+  type ResumableUploadOptions,
+  type ResumableUploadResult,
+} from './resumable/resumable-upload.js';
 export { ResumableStore, type ResumableStoreOptions, type CheckpointStore } from './uploads/resumable-store.js';
 export { abandonResumable, type AbandonResumableOptions } from './resumable/abandon-resumable.js';
 export type { CheckpointRecord, CheckpointPart } from './uploads/checkpoint-record.js';

@@ -28,8 +28,22 @@ describe('Bucket', () => {
 
   it('is the facade of every operation, named after its bucket', () => {
     expect(oss.bucket.name).to.equal(BUCKET);
-    for (const m of ['putObject', 'putObjectFromFile', 'appendObject', 'initMultipartUpload', 'uploadPart', 'completeMultipartUpload',
-      'abortMultipartUpload', 'listParts', 'listMultipartUploads', 'headObject', 'getObject', 'deleteObject', 'signUrl', 'close']) {
+    for (const m of [
+      'putObject',
+      'putObjectFromFile',
+      'appendObject',
+      'initMultipartUpload',
+      'uploadPart',
+      'completeMultipartUpload',
+      'abortMultipartUpload',
+      'listParts',
+      'listMultipartUploads',
+      'headObject',
+      'getObject',
+      'deleteObject',
+      'signUrl',
+      'close',
+    ]) {
       expect(typeof (oss.bucket as unknown as Record<string, unknown>)[m], m).to.equal('function');
     }
   });
@@ -41,7 +55,9 @@ describe('Bucket', () => {
     expect(contextOf(bucket).bucket).to.equal('my-bucket');
     const lookalike = { context: contextOf(bucket), name: 'my-bucket' } as unknown as Bucket;
     const refuses = (fn: () => unknown): void => {
-      expect(fn).to.throw(OssArgumentError, /must be a Bucket/).with.property('argument', 'bucket');
+      expect(fn)
+        .to.throw(OssArgumentError, /must be a Bucket/)
+        .with.property('argument', 'bucket');
     };
     refuses(() => new MultipartWritable(lookalike, 'k'));
     refuses(() => createUploadStream(lookalike, 'k'));
@@ -55,15 +71,30 @@ describe('Bucket', () => {
     const refuses = (fn: () => unknown, argument: string, re: RegExp): void => {
       expect(fn).to.throw(OssArgumentError, re).with.property('argument', argument);
     };
-    refuses(() => new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket'), 'endpoint', /pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com"/);
+    refuses(
+      () => new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket'),
+      'endpoint',
+      /pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com"/,
+    );
     refuses(() => new Bucket(auth, 'oss-cn-hangzhou', 'my-bucket'), 'endpoint', /use "oss-cn-hangzhou\.aliyuncs\.com"/);
-    refuses(() => new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { region: 'cn-beijing' }), 'region', /contradicts/);
+    refuses(
+      () => new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { region: 'cn-beijing' }),
+      'region',
+      /contradicts/,
+    );
     // What stays valid: the bucket's own domain as a CNAME, custom domains, IPs, localhost, path style.
-    expect(contextOf(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true })).endpoint.cname).to.equal(true);
+    expect(
+      contextOf(new Bucket(auth, 'my-bucket.oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { cname: true })).endpoint
+        .cname,
+    ).to.equal(true);
     expect(new Bucket(auth, 'files.example.com', 'my-bucket', { cname: true }).name).to.equal('my-bucket');
     expect(contextOf(new Bucket(auth, 'http://127.0.0.1:9000', 'my-bucket')).endpoint.pathStyle).to.equal(true);
     expect(contextOf(new Bucket(auth, 'localhost:9000', 'my-bucket')).endpoint.pathStyle).to.equal(true);
-    expect(contextOf(new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' })).region).to.equal('cn-hangzhou');
+    expect(
+      contextOf(
+        new Bucket(auth, 'oss-cn-hangzhou.aliyuncs.com', 'my-bucket', { pathStyle: true, region: 'cn-hangzhou' }),
+      ).region,
+    ).to.equal('cn-hangzhou');
   });
 
   describe('putObjectFromFile', () => {
@@ -128,7 +159,9 @@ describe('Bucket', () => {
         await b.putObject('signed/read me.txt', 'signed content ✓');
         const url = await b.signUrl('GET', 'signed/read me.txt', 60);
         expect(url.startsWith(`${oss.server.endpoint}/${BUCKET}/signed/read%20me.txt?`)).to.equal(true);
-        expect(url).to.include(signatureVersion === 'v1' ? 'OSSAccessKeyId=spec-ak' : 'x-oss-signature-version=OSS4-HMAC-SHA256');
+        expect(url).to.include(
+          signatureVersion === 'v1' ? 'OSSAccessKeyId=spec-ak' : 'x-oss-signature-version=OSS4-HMAC-SHA256',
+        );
         const res = await fetch(url);
         expect([res.status, await res.text()]).to.deep.equal([200, 'signed content ✓']);
         const head = await fetch(await b.signUrl('HEAD', 'signed/read me.txt', 60), { method: 'HEAD' });
@@ -138,7 +171,11 @@ describe('Bucket', () => {
       it(`${signatureVersion}: a PUT URL with a signed Content-Type stores the body; another type is refused`, async () => {
         const b = oss.client({ signatureVersion });
         const url = await b.signUrl('PUT', 'signed/upload.txt', 60, { headers: { 'Content-Type': 'text/plain' } });
-        const ok = await fetch(url, { method: 'PUT', body: 'via presigned url', headers: { 'content-type': 'text/plain' } });
+        const ok = await fetch(url, {
+          method: 'PUT',
+          body: 'via presigned url',
+          headers: { 'content-type': 'text/plain' },
+        });
         expect(ok.status).to.equal(200);
         expect(ok.headers.get('x-oss-hash-crc64ecma')).to.equal(oracleCrc('via presigned url'));
         expect((await download(b, 'signed/upload.txt')).toString()).to.equal('via presigned url');
@@ -166,11 +203,20 @@ describe('Bucket', () => {
       const cases: Array<[() => Promise<string>, string]> = [
         [() => b.signUrl('PATCH' as 'GET', 'k', 60), 'method must be one of GET, PUT, HEAD, POST, DELETE, got PATCH'],
         [() => b.signUrl('GET', 'k', 0), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 0'],
-        [() => b.signUrl('GET', 'k', 604_801), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 604801'],
+        [
+          () => b.signUrl('GET', 'k', 604_801),
+          'expiresSeconds must be an integer from 1 to 604800 (7 days), got 604801',
+        ],
         [() => b.signUrl('GET', 'k', 1.5), 'expiresSeconds must be an integer from 1 to 604800 (7 days), got 1.5'],
         [() => b.signUrl('GET', '', 60), 'object key must be a non-empty string'],
-        [() => b.signUrl('GET', 'k', 60, { headers: { 'x-oss-meta-a': 'ü' } }), 'header x-oss-meta-a has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first'],
-        [() => b.signUrl('GET', 'k', 60, { query: { a: 1 as unknown as string } }), 'query must be an object of strings (null for a bare parameter)'],
+        [
+          () => b.signUrl('GET', 'k', 60, { headers: { 'x-oss-meta-a': 'ü' } }),
+          'header x-oss-meta-a has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first',
+        ],
+        [
+          () => b.signUrl('GET', 'k', 60, { query: { a: 1 as unknown as string } }),
+          'query must be an object of strings (null for a bare parameter)',
+        ],
       ];
       for (const [call, message] of cases) {
         const e = await rejection(call());
@@ -182,8 +228,12 @@ describe('Bucket', () => {
 
   describe('close() while uploads are in flight (issue 17)', () => {
     const KiB_ = 25 * 1024; // parts of 4 × 25 KiB: the server's smallest part
-    const fresh = (): Bucket => new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), oss.server.endpoint, BUCKET, { retryBaseDelayMs: 1 });
-    const openUploads = async (prefix: string): Promise<number> => (await oss.bucket.listMultipartUploads({ prefix })).length;
+    const fresh = (): Bucket =>
+      new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), oss.server.endpoint, BUCKET, {
+        retryBaseDelayMs: 1,
+      });
+    const openUploads = async (prefix: string): Promise<number> =>
+      (await oss.bucket.listMultipartUploads({ prefix })).length;
 
     for (const [name, make] of [
       ['createUploadStream', (b: Bucket, k: string) => createUploadStream(b, k, { partSize: 4 * KiB_ })],
@@ -194,7 +244,10 @@ describe('Bucket', () => {
         const key = `close/${name}`;
         const sink = make(b, key);
         const source = new PassThrough();
-        const piped = pipeline(source, sink).then(() => undefined, (e: unknown) => e as OssError);
+        const piped = pipeline(source, sink).then(
+          () => undefined,
+          (e: unknown) => e as OssError,
+        );
         source.write(pattern(9 * KiB_)); // parts 1 and 2 go up; the source stays open
         await eventually(async () => expect(await openUploads(key)).to.equal(1));
         await b.close();
@@ -204,7 +257,12 @@ describe('Bucket', () => {
         expect(err?.name).to.equal('AbortError');
         expect(err?.message).to.match(/client was closed/);
         expect(await rejection(sink.done())).to.have.property('code', 'AbortError');
-        expect(await oss.bucket.headObject(key).then(() => true, () => false)).to.equal(false);
+        expect(
+          await oss.bucket.headObject(key).then(
+            () => true,
+            () => false,
+          ),
+        ).to.equal(false);
       });
     }
 
@@ -220,8 +278,18 @@ describe('Bucket', () => {
       await b.close();
       expect(await rejection(put.done())).to.have.property('code', 'AbortError');
       expect(await rejection(app.done())).to.have.property('code', 'AbortError');
-      expect(await oss.bucket.headObject('close/put').then(() => true, () => false)).to.equal(false);
-      expect(await oss.bucket.headObject('close/append').then(() => true, () => false)).to.equal(false);
+      expect(
+        await oss.bucket.headObject('close/put').then(
+          () => true,
+          () => false,
+        ),
+      ).to.equal(false);
+      expect(
+        await oss.bucket.headObject('close/append').then(
+          () => true,
+          () => false,
+        ),
+      ).to.equal(false);
     });
 
     it('a sink that already finished is left alone; one that took nothing yet is cancelled quietly (no error event)', async () => {
@@ -229,7 +297,11 @@ describe('Bucket', () => {
       const sink = createUploadStream(b, 'close/done', { partSize: 4 * KiB_ });
       await pipeline(Readable.from([pattern(9 * KiB_)]), sink);
       // Idle sinks of each kind, without 'error' listeners: an error event would crash the process.
-      const idle = [createUploadStream(b, 'close/idle-1'), createPutStream(b, 'close/idle-2'), createAppendStream(b, 'close/idle-3')];
+      const idle = [
+        createUploadStream(b, 'close/idle-1'),
+        createPutStream(b, 'close/idle-2'),
+        createAppendStream(b, 'close/idle-3'),
+      ];
       await b.close();
       expect((await sink.done()).size).to.equal(9 * KiB_);
       for (const s of idle) {

@@ -22,7 +22,9 @@ describe('config', () => {
     expect(LIMITS.maxPutSize).to.equal(5 * 1024 ** 3);
     expect(LIMITS.maxKeyBytes).to.equal(1023);
     // 48.8 TiB in bytes, within a float's exact integer range
-    expect(LIMITS.maxObjectSize).to.be.greaterThan(48 * 1024 ** 4).and.lessThan(49 * 1024 ** 4);
+    expect(LIMITS.maxObjectSize)
+      .to.be.greaterThan(48 * 1024 ** 4)
+      .and.lessThan(49 * 1024 ** 4);
     expect(Number.isSafeInteger(LIMITS.maxObjectSize)).to.equal(true);
   });
 
@@ -41,7 +43,10 @@ describe('config', () => {
   });
 
   it('timeoutMs: 0 is refused under its own name', () => {
-    expect(() => resolveClientOptions({ timeoutMs: 0 })).to.throw(OssArgumentError, /^timeoutMs must be an integer from 1 to \d+, got 0$/);
+    expect(() => resolveClientOptions({ timeoutMs: 0 })).to.throw(
+      OssArgumentError,
+      /^timeoutMs must be an integer from 1 to \d+, got 0$/,
+    );
   });
 
   it('rejects out-of-range options with a typed error naming the option', () => {
@@ -76,20 +81,30 @@ describe('config', () => {
     expect(() => resolveConcurrency({ parallel: 0 })).to.throw(OssArgumentError, /parallel must be an integer/);
   });
 
-  it('cleanupTimeoutMs bounds the wait for a failed upload\'s cleanup (default 5 s)', () => {
+  it("cleanupTimeoutMs bounds the wait for a failed upload's cleanup (default 5 s)", () => {
     expect(resolveClientOptions().cleanupTimeoutMs).to.equal(5000);
     expect(resolveClientOptions({ cleanupTimeoutMs: 250 }).cleanupTimeoutMs).to.equal(250);
-    expect(() => resolveClientOptions({ cleanupTimeoutMs: 0 })).to.throw(OssArgumentError).with.property('argument', 'cleanupTimeoutMs');
+    expect(() => resolveClientOptions({ cleanupTimeoutMs: 0 }))
+      .to.throw(OssArgumentError)
+      .with.property('argument', 'cleanupTimeoutMs');
   });
 
   it('a part held in memory is at most what this Node can allocate as one Buffer (issue 17)', () => {
     expect(MAX_BUFFER_BYTES).to.equal(constants.MAX_LENGTH);
     expect(maxBufferedPartSize(LIMITS)).to.equal(Math.min(LIMITS.maxPartSize, constants.MAX_LENGTH));
-    expect(checkBufferSize('partSize', MAX_BUFFER_BYTES, 1, LIMITS.maxPartSize)).to.equal(Math.min(MAX_BUFFER_BYTES, LIMITS.maxPartSize));
+    expect(checkBufferSize('partSize', MAX_BUFFER_BYTES, 1, LIMITS.maxPartSize)).to.equal(
+      Math.min(MAX_BUFFER_BYTES, LIMITS.maxPartSize),
+    );
     // Over OSS's limit too: the OSS-limit message, which says the range.
-    expect(() => checkBufferSize('partSize', LIMITS.maxPartSize + 1, 1, LIMITS.maxPartSize)).to.throw(OssArgumentError, /must be an integer from 1/);
+    expect(() => checkBufferSize('partSize', LIMITS.maxPartSize + 1, 1, LIMITS.maxPartSize)).to.throw(
+      OssArgumentError,
+      /must be an integer from 1/,
+    );
     if (MAX_BUFFER_BYTES < LIMITS.maxPartSize) {
-      expect(() => checkBufferSize('partSize', MAX_BUFFER_BYTES + 1, 1, LIMITS.maxPartSize)).to.throw(OssArgumentError, /largest Buffer Node/);
+      expect(() => checkBufferSize('partSize', MAX_BUFFER_BYTES + 1, 1, LIMITS.maxPartSize)).to.throw(
+        OssArgumentError,
+        /largest Buffer Node/,
+      );
     }
   });
 

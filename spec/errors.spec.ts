@@ -15,7 +15,14 @@ import {
 describe('errors', () => {
   it('OssError carries code, status, requestId, hostId, ec and cause', () => {
     const cause = new Error('socket hang up');
-    const e = new OssError('boom', { code: 'X', status: 500, requestId: 'R1', hostId: 'h', ec: '0002-00000001', cause });
+    const e = new OssError('boom', {
+      code: 'X',
+      status: 500,
+      requestId: 'R1',
+      hostId: 'h',
+      ec: '0002-00000001',
+      cause,
+    });
     expect(e).to.be.instanceOf(Error);
     expect(e.name).to.equal('OssError');
     expect([e.code, e.status, e.requestId, e.hostId, e.ec]).to.deep.equal(['X', 500, 'R1', 'h', '0002-00000001']);
@@ -24,7 +31,11 @@ describe('errors', () => {
   });
 
   it('subclasses are OssErrors with their own names', () => {
-    const svc = new OssServiceError('nope', { code: 'NoSuchKey', status: 404, requestId: 'R' }, { body: { Code: 'NoSuchKey' } });
+    const svc = new OssServiceError(
+      'nope',
+      { code: 'NoSuchKey', status: 404, requestId: 'R' },
+      { body: { Code: 'NoSuchKey' } },
+    );
     expect(svc).to.be.instanceOf(OssError);
     expect(svc.name).to.equal('OssServiceError');
     expect(svc.details.body).to.deep.equal({ Code: 'NoSuchKey' });
@@ -35,7 +46,9 @@ describe('errors', () => {
     const pos = new PositionNotEqualToLengthError('pos', { code: 'PositionNotEqualToLength', status: 409 }, 42);
     expect(pos).to.be.instanceOf(OssServiceError);
     expect(pos.nextPosition).to.equal(42);
-    expect(new ObjectNotAppendableError('na', { code: 'ObjectNotAppendable', status: 409 })).to.be.instanceOf(OssServiceError);
+    expect(new ObjectNotAppendableError('na', { code: 'ObjectNotAppendable', status: 409 })).to.be.instanceOf(
+      OssServiceError,
+    );
 
     const arg = new OssArgumentError('partSize must be ≥ 102400', 'partSize');
     expect([arg.code, arg.argument, arg.status]).to.deep.equal(['InvalidArgument', 'partSize', -1]);

@@ -25,11 +25,18 @@ interface Run {
 
 /** Runs `examples/<name>.ts` with `env` on top of this process's environment minus any OSS_* variable. */
 function runExample(name: string, env: Record<string, string>): Promise<Run> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OSS_') && !k.startsWith('EXAMPLE_')));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('OSS_') && !k.startsWith('EXAMPLE_')),
+  );
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', `examples/${name}.ts`], { cwd: ROOT, env: { ...base, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', `examples/${name}.ts`],
+      { cwd: ROOT, env: { ...base, ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -111,14 +118,18 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   }
 
   it('every example file is covered here', async () => {
-    const files = (await readdir(new URL('../examples/', import.meta.url))).filter((f) => f.endsWith('.ts') && !f.startsWith('_'));
+    const files = (await readdir(new URL('../examples/', import.meta.url))).filter(
+      (f) => f.endsWith('.ts') && !f.startsWith('_'),
+    );
     expect(files.map((f) => f.slice(0, -3)).sort()).to.deep.equal([...EXAMPLES].sort());
   });
 
   it('put-string: a string, bytes and unicode text stored as UTF-8', async () => {
     const run = ok('put-string');
     const unicode = Buffer.from('对象的内容: content ✓', 'utf8');
-    expect(run.stdout).to.equal(`remote.txt and unicode.txt uploaded; unicode.txt is 28 bytes, CRC64 ${oracleCrc(unicode)}\n`);
+    expect(run.stdout).to.equal(
+      `remote.txt and unicode.txt uploaded; unicode.txt is 28 bytes, CRC64 ${oracleCrc(unicode)}\n`,
+    );
     expect(await text('put-string', 'remote.txt')).to.equal('content of object');
     expect(await text('put-string', 'unicode.txt')).to.equal('对象的内容: content ✓');
   });
@@ -126,7 +137,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   it('put-local-file: a file stream stored byte for byte', async () => {
     const run = ok('put-local-file');
     const content = 'a line of the local file\n'.repeat(4096);
-    expect(run.stdout).to.match(new RegExp(`^remote\\.txt: 102400 bytes, ETag "[0-9A-F]{32}", CRC64 ${oracleCrc(content)}\\n$`));
+    expect(run.stdout).to.match(
+      new RegExp(`^remote\\.txt: 102400 bytes, ETag "[0-9A-F]{32}", CRC64 ${oracleCrc(content)}\\n$`),
+    );
     expect(await text('put-local-file', 'remote.txt')).to.equal(content);
   });
 
@@ -139,7 +152,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
     let page = '';
     for (let i = 0; i < 2000; i++) page += `<p>paragraph ${i} of a page served in pieces.</p>\n`;
     page += '</html>\n';
-    expect(ok('put-network-stream').stdout).to.equal(`aliyun.txt: ${Buffer.byteLength(page)} bytes streamed, CRC64 ${oracleCrc(page)}\n`);
+    expect(ok('put-network-stream').stdout).to.equal(
+      `aliyun.txt: ${Buffer.byteLength(page)} bytes streamed, CRC64 ${oracleCrc(page)}\n`,
+    );
     expect(await text('put-network-stream', 'aliyun.txt')).to.equal(page);
   });
 
@@ -154,7 +169,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   });
 
   it('multipart: 11 FileSlice parts completed and read back equal', async () => {
-    expect(ok('multipart').stdout).to.match(/^remote\.txt: 11 parts of 102400 bytes, 1060921 bytes, ETag "[0-9A-F]{32}-11", read back equal\n$/);
+    expect(ok('multipart').stdout).to.match(
+      /^remote\.txt: 11 parts of 102400 bytes, 1060921 bytes, ETag "[0-9A-F]{32}-11", read back equal\n$/,
+    );
     const h = await bucket('multipart').headObject('remote.txt');
     expect([h.size, h.objectType]).to.deep.equal([1_060_921, 'Multipart']);
     expect(await bucket('multipart').listMultipartUploads()).to.deep.equal([]);
@@ -177,7 +194,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   });
 
   it('headers: Content-Type and x-oss-meta-author stored', async () => {
-    expect(ok('headers').stdout).to.equal('a.json: application/json; charset=utf-8\nstory.txt: text/plain; charset=utf-8, author O. Henry\n');
+    expect(ok('headers').stdout).to.equal(
+      'a.json: application/json; charset=utf-8\nstory.txt: text/plain; charset=utf-8, author O. Henry\n',
+    );
     const h = await bucket('headers').headObject('story.txt');
     expect(h.meta).to.deep.equal({ author: 'O. Henry' });
   });
@@ -201,7 +220,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
       'callback server received: filename=story-raw.txt&size=7',
       'callback answer (raw header): {"Status":"OK","received":"filename=story-raw.txt&size=7"}',
     ]);
-    expect(lines[4]).to.match(/^callback failed \(CallbackFailed, HTTP 203\); story-2\.txt is stored with ETag "[0-9A-F]{32}"$/);
+    expect(lines[4]).to.match(
+      /^callback failed \(CallbackFailed, HTTP 203\); story-2\.txt is stored with ETag "[0-9A-F]{32}"$/,
+    );
     expect(await text('upload-callback', 'story-2.txt')).to.equal('another novel');
   });
 
@@ -228,7 +249,9 @@ describe('examples (oss2 "Upload objects" guide)', function () {
     const lines = ok('upload-stream').stdout.split('\n');
     const b = bucket('upload-stream');
     const gz = await readAll((await b.getObject('logs/2026/app.log.gz')).body);
-    expect(lines[0]).to.equal(`logs/2026/app.log.gz: multipart, ${Math.ceil(gz.length / 262144)} part(s), ${gz.length} bytes, CRC64 ${oracleCrc(gz)}`);
+    expect(lines[0]).to.equal(
+      `logs/2026/app.log.gz: multipart, ${Math.ceil(gz.length / 262144)} part(s), ${gz.length} bytes, CRC64 ${oracleCrc(gz)}`,
+    );
     const { gunzipSync } = await import('node:zlib');
     const text = gunzipSync(gz).toString('utf8').split('\n');
     expect(text.length).to.equal(200_001);
@@ -240,14 +263,22 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   it('multipart-writable: a file backed up as 8 parts, byte for byte', async () => {
     const data = Buffer.alloc(8 * 128 * 1024 - 1000);
     for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
-    expect(ok('multipart-writable').stdout).to.match(new RegExp(`^backups/db\\.dump: 8 parts, ${data.length} bytes, ETag "[0-9A-F]{32}-8", CRC64 ${oracleCrc(data)}\n$`));
-    expect((await readAll((await bucket('multipart-writable').getObject('backups/db.dump')).body)).equals(data)).to.equal(true);
+    expect(ok('multipart-writable').stdout).to.match(
+      new RegExp(
+        `^backups/db\\.dump: 8 parts, ${data.length} bytes, ETag "[0-9A-F]{32}-8", CRC64 ${oracleCrc(data)}\n$`,
+      ),
+    );
+    expect(
+      (await readAll((await bucket('multipart-writable').getObject('backups/db.dump')).body)).equals(data),
+    ).to.equal(true);
   });
 
   it('put-stream: rows streamed into one PutObject with metadata', async () => {
     let csv = 'id,name\n';
     for (let i = 1; i <= 1000; i++) csv += `${i},user-${i}\n`;
-    expect(ok('put-stream').stdout).to.equal(`reports/users.csv: ${csv.length} bytes, ETag ${md5Etag(csv)}, CRC64 ${oracleCrc(csv)}\n`);
+    expect(ok('put-stream').stdout).to.equal(
+      `reports/users.csv: ${csv.length} bytes, ETag ${md5Etag(csv)}, CRC64 ${oracleCrc(csv)}\n`,
+    );
     const h = await bucket('put-stream').headObject('reports/users.csv');
     expect([h.meta['source'], h.objectType]).to.deep.equal(['example', 'Normal']);
     expect(await text('put-stream', 'reports/users.csv')).to.equal(csv);
@@ -266,12 +297,16 @@ describe('examples (oss2 "Upload objects" guide)', function () {
   });
 
   it('without OSS_ENDPOINT an example starts its own local server and cleans up', async () => {
-    const scratch = async (): Promise<string[]> => (await readdir(tmpdir())).filter((f) => f.startsWith('oss-stream-example-'));
+    const scratch = async (): Promise<string[]> =>
+      (await readdir(tmpdir())).filter((f) => f.startsWith('oss-stream-example-'));
     const before = await scratch();
     const run = await runExample('put-string', {});
     expect([run.code, run.stderr]).to.deep.equal([0, '']);
     expect(run.stdout).to.match(/^remote\.txt and unicode\.txt uploaded; unicode\.txt is 28 bytes, CRC64 \d+\n$/);
-    expect((await scratch()).filter((f) => !before.includes(f)), 'scratch directories left behind').to.deep.equal([]);
+    expect(
+      (await scratch()).filter((f) => !before.includes(f)),
+      'scratch directories left behind',
+    ).to.deep.equal([]);
   });
 
   it('an OSS_ENDPOINT without its credentials is reported clearly', async () => {
@@ -285,7 +320,11 @@ describe('examples (oss2 "Upload objects" guide)', function () {
     expect(m, run.stdout).to.not.equal(null);
     const bytes = await readAll((await bucket('pino-transport').getObject(m![1]!)).body);
     expect(bytes.length).to.equal(Number(m![2]));
-    const lines = gunzipSync(bytes).toString().trim().split('\n').map((l) => JSON.parse(l) as { i: number; msg: string });
+    const lines = gunzipSync(bytes)
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { i: number; msg: string });
     expect(lines.map((l) => l.i)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
     expect(lines[0]!.msg).to.equal('request served');
   });

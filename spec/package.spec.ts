@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd: string, args: string[]) =>
   new Promise<{ code: number; out: string }>((resolve) =>
-    execFile(cmd, args, { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+    execFile(cmd, args, { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+    ),
   );
 
 describe('package build', function () {
@@ -24,14 +26,30 @@ describe('package build', function () {
   it('exports the same API from ESM and CJS', async () => {
     const esm = (await import(pathToFileURL(join(ROOT, 'dist/index.js')).href)) as Record<string, unknown>;
     const cjs = createRequire(import.meta.url)(join(ROOT, 'dist/index.cjs')) as Record<string, unknown>;
-    for (const name of ['Bucket', 'Auth', 'StsAuth', 'createUploadStream', 'createPutStream', 'createAppendStream', 'MultipartWritable', 'resumableUpload', 'ResumableStore', 'crc64', 'crc64Combine', 'OssError', 'determinePartSize', 'FileSlice']) {
+    for (const name of [
+      'Bucket',
+      'Auth',
+      'StsAuth',
+      'createUploadStream',
+      'createPutStream',
+      'createAppendStream',
+      'MultipartWritable',
+      'resumableUpload',
+      'ResumableStore',
+      'crc64',
+      'crc64Combine',
+      'OssError',
+      'determinePartSize',
+      'FileSlice',
+    ]) {
       expect(typeof esm[name], `esm ${name}`).to.equal('function');
       expect(typeof cjs[name], `cjs ${name}`).to.equal('function');
     }
     expect((esm['crc64'] as (s: string) => string)('123456789')).to.equal('11051210869376104954');
     const server = createRequire(import.meta.url)(join(ROOT, 'dist/server.cjs')) as Record<string, unknown>;
     expect(typeof server['OssServer']).to.equal('function');
-    for (const name of ['createLogSink', 'LogSink', 'KeyTemplate']) expect(typeof esm[name], `esm ${name}`).to.equal('function');
+    for (const name of ['createLogSink', 'LogSink', 'KeyTemplate'])
+      expect(typeof esm[name], `esm ${name}`).to.equal('function');
     // pino loads a transport's default export, from either module system.
     const pinoEsm = (await import(pathToFileURL(join(ROOT, 'dist/pino.js')).href)) as { default: unknown };
     const pinoCjs = createRequire(import.meta.url)(join(ROOT, 'dist/pino.cjs')) as { default: unknown };
@@ -44,7 +62,9 @@ describe('package build', function () {
     for (const name of ['createUploadStream', 'MultipartWritable', 'Bucket', 'OssError']) expect(dts).to.include(name);
     expect(await readFile(join(ROOT, 'dist/server.d.ts'), 'utf8')).to.include('OssServer');
     type Conditions = Record<'import' | 'require', { types: string; default: string }>;
-    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Conditions> };
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, Conditions>;
+    };
     expect(pkg.exports['.']!.import.types).to.equal('./dist/index.d.ts');
     expect(pkg.exports['.']!.require.types).to.equal('./dist/index.d.cts');
     expect(pkg.exports['./server']!.import.types).to.equal('./dist/server.d.ts');
@@ -69,7 +89,14 @@ describe('package build', function () {
       const dts = await readFile(join(ROOT, `dist/${file}.d.ts`), 'utf8');
       // rollup-plugin-dts ends each entry with export lists (`export { a as B, C } from './chunk.js'`, `export type`).
       const lists = [...dts.matchAll(/^export (?:type )?\{([^}]*)\}/gm)].map((m) => m[1]!);
-      const names = lists.flatMap((l) => l.split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!));
+      const names = lists.flatMap((l) =>
+        l.split(',').map((n) =>
+          n
+            .trim()
+            .split(/\s+as\s+/)
+            .pop()!,
+        ),
+      );
       const listed = list.filter((l) => l.startsWith(`${entry} `)).map((l) => l.split(' ')[2]!);
       expect(names.filter((n) => n !== '').sort(), entry).to.deep.equal(listed.sort());
     }
@@ -93,7 +120,13 @@ export const started: Promise<OssServer> = OssServer.start({ port: 0 });
 // @ts-expect-error a Bucket is not a number: proves the types are ours, not any
 export const wrong: number = bucket;
 `;
-    const CONSUMERS: Array<{ name: string; type: 'module' | 'commonjs'; compilerOptions: Record<string, unknown>; file: string; code: string }> = [
+    const CONSUMERS: Array<{
+      name: string;
+      type: 'module' | 'commonjs';
+      compilerOptions: Record<string, unknown>;
+      file: string;
+      code: string;
+    }> = [
       {
         name: 'CommonJS, module node16, a .cts file',
         type: 'commonjs',
@@ -109,14 +142,20 @@ export const wrong: number = bucket;
         type: 'commonjs',
         compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
         file: 'index.ts',
-        code: use("import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';", "import { OssServer } from 'oss-stream/server';"),
+        code: use(
+          "import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';",
+          "import { OssServer } from 'oss-stream/server';",
+        ),
       },
       {
         name: 'ESM, module nodenext',
         type: 'module',
         compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
         file: 'index.ts',
-        code: use("import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';", "import { OssServer } from 'oss-stream/server';"),
+        code: use(
+          "import { Auth, Bucket, createUploadStream, MultipartWritable } from 'oss-stream';",
+          "import { OssServer } from 'oss-stream/server';",
+        ),
       },
     ];
     let dir: string;
@@ -134,14 +173,28 @@ export const wrong: number = bucket;
         // The package as installed (its package.json, exports and dist/), and Node's types for the consumer.
         await symlink(ROOT, join(project, 'node_modules/oss-stream'), 'dir');
         await symlink(join(ROOT, 'node_modules/@types'), join(project, 'node_modules/@types'), 'dir');
-        await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: c.type }));
+        await writeFile(
+          join(project, 'package.json'),
+          JSON.stringify({ name: 'consumer', private: true, type: c.type }),
+        );
         // Our declarations are checked in full once, by the CommonJS consumer (the .d.cts files); the others only
         // resolve them (faster).
         const skipLibCheck = c.file !== 'index.cts';
-        const compilerOptions = { ...c.compilerOptions, target: 'es2022', strict: true, noEmit: true, types: ['node'], skipLibCheck };
+        const compilerOptions = {
+          ...c.compilerOptions,
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          skipLibCheck,
+        };
         await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [c.file] }));
         await writeFile(join(project, c.file), c.code);
-        const r = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(project, 'tsconfig.json')]);
+        const r = await run(process.execPath, [
+          join(ROOT, 'node_modules/typescript/bin/tsc'),
+          '-p',
+          join(project, 'tsconfig.json'),
+        ]);
         expect(r.out.trim(), r.out).to.equal('');
         expect(r.code).to.equal(0);
       });
@@ -152,17 +205,35 @@ export const wrong: number = bucket;
     // The README is the package page: what it names must be in the tarball, since relative paths resolve there.
     const r = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts']);
     expect(r.code, r.out).to.equal(0);
-    const packed = (JSON.parse(r.out.slice(r.out.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    const packed = (JSON.parse(r.out.slice(r.out.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map(
+      (f) => f.path,
+    );
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const named = [...new Set([...readme.matchAll(/`((?:examples|docs|bench)\/[^`\s]*|ARCHITECTURE\.md)`/g)].map((m) => m[1]!))];
+    const named = [
+      ...new Set([...readme.matchAll(/`((?:examples|docs|bench)\/[^`\s]*|ARCHITECTURE\.md)`/g)].map((m) => m[1]!)),
+    ];
     expect(named).to.include.members(['examples/', 'docs/errors.md', 'bench/RESULTS.md', 'ARCHITECTURE.md']);
     for (const path of named) {
-      if (path.endsWith('/')) expect(packed.filter((p) => p.startsWith(path)), path).to.not.be.empty;
+      if (path.endsWith('/'))
+        expect(
+          packed.filter((p) => p.startsWith(path)),
+          path,
+        ).to.not.be.empty;
       else expect(packed, path).to.include(path);
     }
     const examples = (await readdir(join(ROOT, 'examples'))).map((n) => `examples/${n}`);
-    expect(packed).to.include.members([...examples, 'dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'package.json', 'README.md']);
-    expect(packed.filter((p) => /^(?:lib|spec)\//.test(p) || (p.startsWith('bench/') && p !== 'bench/RESULTS.md'))).to.deep.equal([]);
+    expect(packed).to.include.members([
+      ...examples,
+      'dist/cli.js',
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'package.json',
+      'README.md',
+    ]);
+    expect(
+      packed.filter((p) => /^(?:lib|spec)\//.test(p) || (p.startsWith('bench/') && p !== 'bench/RESULTS.md')),
+    ).to.deep.equal([]);
   });
 
   it('the bin prints its usage', async () => {
@@ -178,7 +249,10 @@ export const wrong: number = bucket;
   it("pino loads the built transport by its package name, 'oss-stream/pino', and every line is stored", async () => {
     const { OssServer } = await import('oss-stream/server');
     const { Auth, Bucket } = await import('oss-stream');
-    const server = await OssServer.start({ credentials: [{ accessKeyId: 'pkg-ak', accessKeySecret: 'pkg-sk' }], buckets: ['pkg-pino'] });
+    const server = await OssServer.start({
+      credentials: [{ accessKeyId: 'pkg-ak', accessKeySecret: 'pkg-sk' }],
+      buckets: ['pkg-pino'],
+    });
     const dir = join(ROOT, 'tmp', `package-pino-${process.pid}`);
     await mkdir(dir, { recursive: true });
     try {
@@ -189,9 +263,17 @@ export const wrong: number = bucket;
           "const logger = pino(pino.transport({ target: 'oss-stream/pino', options: { key: 'pkg-{seq}.log' } }));\n" +
           "for (let i = 0; i < 100; i++) logger.info({ i }, 'hello');\nprocess.exit(0);\n",
       );
-      const env = { ...process.env, OSS_ENDPOINT: server.endpoint, OSS_BUCKET: 'pkg-pino', OSS_ACCESS_KEY_ID: 'pkg-ak', OSS_ACCESS_KEY_SECRET: 'pkg-sk' };
+      const env = {
+        ...process.env,
+        OSS_ENDPOINT: server.endpoint,
+        OSS_BUCKET: 'pkg-pino',
+        OSS_ACCESS_KEY_ID: 'pkg-ak',
+        OSS_ACCESS_KEY_SECRET: 'pkg-sk',
+      };
       const r = await new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, [join(dir, 'log.mjs')], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr })),
+        execFile(process.execPath, [join(dir, 'log.mjs')], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+        ),
       );
       expect(r.code, r.out).to.equal(0);
       const bucket = new Bucket(new Auth('pkg-ak', 'pkg-sk'), server.endpoint, 'pkg-pino');
@@ -199,7 +281,12 @@ export const wrong: number = bucket;
       let text = '';
       for await (const c of body) text += String(c);
       await bucket.close();
-      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { i: number }).i),
+      ).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });

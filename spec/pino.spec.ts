@@ -130,11 +130,15 @@ describe('oss-stream/pino transport', function () {
       OSS_ACCESS_KEY_ID: 'pino-ak',
       OSS_ACCESS_KEY_SECRET: 'not-the-secret',
     };
-    const child = spawn(process.execPath, [join(dir, 'failing-child.mjs'), transport.target, JSON.stringify(transport.execArgv)], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(dir, 'failing-child.mjs'), transport.target, JSON.stringify(transport.execArgv)],
+      {
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const [code] = await once(child, 'exit');

@@ -22,19 +22,26 @@ const HEADER = [
 
 /** Every name each entry exports, as TypeScript sees the source the bundles are built from. */
 function declaredExports(): Map<string, string[]> {
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  })!;
+  )!;
   const files = Object.values(ENTRIES).map((f) => join(ROOT, f));
   const program = ts.createProgram(files, { ...config.options, noEmit: true });
   const checker = program.getTypeChecker();
   const out = new Map<string, string[]>();
   for (const [entry, file] of Object.entries(ENTRIES)) {
     const module = checker.getSymbolAtLocation(program.getSourceFile(join(ROOT, file))!)!;
-    out.set(entry, checker.getExportsOfModule(module).map((s) => s.name));
+    out.set(
+      entry,
+      checker.getExportsOfModule(module).map((s) => s.name),
+    );
   }
   return out;
 }
@@ -60,7 +67,9 @@ describe('public API', function () {
 
   it('is exactly the committed list (spec/public-api.txt)', () => {
     if (process.env['UPDATE_PUBLIC_API'] === '1') writeFileSync(LIST, [...HEADER, ...current, ''].join('\n'));
-    const committed = readFileSync(LIST, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const committed = readFileSync(LIST, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     const added = current.filter((l) => !committed.includes(l));
     const gone = committed.filter((l) => !current.includes(l));
     expect(added, 'new public names (add them to spec/public-api.txt)').to.deep.equal([]);

@@ -31,9 +31,17 @@ describe('README', function () {
       for (const [i, code] of blocks.entries()) {
         const file = join(dir, `block-${i}.ts`);
         await writeFile(file, code);
-        const { code: exit, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const {
+          code: exit,
+          stdout,
+          stderr,
+        } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
           execFile(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, timeout: 30_000 }, (err, out, errOut) =>
-            resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout: out, stderr: errOut }),
+            resolve({
+              code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1,
+              stdout: out,
+              stderr: errOut,
+            }),
           );
         });
         expect(stderr, `block ${i} stderr`).to.equal('');
@@ -71,22 +79,38 @@ describe('README', function () {
     try {
       const files: string[] = [];
       for (const [i, code] of blocks.entries()) {
-        const defines = (name: string) => new RegExp(`(import[^;]*\\b${name}\\b[^;]*from|\\b(const|let|function|class)\\s+${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=)`).test(code);
+        const defines = (name: string) =>
+          new RegExp(
+            `(import[^;]*\\b${name}\\b[^;]*from|\\b(const|let|function|class)\\s+${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\}\\s*=)`,
+          ).test(code);
         const needed = provided.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !defines(name));
         // Bucket is needed by the declarations of bucket/store even when the snippet does not name it.
-        if (needed.some(([n]) => n === 'bucket') && !needed.some(([n]) => n === 'Bucket') && !defines('Bucket')) needed.unshift(provided.find(([n]) => n === 'Bucket')!);
-        if (needed.some(([n]) => n === 'store') && !needed.some(([n]) => n === 'ResumableStore') && !defines('ResumableStore')) needed.unshift(provided.find(([n]) => n === 'ResumableStore')!);
+        if (needed.some(([n]) => n === 'bucket') && !needed.some(([n]) => n === 'Bucket') && !defines('Bucket'))
+          needed.unshift(provided.find(([n]) => n === 'Bucket')!);
+        if (
+          needed.some(([n]) => n === 'store') &&
+          !needed.some(([n]) => n === 'ResumableStore') &&
+          !defines('ResumableStore')
+        )
+          needed.unshift(provided.find(([n]) => n === 'ResumableStore')!);
         const file = join(dir, `block-${i}.ts`);
         await writeFile(file, `${needed.map(([, line]) => line).join('\n')}\n${code}\nexport {};\n`);
         files.push(file);
       }
       await writeFile(
         join(dir, 'tsconfig.json'),
-        JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..', noUnusedLocals: false }, include: ['*.ts'] }),
+        JSON.stringify({
+          extends: '../../tsconfig.json',
+          compilerOptions: { noEmit: true, rootDir: '../..', noUnusedLocals: false },
+          include: ['*.ts'],
+        }),
       );
       const { code, out } = await new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
-          resolve({ code: err === null ? 0 : 1, out: stdout + stderr }),
+        execFile(
+          process.execPath,
+          [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')],
+          { cwd: ROOT, timeout: 60_000 },
+          (err, stdout, stderr) => resolve({ code: err === null ? 0 : 1, out: stdout + stderr }),
         ),
       );
       expect(code, out).to.equal(0);

@@ -8,9 +8,13 @@ import { fileURLToPath } from 'node:url';
  */
 export function runWorker<T>(worker: URL, job: unknown, nodeArgs: readonly string[] = []): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(worker), JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, '--import', 'tsx', fileURLToPath(worker), JSON.stringify(job)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

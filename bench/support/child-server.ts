@@ -37,7 +37,16 @@ const SERVE =
 export async function startBenchServer(opts: BenchServerOptions): Promise<BenchServer> {
   // BENCH_SERVER_PROF_DIR=<dir> profiles the server too (written when it stops), for bench/tools/profile-*.ts.
   const prof = process.env['BENCH_SERVER_PROF_DIR'];
-  const args = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...SERVE, '--port', '0', '--storage', opts.storage, '--bucket', BENCH.bucket];
+  const args = [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...SERVE,
+    '--port',
+    '0',
+    '--storage',
+    opts.storage,
+    '--bucket',
+    BENCH.bucket,
+  ];
   args.push('--access-key-id', BENCH.accessKeyId, '--access-key-secret', BENCH.accessKeySecret);
   if (opts.anonymous === true) args.push('--anonymous');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,7 +84,10 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
 }
 
 /** Starts a server, runs `fn`, and always stops the server. */
-export async function withBenchServer<T>(opts: BenchServerOptions, fn: (server: BenchServer) => Promise<T>): Promise<T> {
+export async function withBenchServer<T>(
+  opts: BenchServerOptions,
+  fn: (server: BenchServer) => Promise<T>,
+): Promise<T> {
   const server = await startBenchServer(opts);
   try {
     return await fn(server);

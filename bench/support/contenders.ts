@@ -48,7 +48,9 @@ export function ceiling(endpoint: string, input: BenchInput, partSize: number, c
   const body = (i: number): Buffer | Readable => {
     const start = i * partSize;
     const end = Math.min(total, start + partSize);
-    return input.kind === 'memory' ? input.data.subarray(start, end) : createReadStream(input.path, { start, end: end - 1 });
+    return input.kind === 'memory'
+      ? input.data.subarray(start, end)
+      : createReadStream(input.path, { start, end: end - 1 });
   };
   return {
     name: 'ceiling (raw undici)',
@@ -84,7 +86,12 @@ export function ceiling(endpoint: string, input: BenchInput, partSize: number, c
 }
 
 /** oss-stream's `createUploadStream` (default options unless given), piped from the input stream. */
-export function ours(endpoint: string, input: BenchInput, options: SinkOptions = {}, name = 'oss-stream createUploadStream'): Contender {
+export function ours(
+  endpoint: string,
+  input: BenchInput,
+  options: SinkOptions = {},
+  name = 'oss-stream createUploadStream',
+): Contender {
   const bucket = new Bucket(new Auth(BENCH.accessKeyId, BENCH.accessKeySecret), endpoint, BENCH.bucket);
   const total = inputSize(input);
   return {
@@ -118,7 +125,10 @@ export function aliMultipart(endpoint: string, input: BenchInput, partSize: numb
   return {
     name: 'ali-oss multipartUpload',
     async upload(key) {
-      const r = await client.multipartUpload(key, input.kind === 'memory' ? input.data : input.path, { partSize, parallel });
+      const r = await client.multipartUpload(key, input.kind === 'memory' ? input.data : input.path, {
+        partSize,
+        parallel,
+      });
       if (r.res.status !== 200) throw new Error(`ali-oss multipartUpload answered ${r.res.status}`);
     },
     close: async () => undefined,

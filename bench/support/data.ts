@@ -61,7 +61,7 @@ export function freshSource(total: number, chunk = 64 * 1024): Readable {
       }
       const n = Math.min(chunk, total - offset);
       const b = Buffer.allocUnsafe(n);
-      for (let filled = 0; filled < n; ) {
+      for (let filled = 0; filled < n;) {
         const at = (offset + filled) % MiB;
         filled += pattern.copy(b, filled, at, Math.min(MiB, at + n - filled));
       }
@@ -72,7 +72,10 @@ export function freshSource(total: number, chunk = 64 * 1024): Readable {
 }
 
 /** A temp directory holding `data` as a file; `cleanup()` removes it. */
-export async function tempFile(data: Uint8Array, name = 'data.bin'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function tempFile(
+  data: Uint8Array,
+  name = 'data.bin',
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'oss-stream-bench-'));
   const path = join(dir, name);
   await writeFile(path, data);
@@ -86,7 +89,7 @@ export async function tempPatternFile(length: number): Promise<{ path: string; c
   const block = patternBuffer(8 * MiB);
   const fh = await open(path, 'w');
   try {
-    for (let written = 0; written < length; ) {
+    for (let written = 0; written < length;) {
       const n = Math.min(block.length, length - written);
       await fh.write(block, 0, n);
       written += n;

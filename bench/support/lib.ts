@@ -16,10 +16,14 @@ export const BENCH_SOURCE: 'dist' | 'lib' = process.env['BENCH_SOURCE'] === 'lib
 
 const DIST_INDEX = new URL('../../dist/index.js', import.meta.url);
 if (BENCH_SOURCE === 'dist' && !existsSync(DIST_INDEX)) {
-  throw new Error(`bench: ${fileURLToPath(DIST_INDEX)} is missing; run \`npm run build\` first (\`npm run bench\` does)`);
+  throw new Error(
+    `bench: ${fileURLToPath(DIST_INDEX)} is missing; run \`npm run build\` first (\`npm run bench\` does)`,
+  );
 }
 
-const lib = (BENCH_SOURCE === 'dist' ? await import(DIST_INDEX.href) : await import('../../lib/index.js')) as typeof Lib;
+const lib = (
+  BENCH_SOURCE === 'dist' ? await import(DIST_INDEX.href) : await import('../../lib/index.js')
+) as typeof Lib;
 
 export const { Auth, Bucket, createAppendStream, createUploadStream } = lib;
 export type { SinkOptions } from '../../lib/index.js';

@@ -23,7 +23,12 @@ export interface Runnable {
  * Runs every contender `runs` times, rotating who goes first each round. Keys are `<prefix>/<index>` so each
  * contender overwrites its own object.
  */
-export async function rounds(contenders: readonly Runnable[], runs: number, serverPid: number | undefined, prefix: string): Promise<Map<string, RunSample[]>> {
+export async function rounds(
+  contenders: readonly Runnable[],
+  runs: number,
+  serverPid: number | undefined,
+  prefix: string,
+): Promise<Map<string, RunSample[]>> {
   const out = new Map<string, RunSample[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < runs; r++) {
     for (let j = 0; j < contenders.length; j++) {
@@ -34,7 +39,9 @@ export async function rounds(contenders: readonly Runnable[], runs: number, serv
       const t0 = performance.now();
       await c.upload(`${prefix}/${i}`);
       const seconds = (performance.now() - t0) / 1000;
-      out.get(c.name)!.push({ seconds, clientCpu: selfCpuSeconds() - c0, serverCpu: processCpuSeconds(serverPid) - s0 });
+      out
+        .get(c.name)!
+        .push({ seconds, clientCpu: selfCpuSeconds() - c0, serverCpu: processCpuSeconds(serverPid) - s0 });
     }
   }
   return out;

@@ -28,7 +28,10 @@ interface CpuProfile {
   endTime: number;
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, window: { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '25' }, window: { type: 'string' } },
+});
 if (positionals.length === 0) {
   process.stderr.write('usage: cpuprofile-top.ts <file.cpuprofile> [--top 25]\n');
   process.exit(2);
@@ -57,7 +60,10 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
-const window = values.window === undefined ? undefined : (JSON.parse(readFileSync(values.window, 'utf8')) as { fromUs: number; toUs: number });
+const window =
+  values.window === undefined
+    ? undefined
+    : (JSON.parse(readFileSync(values.window, 'utf8')) as { fromUs: number; toUs: number });
 
 // Self time per node, in microseconds.
 const selfUs = new Map<number, number>();
@@ -97,7 +103,13 @@ function print(title: string, m: Map<string, number>, n: number): void {
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${ms(us)} ${pct(us)}  ${k}`);
 }
 const idle = self.get(keyOf({ functionName: '(idle)', url: '', lineNumber: -1 })) ?? 0;
-console.log(`${positionals[0]}${window === undefined ? '' : ' (window only)'}: ${(totalUs / 1e6).toFixed(2)} s sampled, ${(idle / 1e6).toFixed(2)} s idle (${pct(idle).trim()})`);
+console.log(
+  `${positionals[0]}${window === undefined ? '' : ' (window only)'}: ${(totalUs / 1e6).toFixed(2)} s sampled, ${(idle / 1e6).toFixed(2)} s idle (${pct(idle).trim()})`,
+);
 print('Top self time', self, top);
-print('Top inclusive time (each function once per stack)', new Map([...inclusive].filter(([k]) => !k.startsWith('(root)'))), top);
+print(
+  'Top inclusive time (each function once per stack)',
+  new Map([...inclusive].filter(([k]) => !k.startsWith('(root)'))),
+  top,
+);
 print('Self time per file', perFile, top);

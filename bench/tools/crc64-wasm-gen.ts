@@ -43,12 +43,28 @@ export interface Crc64WasmOptions {
 
 // Opcodes used below (WebAssembly core spec 1.0).
 const OP = {
-  block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21,
-  i32Load: 0x28, i64Load: 0x29, i32Load8U: 0x2d, i64Store: 0x37,
-  i32Const: 0x41, i64Const: 0x42,
-  i32GeU: 0x4f, i32Add: 0x6a, i32And: 0x71, i32Xor: 0x73, i32Shl: 0x74, i32ShrU: 0x76,
-  i64Xor: 0x85, i64ShrU: 0x88, i32WrapI64: 0xa7,
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Load: 0x28,
+  i64Load: 0x29,
+  i32Load8U: 0x2d,
+  i64Store: 0x37,
+  i32Const: 0x41,
+  i64Const: 0x42,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32And: 0x71,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  i64Xor: 0x85,
+  i64ShrU: 0x88,
+  i32WrapI64: 0xa7,
 } as const;
 const VOID = 0x40;
 const I32 = 0x7f;
@@ -104,12 +120,17 @@ const W0 = 4; // W0..W3: the 16 input bytes of one iteration as i32 words, the f
 function tableLoad(table: number, local: number, shift: number): number[] {
   // The byte is extracted already scaled by 8: (x << 3) & 0x7f8, (x >>> 5) & 0x7f8, … Extracting it first and
   // shifting last, hoping V8 folds the shift into a scaled address, measured slower.
-  const extract = shift === 0
-    ? [OP.i32Const, ...sleb(3), OP.i32Shl]
-    : [OP.i32Const, ...sleb(shift - 3), OP.i32ShrU];
+  const extract = shift === 0 ? [OP.i32Const, ...sleb(3), OP.i32Shl] : [OP.i32Const, ...sleb(shift - 3), OP.i32ShrU];
   return [
-    OP.localGet, local, ...extract, OP.i32Const, ...sleb(0x7f8), OP.i32And,
-    OP.i64Load, 3, ...uleb(TABLE_BASE + table * 2048),
+    OP.localGet,
+    local,
+    ...extract,
+    OP.i32Const,
+    ...sleb(0x7f8),
+    OP.i32And,
+    OP.i64Load,
+    3,
+    ...uleb(TABLE_BASE + table * 2048),
   ];
 }
 
@@ -147,13 +168,46 @@ function sliceCode(slices: 8 | 16, offset: number): number[] {
 /** `end = P + (N & -step); N &= step - 1; while (P < end) { body; P += step }`: each loop leaves the rest to the next. */
 function loopCode(step: number, body: number[]): number[] {
   return [
-    OP.localGet, P, OP.localGet, N, OP.i32Const, ...sleb(-step), OP.i32And, OP.i32Add, OP.localSet, END,
-    OP.localGet, N, OP.i32Const, ...sleb(step - 1), OP.i32And, OP.localSet, N,
-    OP.block, VOID, OP.loop, VOID,
-    OP.localGet, P, OP.localGet, END, OP.i32GeU, OP.brIf, 1,
+    OP.localGet,
+    P,
+    OP.localGet,
+    N,
+    OP.i32Const,
+    ...sleb(-step),
+    OP.i32And,
+    OP.i32Add,
+    OP.localSet,
+    END,
+    OP.localGet,
+    N,
+    OP.i32Const,
+    ...sleb(step - 1),
+    OP.i32And,
+    OP.localSet,
+    N,
+    OP.block,
+    VOID,
+    OP.loop,
+    VOID,
+    OP.localGet,
+    P,
+    OP.localGet,
+    END,
+    OP.i32GeU,
+    OP.brIf,
+    1,
     ...body,
-    OP.localGet, P, OP.i32Const, ...sleb(step), OP.i32Add, OP.localSet, P,
-    OP.br, 0, OP.end, OP.end,
+    OP.localGet,
+    P,
+    OP.i32Const,
+    ...sleb(step),
+    OP.i32Add,
+    OP.localSet,
+    P,
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
   ];
 }
 
@@ -169,15 +223,37 @@ function kernelBody(slices: 8 | 16, unroll: number): number[] {
   }
   code.push(...loopCode(slices, sliceCode(slices, 0)));
   // crc = T0[(crc ^ byte) & 0xff] ^ (crc >>> 8)
-  code.push(...loopCode(1, [
-    OP.localGet, CRC, OP.i32WrapI64, OP.localGet, P, OP.i32Load8U, 0, 0, OP.i32Xor, OP.localSet, W0,
-    ...tableLoad(0, W0, 0),
-    OP.localGet, CRC, OP.i64Const, 8, OP.i64ShrU, OP.i64Xor, OP.localSet, CRC,
-  ]));
+  code.push(
+    ...loopCode(1, [
+      OP.localGet,
+      CRC,
+      OP.i32WrapI64,
+      OP.localGet,
+      P,
+      OP.i32Load8U,
+      0,
+      0,
+      OP.i32Xor,
+      OP.localSet,
+      W0,
+      ...tableLoad(0, W0, 0),
+      OP.localGet,
+      CRC,
+      OP.i64Const,
+      8,
+      OP.i64ShrU,
+      OP.i64Xor,
+      OP.localSet,
+      CRC,
+    ]),
+  );
   // mem64[0] = ~crc
   code.push(OP.i32Const, 0, OP.localGet, CRC, OP.i64Const, ...sleb(-1), OP.i64Xor, OP.i64Store, 3, 0);
   code.push(OP.end);
-  const locals = vec([[1, I64], [1 + words, I32]]);
+  const locals = vec([
+    [1, I64],
+    [1 + words, I32],
+  ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
 }
@@ -190,11 +266,24 @@ export function buildCrc64Wasm(options: Crc64WasmOptions = {}): Uint8Array {
   if (TABLE_BASE + slices * 2048 > SCRATCH_BASE) throw new Error('tables overlap the scratch area');
   const pages = SCRATCH_BASE / 65536 + scratchPages;
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, 2, I32, I32, 0]])), // type 0: (i32, i32) -> ()
     ...section(3, vec([[0]])), // func 0 has type 0
     ...section(5, vec([[0x01, ...uleb(pages), ...uleb(pages)]])), // fixed size: JS views never detach
-    ...section(7, vec([[...name('m'), 0x02, 0], [...name('u'), 0x00, 0]])),
+    ...section(
+      7,
+      vec([
+        [...name('m'), 0x02, 0],
+        [...name('u'), 0x00, 0],
+      ]),
+    ),
     ...section(10, vec([kernelBody(slices, unroll)])),
   ];
   return Uint8Array.from(bytes);

@@ -11,7 +11,9 @@ import { Auth, Bucket } from '../../lib/index.js';
 import { BENCH, startBenchServer } from '../support/child-server.js';
 import { selfCpuSeconds } from '../support/measure.js';
 
-const { values } = parseArgs({ options: { ops: { type: 'string', default: '20000' }, v1: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { ops: { type: 'string', default: '20000' }, v1: { type: 'boolean', default: false } },
+});
 const ops = Number(values.ops);
 const body = Buffer.alloc(1024, 0x61);
 const server = await startBenchServer({ storage: 'discard' });
@@ -22,9 +24,11 @@ try {
   });
   const batch = async (n: number): Promise<void> => {
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      for (let i = next++; i < n; i = next++) await bucket.putObject(`puts/${i % 256}`, body);
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next++; i < n; i = next++) await bucket.putObject(`puts/${i % 256}`, body);
+      }),
+    );
   };
   await batch(500); // warm-up: JIT and connections, outside the window
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -34,7 +38,9 @@ try {
   await batch(ops);
   const s = (performance.now() - t0) / 1000;
   const to = nowUs();
-  process.stderr.write(`${ops} puts: ${(ops / s).toFixed(0)} ops/s, client CPU ${(((selfCpuSeconds() - cpu0) / ops) * 1e6).toFixed(0)} µs/op\n`);
+  process.stderr.write(
+    `${ops} puts: ${(ops / s).toFixed(0)} ops/s, client CPU ${(((selfCpuSeconds() - cpu0) / ops) * 1e6).toFixed(0)} µs/op\n`,
+  );
   await bucket.close();
   const out = new URL('../out/', import.meta.url);
   mkdirSync(out, { recursive: true });

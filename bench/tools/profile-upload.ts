@@ -28,7 +28,11 @@ const bytes = Number(values.mib) * MiB;
 const data = patternBuffer(bytes);
 const server = await startBenchServer({ storage: 'discard', anonymous: true });
 try {
-  const c = ours(server.endpoint, { kind: 'memory', data }, { partSize: Number(values['part-mib']) * MiB, concurrency: Number(values.concurrency) });
+  const c = ours(
+    server.endpoint,
+    { kind: 'memory', data },
+    { partSize: Number(values['part-mib']) * MiB, concurrency: Number(values.concurrency) },
+  );
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const from = nowUs();
   for (let r = 0; r < Number(values.runs); r++) {
@@ -36,7 +40,9 @@ try {
     const t0 = performance.now();
     await c.upload(`profile/${r}`);
     const s = (performance.now() - t0) / 1000;
-    process.stderr.write(`run ${r + 1}: ${mbps(bytes, s).toFixed(0)} MB/s, client CPU ${(selfCpuSeconds() - cpu0).toFixed(2)} s for ${values.mib} MiB\n`);
+    process.stderr.write(
+      `run ${r + 1}: ${mbps(bytes, s).toFixed(0)} MB/s, client CPU ${(selfCpuSeconds() - cpu0).toFixed(2)} s for ${values.mib} MiB\n`,
+    );
   }
   const to = nowUs();
   await c.close();

@@ -109,7 +109,10 @@ if (job.client === 'none') {
   const client = aliClient(job.endpoint);
   await client.put('memory/warm-up', Buffer.from('x'));
   upload = async () => {
-    const r = await client.multipartUpload('memory/ali-mp', job.file!, { partSize: job.partSize, parallel: job.concurrency });
+    const r = await client.multipartUpload('memory/ali-mp', job.file!, {
+      partSize: job.partSize,
+      parallel: job.concurrency,
+    });
     if (r.res.status !== 200) throw new Error(`multipartUpload answered ${r.res.status}`);
   };
 }

@@ -5,10 +5,22 @@ import { validateObjectKey } from '../core/validate.js';
 import { OssArgumentError, OssError } from '../errors.js';
 
 /** Aborts `uploadId` of `key`. Rejects with `NoSuchUpload` when it is already gone. */
-export async function abortMultipartUpload(ctx: OssContext, key: string, uploadId: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<OssResult> {
+export async function abortMultipartUpload(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  opts: { signal?: AbortSignal | undefined } = {},
+): Promise<OssResult> {
   validateObjectKey(key, ctx.options.limits);
-  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
-  const res = await ctx.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: { uploadId }, signal: opts.signal });
+  if (typeof uploadId !== 'string' || uploadId === '')
+    throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  const res = await ctx.send({
+    operation: 'AbortMultipartUpload',
+    method: 'DELETE',
+    key,
+    query: { uploadId },
+    signal: opts.signal,
+  });
   await res.dump();
   return baseResult(res);
 }

@@ -41,14 +41,23 @@ export interface AppendObjectResult extends OssResult {
 }
 
 /** Appends `data` at `position` of `key`. See {@link Bucket.appendObject}. */
-export async function appendObject(ctx: OssContext, key: string, position: number, data: UploadData, opts: AppendObjectOptions = {}): Promise<AppendObjectResult> {
+export async function appendObject(
+  ctx: OssContext,
+  key: string,
+  position: number,
+  data: UploadData,
+  opts: AppendObjectOptions = {},
+): Promise<AppendObjectResult> {
   validateObjectKey(key, ctx.options.limits);
   const max = ctx.options.limits.maxPutSize;
   if (!Number.isSafeInteger(position) || position < 0 || position > max) {
     throw new OssArgumentError(`append position must be an integer from 0 to ${max}, got ${position}`, 'position');
   }
   if (opts.initCrc !== undefined && (typeof opts.initCrc !== 'string' || !crc64Equal(opts.initCrc, opts.initCrc))) {
-    throw new OssArgumentError(`initCrc must be a decimal CRC64 string (the previous append's crc64), got ${String(opts.initCrc)}`, 'initCrc');
+    throw new OssArgumentError(
+      `initCrc must be a decimal CRC64 string (the previous append's crc64), got ${String(opts.initCrc)}`,
+      'initCrc',
+    );
   }
   // Appending at 0 creates the object, so its whole-object CRC is the CRC of this append alone.
   const initCrc = opts.initCrc ?? (position === 0 ? '0' : undefined);

@@ -72,7 +72,12 @@ class Hashing {
   }
 }
 
-function prepared(body: RequestBody, length: number | null, replayable: boolean, discard: () => void = () => {}): PreparedBody {
+function prepared(
+  body: RequestBody,
+  length: number | null,
+  replayable: boolean,
+  discard: () => void = () => {},
+): PreparedBody {
   const h = new Hashing();
   return {
     body,
@@ -98,7 +103,9 @@ function checkLength(length: number, opts: PrepareBodyOptions, what: string): vo
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    x !== null && typeof x === 'object' && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function isIterable(x: unknown): x is Iterable<unknown> {
@@ -137,8 +144,15 @@ class CheckedSource {
   #total = 0;
   #discarded = false;
 
-  constructor(source: AsyncIterable<unknown> | Iterable<unknown>, declared: number | undefined, opts: PrepareBodyOptions, onDiscard: () => void) {
-    this.#iterator = isAsyncIterable(source) ? source[Symbol.asyncIterator]() : (source as Iterable<unknown>)[Symbol.iterator]();
+  constructor(
+    source: AsyncIterable<unknown> | Iterable<unknown>,
+    declared: number | undefined,
+    opts: PrepareBodyOptions,
+    onDiscard: () => void,
+  ) {
+    this.#iterator = isAsyncIterable(source)
+      ? source[Symbol.asyncIterator]()
+      : (source as Iterable<unknown>)[Symbol.iterator]();
     this.#declared = declared;
     this.#opts = opts;
     this.#onDiscard = onDiscard;
@@ -182,14 +196,20 @@ class CheckedSource {
         this.#ended = true;
         const declared = this.#declared;
         if (declared !== undefined && this.#total < declared) {
-          throw new OssArgumentError(`the data ended after ${this.#total} bytes, short of contentLength ${declared}; nothing was stored`, 'contentLength');
+          throw new OssArgumentError(
+            `the data ended after ${this.#total} bytes, short of contentLength ${declared}; nothing was stored`,
+            'contentLength',
+          );
         }
         return undefined;
       }
       const bytes = toBytes(r.value);
       this.#total += bytes.byteLength;
       if (this.#declared !== undefined && this.#total > this.#declared) {
-        throw new OssArgumentError(`the data is longer than contentLength ${this.#declared}; nothing was stored`, 'contentLength');
+        throw new OssArgumentError(
+          `the data is longer than contentLength ${this.#declared}; nothing was stored`,
+          'contentLength',
+        );
       }
       if (this.#total > this.#opts.maxLength) throw tooLarge(this.#total, this.#opts, 'the data');
       if (bytes.byteLength > 0) return bytes;
@@ -225,7 +245,10 @@ export async function prepareBody(data: UploadData, opts: PrepareBodyOptions): P
   }
   const mustMatch = (length: number, what: string): void => {
     if (declared !== undefined && declared !== length) {
-      throw new OssArgumentError(`contentLength ${declared} does not match ${what} of ${length} bytes`, 'contentLength');
+      throw new OssArgumentError(
+        `contentLength ${declared} does not match ${what} of ${length} bytes`,
+        'contentLength',
+      );
     }
   };
   if (typeof data === 'string') {
@@ -242,7 +265,8 @@ export async function prepareBody(data: UploadData, opts: PrepareBodyOptions): P
   if (data instanceof FileSlice) {
     checkLength(data.size, opts, 'the file slice');
     mustMatch(data.size, 'the file slice');
-    if (data.path !== undefined) return prepared({ kind: 'file', path: data.path, offset: data.offset, length: data.size }, data.size, true);
+    if (data.path !== undefined)
+      return prepared({ kind: 'file', path: data.path, offset: data.offset, length: data.size }, data.size, true);
     return streamed(data.stream(), data.size, opts, () => {});
   }
   if (data instanceof ReadStream) {
@@ -271,7 +295,12 @@ export async function prepareBody(data: UploadData, opts: PrepareBodyOptions): P
   );
 }
 
-async function streamed(source: AsyncIterable<unknown> | Iterable<unknown>, declared: number | undefined, opts: PrepareBodyOptions, destroy: () => void): Promise<PreparedBody> {
+async function streamed(
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+  declared: number | undefined,
+  opts: PrepareBodyOptions,
+  destroy: () => void,
+): Promise<PreparedBody> {
   const checked = new CheckedSource(source, declared, opts, destroy);
   let empty: boolean;
   try {

@@ -10,7 +10,12 @@ import { OssCallbackError } from '../errors.js';
  * Turns the already-read answer `text` of a callback upload into the callback server's body. On 203 throws an
  * {@link OssCallbackError} carrying `result` (the object IS stored: don't upload again).
  */
-export function callbackAnswer<R extends { status: number; requestId: string }>(res: HttpResponse, text: string, result: R, operation: string): string {
+export function callbackAnswer<R extends { status: number; requestId: string }>(
+  res: HttpResponse,
+  text: string,
+  result: R,
+  operation: string,
+): string {
   if (res.status !== 203) return text;
   const body = parseErrorXml(text) ?? {};
   const message = body['Message'] ?? 'the upload callback failed';

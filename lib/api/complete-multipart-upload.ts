@@ -50,7 +50,8 @@ export function combinedCrc64(parts: readonly CompletedPart[]): { crc64: string;
 
 /** Checks one listed part; every problem is a typed error raised before the request. */
 function checkPart(p: unknown, ctx: OssContext): CompletedPart {
-  if (p === null || typeof p !== 'object') throw new OssArgumentError('each part must be an object { partNumber, etag, crc64?, size? }', 'parts');
+  if (p === null || typeof p !== 'object')
+    throw new OssArgumentError('each part must be an object { partNumber, etag, crc64?, size? }', 'parts');
   const part = p as CompletedPart;
   validatePartNumber(part.partNumber, ctx.options.limits);
   const n = part.partNumber;
@@ -73,15 +74,21 @@ export async function completeMultipartUpload(
   opts: CompleteMultipartUploadOptions = {},
 ): Promise<CompleteMultipartUploadResult> {
   validateObjectKey(key, ctx.options.limits);
-  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
-  if (!Array.isArray(parts) || parts.length === 0) throw new OssArgumentError('Complete needs at least one part', 'parts');
+  if (typeof uploadId !== 'string' || uploadId === '')
+    throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  if (!Array.isArray(parts) || parts.length === 0)
+    throw new OssArgumentError('Complete needs at least one part', 'parts');
   const sorted = parts.map((p) => checkPart(p, ctx)).sort((a, b) => a.partNumber - b.partNumber);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.partNumber === sorted[i - 1]!.partNumber) throw new OssArgumentError(`part ${sorted[i]!.partNumber} is listed twice`, 'parts');
+    if (sorted[i]!.partNumber === sorted[i - 1]!.partNumber)
+      throw new OssArgumentError(`part ${sorted[i]!.partNumber} is listed twice`, 'parts');
   }
   const headers = uploadHeaders(opts, undefined);
   headers['content-type'] ??= 'application/xml';
-  const xml = Buffer.from(buildCompleteMultipartUpload(sorted.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))), 'utf8');
+  const xml = Buffer.from(
+    buildCompleteMultipartUpload(sorted.map((p) => ({ partNumber: p.partNumber, etag: p.etag }))),
+    'utf8',
+  );
   let res: HttpResponse;
   try {
     res = await ctx.send({
@@ -134,7 +141,15 @@ async function committedEarlier(
   try {
     const h = await headObject(ctx, key, { signal });
     if (h.crc64 === undefined || !crc64Equal(h.crc64, expected.crc64) || h.size !== expected.size) return undefined;
-    return { status: h.status, requestId: h.requestId, headers: h.headers, etag: h.etag, crc64: h.crc64, size: h.size, versionId: h.versionId };
+    return {
+      status: h.status,
+      requestId: h.requestId,
+      headers: h.headers,
+      etag: h.etag,
+      crc64: h.crc64,
+      size: h.size,
+      versionId: h.versionId,
+    };
   } catch {
     return undefined;
   }

@@ -52,7 +52,10 @@ export class OssContext {
 
   constructor(credentials: CredentialsProvider, endpoint: string, bucket: string, opts: ClientOptions = {}) {
     if (credentials === null || typeof credentials !== 'object' || typeof credentials.getCredentials !== 'function') {
-      throw new OssArgumentError('credentials must be an Auth, StsAuth or ProviderAuth (anything with getCredentials())', 'auth');
+      throw new OssArgumentError(
+        'credentials must be an Auth, StsAuth or ProviderAuth (anything with getCredentials())',
+        'auth',
+      );
     }
     this.#credentials = credentials;
     this.bucket = validateBucketName(bucket);
@@ -92,7 +95,13 @@ export class OssContext {
    * Query parameters of a presigned URL for `method` on `key`, valid `expiresSeconds` from now; with the full URL.
    * Headers given here (Content-Type, `x-oss-*`) are signed and must be sent by whoever uses the URL.
    */
-  async presign(method: string, key: string, expiresSeconds: number, headers: Record<string, string> = {}, query: Record<string, string | null> = {}): Promise<string> {
+  async presign(
+    method: string,
+    key: string,
+    expiresSeconds: number,
+    headers: Record<string, string> = {},
+    query: Record<string, string | null> = {},
+  ): Promise<string> {
     return this.#presignWith(await this.#credentials.getCredentials(), method, key, expiresSeconds, headers, query);
   }
 

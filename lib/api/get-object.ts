@@ -49,19 +49,29 @@ class VerifyingStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.#expectedLength !== undefined && this.#crc.length !== this.#expectedLength) {
-      cb(new OssIntegrityError(`${this.#what}: received ${this.#crc.length} bytes, the server announced ${this.#expectedLength}`, {
-        code: 'InconsistentLength',
-        expected: String(this.#crc.length),
-        actual: String(this.#expectedLength),
-      }));
+      cb(
+        new OssIntegrityError(
+          `${this.#what}: received ${this.#crc.length} bytes, the server announced ${this.#expectedLength}`,
+          {
+            code: 'InconsistentLength',
+            expected: String(this.#crc.length),
+            actual: String(this.#expectedLength),
+          },
+        ),
+      );
       return;
     }
     const got = this.#crc.digest();
     if (this.#expectedCrc !== undefined && !crc64Equal(got, this.#expectedCrc)) {
-      cb(new OssIntegrityError(`${this.#what}: CRC64 of the received bytes is ${got}, the server says ${this.#expectedCrc}`, {
-        expected: got,
-        actual: this.#expectedCrc,
-      }));
+      cb(
+        new OssIntegrityError(
+          `${this.#what}: CRC64 of the received bytes is ${got}, the server says ${this.#expectedCrc}`,
+          {
+            expected: got,
+            actual: this.#expectedCrc,
+          },
+        ),
+      );
       return;
     }
     cb();
@@ -73,7 +83,10 @@ function readError(err: unknown, key: string, signal: AbortSignal | undefined): 
   if (err instanceof OssError) return err;
   if (signal?.aborted === true || isAbortError(err)) return new OssAbortError(`GetObject ${key} was aborted`, err);
   const message = err instanceof Error ? err.message : String(err);
-  return new OssError(`GetObject ${key}: the connection failed while reading the body: ${message}`, { code: 'NetworkError', cause: err });
+  return new OssError(`GetObject ${key}: the connection failed while reading the body: ${message}`, {
+    code: 'NetworkError',
+    cause: err,
+  });
 }
 
 /** Opens `key` for reading. See {@link Bucket.getObject}. */
@@ -82,7 +95,11 @@ export async function getObject(ctx: OssContext, key: string, opts: GetObjectOpt
   const headers: Record<string, string> = {};
   const r = opts.range;
   if (r !== undefined) {
-    if (!Number.isSafeInteger(r.start) || r.start < 0 || (r.end !== undefined && (!Number.isSafeInteger(r.end) || r.end < r.start))) {
+    if (
+      !Number.isSafeInteger(r.start) ||
+      r.start < 0 ||
+      (r.end !== undefined && (!Number.isSafeInteger(r.end) || r.end < r.start))
+    ) {
       throw new OssArgumentError('range must be { start ≥ 0, end ≥ start } (inclusive)', 'range');
     }
     headers['range'] = `bytes=${r.start}-${r.end ?? ''}`;
@@ -91,7 +108,11 @@ export async function getObject(ctx: OssContext, key: string, opts: GetObjectOpt
   const h = res.headers;
   const size = Number(h['content-length'] ?? NaN);
   // Only a 200 carries the whole object, so only then is the CRC comparable; the length is checked either way.
-  const verifying = new VerifyingStream(res.status === 200 ? h['x-oss-hash-crc64ecma'] : undefined, Number.isNaN(size) ? undefined : size, `GetObject ${key}`);
+  const verifying = new VerifyingStream(
+    res.status === 200 ? h['x-oss-hash-crc64ecma'] : undefined,
+    Number.isNaN(size) ? undefined : size,
+    `GetObject ${key}`,
+  );
   res.body.on('error', (err) => verifying.destroy(readError(err, key, opts.signal)));
   // A reader that stops early (destroys the body) must give the connection back.
   verifying.on('close', () => res.body.destroy());

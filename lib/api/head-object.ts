@@ -21,7 +21,11 @@ export interface HeadObjectResult extends OssResult {
 }
 
 /** Reads `key`'s metadata; a missing object rejects with `NoSuchKey` (from the `x-oss-err` header). */
-export async function headObject(ctx: OssContext, key: string, opts: { signal?: AbortSignal | undefined } = {}): Promise<HeadObjectResult> {
+export async function headObject(
+  ctx: OssContext,
+  key: string,
+  opts: { signal?: AbortSignal | undefined } = {},
+): Promise<HeadObjectResult> {
   validateObjectKey(key, ctx.options.limits);
   const res = await ctx.send({ operation: 'HeadObject', method: 'HEAD', key, signal: opts.signal });
   await res.dump();

@@ -24,11 +24,22 @@ export interface InitiateMultipartUploadResult extends OssResult {
 }
 
 /** Starts a multipart upload of `key`. See {@link Bucket.initMultipartUpload}. */
-export async function initiateMultipartUpload(ctx: OssContext, key: string, opts: InitiateMultipartUploadOptions = {}): Promise<InitiateMultipartUploadResult> {
+export async function initiateMultipartUpload(
+  ctx: OssContext,
+  key: string,
+  opts: InitiateMultipartUploadOptions = {},
+): Promise<InitiateMultipartUploadResult> {
   validateObjectKey(key, ctx.options.limits);
   const own: UploadHeaderOptions = { headers: opts.headers, tags: opts.tags, meta: opts.meta };
   const headers = uploadHeaders(own, opts.contentTypeFrom ?? key);
-  const res = await ctx.send({ operation: 'InitiateMultipartUpload', method: 'POST', key, query: { uploads: null }, headers, signal: opts.signal });
+  const res = await ctx.send({
+    operation: 'InitiateMultipartUpload',
+    method: 'POST',
+    key,
+    query: { uploads: null },
+    headers,
+    signal: opts.signal,
+  });
   const parsed = parseInitiateMultipartUploadResult(await res.text());
   return resultOf(res, { uploadId: parsed.uploadId });
 }

@@ -16,9 +16,18 @@ export interface ListMultipartUploadsOptions {
 }
 
 /** Every open upload (optionally under `prefix`), following the key/upload-id markers across pages. */
-export async function listMultipartUploads(ctx: OssContext, opts: ListMultipartUploadsOptions = {}): Promise<ListedUpload[]> {
-  const pageSize = checkInteger('pageSize', opts.pageSize ?? ctx.options.limits.maxListPage, 1, ctx.options.limits.maxListPage);
-  if (opts.prefix !== undefined && typeof opts.prefix !== 'string') throw new OssArgumentError('prefix must be a string', 'prefix');
+export async function listMultipartUploads(
+  ctx: OssContext,
+  opts: ListMultipartUploadsOptions = {},
+): Promise<ListedUpload[]> {
+  const pageSize = checkInteger(
+    'pageSize',
+    opts.pageSize ?? ctx.options.limits.maxListPage,
+    1,
+    ctx.options.limits.maxListPage,
+  );
+  if (opts.prefix !== undefined && typeof opts.prefix !== 'string')
+    throw new OssArgumentError('prefix must be a string', 'prefix');
   const out: ListedUpload[] = [];
   let keyMarker = '';
   let uploadIdMarker = '';
@@ -34,7 +43,8 @@ export async function listMultipartUploads(ctx: OssContext, opts: ListMultipartU
     const res = await ctx.send({ operation: 'ListMultipartUploads', method: 'GET', query, signal: opts.signal });
     const page = parseListMultipartUploadsResult(await res.text(), true);
     out.push(...page.uploads);
-    if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextUploadIdMarker === uploadIdMarker)) return out;
+    if (!page.isTruncated || (page.nextKeyMarker === keyMarker && page.nextUploadIdMarker === uploadIdMarker))
+      return out;
     keyMarker = page.nextKeyMarker;
     uploadIdMarker = page.nextUploadIdMarker;
   }

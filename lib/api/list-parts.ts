@@ -15,10 +15,21 @@ export interface ListPartsOptions {
 }
 
 /** Every part of `uploadId`, ascending, following `NextPartNumberMarker` across pages. */
-export async function listParts(ctx: OssContext, key: string, uploadId: string, opts: ListPartsOptions = {}): Promise<ListedPart[]> {
+export async function listParts(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  opts: ListPartsOptions = {},
+): Promise<ListedPart[]> {
   validateObjectKey(key, ctx.options.limits);
-  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
-  const pageSize = checkInteger('pageSize', opts.pageSize ?? ctx.options.limits.maxListPage, 1, ctx.options.limits.maxListPage);
+  if (typeof uploadId !== 'string' || uploadId === '')
+    throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  const pageSize = checkInteger(
+    'pageSize',
+    opts.pageSize ?? ctx.options.limits.maxListPage,
+    1,
+    ctx.options.limits.maxListPage,
+  );
   const parts: ListedPart[] = [];
   let marker = 0;
   for (;;) {

@@ -33,7 +33,12 @@ export interface PutObjectResult extends OssResult {
 }
 
 /** Uploads `data` as `key` with one PutObject. See {@link Bucket.putObject}. */
-export async function putObject(ctx: OssContext, key: string, data: UploadData, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
+export async function putObject(
+  ctx: OssContext,
+  key: string,
+  data: UploadData,
+  opts: PutObjectOptions = {},
+): Promise<PutObjectResult> {
   validateObjectKey(key, ctx.options.limits);
   const headers = uploadHeaders(opts, opts.contentTypeFrom ?? key);
   const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPutSize });

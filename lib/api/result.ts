@@ -36,12 +36,15 @@ export function baseResult(res: HttpResponse): OssResult {
 export function verifyCrc64(expected: string, res: HttpResponse, what: string): void {
   const actual = res.headers['x-oss-hash-crc64ecma'];
   if (actual === undefined || crc64Equal(expected, actual)) return;
-  throw new OssIntegrityError(`${what}: CRC64 mismatch, the client computed ${expected} but the server reports ${actual}`, {
-    expected,
-    actual,
-    status: res.status,
-    requestId: res.requestId,
-  });
+  throw new OssIntegrityError(
+    `${what}: CRC64 mismatch, the client computed ${expected} but the server reports ${actual}`,
+    {
+      expected,
+      actual,
+      status: res.status,
+      requestId: res.requestId,
+    },
+  );
 }
 
 /** `ETag` as OSS sends it (quoted). */

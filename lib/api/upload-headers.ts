@@ -49,7 +49,10 @@ function taggingHeader(tags: Record<string, string>): string {
         throw new OssArgumentError(`tag key ${JSON.stringify(k)} must be 1 to ${MAX_TAG_KEY} characters`, 'tags');
       }
       if ([...v].length > MAX_TAG_VALUE) {
-        throw new OssArgumentError(`tag ${JSON.stringify(k)}: a value may have at most ${MAX_TAG_VALUE} characters`, 'tags');
+        throw new OssArgumentError(
+          `tag ${JSON.stringify(k)}: a value may have at most ${MAX_TAG_VALUE} characters`,
+          'tags',
+        );
       }
       try {
         return `${enc(k)}=${enc(v)}`;
@@ -78,7 +81,7 @@ function metaHeaders(meta: Record<string, string>): Record<string, string> {
 const OWNED: Readonly<Record<string, string>> = {
   'content-length': 'pass the contentLength option instead',
   'transfer-encoding': 'the client picks chunked encoding itself for streams of unknown length',
-  authorization: 'requests are signed with the Bucket\'s credentials',
+  authorization: "requests are signed with the Bucket's credentials",
   host: 'the host comes from the endpoint',
 };
 
@@ -91,11 +94,15 @@ function checkRawCallback(value: string, name: string, required: readonly string
     parsed = undefined;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new OssArgumentError(`header ${name} must be base64 of a JSON object (or use the callback option, which encodes it for you)`, `headers["${name}"]`);
+    throw new OssArgumentError(
+      `header ${name} must be base64 of a JSON object (or use the callback option, which encodes it for you)`,
+      `headers["${name}"]`,
+    );
   }
   for (const field of required) {
     const v = (parsed as Record<string, unknown>)[field];
-    if (typeof v !== 'string' || v === '') throw new OssArgumentError(`header ${name} must name a non-empty ${field}`, `headers["${name}"]`);
+    if (typeof v !== 'string' || v === '')
+      throw new OssArgumentError(`header ${name} must name a non-empty ${field}`, `headers["${name}"]`);
   }
 }
 
@@ -117,17 +124,26 @@ export function uploadHeaders(opts: UploadHeaderOptions, nameForType: string | u
     h['x-oss-tagging'] = taggingHeader(opts.tags);
   }
   for (const [name, why] of Object.entries(OWNED)) {
-    if (h[name] !== undefined) throw new OssArgumentError(`header ${name} cannot be set on an upload: ${why}`, `headers["${name}"]`);
+    if (h[name] !== undefined)
+      throw new OssArgumentError(`header ${name} cannot be set on an upload: ${why}`, `headers["${name}"]`);
   }
   if (h['content-type'] === undefined && nameForType !== undefined) h['content-type'] = contentTypeFor(nameForType);
   if (opts.callback !== undefined) {
-    if (h['x-oss-callback'] !== undefined) throw new OssArgumentError('give the callback either as the callback option or as an x-oss-callback header, not both', 'callback');
+    if (h['x-oss-callback'] !== undefined)
+      throw new OssArgumentError(
+        'give the callback either as the callback option or as an x-oss-callback header, not both',
+        'callback',
+      );
     h['x-oss-callback'] = encodeCallback(opts.callback);
   } else if (h['x-oss-callback'] !== undefined) {
     checkRawCallback(h['x-oss-callback'], 'x-oss-callback', ['callbackUrl', 'callbackBody']);
   }
   if (opts.callbackVar !== undefined) {
-    if (h['x-oss-callback-var'] !== undefined) throw new OssArgumentError('give callbackVar either as the option or as an x-oss-callback-var header, not both', 'callbackVar');
+    if (h['x-oss-callback-var'] !== undefined)
+      throw new OssArgumentError(
+        'give callbackVar either as the option or as an x-oss-callback-var header, not both',
+        'callbackVar',
+      );
     h['x-oss-callback-var'] = encodeCallbackVar(opts.callbackVar);
   } else if (h['x-oss-callback-var'] !== undefined) {
     checkRawCallback(h['x-oss-callback-var'], 'x-oss-callback-var', []);

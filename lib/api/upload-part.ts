@@ -44,9 +44,13 @@ export async function uploadPart(
   opts: UploadPartOptions = {},
 ): Promise<UploadPartResult> {
   validateObjectKey(key, ctx.options.limits);
-  if (typeof uploadId !== 'string' || uploadId === '') throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
+  if (typeof uploadId !== 'string' || uploadId === '')
+    throw new OssArgumentError('uploadId must be a non-empty string', 'uploadId');
   validatePartNumber(partNumber, ctx.options.limits);
-  const body = await prepareBody(data, { contentLength: opts.contentLength, maxLength: ctx.options.limits.maxPartSize });
+  const body = await prepareBody(data, {
+    contentLength: opts.contentLength,
+    maxLength: ctx.options.limits.maxPartSize,
+  });
   const known = opts.knownCrc64 !== undefined && data instanceof Uint8Array ? opts.knownCrc64 : undefined;
   const headers: Record<string, string> = {};
   if (body.length !== null) headers['content-length'] = String(body.length);

@@ -37,9 +37,11 @@ const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
 export function parseSize(text: string, option: string): number {
   const m = SIZE_RE.exec(text.trim());
   const unit = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
-  if (m === null || unit === undefined) throw new UsageError(`${option} must be a size such as 8MiB, 512KiB or 1048576, got ${JSON.stringify(text)}`);
+  if (m === null || unit === undefined)
+    throw new UsageError(`${option} must be a size such as 8MiB, 512KiB or 1048576, got ${JSON.stringify(text)}`);
   const bytes = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${option} must be a whole number of bytes, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(bytes))
+    throw new UsageError(`${option} must be a whole number of bytes, got ${JSON.stringify(text)}`);
   return bytes;
 }
 
@@ -49,7 +51,8 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|)$/i;
 /** Parses a duration into milliseconds: `500ms`, `1s`, `1.5s`, `2m`; a bare number is seconds (as `sleep`). */
 export function parseDuration(text: string, option: string): number {
   const m = DURATION_RE.exec(text.trim());
-  if (m === null) throw new UsageError(`${option} must be a duration such as 1s, 500ms or 2m, got ${JSON.stringify(text)}`);
+  if (m === null)
+    throw new UsageError(`${option} must be a duration such as 1s, 500ms or 2m, got ${JSON.stringify(text)}`);
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);
 }
 

@@ -32,7 +32,9 @@ export interface Connection {
 }
 
 function authFor(c: CpCredentials): Auth | StsAuth {
-  return c.securityToken === undefined ? new Auth(c.accessKeyId, c.accessKeySecret) : new StsAuth(c.accessKeyId, c.accessKeySecret, c.securityToken);
+  return c.securityToken === undefined
+    ? new Auth(c.accessKeyId, c.accessKeySecret)
+    : new StsAuth(c.accessKeyId, c.accessKeySecret, c.securityToken);
 }
 
 /**
@@ -46,7 +48,9 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
   }
   if (req.endpoint !== undefined) {
     if (req.credentials === undefined) {
-      throw new UsageError('no credentials for the endpoint: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)');
+      throw new UsageError(
+        'no credentials for the endpoint: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)',
+      );
     }
     const bucket = new Bucket(authFor(req.credentials), req.endpoint, req.bucket, clientOptions);
     return { bucket, endpoint: req.endpoint, embedded: false, close: () => bucket.close() };
@@ -54,10 +58,17 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
 
   // Loaded only here: a command aimed at real OSS never pays for the server's modules.
   const { OssServer } = await import('../server/index.js');
-  const credentials = req.credentials ?? { accessKeyId: 'oss-stream-cp', accessKeySecret: randomBytes(12).toString('hex') };
+  const credentials = req.credentials ?? {
+    accessKeyId: 'oss-stream-cp',
+    accessKeySecret: randomBytes(12).toString('hex'),
+  };
   const server = await OssServer.start({
     buckets: [req.bucket],
-    credentials: [credentials.securityToken === undefined ? { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret } : { ...credentials, securityToken: credentials.securityToken }],
+    credentials: [
+      credentials.securityToken === undefined
+        ? { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret }
+        : { ...credentials, securityToken: credentials.securityToken },
+    ],
     ...(req.region === undefined ? {} : { region: req.region }),
   });
   notice(
@@ -65,7 +76,10 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
       'The object lives only as long as this command; to keep it, run `oss-stream serve --bucket ' +
       `${req.bucket}\` in another terminal and pass its URL with --endpoint (with its keys in OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET).`,
   );
-  const bucket = new Bucket(authFor(credentials), server.endpoint, req.bucket, { ...clientOptions, region: server.region });
+  const bucket = new Bucket(authFor(credentials), server.endpoint, req.bucket, {
+    ...clientOptions,
+    region: server.region,
+  });
   let closing: Promise<void> | undefined;
   return {
     bucket,

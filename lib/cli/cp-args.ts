@@ -9,7 +9,8 @@ import { parseCount, parseDuration, parseHeader, parseMeta, parseSize, UsageErro
 import { parseTarget, type OssTarget } from './target.js';
 
 /** The one-line synopsis printed with every usage error. */
-export const CP_SYNOPSIS = 'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
+export const CP_SYNOPSIS =
+  'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
 
 /** The usage error of a `cp` without an endpoint. */
 export const NO_ENDPOINT =
@@ -98,15 +99,22 @@ function credentialsFrom(
   vars: Readonly<Record<string, string | undefined>>,
 ): CpCredentials | undefined {
   if (flags.id !== undefined || flags.secret !== undefined) {
-    if (flags.id === undefined || flags.secret === undefined) throw new UsageError('--access-key-id and --access-key-secret go together');
-    return { accessKeyId: flags.id, accessKeySecret: flags.secret, securityToken: flags.token ?? env(vars, 'OSS_SESSION_TOKEN') };
+    if (flags.id === undefined || flags.secret === undefined)
+      throw new UsageError('--access-key-id and --access-key-secret go together');
+    return {
+      accessKeyId: flags.id,
+      accessKeySecret: flags.secret,
+      securityToken: flags.token ?? env(vars, 'OSS_SESSION_TOKEN'),
+    };
   }
   if (flags.token !== undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
   const id = env(vars, 'OSS_ACCESS_KEY_ID');
   const secret = env(vars, 'OSS_ACCESS_KEY_SECRET');
   if (id === undefined && secret === undefined) return undefined;
   if (id === undefined || secret === undefined) {
-    throw new UsageError(`${id === undefined ? 'OSS_ACCESS_KEY_ID' : 'OSS_ACCESS_KEY_SECRET'} is not set (the other one is)`);
+    throw new UsageError(
+      `${id === undefined ? 'OSS_ACCESS_KEY_ID' : 'OSS_ACCESS_KEY_SECRET'} is not set (the other one is)`,
+    );
   }
   return { accessKeyId: id, accessKeySecret: secret, securityToken: env(vars, 'OSS_SESSION_TOKEN') };
 }
@@ -142,7 +150,10 @@ function setHeader(headers: Record<string, string>, name: string, value: string)
  * @throws UsageError on anything malformed; `parseArgs`' own errors (unknown option, missing value) pass through
  *   with their `ERR_PARSE_ARGS_*` code.
  */
-export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<string, string | undefined>> = process.env): CpParse {
+export function parseCpArgs(
+  argv: readonly string[],
+  vars: Readonly<Record<string, string | undefined>> = process.env,
+): CpParse {
   const { values, positionals } = parseArgs({
     args: [...argv],
     strict: true,
@@ -171,20 +182,27 @@ export function parseCpArgs(argv: readonly string[], vars: Readonly<Record<strin
   });
   if (values.help === true) return { help: true };
   if (positionals.length !== 2) {
-    throw new UsageError(positionals.length < 2 ? 'cp needs a source (a file or -) and a destination oss://bucket/key' : `cp takes one source and one destination, got ${positionals.length} arguments`);
+    throw new UsageError(
+      positionals.length < 2
+        ? 'cp needs a source (a file or -) and a destination oss://bucket/key'
+        : `cp takes one source and one destination, got ${positionals.length} arguments`,
+    );
   }
   const [source, dest] = positionals as [string, string];
-  if (source.startsWith('oss://')) throw new UsageError('cp uploads: the source must be a local file or -, the destination oss://bucket/key');
+  if (source.startsWith('oss://'))
+    throw new UsageError('cp uploads: the source must be a local file or -, the destination oss://bucket/key');
   const sourcePath = source === '-' ? undefined : source;
   const target = parseTarget(dest, sourcePath);
   const append = values.append === true;
 
   let signatureVersion: 'v1' | 'v4' | undefined;
   if (values.signature !== undefined) {
-    if (values.signature !== 'v1' && values.signature !== 'v4') throw new UsageError(`--signature must be v1 or v4, got ${JSON.stringify(values.signature)}`);
+    if (values.signature !== 'v1' && values.signature !== 'v4')
+      throw new UsageError(`--signature must be v1 or v4, got ${JSON.stringify(values.signature)}`);
     signatureVersion = values.signature;
   }
-  if (values['flush-interval'] !== undefined && !append) throw new UsageError('--flush-interval only applies with --append');
+  if (values['flush-interval'] !== undefined && !append)
+    throw new UsageError('--flush-interval only applies with --append');
   if (values['checkpoint-dir'] !== undefined && (sourcePath === undefined || append)) {
     throw new UsageError('--checkpoint-dir only applies to file uploads (stdin and --append cannot be resumed)');
   }

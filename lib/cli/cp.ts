@@ -45,7 +45,10 @@ const say = (line: string): void => {
 };
 
 function isUsageError(err: unknown): boolean {
-  return err instanceof UsageError || (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true;
+  return (
+    err instanceof UsageError ||
+    (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true
+  );
 }
 
 /** How the running upload reacts to Ctrl-C (or SIGTERM), and what to tell the user afterwards. */
@@ -96,10 +99,14 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
     afterInterrupt: async () => {
       const stored = await recorded();
       if (stored === undefined) return 'interrupted: nothing was stored; run the same command again to upload the file';
-      if (conn.embedded) return `interrupted: ${formatBytes(stored)} had been stored on the embedded server, which is gone now`;
+      if (conn.embedded)
+        return `interrupted: ${formatBytes(stored)} had been stored on the embedded server, which is gone now`;
       return `interrupted: ${formatBytes(stored)} of ${formatBytes(ctx.size ?? 0)} are stored and recorded in ${store.directory}; run the same command again to resume`;
     },
-    failureHint: async () => ((await recorded()) === undefined || conn.embedded ? undefined : `the checkpoint is kept in ${store.directory}: run the same command again to resume`),
+    failureHint: async () =>
+      (await recorded()) === undefined || conn.embedded
+        ? undefined
+        : `the checkpoint is kept in ${store.directory}: run the same command again to resume`,
   };
   const display = ctx.display(ctx.size ?? null);
   const t0 = performance.now();
@@ -271,7 +278,10 @@ export function isCommandLineError(err: unknown): boolean {
  * Runs `oss-stream cp` with `argv` (the arguments after `cp`) and resolves to its exit code. `vars` is the
  * environment read for endpoint, region and credentials.
  */
-export async function cpMain(argv: readonly string[], vars: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function cpMain(
+  argv: readonly string[],
+  vars: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   let parsed: CpParse;
   try {
     parsed = parseCpArgs(argv, vars);
@@ -344,7 +354,11 @@ export async function cpMain(argv: readonly string[], vars: Readonly<Record<stri
     };
     // Ctrl-C before the upload started: nothing to resume or ship.
     if (controller.signal.aborted) return stoppedBy?.exit ?? EXIT.interrupted;
-    const outcome = cmd.append ? await append(ctx) : cmd.sourcePath === undefined ? await uploadStdin(ctx) : await uploadFile(ctx, cmd.sourcePath);
+    const outcome = cmd.append
+      ? await append(ctx)
+      : cmd.sourcePath === undefined
+        ? await uploadStdin(ctx)
+        : await uploadFile(ctx, cmd.sourcePath);
     process.stdout.write(`${summaryLine(outcome)}\n`);
     return EXIT.ok;
   } catch (err) {

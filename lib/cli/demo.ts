@@ -85,10 +85,35 @@ async function startLocalServer(): Promise<{ endpoint: string; root: string; sto
   const main = process.argv[1];
   if (main === undefined || !/(?:main\.ts|cli\.js|oss-stream)$/.test(main)) {
     const { OssServer } = await import('../server/index.js');
-    const server = await OssServer.start({ root, buckets: ['demo'], credentials: [{ accessKeyId: 'demo-ak', accessKeySecret: 'demo-secret' }] });
-    return { endpoint: server.endpoint, root, stop: async () => { await server.close(); await rm(root, { recursive: true, force: true }); } };
+    const server = await OssServer.start({
+      root,
+      buckets: ['demo'],
+      credentials: [{ accessKeyId: 'demo-ak', accessKeySecret: 'demo-secret' }],
+    });
+    return {
+      endpoint: server.endpoint,
+      root,
+      stop: async () => {
+        await server.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
   }
-  const args = [...process.execArgv, main, 'serve', '--port', '0', '--root', root, '--bucket', 'demo', '--access-key-id', 'demo-ak', '--access-key-secret', 'demo-secret'];
+  const args = [
+    ...process.execArgv,
+    main,
+    'serve',
+    '--port',
+    '0',
+    '--root',
+    root,
+    '--bucket',
+    'demo',
+    '--access-key-id',
+    'demo-ak',
+    '--access-key-secret',
+    'demo-secret',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -183,14 +208,20 @@ export async function demoMain(argv: string[]): Promise<number> {
     const server = await startLocalServer();
     stopServer = server.stop;
     bucket = new Bucket(new Auth('demo-ak', 'demo-secret'), server.endpoint, 'demo');
-    process.stderr.write(`Started the embedded local OSS server at ${server.endpoint} (data in ${server.root}, removed at exit)\n`);
+    process.stderr.write(
+      `Started the embedded local OSS server at ${server.endpoint} (data in ${server.root}, removed at exit)\n`,
+    );
   }
 
   const key = `demo/app-${new Date().toISOString().slice(0, 10)}.log`;
   const tty = process.stderr.isTTY === true && !values.quiet;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: ' {bar} {percentage}% | {done}/{all} | {rate} MB/s | ETA {eta}s | parts in flight {inflight}', hideCursor: true, stream: process.stderr },
+        {
+          format: ' {bar} {percentage}% | {done}/{all} | {rate} MB/s | ETA {eta}s | parts in flight {inflight}',
+          hideCursor: true,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -237,7 +268,9 @@ export async function demoMain(argv: string[]): Promise<number> {
   } catch (err) {
     bar?.stop();
     const e = err as { code?: string; requestId?: string; message?: string };
-    process.stderr.write(`oss-stream demo failed: ${e.message ?? String(err)}${e.code ? ` (code ${e.code}` : ''}${e.requestId ? `, request id ${e.requestId})` : e.code ? ')' : ''}\n`);
+    process.stderr.write(
+      `oss-stream demo failed: ${e.message ?? String(err)}${e.code ? ` (code ${e.code}` : ''}${e.requestId ? `, request id ${e.requestId})` : e.code ? ')' : ''}\n`,
+    );
     return 1;
   } finally {
     await bucket.close();

@@ -58,8 +58,11 @@ async function main(argv: string[]): Promise<number> {
         await serveMain(rest);
         return 0;
       } catch (err) {
-        const usage = err instanceof TypeError || (err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS') === true;
-        process.stderr.write(`oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`);
+        const usage =
+          err instanceof TypeError || (err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS') === true;
+        process.stderr.write(
+          `oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`,
+        );
         return usage ? 2 : 1;
       }
     }
@@ -79,7 +82,10 @@ async function main(argv: string[]): Promise<number> {
 
 // Run when executed directly (bundled bin or `node --import tsx lib/cli/main.ts`).
 const invokedPath = process.argv[1];
-if (invokedPath !== undefined && (invokedPath === fileURLToPath(import.meta.url) || /(?:^|[\\/])(?:cli\.js|main\.ts|oss-stream)$/.test(invokedPath))) {
+if (
+  invokedPath !== undefined &&
+  (invokedPath === fileURLToPath(import.meta.url) || /(?:^|[\\/])(?:cli\.js|main\.ts|oss-stream)$/.test(invokedPath))
+) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

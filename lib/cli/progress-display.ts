@@ -58,7 +58,9 @@ export class ProgressDisplay {
       const parts = opts.inFlight === undefined ? '' : ' | {inflight}';
       this.#bar = new cliProgress.SingleBar(
         {
-          format: known ? ` {bar} {percentage}% | {done} of {all} | {rate} | ETA {left}${parts}` : ` {done} | {rate}${parts}`,
+          format: known
+            ? ` {bar} {percentage}% | {done} of {all} | {rate} | ETA {left}${parts}`
+            : ` {done} | {rate}${parts}`,
           stream: this.#stream,
           hideCursor: true,
           fps: 10,
@@ -126,7 +128,12 @@ export class ProgressDisplay {
 
   #line(done: number): string {
     const p = this.#payload(done);
-    const parts = [this.#total === null ? p['done'] : `${p['done']} of ${p['all']} (${this.#total === 0 ? 100 : Math.floor((done / this.#total) * 100)}%)`, p['rate']];
+    const parts = [
+      this.#total === null
+        ? p['done']
+        : `${p['done']} of ${p['all']} (${this.#total === 0 ? 100 : Math.floor((done / this.#total) * 100)}%)`,
+      p['rate'],
+    ];
     if (this.#total !== null && done < this.#total) parts.push(`ETA ${p['left']}`);
     const inflight = p['inflight'];
     if (inflight !== '') parts.push(inflight);

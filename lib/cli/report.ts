@@ -29,7 +29,14 @@ export interface UploadOutcome {
 /** `uploaded a.bin to oss://b/a.bin: 1048576 bytes (1.0 MiB) in 0.21 s, 4.8 MiB/s, multipart, 11 parts, etag "…", crc64 …, request id …` */
 export function summaryLine(o: UploadOutcome): string {
   const rate = o.seconds > 0 ? formatRate(o.sentBytes / o.seconds) : formatRate(0);
-  const facts = [`${o.bytes} bytes (${formatBytes(o.bytes)}) in ${o.seconds.toFixed(2)} s`, rate, ...o.details, `etag ${o.etag}`, `crc64 ${o.crc64}`, `request id ${o.requestId}`];
+  const facts = [
+    `${o.bytes} bytes (${formatBytes(o.bytes)}) in ${o.seconds.toFixed(2)} s`,
+    rate,
+    ...o.details,
+    `etag ${o.etag}`,
+    `crc64 ${o.crc64}`,
+    `request id ${o.requestId}`,
+  ];
   return `${o.action} ${o.source} to ${o.target}: ${facts.join(', ')}`;
 }
 

@@ -170,7 +170,9 @@ export function parseShipArgs(
   // As for cp: a follower without its environment must fail, not ship into a server that vanishes with it.
   const endpoint = local ? undefined : (values.endpoint ?? env(vars, 'OSS_ENDPOINT'));
   if (endpoint === undefined && !local) {
-    throw new UsageError('no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local for a throw-away embedded server)');
+    throw new UsageError(
+      'no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local for a throw-away embedded server)',
+    );
   }
   return {
     help: false,

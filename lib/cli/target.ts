@@ -23,11 +23,14 @@ export function parseTarget(text: string, sourcePath: string | undefined): OssTa
   const bucket = m[1]!;
   // The library would refuse the name too, but only after the command has started connecting.
   if (!BUCKET_RE.test(bucket)) {
-    throw new UsageError(`bucket name ${JSON.stringify(bucket)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`);
+    throw new UsageError(
+      `bucket name ${JSON.stringify(bucket)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
+    );
   }
   let key = m[2] ?? '';
   if (key === '' || key.endsWith('/')) {
-    if (sourcePath === undefined) throw new UsageError(`name the object to write stdin to: oss://${bucket}/${key}<name>`);
+    if (sourcePath === undefined)
+      throw new UsageError(`name the object to write stdin to: oss://${bucket}/${key}<name>`);
     key += basename(sourcePath);
   }
   return { bucket, key };

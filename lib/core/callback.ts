@@ -25,13 +25,21 @@ const BODY_TYPES = new Set(['application/x-www-form-urlencoded', 'application/js
 
 /** Validates `cb` and encodes it as the base64 JSON value of `x-oss-callback`. */
 export function encodeCallback(cb: UploadCallback): string {
-  if (cb === null || typeof cb !== 'object') throw new OssArgumentError('callback must be an object { url, body, … }', 'callback');
+  if (cb === null || typeof cb !== 'object')
+    throw new OssArgumentError('callback must be an object { url, body, … }', 'callback');
   const urls = Array.isArray(cb.url) ? cb.url : [cb.url];
-  if (urls.length === 0 || urls.length > 5 || urls.some((u) => typeof u !== 'string' || !/^https?:\/\/[^\s/]/i.test(u))) {
+  if (
+    urls.length === 0 ||
+    urls.length > 5 ||
+    urls.some((u) => typeof u !== 'string' || !/^https?:\/\/[^\s/]/i.test(u))
+  ) {
     throw new OssArgumentError('callback.url must be 1 to 5 http(s) URLs', 'callback.url');
   }
   if (typeof cb.body !== 'string' || cb.body.length === 0) {
-    throw new OssArgumentError('callback.body must be a non-empty string (OSS rejects an empty callbackBody)', 'callback.body');
+    throw new OssArgumentError(
+      'callback.body must be a non-empty string (OSS rejects an empty callbackBody)',
+      'callback.body',
+    );
   }
   if (cb.host !== undefined && (typeof cb.host !== 'string' || cb.host.length === 0)) {
     throw new OssArgumentError('callback.host must be a non-empty string', 'callback.host');
@@ -39,7 +47,8 @@ export function encodeCallback(cb: UploadCallback): string {
   if (cb.bodyType !== undefined && !BODY_TYPES.has(cb.bodyType)) {
     throw new OssArgumentError(`callback.bodyType must be one of ${[...BODY_TYPES].join(', ')}`, 'callback.bodyType');
   }
-  if (cb.sni !== undefined && typeof cb.sni !== 'boolean') throw new OssArgumentError('callback.sni must be a boolean', 'callback.sni');
+  if (cb.sni !== undefined && typeof cb.sni !== 'boolean')
+    throw new OssArgumentError('callback.sni must be a boolean', 'callback.sni');
   const json: Record<string, unknown> = {
     // OSS expects URL-encoded URLs, separated by ';'
     callbackUrl: urls.map((u) => encodeURI(decodeURI(u))).join(';'),
@@ -53,11 +62,15 @@ export function encodeCallback(cb: UploadCallback): string {
 
 /** Validates custom variables and encodes them as the base64 JSON value of `x-oss-callback-var`. */
 export function encodeCallbackVar(vars: CallbackVars): string {
-  if (vars === null || typeof vars !== 'object') throw new OssArgumentError('callbackVar must be an object of x:name → value', 'callbackVar');
+  if (vars === null || typeof vars !== 'object')
+    throw new OssArgumentError('callbackVar must be an object of x:name → value', 'callbackVar');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) {
     if (!/^x:[a-z0-9_-]+$/.test(k)) {
-      throw new OssArgumentError(`callbackVar key ${JSON.stringify(k)} must look like 'x:name' (lower-case letters, digits, _ or -)`, 'callbackVar');
+      throw new OssArgumentError(
+        `callbackVar key ${JSON.stringify(k)} must look like 'x:name' (lower-case letters, digits, _ or -)`,
+        'callbackVar',
+      );
     }
     if (!['string', 'number', 'boolean'].includes(typeof v)) {
       throw new OssArgumentError(`callbackVar ${k} must be a string, number or boolean`, 'callbackVar');

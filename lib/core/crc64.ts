@@ -13,9 +13,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { OssArgumentError } from '../errors.js';
-import {
-  CRC64_WASM_BASE64, CRC64_WASM_SCRATCH_BASE, CRC64_WASM_SLICES, CRC64_WASM_TABLE_BASE,
-} from './crc64-wasm.js';
+import { CRC64_WASM_BASE64, CRC64_WASM_SCRATCH_BASE, CRC64_WASM_SLICES, CRC64_WASM_TABLE_BASE } from './crc64-wasm.js';
 
 /** Reflected ECMA-182 polynomial, split in 32-bit halves: JS bit operations are 32-bit. */
 const POLY_HI = 0xc96c5795 | 0;
@@ -161,7 +159,10 @@ function parseInto(value: string | bigint): boolean {
 function parseArgument(value: string | bigint, argument: string): void {
   if (!parseInto(value)) {
     const shown = JSON.stringify(String(value).slice(0, 40));
-    throw new OssArgumentError(`${argument} must be an unsigned 64-bit CRC as a decimal string, got ${shown}`, argument);
+    throw new OssArgumentError(
+      `${argument} must be an unsigned 64-bit CRC as a decimal string, got ${shown}`,
+      argument,
+    );
   }
 }
 

@@ -45,13 +45,22 @@ function optionalToken(value: unknown, name: string): string | undefined {
 
 function toExpiration(value: unknown, name: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
-  const d = value instanceof Date ? new Date(value.getTime()) : typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+  const d =
+    value instanceof Date
+      ? new Date(value.getTime())
+      : typeof value === 'string' || typeof value === 'number'
+        ? new Date(value)
+        : undefined;
   if (d === undefined || Number.isNaN(d.getTime())) throw new OssArgumentError(`${name} must be a valid Date`, name);
   return d;
 }
 
 /** The redacted view shared by `inspect`, `toJSON` and `toString`. */
-function redactedFields(accessKeyId: string | undefined, hasToken: boolean, expiration?: Date): Record<string, unknown> {
+function redactedFields(
+  accessKeyId: string | undefined,
+  hasToken: boolean,
+  expiration?: Date,
+): Record<string, unknown> {
   const view: Record<string, unknown> = { accessKeyId, secret: REDACTED };
   if (hasToken) view['securityToken'] = REDACTED;
   if (expiration !== undefined) view['expiration'] = expiration.toISOString();
@@ -187,7 +196,8 @@ export class ProviderAuth implements CredentialsProvider {
   #backgroundBlockedUntil = 0;
 
   constructor(provider: () => Promise<ProvidedCredentials> | ProvidedCredentials, options: ProviderAuthOptions = {}) {
-    if (typeof provider !== 'function') throw new OssArgumentError('provider must be a function returning credentials', 'provider');
+    if (typeof provider !== 'function')
+      throw new OssArgumentError('provider must be a function returning credentials', 'provider');
     this.#provider = provider;
     this.#refreshBeforeMs = nonNegative(options.refreshBeforeMs ?? 5 * 60_000, 'refreshBeforeMs');
     this.#retryAfterFailureMs = nonNegative(options.retryAfterFailureMs ?? 10_000, 'retryAfterFailureMs');
@@ -291,7 +301,8 @@ export class ProviderAuth implements CredentialsProvider {
 }
 
 function nonNegative(n: number, name: string): number {
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new OssArgumentError(`${name} must be a non-negative number`, name);
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+    throw new OssArgumentError(`${name} must be a non-negative number`, name);
   return n;
 }
 
@@ -309,5 +320,7 @@ export function authFromEnv(env: Record<string, string | undefined> = process.en
   const id = read('OSS_ACCESS_KEY_ID');
   const secret = read('OSS_ACCESS_KEY_SECRET');
   const token = env['OSS_SESSION_TOKEN'];
-  return token === undefined || token === '' ? new Auth(id, secret) : new StsAuth(id, secret, requireCredential(token, 'OSS_SESSION_TOKEN'));
+  return token === undefined || token === ''
+    ? new Auth(id, secret)
+    : new StsAuth(id, secret, requireCredential(token, 'OSS_SESSION_TOKEN'));
 }

@@ -58,34 +58,50 @@ const REGION_LIKE_RE = /^(?:oss-)?(?:cn|us|eu|ap|me|rg|na|sa)-[a-z0-9]+(?:-[a-z0
  */
 export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): ResolvedEndpoint {
   if (typeof endpoint !== 'string' || endpoint === '') {
-    throw new OssArgumentError('endpoint must be a non-empty string such as "oss-cn-hangzhou.aliyuncs.com"', 'endpoint');
+    throw new OssArgumentError(
+      'endpoint must be a non-empty string such as "oss-cn-hangzhou.aliyuncs.com"',
+      'endpoint',
+    );
   }
-  if (/\s/.test(endpoint)) throw new OssArgumentError(`endpoint ${JSON.stringify(endpoint)} must not contain whitespace`, 'endpoint');
+  if (/\s/.test(endpoint))
+    throw new OssArgumentError(`endpoint ${JSON.stringify(endpoint)} must not contain whitespace`, 'endpoint');
 
   const scheme = SCHEME_RE.exec(endpoint);
   let protocol: 'http' | 'https' | undefined;
   if (scheme !== null) {
     const p = (scheme[1] as string).toLowerCase();
     if (p !== 'http' && p !== 'https') {
-      throw new OssArgumentError(`endpoint ${JSON.stringify(endpoint)} has protocol "${p}"; use http or https`, 'endpoint');
+      throw new OssArgumentError(
+        `endpoint ${JSON.stringify(endpoint)} has protocol "${p}"; use http or https`,
+        'endpoint',
+      );
     }
     protocol = p;
   } else if (endpoint.includes('://')) {
-    throw new OssArgumentError(`endpoint ${JSON.stringify(endpoint)} has a malformed protocol; use http:// or https://`, 'endpoint');
+    throw new OssArgumentError(
+      `endpoint ${JSON.stringify(endpoint)} has a malformed protocol; use http:// or https://`,
+      'endpoint',
+    );
   }
 
   const parse = (text: string): URL => {
     try {
       return new URL(text);
     } catch {
-      throw new OssArgumentError(`endpoint ${JSON.stringify(endpoint)} is not a valid host[:port] or http(s) URL`, 'endpoint');
+      throw new OssArgumentError(
+        `endpoint ${JSON.stringify(endpoint)} is not a valid host[:port] or http(s) URL`,
+        'endpoint',
+      );
     }
   };
   // Without a protocol the default depends on the host, and URL drops a port only when it is the default of the
   // scheme it parsed with: parse as http first, re-parse as https when that is the protocol.
   let url = parse(scheme !== null ? endpoint : `http://${endpoint}`);
   if (url.username !== '' || url.password !== '') {
-    throw new OssArgumentError('endpoint must not contain credentials (user:password@); pass them as credentials', 'endpoint');
+    throw new OssArgumentError(
+      'endpoint must not contain credentials (user:password@); pass them as credentials',
+      'endpoint',
+    );
   }
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]/.test(endpoint)) {
     throw new OssArgumentError(
@@ -122,10 +138,16 @@ export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): R
     throw new OssArgumentError('pathStyle must be a boolean', 'pathStyle');
   }
   if (cname && opts.pathStyle === true) {
-    throw new OssArgumentError('pathStyle and cname cannot both be set: a CNAME endpoint already names the bucket', 'pathStyle');
+    throw new OssArgumentError(
+      'pathStyle and cname cannot both be set: a CNAME endpoint already names the bucket',
+      'pathStyle',
+    );
   }
   if (ip && opts.pathStyle === false && !cname) {
-    throw new OssArgumentError(`pathStyle: false needs a DNS name; ${hostname} is an IP address, so the bucket cannot go in the host`, 'pathStyle');
+    throw new OssArgumentError(
+      `pathStyle: false needs a DNS name; ${hostname} is an IP address, so the bucket cannot go in the host`,
+      'pathStyle',
+    );
   }
   const pathStyle = cname ? false : (opts.pathStyle ?? (ip || localhost));
 
@@ -137,7 +159,10 @@ function resolveRegion(explicit: string | undefined, hostname: string): string |
   if (explicit !== undefined) {
     const r = typeof explicit === 'string' ? explicit.replace(/^oss-/, '') : '';
     if (!REGION_RE.test(r)) {
-      throw new OssArgumentError(`region ${JSON.stringify(explicit)} is invalid: expected an id such as "cn-hangzhou"`, 'region');
+      throw new OssArgumentError(
+        `region ${JSON.stringify(explicit)} is invalid: expected an id such as "cn-hangzhou"`,
+        'region',
+      );
     }
     // A V4 signature scoped to another region than the host's is refused by OSS on every request: say so now.
     if (derived !== undefined && derived !== r) {

@@ -26,12 +26,18 @@ export class FileSlice {
   readonly size: number;
 
   constructor(file: string | FileHandle, offset: number, size: number) {
-    if (typeof file !== 'string' && (file === null || typeof file !== 'object' || typeof (file as FileHandle).fd !== 'number')) {
+    if (
+      typeof file !== 'string' &&
+      (file === null || typeof file !== 'object' || typeof (file as FileHandle).fd !== 'number')
+    ) {
       throw new OssArgumentError('FileSlice needs a file path or an open FileHandle', 'file');
     }
-    if (typeof file === 'string' && file.length === 0) throw new OssArgumentError('FileSlice file path is empty', 'file');
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new OssArgumentError(`FileSlice offset must be a non-negative integer, got ${offset}`, 'offset');
-    if (!Number.isSafeInteger(size) || size < 0) throw new OssArgumentError(`FileSlice size must be a non-negative integer, got ${size}`, 'size');
+    if (typeof file === 'string' && file.length === 0)
+      throw new OssArgumentError('FileSlice file path is empty', 'file');
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new OssArgumentError(`FileSlice offset must be a non-negative integer, got ${offset}`, 'offset');
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new OssArgumentError(`FileSlice size must be a non-negative integer, got ${size}`, 'size');
     this.file = file;
     this.offset = offset;
     this.size = size;

@@ -17,7 +17,13 @@ import { Agent, type Dispatcher } from 'undici';
 import { DEFAULTS, type ResolvedClientOptions } from '../config.js';
 import { OssAbortError, OssArgumentError, OssError, OssServiceError } from '../errors.js';
 import {
-  networkCode, retryDelayMs, retryVerdict, TIMEOUT_CODES, waitToRetry, type Backoff, type RetryVerdict,
+  networkCode,
+  retryDelayMs,
+  retryVerdict,
+  TIMEOUT_CODES,
+  waitToRetry,
+  type Backoff,
+  type RetryVerdict,
 } from './retry-policy.js';
 import { serviceErrorFrom } from './service-error.js';
 
@@ -205,7 +211,9 @@ export class HttpClient {
     const method = req.method as Dispatcher.HttpMethod;
     // A string is encoded once per request, not per attempt, when it has to be sliced for progress.
     const body =
-      typeof req.body === 'string' && (req.onBodyProgress !== undefined || req.onBodyChunk !== undefined) ? Buffer.from(req.body, 'utf8') : req.body;
+      typeof req.body === 'string' && (req.onBodyProgress !== undefined || req.onBodyChunk !== undefined)
+        ? Buffer.from(req.body, 'utf8')
+        : req.body;
     const knownLength = bodyLength(body);
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortError(signal);
@@ -214,7 +222,8 @@ export class HttpClient {
       try {
         // Not `{ ...headers }`: signing adds headers to the copy, and adding to a spread clone costs V8 ~3 µs more.
         const copy: Record<string, string> = Object.assign({}, req.headers);
-        if (knownLength !== undefined && copy['content-length'] === undefined) copy['content-length'] = String(knownLength);
+        if (knownLength !== undefined && copy['content-length'] === undefined)
+          copy['content-length'] = String(knownLength);
         const headers = await req.sign(copy, new Date(Date.now() + this.#skewMs));
         if (signal?.aborted) throw abortError(signal);
         const res = await this.#dispatcher.request({
@@ -222,7 +231,13 @@ export class HttpClient {
           path,
           method,
           headers,
-          body: attemptBody(body, req.onBodyProgress, req.onBodyChunk, attempt, state) as Dispatcher.DispatchOptions['body'],
+          body: attemptBody(
+            body,
+            req.onBodyProgress,
+            req.onBodyChunk,
+            attempt,
+            state,
+          ) as Dispatcher.DispatchOptions['body'],
           signal,
           headersTimeout: this.#opts.headersTimeoutMs,
           bodyTimeout: this.#opts.bodyTimeoutMs,
@@ -248,7 +263,13 @@ export class HttpClient {
       }
       const delayMs = retryDelayMs(attempt - 1, failure, this.#backoff);
       if (retryChannel.hasSubscribers) {
-        retryChannel.publish({ operation: req.operation, attempt, delayMs, code: verdict.code, status: verdict.status } satisfies RetryEvent);
+        retryChannel.publish({
+          operation: req.operation,
+          attempt,
+          delayMs,
+          code: verdict.code,
+          status: verdict.status,
+        } satisfies RetryEvent);
       }
       await waitToRetry(delayMs, signal);
     }
@@ -417,7 +438,11 @@ function finalError(err: unknown, verdict: RetryVerdict | undefined): unknown {
   }
   const own = (err as { code?: unknown } | null)?.code;
   if (typeof own === 'string' && own.startsWith('UND_ERR_')) {
-    return new OssError(`Request could not be sent (${own}): ${message}`, { code: 'RequestError', status: -1, cause: err });
+    return new OssError(`Request could not be sent (${own}): ${message}`, {
+      code: 'RequestError',
+      status: -1,
+      cause: err,
+    });
   }
   return err;
 }

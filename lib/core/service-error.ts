@@ -95,13 +95,15 @@ function describe(parsed: Record<string, string> | null, code: string, status: n
   let text = nonEmpty(parsed?.['Message']?.trim()) ?? SYNTHETIC_MESSAGES[code];
   if (text === undefined) {
     const snippet = body.replace(/\s+/g, ' ').trim();
-    text = snippet === ''
-      ? `the service answered HTTP ${status} without an error body`
-      : `the service answered HTTP ${status} with a body that is not an OSS error: ${JSON.stringify(snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet)}`;
+    text =
+      snippet === ''
+        ? `the service answered HTTP ${status} without an error body`
+        : `the service answered HTTP ${status} with a body that is not an OSS error: ${JSON.stringify(snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet)}`;
   }
   // InvalidArgument says which argument only in these fields; it is the first thing a reader needs.
   const arg = parsed?.['ArgumentName'];
-  if (arg !== undefined) text += ` [${arg}${parsed?.['ArgumentValue'] !== undefined ? `=${parsed['ArgumentValue']}` : ''}]`;
+  if (arg !== undefined)
+    text += ` [${arg}${parsed?.['ArgumentValue'] !== undefined ? `=${parsed['ArgumentValue']}` : ''}]`;
   return text;
 }
 

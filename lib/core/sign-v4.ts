@@ -10,7 +10,13 @@
 import { createHmac, hash } from 'node:crypto';
 import { MAX_PRESIGN_EXPIRES_SECONDS } from '../config.js';
 import { OssArgumentError } from '../errors.js';
-import { compareBytewise, formatRfc1123, headerLines, type SignableRequest, type SigningCredentials } from './sign-v1.js';
+import {
+  compareBytewise,
+  formatRfc1123,
+  headerLines,
+  type SignableRequest,
+  type SigningCredentials,
+} from './sign-v1.js';
 
 export { formatRfc1123 };
 
@@ -80,7 +86,10 @@ const NO_HEADERS: readonly string[] = Object.freeze([]);
  * signed anyway (`content-type`, `content-md5`, `x-oss-*`) dropped, only those present in `headers` kept, sorted
  * in byte order.
  */
-export function additionalHeadersV4(requested: readonly string[] | undefined, headers: Record<string, string>): readonly string[] {
+export function additionalHeadersV4(
+  requested: readonly string[] | undefined,
+  headers: Record<string, string>,
+): readonly string[] {
   if (requested === undefined || requested.length === 0) return NO_HEADERS;
   let present: Set<string> | undefined;
   const out: string[] = [];
@@ -121,7 +130,8 @@ function canonicalHeadersV4(headers: Record<string, string>, additional: readonl
     const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (isAlwaysSignedV4(name) || (additional.length > 0 && additional.includes(name))) pairs.push([name, value.trim()]);
+    if (isAlwaysSignedV4(name) || (additional.length > 0 && additional.includes(name)))
+      pairs.push([name, value.trim()]);
   }
   return headerLines(pairs);
 }
@@ -141,7 +151,11 @@ function buildCanonicalRequest(req: SignableRequest, additional: readonly string
  * The V4 CanonicalRequest. `additionalHeaders` is normalised with {@link additionalHeadersV4}. The payload line is
  * `payloadHash`, else the request's `x-oss-content-sha256`, else `UNSIGNED-PAYLOAD`.
  */
-export function canonicalRequestV4(req: SignableRequest, additionalHeaders: readonly string[], payloadHash?: string): string {
+export function canonicalRequestV4(
+  req: SignableRequest,
+  additionalHeaders: readonly string[],
+  payloadHash?: string,
+): string {
   const additional = additionalHeadersV4(additionalHeaders, req.headers);
   return buildCanonicalRequest(req, additional, payloadHash ?? req.headers['x-oss-content-sha256'] ?? UNSIGNED_PAYLOAD);
 }
@@ -174,7 +188,8 @@ export class SigningKeyCacheV4 {
 
   /** @param max entries kept (default 16); at least 1. */
   constructor(max = 16) {
-    if (!Number.isInteger(max) || max < 1) throw new OssArgumentError(`cache size must be a positive integer, got ${String(max)}`, 'max');
+    if (!Number.isInteger(max) || max < 1)
+      throw new OssArgumentError(`cache size must be a positive integer, got ${String(max)}`, 'max');
     this.#max = max;
   }
 

@@ -32,14 +32,26 @@ export function validateObjectKey(key: unknown, limits: OssLimits = LIMITS): str
     throw new OssArgumentError('object key must be a non-empty string', 'key', 'InvalidObjectName');
   }
   if (key.startsWith('/') || key.startsWith('\\')) {
-    throw new OssArgumentError(`object key ${JSON.stringify(key.slice(0, 64))} must not start with '/' or '\\'`, 'key', 'InvalidObjectName');
+    throw new OssArgumentError(
+      `object key ${JSON.stringify(key.slice(0, 64))} must not start with '/' or '\\'`,
+      'key',
+      'InvalidObjectName',
+    );
   }
   if (hasLoneSurrogate(key)) {
-    throw new OssArgumentError('object key contains an unpaired UTF-16 surrogate and cannot be encoded as UTF-8', 'key', 'InvalidObjectName');
+    throw new OssArgumentError(
+      'object key contains an unpaired UTF-16 surrogate and cannot be encoded as UTF-8',
+      'key',
+      'InvalidObjectName',
+    );
   }
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > limits.maxKeyBytes) {
-    throw new OssArgumentError(`object key is ${bytes} UTF-8 bytes long; the limit is ${limits.maxKeyBytes}`, 'key', 'InvalidObjectName');
+    throw new OssArgumentError(
+      `object key is ${bytes} UTF-8 bytes long; the limit is ${limits.maxKeyBytes}`,
+      'key',
+      'InvalidObjectName',
+    );
   }
   return key;
 }
@@ -53,14 +65,19 @@ const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
 export function validateHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
-  if (headers === null || typeof headers !== 'object') throw new OssArgumentError('headers must be an object of strings', 'headers');
+  if (headers === null || typeof headers !== 'object')
+    throw new OssArgumentError('headers must be an object of strings', 'headers');
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined) continue;
     if (!HEADER_NAME_RE.test(name)) {
-      throw new OssArgumentError(`header name ${JSON.stringify(name)} is invalid: use ASCII letters, digits and - only`, `headers[${JSON.stringify(name)}]`);
+      throw new OssArgumentError(
+        `header name ${JSON.stringify(name)} is invalid: use ASCII letters, digits and - only`,
+        `headers[${JSON.stringify(name)}]`,
+      );
     }
     const value = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : raw;
-    if (typeof value !== 'string') throw new OssArgumentError(`header ${name} must be a string`, `headers[${JSON.stringify(name)}]`);
+    if (typeof value !== 'string')
+      throw new OssArgumentError(`header ${name} must be a string`, `headers[${JSON.stringify(name)}]`);
     if (!HEADER_VALUE_RE.test(value)) {
       throw new OssArgumentError(
         `header ${name} has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first`,
@@ -75,7 +92,10 @@ export function validateHeaders(headers: Record<string, unknown> | undefined): R
 /** Part numbers are 1..10,000 (or the configured limit). */
 export function validatePartNumber(n: unknown, limits: OssLimits = LIMITS): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > limits.maxParts) {
-    throw new OssArgumentError(`part number must be an integer from 1 to ${limits.maxParts}, got ${String(n)}`, 'partNumber');
+    throw new OssArgumentError(
+      `part number must be an integer from 1 to ${limits.maxParts}, got ${String(n)}`,
+      'partNumber',
+    );
   }
   return n;
 }

@@ -192,13 +192,16 @@ const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', qu
 /** Decodes the five XML entities and character references in one pass, so `&amp;#65;` stays `&#65;`. */
 function decodeEntities(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(ENTITY_RE, (whole, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
-    if (name !== undefined) return NAMED[name] ?? whole;
-    const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex as string, 16);
-    // Out-of-range or surrogate references cannot be represented; keep them visible rather than guess.
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return whole;
-    return String.fromCodePoint(cp);
-  });
+  return text.replace(
+    ENTITY_RE,
+    (whole, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
+      if (name !== undefined) return NAMED[name] ?? whole;
+      const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex as string, 16);
+      // Out-of-range or surrogate references cannot be represented; keep them visible rather than guess.
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return whole;
+      return String.fromCodePoint(cp);
+    },
+  );
 }
 
 // Entities are decoded by us (processEntities off): the library's decoder leaves `&#65;` alone and would also
@@ -225,12 +228,18 @@ const TEXT_ESCAPE_MIN_RE = /[&<>\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 
 function escapeChar(c: string): string {
   switch (c) {
-    case '&': return '&amp;';
-    case '<': return '&lt;';
-    case '>': return '&gt;';
-    case '"': return '&quot;';
-    case "'": return '&apos;';
-    default: return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
+    case '&':
+      return '&amp;';
+    case '<':
+      return '&lt;';
+    case '>':
+      return '&gt;';
+    case '"':
+      return '&quot;';
+    case "'":
+      return '&apos;';
+    default:
+      return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
   }
 }
 
@@ -248,9 +257,20 @@ function escapeMinimal(value: unknown): string {
   return TEXT_ESCAPE_MIN_RE.test(s) ? s.replace(TEXT_ESCAPE_MIN_RE, escapeChar) : s;
 }
 
-const BUILDER_OPTIONS = { ignoreAttributes: true, format: false, suppressEmptyNode: false, processEntities: false } as const;
-const responseBuilder = new XMLBuilder({ ...BUILDER_OPTIONS, tagValueProcessor: (_n: string, v: unknown) => escapeAll(v) });
-const requestBuilder = new XMLBuilder({ ...BUILDER_OPTIONS, tagValueProcessor: (_n: string, v: unknown) => escapeMinimal(v) });
+const BUILDER_OPTIONS = {
+  ignoreAttributes: true,
+  format: false,
+  suppressEmptyNode: false,
+  processEntities: false,
+} as const;
+const responseBuilder = new XMLBuilder({
+  ...BUILDER_OPTIONS,
+  tagValueProcessor: (_n: string, v: unknown) => escapeAll(v),
+});
+const requestBuilder = new XMLBuilder({
+  ...BUILDER_OPTIONS,
+  tagValueProcessor: (_n: string, v: unknown) => escapeMinimal(v),
+});
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -279,7 +299,9 @@ export function parseRoot(xml: unknown, rootName: string, fail: Fail): XmlNode {
   }
   const roots = Object.keys(doc!);
   if (roots.length !== 1 || roots[0] !== rootName) {
-    fail(`expected root element <${rootName}>, got ${roots.length === 0 ? 'none' : roots.map((r) => `<${r}>`).join(', ')}`);
+    fail(
+      `expected root element <${rootName}>, got ${roots.length === 0 ? 'none' : roots.map((r) => `<${r}>`).join(', ')}`,
+    );
   }
   return asNode(doc![rootName], rootName, fail);
 }
@@ -313,7 +335,8 @@ const DIGITS_RE = /^\d+$/;
 export function toInt(raw: string, name: string, fail: Fail): number {
   const t = raw.trim();
   const n = Number(t);
-  if (!DIGITS_RE.test(t) || !Number.isSafeInteger(n)) fail(`<${name}> must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (!DIGITS_RE.test(t) || !Number.isSafeInteger(n))
+    fail(`<${name}> must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -346,7 +369,8 @@ function commonPrefixes(node: XmlNode, fail: Fail, decode: (s: string) => string
   for (const cp of list(node, 'CommonPrefixes', fail)) {
     const p = cp['Prefix'];
     if (typeof p === 'string') out.push(decode(p));
-    else if (Array.isArray(p) && p.every((x) => typeof x === 'string')) for (const x of p) out.push(decode(x as string));
+    else if (Array.isArray(p) && p.every((x) => typeof x === 'string'))
+      for (const x of p) out.push(decode(x as string));
     else fail('<CommonPrefixes> must contain <Prefix> text');
   }
   return out;
@@ -361,7 +385,11 @@ function invalidResponse(what: string): Fail {
 const identity = (s: string): string => s;
 
 /** A decoder for `encoding-type=url` fields: forced by `urlDecode`, else decided by the document. */
-function urlDecoder(urlDecode: boolean | undefined, encodingType: string | undefined, fail: Fail): (s: string) => string {
+function urlDecoder(
+  urlDecode: boolean | undefined,
+  encodingType: string | undefined,
+  fail: Fail,
+): (s: string) => string {
   if (!(urlDecode ?? encodingType === 'url')) return identity;
   return (s: string): string => {
     try {
@@ -541,7 +569,9 @@ export function parseListBucketResult(xml: string, urlDecode?: boolean): ListBuc
   return out;
 }
 
-const BUCKET_OPTIONAL_FIELDS: ReadonlyArray<readonly ['location' | 'region' | 'extranetEndpoint' | 'intranetEndpoint' | 'storageClass', string]> = [
+const BUCKET_OPTIONAL_FIELDS: ReadonlyArray<
+  readonly ['location' | 'region' | 'extranetEndpoint' | 'intranetEndpoint' | 'storageClass', string]
+> = [
   ['extranetEndpoint', 'ExtranetEndpoint'],
   ['intranetEndpoint', 'IntranetEndpoint'],
   ['location', 'Location'],
@@ -574,7 +604,10 @@ export function parseListAllMyBucketsResult(xml: string): ListAllMyBucketsResult
   }
   if (r['Buckets'] !== undefined) {
     out.buckets = list(asNode(r['Buckets'], 'Buckets', fail), 'Bucket', fail).map((b) => {
-      const bucket: ListedBucket = { name: text(b, 'Name', fail), creationDate: optText(b, 'CreationDate', fail) ?? '' };
+      const bucket: ListedBucket = {
+        name: text(b, 'Name', fail),
+        creationDate: optText(b, 'CreationDate', fail) ?? '',
+      };
       for (const [field, el] of BUCKET_OPTIONAL_FIELDS) {
         const v = optText(b, el, fail);
         if (v !== undefined) bucket[field] = v;
@@ -670,7 +703,11 @@ export function buildListPartsResult(r: Readonly<ListPartsResult>): string {
   body['IsTruncated'] = String(r.isTruncated);
   if (r.parts.length > 0) {
     body['Part'] = r.parts.map((p) => {
-      const part: Record<string, string> = { PartNumber: String(p.partNumber), LastModified: p.lastModified, ETag: p.etag };
+      const part: Record<string, string> = {
+        PartNumber: String(p.partNumber),
+        LastModified: p.lastModified,
+        ETag: p.etag,
+      };
       if (p.hashCrc64ecma !== undefined) part['HashCrc64ecma'] = p.hashCrc64ecma;
       part['Size'] = String(p.size);
       return part;

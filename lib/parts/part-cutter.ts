@@ -97,7 +97,12 @@ export class PartCutter {
 
   /** Hands out the current part (full, or the last one) and starts a new one on the next {@link fill}. */
   take(): Part {
-    const data = this.#buf === undefined ? Buffer.alloc(0) : this.#used === this.#buf.length ? this.#buf : this.#buf.subarray(0, this.#used);
+    const data =
+      this.#buf === undefined
+        ? Buffer.alloc(0)
+        : this.#used === this.#buf.length
+          ? this.#buf
+          : this.#buf.subarray(0, this.#used);
     const part: Part = { partNumber: this.#nextPartNumber++, data, offset: this.#offset, crc64: this.#crc.digest() };
     this.#offset += data.length;
     this.#buf = undefined;

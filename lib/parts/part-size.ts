@@ -17,12 +17,16 @@ import { OssArgumentError } from '../errors.js';
  * ```
  */
 export function determinePartSize(total: number, preferred = 10 * 1024 * 1024, limits: OssLimits = LIMITS): number {
-  if (!Number.isSafeInteger(total) || total < 0) throw new OssArgumentError(`total must be a non-negative integer, got ${total}`, 'total');
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new OssArgumentError(`total must be a non-negative integer, got ${total}`, 'total');
   if (!Number.isSafeInteger(preferred) || preferred < 1) {
     throw new OssArgumentError(`preferred part size must be a positive integer, got ${preferred}`, 'preferred');
   }
   if (total > limits.maxObjectSize) {
-    throw new OssArgumentError(`${total} bytes exceeds the largest OSS object (${limits.maxObjectSize} bytes)`, 'total');
+    throw new OssArgumentError(
+      `${total} bytes exceeds the largest OSS object (${limits.maxObjectSize} bytes)`,
+      'total',
+    );
   }
   if (total < preferred) return total;
   let size = preferred;
@@ -40,7 +44,12 @@ export function partCount(total: number, partSize: number): number {
  * `growEvery` parts, so 10,000 parts of a 8 MiB base reach far past the 48.8 TiB ceiling while a small stream only
  * ever allocates `base`-sized buffers. Capped at the maximum part size.
  */
-export function growingPartSize(partNumber: number, base: number, growEvery = 1000, limits: OssLimits = LIMITS): number {
+export function growingPartSize(
+  partNumber: number,
+  base: number,
+  growEvery = 1000,
+  limits: OssLimits = LIMITS,
+): number {
   const steps = Math.floor((partNumber - 1) / growEvery);
   return Math.min(base * 2 ** steps, limits.maxPartSize);
 }

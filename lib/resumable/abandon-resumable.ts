@@ -28,10 +28,16 @@ export interface AbandonResumableOptions {
  * await abandonResumable(bucket, 'big.iso', './big.iso', { store }); // …unless you drop them
  * ```
  */
-export async function abandonResumable(bucket: Bucket, key: string, filePath: string, opts: AbandonResumableOptions = {}): Promise<boolean> {
+export async function abandonResumable(
+  bucket: Bucket,
+  key: string,
+  filePath: string,
+  opts: AbandonResumableOptions = {},
+): Promise<boolean> {
   const ctx = contextOf(bucket);
   validateObjectKey(key, ctx.options.limits);
-  if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
+  if (typeof filePath !== 'string' || filePath === '')
+    throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
   const store = opts.store ?? new ResumableStore();
   const path = resolve(filePath);
   const record = await store.load(ctx.bucket, key, path);

@@ -31,7 +31,8 @@ export interface Reconciled {
 export function partRanges(size: number, partSize: number): PartRange[] {
   const out: PartRange[] = [];
   const count = partCount(size, partSize);
-  for (let n = 1; n <= count; n++) out.push({ partNumber: n, offset: (n - 1) * partSize, size: expectedPartSize(size, partSize, n) });
+  for (let n = 1; n <= count; n++)
+    out.push({ partNumber: n, offset: (n - 1) * partSize, size: expectedPartSize(size, partSize, n) });
   return out;
 }
 
@@ -42,11 +43,21 @@ function sameEtag(a: string, b: string): boolean {
 }
 
 /** CRC64 and MD5 of `size` bytes of `path` from `offset`. */
-export async function hashFileRange(path: string, offset: number, size: number, signal?: AbortSignal): Promise<{ crc64: string; md5: string }> {
+export async function hashFileRange(
+  path: string,
+  offset: number,
+  size: number,
+  signal?: AbortSignal,
+): Promise<{ crc64: string; md5: string }> {
   const crc = new Crc64();
   const md5 = createHash('md5');
   if (size > 0) {
-    const stream = createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024, signal });
+    const stream = createReadStream(path, {
+      start: offset,
+      end: offset + size - 1,
+      highWaterMark: 1024 * 1024,
+      signal,
+    });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       crc.update(chunk);
       md5.update(chunk);
@@ -69,7 +80,11 @@ export async function hashFileRange(path: string, offset: number, size: number, 
  *   OSS forms part ETags). So a kill costs at most the parts that were still on the wire.
  * - Everything else: sent.
  */
-export async function reconcileParts(record: CheckpointRecord, listed: readonly ListedPart[], signal?: AbortSignal): Promise<Reconciled> {
+export async function reconcileParts(
+  record: CheckpointRecord,
+  listed: readonly ListedPart[],
+  signal?: AbortSignal,
+): Promise<Reconciled> {
   const recorded = new Map(record.parts.map((p) => [p.partNumber, p]));
   const onServer = new Map(listed.map((p) => [p.partNumber, p]));
   const done: CheckpointPart[] = [];
@@ -94,7 +109,9 @@ export async function reconcileParts(record: CheckpointRecord, listed: readonly 
       continue;
     }
     const local = await hashFileRange(record.path, range.offset, range.size, signal);
-    const ok = local.crc64 !== '' && (listedCrc !== undefined ? crc64Equal(local.crc64, listedCrc) : sameEtag(local.md5, lst.etag));
+    const ok =
+      local.crc64 !== '' &&
+      (listedCrc !== undefined ? crc64Equal(local.crc64, listedCrc) : sameEtag(local.md5, lst.etag));
     if (ok) {
       done.push({ partNumber: n, etag: lst.etag, crc64: local.crc64, size: range.size });
       verified++;

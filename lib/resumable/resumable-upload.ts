@@ -79,14 +79,30 @@ interface Resolved {
 function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolved {
   if (opts === null || typeof opts !== 'object') throw new OssArgumentError('options must be an object', 'options');
   const store = opts.store ?? new ResumableStore();
-  if (store === null || typeof store !== 'object' || typeof store.load !== 'function' || typeof store.save !== 'function' || typeof store.delete !== 'function') {
-    throw new OssArgumentError('store must have load(), save() and delete() (a ResumableStore, or your own CheckpointStore)', 'store');
+  if (
+    store === null ||
+    typeof store !== 'object' ||
+    typeof store.load !== 'function' ||
+    typeof store.save !== 'function' ||
+    typeof store.delete !== 'function'
+  ) {
+    throw new OssArgumentError(
+      'store must have load(), save() and delete() (a ResumableStore, or your own CheckpointStore)',
+      'store',
+    );
   }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new OssArgumentError('signal must be an AbortSignal', 'signal');
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
+    throw new OssArgumentError('onProgress must be a function', 'onProgress');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+    throw new OssArgumentError('signal must be an AbortSignal', 'signal');
   return {
     store,
-    multipartThreshold: checkInteger('multipartThreshold', opts.multipartThreshold ?? DEFAULTS.multipartThreshold, 0, limits.maxPutSize),
+    multipartThreshold: checkInteger(
+      'multipartThreshold',
+      opts.multipartThreshold ?? DEFAULTS.multipartThreshold,
+      0,
+      limits.maxPutSize,
+    ),
     partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.partSize, 1, limits.maxPartSize),
     concurrency: resolveConcurrency(opts),
     onProgress: opts.onProgress,
@@ -132,7 +148,12 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * console.log(r.mode, r.crc64, r.resumedBytes);
  * ```
  */
-export async function resumableUpload(bucket: Bucket, key: string, filePath: string, opts: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
+export async function resumableUpload(
+  bucket: Bucket,
+  key: string,
+  filePath: string,
+  opts: ResumableUploadOptions = {},
+): Promise<ResumableUploadResult> {
   const ctx = contextOf(bucket);
   // bucket.close() stops the upload as its signal would (checkpoint and parts kept for the next run) and waits for
   // it, instead of letting its next request fail on a closed client.
@@ -141,7 +162,10 @@ export async function resumableUpload(bucket: Bucket, key: string, filePath: str
   const checkable = opts !== null && typeof opts === 'object' && (opts.signal ?? closing.signal) instanceof AbortSignal;
   const signal = opts?.signal === undefined ? closing.signal : AbortSignal.any([opts.signal, closing.signal]);
   const run = upload(ctx, key, filePath, checkable ? { ...opts, signal } : opts);
-  const settled = run.then(() => undefined, () => undefined);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
   const untrack = ctx.track({
     cancel: (reason) => {
       closing.abort(reason);
@@ -163,7 +187,8 @@ async function upload(
 ): Promise<ResumableUploadResult> {
   const limits = ctx.options.limits;
   validateObjectKey(key, limits);
-  if (typeof filePath !== 'string' || filePath === '') throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
+  if (typeof filePath !== 'string' || filePath === '')
+    throw new OssArgumentError('filePath must be a non-empty string', 'filePath');
   const o = resolveOptions(opts, limits);
   const path = resolve(filePath);
   // Validates headers and callback before any I/O, and gives Initiate and Complete their share.
@@ -232,7 +257,16 @@ async function multipart(
   if (record === undefined) {
     const partSize = determinePartSize(info.size, o.partSize, ctx.options.limits);
     const init = await initiateMultipartUpload(ctx, key, { headers: initiateHeaders(headers), signal: o.signal });
-    record = { uploadId: init.uploadId, bucket: ctx.bucket, key, path, size: info.size, mtimeMs: info.mtimeMs, partSize, parts: [] };
+    record = {
+      uploadId: init.uploadId,
+      bucket: ctx.bucket,
+      key,
+      path,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      partSize,
+      parts: [],
+    };
     todo = partRanges(info.size, partSize);
   }
   const resumedBytes = record.parts.reduce((s, p) => s + p.size, 0);
@@ -260,7 +294,10 @@ async function multipart(
         onBodyProgress: (n) => progress.sent(n, range.partNumber),
       });
       if (r.size !== range.size) {
-        throw new OssError(`part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`, { code: 'FileChanged' });
+        throw new OssError(
+          `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`,
+          { code: 'FileChanged' },
+        );
       }
       progress.partDone(range.partNumber, r.size);
       writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
@@ -269,7 +306,10 @@ async function multipart(
   await window.settled();
   window.dispose();
   // Whatever happened, the parts that did finish are worth writing down before reporting.
-  const saveError = await writer.flush().then(() => undefined, (err: unknown) => err ?? new Error('checkpoint save failed'));
+  const saveError = await writer.flush().then(
+    () => undefined,
+    (err: unknown) => err ?? new Error('checkpoint save failed'),
+  );
   if (window.failed) throw window.error;
   if (saveError !== undefined) throw saveError;
 
@@ -277,9 +317,16 @@ async function multipart(
   if (!fileUnchanged(record, now)) {
     await abortIfPresent(ctx, key, uploadId);
     await o.store.delete(ctx.bucket, key, path);
-    throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, { code: 'FileChanged' });
+    throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, {
+      code: 'FileChanged',
+    });
   }
-  const parts: UploadedPart[] = writer.record.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, crc64: p.crc64!, size: p.size }));
+  const parts: UploadedPart[] = writer.record.parts.map((p) => ({
+    partNumber: p.partNumber,
+    etag: p.etag,
+    crc64: p.crc64!,
+    size: p.size,
+  }));
   let r: CompleteMultipartUploadResult;
   try {
     r = await completeMultipartUpload(ctx, key, uploadId, parts, {
@@ -291,7 +338,8 @@ async function multipart(
   } catch (err) {
     // Committed, even though the call failed: the upload id is spent, so the checkpoint is too. (A Complete whose
     // answer was lost is recognized as committed by completeMultipartUpload itself.)
-    if (err instanceof OssCallbackError || err instanceof OssIntegrityError) await o.store.delete(ctx.bucket, key, path);
+    if (err instanceof OssCallbackError || err instanceof OssIntegrityError)
+      await o.store.delete(ctx.bucket, key, path);
     throw err;
   }
   await o.store.delete(ctx.bucket, key, path);

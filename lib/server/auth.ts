@@ -24,12 +24,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { MAX_PRESIGN_EXPIRES_SECONDS } from '../config.js';
-import {
-  headerDateLineV1,
-  signatureV1,
-  stringToSignV1,
-  type SignableRequest,
-} from '../core/sign-v1.js';
+import { headerDateLineV1, signatureV1, stringToSignV1, type SignableRequest } from '../core/sign-v1.js';
 import {
   canonicalRequestV4,
   formatIsoBasic,
@@ -96,7 +91,11 @@ export function authenticate(input: AuthInput, credentials: readonly ServerCrede
     throw invalidArgument('Authorization header is invalid.', 'Authorization', authorization, '0002-00000202');
   }
   const q = input.query;
-  if (q['x-oss-signature-version'] !== undefined || q['x-oss-signature'] !== undefined || q['x-oss-credential'] !== undefined) {
+  if (
+    q['x-oss-signature-version'] !== undefined ||
+    q['x-oss-signature'] !== undefined ||
+    q['x-oss-credential'] !== undefined
+  ) {
     return verifyQueryV4(input, credentials);
   }
   if (q['OSSAccessKeyId'] !== undefined || q['Signature'] !== undefined || q['Expires'] !== undefined) {
@@ -107,7 +106,11 @@ export function authenticate(input: AuthInput, credentials: readonly ServerCrede
 
 // ---------------------------------------------------------------- V1
 
-function verifyHeaderV1(input: AuthInput, authorization: string, credentials: readonly ServerCredential[]): { accessKeyId: string } {
+function verifyHeaderV1(
+  input: AuthInput,
+  authorization: string,
+  credentials: readonly ServerCredential[],
+): { accessKeyId: string } {
   const parsed = parseAuthorizationV1(authorization);
   if (parsed === null) throw invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
   const credential = lookUp(parsed.accessKeyId, input.headers['x-oss-security-token'], credentials);
@@ -150,7 +153,11 @@ function checkSignatureV1(credential: ServerCredential, stringToSign: string, pr
 
 // ---------------------------------------------------------------- V4
 
-function verifyHeaderV4(input: AuthInput, authorization: string, credentials: readonly ServerCredential[]): { accessKeyId: string } {
+function verifyHeaderV4(
+  input: AuthInput,
+  authorization: string,
+  credentials: readonly ServerCredential[],
+): { accessKeyId: string } {
   const parsed = parseAuthorizationV4(authorization);
   if (parsed === null) {
     const credential = /Credential=([^,\s]*)/.exec(authorization)?.[1];
@@ -191,7 +198,12 @@ function verifyQueryV4(input: AuthInput, credentials: readonly ServerCredential[
   const isoDate = q['x-oss-date'];
   const expires = q['x-oss-expires'];
   const signature = q['x-oss-signature'];
-  for (const [name, value] of [['x-oss-credential', credentialParam], ['x-oss-date', isoDate], ['x-oss-expires', expires], ['x-oss-signature', signature]] as const) {
+  for (const [name, value] of [
+    ['x-oss-credential', credentialParam],
+    ['x-oss-date', isoDate],
+    ['x-oss-expires', expires],
+    ['x-oss-signature', signature],
+  ] as const) {
     if (!value) throw invalidArgument(`${name} is missing.`, name, '');
   }
   const scope = parseCredentialV4(credentialParam!);
@@ -199,10 +211,20 @@ function verifyQueryV4(input: AuthInput, credentials: readonly ServerCredential[
     checkCredentialShape(credentialParam!, 'x-oss-credential', credentialParam!, 'x-oss-credential is invalid.');
     throw invalidArgument('x-oss-credential is invalid.', 'x-oss-credential', credentialParam!, '0002-00000213');
   }
-  const credential = lookUp(scope.accessKeyId, q['x-oss-security-token'] ?? input.headers['x-oss-security-token'], credentials);
+  const credential = lookUp(
+    scope.accessKeyId,
+    q['x-oss-security-token'] ?? input.headers['x-oss-security-token'],
+    credentials,
+  );
   checkScope(scope, input.region, 'x-oss-credential');
   const time = parseIsoBasic(isoDate!) ?? invalidDate();
-  if (scope.date !== dayOf(time)) throw invalidArgument('Invalid signing date in x-oss-credential.', 'x-oss-credential', credentialParam!, '0002-00000223');
+  if (scope.date !== dayOf(time))
+    throw invalidArgument(
+      'Invalid signing date in x-oss-credential.',
+      'x-oss-credential',
+      credentialParam!,
+      '0002-00000223',
+    );
   const seconds = DECIMAL_RE.test(expires!) ? Number(expires) : NaN;
   if (!(seconds >= 1 && seconds <= MAX_PRESIGN_EXPIRES_SECONDS)) {
     const message = `x-oss-expires must be between 1 and ${MAX_PRESIGN_EXPIRES_SECONDS} seconds.`;
@@ -297,7 +319,11 @@ function asSent(headers: Record<string, string>): Record<string, string> {
 }
 
 /** Finds the credential for `accessKeyId` and checks the STS token rules (see the module comment). */
-function lookUp(accessKeyId: string, token: string | null | undefined, credentials: readonly ServerCredential[]): ServerCredential {
+function lookUp(
+  accessKeyId: string,
+  token: string | null | undefined,
+  credentials: readonly ServerCredential[],
+): ServerCredential {
   const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
   // An empty token header counts as no token.
   const sentToken = token ? token : undefined;
@@ -312,9 +338,15 @@ function lookUp(accessKeyId: string, token: string | null | undefined, credentia
   }
   if (credential.securityToken !== undefined) {
     if (sentToken === undefined) {
-      throw fail(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', undefined, {
-        OSSAccessKeyId: accessKeyId,
-      });
+      throw fail(
+        403,
+        'InvalidAccessKeyId',
+        'The OSS Access Key Id you provided does not exist in our records.',
+        undefined,
+        {
+          OSSAccessKeyId: accessKeyId,
+        },
+      );
     }
     if (!equalInConstantTime(credential.securityToken, sentToken)) {
       throw fail(403, 'InvalidSecurityToken', 'The security token you provided is invalid.', '0002-00000006');
@@ -367,11 +399,17 @@ function dayOf(d: Date): string {
 
 function checkSkew(time: Date, { now, maxClockSkewMs }: AuthInput): void {
   if (Math.abs(time.getTime() - now.getTime()) <= maxClockSkewMs) return;
-  throw fail(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', '0002-00000504', {
-    RequestTime: time.toISOString(),
-    ServerTime: now.toISOString(),
-    MaxAllowedSkewMilliseconds: String(maxClockSkewMs),
-  });
+  throw fail(
+    403,
+    'RequestTimeTooSkewed',
+    'The difference between the request time and the current time is too large.',
+    '0002-00000504',
+    {
+      RequestTime: time.toISOString(),
+      ServerTime: now.toISOString(),
+      MaxAllowedSkewMilliseconds: String(maxClockSkewMs),
+    },
+  );
 }
 
 function expired(expiresMs: number, now: Date, ec?: string): ServerError {
@@ -413,7 +451,13 @@ function invalidArgument(message: string, name: string, value: string, ec?: stri
 }
 
 /** A ServerError whose `<EC>` element (last, as OSS orders it) and `x-oss-ec` header carry `ec` when known. */
-function fail(status: number, code: string, message: string, ec?: string, extra: Record<string, string> = {}): ServerError {
+function fail(
+  status: number,
+  code: string,
+  message: string,
+  ec?: string,
+  extra: Record<string, string> = {},
+): ServerError {
   if (ec === undefined) return new ServerError(status, code, message, extra);
   return new ServerError(status, code, message, { ...extra, EC: ec }, { 'x-oss-ec': ec });
 }

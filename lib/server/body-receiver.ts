@@ -85,9 +85,11 @@ export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveO
         return;
       }
       if (size > opts.maxBytes) {
-        fail(new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
-          MaxSizeAllowed: String(opts.maxBytes),
-        }));
+        fail(
+          new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
+            MaxSizeAllowed: String(opts.maxBytes),
+          }),
+        );
         return;
       }
       md5.update(chunk);
@@ -166,7 +168,12 @@ export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveO
  * Reads a small body (XML of Complete, PutBucket configuration) into memory, up to `maxBytes`
  * (beyond → 400 `tooLargeCode`, leaving the rest unread for {@link drainBody}).
  */
-export function readSmallBody(req: IncomingMessage, maxBytes: number, onBytes: (n: number) => void, tooLargeCode = 'MalformedXML'): Promise<Buffer> {
+export function readSmallBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  onBytes: (n: number) => void,
+  tooLargeCode = 'MalformedXML',
+): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

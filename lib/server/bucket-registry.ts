@@ -58,7 +58,13 @@ export class BucketRegistry {
       const state = new BucketState(b.name, b.created, this.store);
       for (const rec of b.objects) state.setRecord(rec);
       for (const up of b.uploads) {
-        const record: UploadRecord = { id: up.id, key: up.key, initiated: up.initiated, meta: up.meta, parts: new Map(up.parts.map((p) => [p.number, p])) };
+        const record: UploadRecord = {
+          id: up.id,
+          key: up.key,
+          initiated: up.initiated,
+          meta: up.meta,
+          parts: new Map(up.parts.map((p) => [p.number, p])),
+        };
         state.uploads.adopt(record);
       }
       this.#buckets.set(b.name, state);
@@ -72,7 +78,8 @@ export class BucketRegistry {
   /** The bucket `name`; 404 NoSuchBucket when absent. */
   get(name: string): BucketState {
     const b = this.#buckets.get(name);
-    if (b === undefined) throw new ServerError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
+    if (b === undefined)
+      throw new ServerError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
     return b;
   }
 
@@ -96,7 +103,9 @@ export class BucketRegistry {
   async remove(name: string): Promise<void> {
     const b = this.get(name);
     if (b.objects.size > 0 || b.uploads.size > 0) {
-      throw new ServerError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty.', { BucketName: name });
+      throw new ServerError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty.', {
+        BucketName: name,
+      });
     }
     this.#buckets.delete(name);
     await this.store.removeBucket(name);

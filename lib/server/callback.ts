@@ -49,7 +49,8 @@ function decodeJson(b64: string, what: string): Record<string, unknown> {
   } catch {
     throw bad(`The ${what} is not json format.`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad(`The ${what} is not json format.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw bad(`The ${what} is not json format.`);
   return parsed as Record<string, unknown>;
 }
 
@@ -59,14 +60,19 @@ export function parseCallback(ctx: OpContext): CallbackSpec | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const json = decodeJson(raw, 'callback configuration');
   const url = json['callbackUrl'];
-  if (typeof url !== 'string' || url.trim() === '') throw bad('The callbackUrl of the callback configuration is empty.');
+  if (typeof url !== 'string' || url.trim() === '')
+    throw bad('The callbackUrl of the callback configuration is empty.');
   const body = json['callbackBody'];
-  if (typeof body !== 'string' || body === '') throw bad('The callbackBody of the callback configuration is empty.', '0007-00000011');
+  if (typeof body !== 'string' || body === '')
+    throw bad('The callbackBody of the callback configuration is empty.', '0007-00000011');
   const bodyType = json['callbackBodyType'] ?? 'application/x-www-form-urlencoded';
   if (bodyType !== 'application/x-www-form-urlencoded' && bodyType !== 'application/json') {
     throw bad('The callbackBodyType must be application/x-www-form-urlencoded or application/json.');
   }
-  const urls = url.split(';').map((u) => u.trim()).filter((u) => u !== '');
+  const urls = url
+    .split(';')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   if (urls.length > 5) throw bad('The callbackUrl of the callback configuration holds more than 5 URLs.');
   const spec: CallbackSpec = { urls, body, bodyType, vars: {} };
   if (typeof json['callbackHost'] === 'string' && json['callbackHost'] !== '') spec.host = json['callbackHost'];
@@ -88,14 +94,29 @@ function substituteBody(spec: CallbackSpec, v: CallbackValues): string {
   return spec.body.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
     let value: string | number;
     switch (name) {
-      case 'bucket': value = v.bucket; break;
-      case 'object': value = v.object; break;
-      case 'etag': value = v.etag; break;
-      case 'size': value = v.size; break;
-      case 'mimeType': value = v.mimeType; break;
-      case 'crc64': value = v.crc64; break;
-      case 'contentMd5': value = v.contentMd5 ?? ''; break;
-      default: value = spec.vars[name] ?? '';
+      case 'bucket':
+        value = v.bucket;
+        break;
+      case 'object':
+        value = v.object;
+        break;
+      case 'etag':
+        value = v.etag;
+        break;
+      case 'size':
+        value = v.size;
+        break;
+      case 'mimeType':
+        value = v.mimeType;
+        break;
+      case 'crc64':
+        value = v.crc64;
+        break;
+      case 'contentMd5':
+        value = v.contentMd5 ?? '';
+        break;
+      default:
+        value = spec.vars[name] ?? '';
     }
     if (json) return typeof value === 'number' ? String(value) : JSON.stringify(value);
     return encodeURIComponent(String(value));
@@ -163,7 +184,12 @@ function post(url: URL, spec: CallbackSpec, body: Buffer, timeoutMs: number): Pr
       });
       res.on('end', () => {
         if (res.statusCode !== 200) finish({ ok: false, message: `Error status : ${res.statusCode ?? -1}.` });
-        else finish({ ok: true, body: Buffer.concat(chunks, size), contentType: res.headers['content-type'] ?? 'application/json' });
+        else
+          finish({
+            ok: true,
+            body: Buffer.concat(chunks, size),
+            contentType: res.headers['content-type'] ?? 'application/json',
+          });
       });
       res.on('error', (err) => finish({ ok: false, message: `Error status : -1. ${err.message}` }));
     });

@@ -55,7 +55,8 @@ export function parseServeArgs(argv: string[]): { options: ServerOptions; faults
   });
   const options: ServerOptions = {};
   if (values.port !== undefined) {
-    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) throw new TypeError(`--port must be 0..65535, got ${values.port}`);
+    if (!/^\d+$/.test(values.port) || Number(values.port) > 65535)
+      throw new TypeError(`--port must be 0..65535, got ${values.port}`);
     options.port = Number(values.port);
   }
   if (values.host !== undefined) options.host = values.host;
@@ -64,15 +65,21 @@ export function parseServeArgs(argv: string[]): { options: ServerOptions; faults
   if (values.bucket !== undefined) options.buckets = values.bucket;
   if (values.anonymous === true) options.anonymous = true;
   if (values.storage !== undefined) {
-    if (values.storage !== 'disk' && values.storage !== 'discard') throw new TypeError(`--storage must be disk or discard, got ${values.storage}`);
+    if (values.storage !== 'disk' && values.storage !== 'discard')
+      throw new TypeError(`--storage must be disk or discard, got ${values.storage}`);
     options.storage = values.storage as StorageMode;
   }
   const id = values['access-key-id'];
   const secret = values['access-key-secret'];
-  if ((id === undefined) !== (secret === undefined)) throw new TypeError('--access-key-id and --access-key-secret go together');
+  if ((id === undefined) !== (secret === undefined))
+    throw new TypeError('--access-key-id and --access-key-secret go together');
   if (id !== undefined && secret !== undefined) {
     const token = values['security-token'];
-    options.credentials = [token === undefined ? { accessKeyId: id, accessKeySecret: secret } : { accessKeyId: id, accessKeySecret: secret, securityToken: token }];
+    options.credentials = [
+      token === undefined
+        ? { accessKeyId: id, accessKeySecret: secret }
+        : { accessKeyId: id, accessKeySecret: secret, securityToken: token },
+    ];
   }
   const faults = (values.fault ?? []).map((json) => {
     let rule: Omit<FaultRule, 'times'> & { times?: number | string };
@@ -104,15 +111,20 @@ export async function serveMain(argv: string[]): Promise<void> {
     await server.close();
     throw err;
   }
-  const keys = server.credentials.map((c) => `  access key id:     ${c.accessKeyId}\n  access key secret: ${c.accessKeySecret}${c.securityToken === undefined ? '' : `\n  security token:    ${c.securityToken}`}`);
+  const keys = server.credentials.map(
+    (c) =>
+      `  access key id:     ${c.accessKeyId}\n  access key secret: ${c.accessKeySecret}${c.securityToken === undefined ? '' : `\n  security token:    ${c.securityToken}`}`,
+  );
   process.stdout.write(
-    `OSS server listening at ${server.endpoint}\n`
-      + `  region:            ${server.region}\n`
-      + `  root:              ${server.root}${options.root === undefined ? ' (temporary)' : ''}\n`
-      + `  storage:           ${server.storage}\n`
-      + `  buckets:           ${options.buckets !== undefined && options.buckets.length > 0 ? options.buckets.join(', ') : '(none)'}\n`
-      + (options.anonymous === true ? '  auth:              anonymous (signatures not checked)\n' : `${keys.join('\n')}\n`)
-      + `Path-style URLs: ${server.endpoint}/<bucket>/<key>. Stop with Ctrl-C.\n`,
+    `OSS server listening at ${server.endpoint}\n` +
+      `  region:            ${server.region}\n` +
+      `  root:              ${server.root}${options.root === undefined ? ' (temporary)' : ''}\n` +
+      `  storage:           ${server.storage}\n` +
+      `  buckets:           ${options.buckets !== undefined && options.buckets.length > 0 ? options.buckets.join(', ') : '(none)'}\n` +
+      (options.anonymous === true
+        ? '  auth:              anonymous (signatures not checked)\n'
+        : `${keys.join('\n')}\n`) +
+      `Path-style URLs: ${server.endpoint}/<bucket>/<key>. Stop with Ctrl-C.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -84,7 +84,9 @@ export function declaredLength(ctx: OpContext): number | undefined {
 /** 400 EntityTooLarge when a declared length already exceeds `max`. */
 export function checkDeclared(length: number | undefined, max: number): void {
   if (length !== undefined && length > max) {
-    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxSizeAllowed: String(max) });
+    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
+      MaxSizeAllowed: String(max),
+    });
   }
 }
 
@@ -116,7 +118,11 @@ export function forbidsOverwrite(ctx: OpContext): boolean {
 
 /** 409 FileAlreadyExists. */
 export function fileAlreadyExists(): ServerError {
-  return new ServerError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.');
+  return new ServerError(
+    409,
+    'FileAlreadyExists',
+    'The object you specified already exists and can not be overwritten.',
+  );
 }
 
 /**

@@ -24,5 +24,9 @@ export function appendableEtag(crc64: string, size: number): string {
 
 /** An ETag as sent by a client (quoted or not, any case) in the stored form: no quotes, upper-case. */
 export function normalizeEtag(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, '').replace(/^&quot;|&quot;$/g, '').toUpperCase();
+  return etag
+    .trim()
+    .replace(/^"|"$/g, '')
+    .replace(/^&quot;|&quot;$/g, '')
+    .toUpperCase();
 }

@@ -60,7 +60,9 @@ export class FaultInjector {
 
   /** Takes (consumes one use of) the first rule matching `op`/`partNumber`, if any. */
   take(op: string, partNumber: number | undefined): FaultAction | undefined {
-    const i = this.#rules.findIndex((r) => r.rule.op === op && (r.rule.partNumber === undefined || r.rule.partNumber === partNumber));
+    const i = this.#rules.findIndex(
+      (r) => r.rule.op === op && (r.rule.partNumber === undefined || r.rule.partNumber === partNumber),
+    );
     if (i < 0) return undefined;
     const active = this.#rules[i]!;
     active.left -= 1;
@@ -76,7 +78,8 @@ function validateRule(rule: FaultRule): void {
     throw new TypeError('a fault rule needs an op name');
   }
   const t = rule.times ?? 1;
-  if (!(t === Infinity || (Number.isInteger(t) && t >= 1))) throw new TypeError(`fault times must be a positive integer or Infinity, got ${String(t)}`);
+  if (!(t === Infinity || (Number.isInteger(t) && t >= 1)))
+    throw new TypeError(`fault times must be a positive integer or Infinity, got ${String(t)}`);
   if (rule.partNumber !== undefined && !(Number.isInteger(rule.partNumber) && rule.partNumber >= 1)) {
     throw new TypeError(`fault partNumber must be a positive integer, got ${String(rule.partNumber)}`);
   }

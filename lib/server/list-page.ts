@@ -32,8 +32,11 @@ export function listPage<T>(sorted: Iterable<T>, q: PageQuery<T>): Page<T> {
   let lastKey: string | undefined;
   let truncated = false;
   // A marker that is a common prefix (it ends with the delimiter right after the prefix part) hides its subtree.
-  const markerIsPrefix = q.delimiter !== '' && q.marker.startsWith(q.prefix) && q.marker.endsWith(q.delimiter)
-    && q.marker.indexOf(q.delimiter, q.prefix.length) === q.marker.length - q.delimiter.length;
+  const markerIsPrefix =
+    q.delimiter !== '' &&
+    q.marker.startsWith(q.prefix) &&
+    q.marker.endsWith(q.delimiter) &&
+    q.marker.indexOf(q.delimiter, q.prefix.length) === q.marker.length - q.delimiter.length;
   for (const entry of sorted) {
     const key = q.keyOf(entry);
     if (q.marker !== '') {

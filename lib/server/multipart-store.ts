@@ -62,7 +62,12 @@ export function isUploadId(id: string): boolean {
 
 /** NoSuchUpload as OSS words it. */
 export function noSuchUpload(id: string): ServerError {
-  return new ServerError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: id });
+  return new ServerError(
+    404,
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    { UploadId: id },
+  );
 }
 
 /** The uploads of one bucket. */
@@ -183,7 +188,9 @@ export class MultipartUploads {
 
   /** Every live upload, ordered by key (UTF-8 byte order) then by upload id (creation order). */
   sorted(): UploadRecord[] {
-    return [...this.#uploads.values()].sort((a, b) => compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.#uploads.values()].sort(
+      (a, b) => compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   }
 
   get size(): number {

@@ -12,14 +12,19 @@ export function isValidBucketName(name: string): boolean {
 
 /** Throws 400 InvalidBucketName unless `name` is valid. */
 export function checkBucketName(name: string): void {
-  if (!isValidBucketName(name)) throw new ServerError(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
+  if (!isValidBucketName(name))
+    throw new ServerError(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
 }
 
 /** Throws 400 InvalidObjectName for keys OSS refuses: empty, over `maxKeyBytes` UTF-8 bytes, leading `/` or `\`. */
 export function checkObjectKey(key: string, maxKeyBytes: number): void {
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes === 0 || bytes > maxKeyBytes) {
-    throw new ServerError(400, 'InvalidObjectName', `The length of the object name must be 1 to ${maxKeyBytes} bytes, got ${bytes}.`);
+    throw new ServerError(
+      400,
+      'InvalidObjectName',
+      `The length of the object name must be 1 to ${maxKeyBytes} bytes, got ${bytes}.`,
+    );
   }
   if (key.startsWith('/') || key.startsWith('\\')) {
     throw new ServerError(400, 'InvalidObjectName', 'The object name must not start with "/" or "\\".');

@@ -99,7 +99,8 @@ export function metaFromHeaders(headers: Record<string, string>): ObjectMeta {
   const acl = headers['x-oss-object-acl'] ?? 'default';
   if (!ACLS.has(acl)) throw invalidArgument('x-oss-object-acl', acl, 'The object ACL is not valid.');
   const storageClass = headers['x-oss-storage-class'] ?? 'Standard';
-  if (!STORAGE_CLASSES.has(storageClass)) throw invalidArgument('x-oss-storage-class', storageClass, 'The storage class is not valid.');
+  if (!STORAGE_CLASSES.has(storageClass))
+    throw invalidArgument('x-oss-storage-class', storageClass, 'The storage class is not valid.');
   const userMeta: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-oss-meta-')) userMeta[name] = value;
@@ -189,7 +190,11 @@ export function checkTags(tags: Array<[string, string]>): Array<[string, string]
   const seen = new Set<string>();
   for (const [k, v] of tags) {
     if (k === '' || k.length > 128 || v.length > 256 || seen.has(k)) {
-      throw new ServerError(400, 'InvalidTag', 'A tag key must be 1-128 characters and unique, a value at most 256 characters.');
+      throw new ServerError(
+        400,
+        'InvalidTag',
+        'A tag key must be 1-128 characters and unique, a value at most 256 characters.',
+      );
     }
     seen.add(k);
   }

@@ -64,17 +64,27 @@ export const DEFAULT_SERVER_CREDENTIAL: Readonly<ServerCredential> = Object.free
 /** Applies defaults; creates the temp root when none is given. */
 export async function resolveServerOptions(opts: ServerOptions = {}): Promise<ResolvedServerOptions> {
   const storage = opts.storage ?? 'disk';
-  if (storage !== 'disk' && storage !== 'discard') throw new TypeError(`storage must be 'disk' or 'discard', got ${String(storage)}`);
+  if (storage !== 'disk' && storage !== 'discard')
+    throw new TypeError(`storage must be 'disk' or 'discard', got ${String(storage)}`);
   const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
   const credentials = opts.credentials ?? [DEFAULT_SERVER_CREDENTIAL];
   for (const c of credentials) {
-    if (typeof c.accessKeyId !== 'string' || c.accessKeyId === '' || typeof c.accessKeySecret !== 'string' || c.accessKeySecret === '') {
+    if (
+      typeof c.accessKeyId !== 'string' ||
+      c.accessKeyId === '' ||
+      typeof c.accessKeySecret !== 'string' ||
+      c.accessKeySecret === ''
+    ) {
       throw new TypeError('each credential needs a non-empty accessKeyId and accessKeySecret');
     }
   }
   for (const b of opts.buckets ?? []) {
-    if (!isValidBucketName(b)) throw new TypeError(`bucket name ${JSON.stringify(b)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`);
+    if (!isValidBucketName(b))
+      throw new TypeError(
+        `bucket name ${JSON.stringify(b)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
+      );
   }
   const root = opts.root === undefined ? await mkdtemp(join(tmpdir(), 'oss-stream-server-')) : resolve(opts.root);
   return Object.freeze({

@@ -71,8 +71,11 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: st
     'content-length': String(body.length),
     connection: 'close',
   };
-  const head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Bad Request'}\r\n`
-    + `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const head =
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Bad Request'}\r\n` +
+    `${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`;
   const send = (): void => {
     if (!socket.writable) return;
     socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));

@@ -28,15 +28,25 @@ function flattenHeaders(raw: IncomingMessage['headers']): Record<string, string>
 function faultError(f: Extract<FaultAction, { type: 'error' }>): ServerError {
   const status = f.status ?? 500;
   if (status === 503) {
-    return new ServerError(503, f.code ?? 'ServiceUnavailable', f.message ?? 'Please reduce your request rate.', {}, {
-      'x-oss-qos-delay-time': String(f.qosDelayTimeMs ?? 1000),
-    });
+    return new ServerError(
+      503,
+      f.code ?? 'ServiceUnavailable',
+      f.message ?? 'Please reduce your request rate.',
+      {},
+      {
+        'x-oss-qos-delay-time': String(f.qosDelayTimeMs ?? 1000),
+      },
+    );
   }
   if (status === 408) {
     const message = 'Your socket connection to the server was not read from or written to within the timeout period.';
     return new ServerError(408, f.code ?? 'RequestTimeout', f.message ?? message);
   }
-  return new ServerError(500, f.code ?? 'InternalError', f.message ?? 'We encountered an internal error. Please try again.');
+  return new ServerError(
+    500,
+    f.code ?? 'InternalError',
+    f.message ?? 'We encountered an internal error. Please try again.',
+  );
 }
 
 /** A wrong but well-formed CRC-64: the lowest bit flipped. */
@@ -56,7 +66,11 @@ function declaredAtMost(headers: Record<string, string>, max: number): boolean {
 }
 
 /** Builds the `request` listener of the HTTP server. */
-export function createRequestHandler(core: ServerCore, faults: FaultInjector, stats: ServerStats): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(
+  core: ServerCore,
+  faults: FaultInjector,
+  stats: ServerStats,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(core, faults, stats, req, res).catch(() => {
       // Last resort: a bug must not crash the server process; the client sees a dropped connection.
@@ -65,7 +79,13 @@ export function createRequestHandler(core: ServerCore, faults: FaultInjector, st
   };
 }
 
-async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStats, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  core: ServerCore,
+  faults: FaultInjector,
+  stats: ServerStats,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const started = performance.now();
   const requestId = newRequestId();
   const method = (req.method ?? 'GET').toUpperCase();
@@ -152,7 +172,8 @@ async function handle(core: ServerCore, faults: FaultInjector, stats: ServerStat
     reply = errorReply(error, scope);
   }
 
-  if (!ctx.bodyTaken && !tooLarge && declaredAtMost(headers, drainLimit(core))) drainBody(req, onBytesIn, drainLimit(core));
+  if (!ctx.bodyTaken && !tooLarge && declaredAtMost(headers, drainLimit(core)))
+    drainBody(req, onBytesIn, drainLimit(core));
   else if (!req.complete) {
     // A body refused as too large (before or while it was read) or larger than any body we accept: answer, then
     // close instead of reading the rest.

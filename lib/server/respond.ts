@@ -102,7 +102,12 @@ export function sendReply(res: ServerResponse, reply: Reply, scope: ReplyScope):
     };
     const head = scope.method === 'HEAD';
     if (reply.stream === undefined) {
-      const body = reply.body === undefined ? undefined : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
+      const body =
+        reply.body === undefined
+          ? undefined
+          : Buffer.isBuffer(reply.body)
+            ? reply.body
+            : Buffer.from(reply.body, 'utf8');
       if (!head || headers['content-length'] === undefined) headers['content-length'] = String(body?.length ?? 0);
       res.writeHead(reply.status, headers);
       if (body !== undefined && body.length > 0 && !head) {
@@ -158,7 +163,10 @@ function pump(src: Readable, res: ServerResponse, scope: ReplyScope): void {
     scope.onBytesOut(chunk.length);
     if (scope.throttle !== undefined) {
       src.pause();
-      void writePaced(res, chunk, scope.throttle).then(() => src.resume(), () => src.destroy());
+      void writePaced(res, chunk, scope.throttle).then(
+        () => src.resume(),
+        () => src.destroy(),
+      );
       return;
     }
     if (!res.write(chunk)) src.pause();

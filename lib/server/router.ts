@@ -86,7 +86,11 @@ function hostName(host: string): string {
  * address or `localhost`, or that label is not an existing bucket while the path is not just `/` (then the path
  * names the bucket: `Host: oss-cn-hangzhou.aliyuncs.com` with `/bucket/key` stays path-style).
  */
-export function resolveTarget(rawUrl: string, host: string | undefined, bucketExists: (name: string) => boolean): Target {
+export function resolveTarget(
+  rawUrl: string,
+  host: string | undefined,
+  bucketExists: (name: string) => boolean,
+): Target {
   const q = rawUrl.indexOf('?');
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const query = parseQuery(q < 0 ? '' : rawUrl.slice(q + 1));
@@ -97,7 +101,9 @@ export function resolveTarget(rawUrl: string, host: string | undefined, bucketEx
   const vhostCandidate = name.includes('.') && isIP(name) === 0 && isValidBucketName(label);
   if (vhostCandidate && (rawPath === '/' || bucketExists(label))) {
     const key = decode(rawPath.slice(1), 'object name');
-    return key === '' ? { bucket: label, query, style: 'virtual-host' } : { bucket: label, key, query, style: 'virtual-host' };
+    return key === ''
+      ? { bucket: label, query, style: 'virtual-host' }
+      : { bucket: label, key, query, style: 'virtual-host' };
   }
   if (rawPath === '/') return { query, style: 'none' };
   const slash = rawPath.indexOf('/', 1);
@@ -221,17 +227,58 @@ const BUCKET_OPS_SUBRESOURCES: SubresourceTable = {
 // Bucket sub-resources of operations this server does not implement: answered NotImplemented, not mistaken for
 // GetBucket/PutBucket/DeleteBucket.
 const BUCKET_SUBRESOURCES = [
-  'acl', 'bucketInfo', 'location', 'cors', 'lifecycle', 'logging', 'policy', 'referer', 'website', 'versioning',
-  'versions', 'tagging', 'encryption', 'inventory', 'worm', 'replication', 'qos', 'stat', 'requestPayment',
-  'transferAcceleration', 'resourceGroup', 'style', 'cname', 'metaQuery', 'accessPoint', 'publicAccessBlock',
-  'wormId', 'wormExtend', 'inventoryId', 'replicationLocation', 'replicationProgress', 'qosInfo', 'httpsConfig',
-  'policyStatus', 'redundancyTransition', 'archiveDirectRead', 'bucketArchiveDirectRead', 'responseHeader',
-  'userDefinedLogFieldsConfig', 'overwriteConfig', 'dataredundancytransition',
+  'acl',
+  'bucketInfo',
+  'location',
+  'cors',
+  'lifecycle',
+  'logging',
+  'policy',
+  'referer',
+  'website',
+  'versioning',
+  'versions',
+  'tagging',
+  'encryption',
+  'inventory',
+  'worm',
+  'replication',
+  'qos',
+  'stat',
+  'requestPayment',
+  'transferAcceleration',
+  'resourceGroup',
+  'style',
+  'cname',
+  'metaQuery',
+  'accessPoint',
+  'publicAccessBlock',
+  'wormId',
+  'wormExtend',
+  'inventoryId',
+  'replicationLocation',
+  'replicationProgress',
+  'qosInfo',
+  'httpsConfig',
+  'policyStatus',
+  'redundancyTransition',
+  'archiveDirectRead',
+  'bucketArchiveDirectRead',
+  'responseHeader',
+  'userDefinedLogFieldsConfig',
+  'overwriteConfig',
+  'dataredundancytransition',
 ];
 
 // Service-level (`GET /`) sub-resources: DescribeRegions, resource pools, account-level settings.
 const SERVICE_SUBRESOURCES = [
-  'regions', 'regionList', 'resourcePool', 'resourcePoolInfo', 'resourcePoolBuckets', 'publicAccessBlock', 'qosInfo',
+  'regions',
+  'regionList',
+  'resourcePool',
+  'resourcePoolInfo',
+  'resourcePoolBuckets',
+  'publicAccessBlock',
+  'qosInfo',
 ];
 
 function isForm(headers: Record<string, string>): boolean {

@@ -9,8 +9,11 @@ serveMain(process.argv.slice(2)).then(
     process.exitCode = 0;
   },
   (err: unknown) => {
-    const usage = err instanceof TypeError || (err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS') === true;
-    process.stderr.write(`oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`);
+    const usage =
+      err instanceof TypeError || (err as { code?: string } | null)?.code?.startsWith('ERR_PARSE_ARGS') === true;
+    process.stderr.write(
+      `oss-stream serve: ${err instanceof Error ? err.message : String(err)}\n${usage ? `${SERVE_USAGE}\n` : ''}`,
+    );
     process.exitCode = usage ? 2 : 1;
   },
 );

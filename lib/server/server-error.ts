@@ -10,7 +10,13 @@ export class ServerError extends Error {
   /** Extra response headers. */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'ServerError';
     this.status = status;

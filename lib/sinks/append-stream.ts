@@ -165,7 +165,8 @@ export class AppendStream extends Writable {
     this.#lineMode = opts.lineMode ?? false;
     const pos = opts.position ?? 'auto';
     if (pos !== 'auto') checkInteger('position', pos, 0);
-    this.#signal = opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
+    this.#signal =
+      opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
     this.#callerSignal = opts.signal;
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -183,22 +184,33 @@ export class AppendStream extends Writable {
     try {
       const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
       if (h.objectType !== 'Appendable') {
-        throw new ObjectNotAppendableError(`${this.#key} is a ${h.objectType ?? 'non-appendable'} object; append streams need an Appendable object`, {
-          code: 'ObjectNotAppendable',
-          status: 409,
-          requestId: h.requestId,
-        });
+        throw new ObjectNotAppendableError(
+          `${this.#key} is a ${h.objectType ?? 'non-appendable'} object; append streams need an Appendable object`,
+          {
+            code: 'ObjectNotAppendable',
+            status: 409,
+            requestId: h.requestId,
+          },
+        );
       }
       const length = h.nextAppendPosition ?? h.size;
       if (pos !== 'auto' && pos !== length) {
-        throw new PositionNotEqualToLengthError(`position ${pos} given, but ${this.#key} is ${length} bytes long`, { code: 'PositionNotEqualToLength', status: 409, requestId: h.requestId }, length);
+        throw new PositionNotEqualToLengthError(
+          `position ${pos} given, but ${this.#key} is ${length} bytes long`,
+          { code: 'PositionNotEqualToLength', status: 409, requestId: h.requestId },
+          length,
+        );
       }
       this.#position = length;
       this.#crc = h.crc64 ?? '0';
     } catch (err) {
       if (err instanceof OssServiceError && err.status === 404) {
         if (pos !== 'auto' && pos !== 0) {
-          throw new PositionNotEqualToLengthError(`position ${pos} given, but ${this.#key} does not exist`, { code: 'PositionNotEqualToLength', status: 409 }, 0);
+          throw new PositionNotEqualToLengthError(
+            `position ${pos} given, but ${this.#key} does not exist`,
+            { code: 'PositionNotEqualToLength', status: 409 },
+            0,
+          );
         }
         this.#position = 0;
         this.#crc = '0';
@@ -235,7 +247,10 @@ export class AppendStream extends Writable {
       if (this.#used === this.#flushBytes) {
         if (this.#inFlight !== undefined) {
           // Two batches at most: wait for the one on the wire.
-          this.#inFlight.then(() => this.#fill(bytes, offset, cb), () => this.#failWrite(cb));
+          this.#inFlight.then(
+            () => this.#fill(bytes, offset, cb),
+            () => this.#failWrite(cb),
+          );
           return;
         }
         this.#ship();
@@ -387,7 +402,14 @@ export class AppendStream extends Writable {
     this.#crc = crc;
     this.#size += size;
     this.#appends++;
-    this.result = { nextPosition: next, crc64: crc, size: this.#size, appends: this.#appends, etag: r.etag, requestId: r.requestId };
+    this.result = {
+      nextPosition: next,
+      crc64: crc,
+      size: this.#size,
+      appends: this.#appends,
+      etag: r.etag,
+      requestId: r.requestId,
+    };
     this.#onProgress?.(this.#size, null);
   }
 
@@ -403,7 +425,14 @@ export class AppendStream extends Writable {
       .then(
         () => {
           // Nothing written: nothing appended, and a missing object stays missing.
-          this.result ??= { nextPosition: this.#position ?? 0, crc64: this.#crc, size: 0, appends: 0, etag: '', requestId: '' };
+          this.result ??= {
+            nextPosition: this.#position ?? 0,
+            crc64: this.#crc,
+            size: 0,
+            appends: 0,
+            etag: '',
+            requestId: '',
+          };
           cb();
         },
         (err: unknown) => cb(err as Error),

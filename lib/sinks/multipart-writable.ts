@@ -209,16 +209,30 @@ export class MultipartWritable extends Writable {
       return;
     }
     if (this.#opts.resume !== undefined && !this.#resumeReady) {
-      cb(new OssArgumentError('a resumable sink reads resume.source(offset) itself: do not write to it, wait for its finish', 'resume'));
+      cb(
+        new OssArgumentError(
+          'a resumable sink reads resume.source(offset) itself: do not write to it, wait for its finish',
+          'resume',
+        ),
+      );
       return;
     }
-    if (this.#opts.contentLength !== undefined && this.#base + this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength) {
-      cb(new OssArgumentError(`the stream is longer than contentLength ${this.#opts.contentLength}; the upload was aborted`, 'contentLength'));
+    if (
+      this.#opts.contentLength !== undefined &&
+      this.#base + this.#cutter.bytes + bytes.byteLength > this.#opts.contentLength
+    ) {
+      cb(
+        new OssArgumentError(
+          `the stream is longer than contentLength ${this.#opts.contentLength}; the upload was aborted`,
+          'contentLength',
+        ),
+      );
       return;
     }
     // Known to be multipart from the first byte: start the upload now, so its round trip overlaps filling part 1
     // instead of delaying it (a part is only sent once it is full).
-    if (this.#multipart && this.#initiating === undefined && bytes.byteLength > 0) this.#initiate().catch(() => undefined);
+    if (this.#multipart && this.#initiating === undefined && bytes.byteLength > 0)
+      this.#initiate().catch(() => undefined);
     this.#pending = { chunk: bytes, offset: 0, cb };
     this.#pump();
   }
@@ -284,7 +298,6 @@ export class MultipartWritable extends Writable {
     return this.#initiating;
   }
 
-
   #send(part: Part): void {
     this.#window.run(async (signal) => {
       try {
@@ -330,7 +343,10 @@ export class MultipartWritable extends Writable {
     const total = this.#base + this.#cutter.bytes;
     const declared = this.#opts.contentLength;
     if (declared !== undefined && total !== declared) {
-      throw new OssArgumentError(`the stream ended after ${total} bytes, short of contentLength ${declared}; the upload was aborted`, 'contentLength');
+      throw new OssArgumentError(
+        `the stream ended after ${total} bytes, short of contentLength ${declared}; the upload was aborted`,
+        'contentLength',
+      );
     }
     const last = this.#cutter.take();
     if (!this.#multipart) {
@@ -390,7 +406,13 @@ export class MultipartWritable extends Writable {
       await this.#checkpoint?.flush().catch(() => undefined);
       // A Complete already sent decides the outcome: aborting alongside it would race the commit. If it committed,
       // there is nothing to clean up (the object is whole); if it failed, abort as usual.
-      const committed = this.#completing === undefined ? false : await this.#completing.then(() => true, () => false);
+      const committed =
+        this.#completing === undefined
+          ? false
+          : await this.#completing.then(
+              () => true,
+              () => false,
+            );
       if (!committed) await this.#cleanup();
       this.#unguard();
       this.#buffers.returnAll();

@@ -117,7 +117,8 @@ class BodyQueue implements AsyncIterable<Uint8Array> {
     const first = this.#chunks[this.#head]!;
     let end = this.#head + 1;
     let size = first.byteLength;
-    while (end < this.#chunks.length && size + this.#chunks[end]!.byteLength <= JOIN_BYTES) size += this.#chunks[end++]!.byteLength;
+    while (end < this.#chunks.length && size + this.#chunks[end]!.byteLength <= JOIN_BYTES)
+      size += this.#chunks[end++]!.byteLength;
     let out: Uint8Array;
     if (end === this.#head + 1) out = first;
     else {
@@ -184,7 +185,8 @@ export class PutStream extends Writable {
     uploadHeaders(opts, undefined); // bad headers, tags or meta: thrown here, not as a stream error later
     this.#declared = opts.contentLength;
     this.#signal = opts.signal;
-    const signal = opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
+    const signal =
+      opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
     this.#request = putObject(contextOf(bucket), key, this.#source, {
       headers: opts.headers,
       callback: opts.callback,
@@ -236,7 +238,12 @@ export class PutStream extends Writable {
     this.#written += bytes.byteLength;
     if (declared !== undefined) {
       if (this.#written > declared) {
-        cb(new OssArgumentError(`the data is longer than contentLength ${declared}; nothing was stored`, 'contentLength'));
+        cb(
+          new OssArgumentError(
+            `the data is longer than contentLength ${declared}; nothing was stored`,
+            'contentLength',
+          ),
+        );
         return;
       }
       if (this.#written === declared) {
@@ -255,7 +262,12 @@ export class PutStream extends Writable {
 
   override _final(cb: (err?: Error | null) => void): void {
     if (this.#declared !== undefined && this.#written < this.#declared) {
-      cb(new OssArgumentError(`the data ended after ${this.#written} bytes, short of contentLength ${this.#declared}; nothing was stored`, 'contentLength'));
+      cb(
+        new OssArgumentError(
+          `the data ended after ${this.#written} bytes, short of contentLength ${this.#declared}; nothing was stored`,
+          'contentLength',
+        ),
+      );
       return;
     }
     if (this.#held !== undefined) this.#source.offer(this.#held, () => undefined);

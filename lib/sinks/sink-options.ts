@@ -72,10 +72,15 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   // What fits under the threshold is joined into one Buffer for the PutObject: the Buffer limit applies too.
   const threshold = opts.multipartThreshold ?? partSize;
   const multipartThreshold = checkBufferSize('multipartThreshold', threshold, 0, limits.maxPutSize);
-  const contentLength = opts.contentLength === undefined ? undefined : checkInteger('contentLength', opts.contentLength, 0, limits.maxObjectSize);
+  const contentLength =
+    opts.contentLength === undefined
+      ? undefined
+      : checkInteger('contentLength', opts.contentLength, 0, limits.maxObjectSize);
   if (opts.retries !== undefined) checkInteger('retries', opts.retries, 0, 100);
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new OssArgumentError('onProgress must be a function', 'onProgress');
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new OssArgumentError('signal must be an AbortSignal', 'signal');
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function')
+    throw new OssArgumentError('onProgress must be a function', 'onProgress');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+    throw new OssArgumentError('signal must be an AbortSignal', 'signal');
   let partSizeFor: (n: number) => number;
   if (contentLength !== undefined) {
     const needed = Math.ceil(contentLength / partSize);
@@ -122,15 +127,23 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   });
 }
 
-function checkResume(resume: StreamResumeOptions | undefined, contentLength: number | undefined): StreamResumeOptions | undefined {
+function checkResume(
+  resume: StreamResumeOptions | undefined,
+  contentLength: number | undefined,
+): StreamResumeOptions | undefined {
   if (resume === undefined) return undefined;
-  if (resume === null || typeof resume !== 'object') throw new OssArgumentError('resume must be { store, source }', 'resume');
+  if (resume === null || typeof resume !== 'object')
+    throw new OssArgumentError('resume must be { store, source }', 'resume');
   if (resume.store === null || typeof resume.store !== 'object' || typeof resume.store.load !== 'function') {
     throw new OssArgumentError('resume.store must be a checkpoint store (e.g. new ResumableStore())', 'resume.store');
   }
-  if (typeof resume.source !== 'function') throw new OssArgumentError('resume.source must be a function (offset) => Readable', 'resume.source');
+  if (typeof resume.source !== 'function')
+    throw new OssArgumentError('resume.source must be a function (offset) => Readable', 'resume.source');
   if (contentLength === undefined) {
-    throw new OssArgumentError('a resumable stream needs contentLength: its parts are cut on a fixed grid that a later run must reproduce', 'contentLength');
+    throw new OssArgumentError(
+      'a resumable stream needs contentLength: its parts are cut on a fixed grid that a later run must reproduce',
+      'contentLength',
+    );
   }
   return resume;
 }

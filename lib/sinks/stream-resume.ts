@@ -68,14 +68,29 @@ export async function prepareStreamResume(
   signal?: AbortSignal,
 ): Promise<ResumeState> {
   const id = resume.id ?? key;
-  if (typeof id !== 'string' || id === '') throw new OssArgumentError('resume.id must be a non-empty string', 'resume.id');
+  if (typeof id !== 'string' || id === '')
+    throw new OssArgumentError('resume.id must be a non-empty string', 'resume.id');
   const version = resume.version ?? 0;
   if (!Number.isFinite(version)) throw new OssArgumentError('resume.version must be a finite number', 'resume.version');
   const path = streamRecordPath(id);
-  const fresh: CheckpointRecord = { uploadId: '', bucket: ctx.bucket, key, path, size: contentLength, mtimeMs: version, partSize, parts: [] };
+  const fresh: CheckpointRecord = {
+    uploadId: '',
+    bucket: ctx.bucket,
+    key,
+    path,
+    size: contentLength,
+    mtimeMs: version,
+    partSize,
+    parts: [],
+  };
   const record = await resume.store.load(ctx.bucket, key, path);
   if (record === undefined) return { uploadId: undefined, parts: [], offset: 0, partSize, record: fresh };
-  if (record.size !== contentLength || record.mtimeMs !== version || record.key !== key || record.bucket !== ctx.bucket) {
+  if (
+    record.size !== contentLength ||
+    record.mtimeMs !== version ||
+    record.key !== key ||
+    record.bucket !== ctx.bucket
+  ) {
     // Swallowed: the record is dropped either way, and the stream starts over.
     await abortIfPresent(ctx, key, record.uploadId).catch(() => undefined);
     await resume.store.delete(ctx.bucket, key, path);
@@ -95,11 +110,24 @@ export async function prepareStreamResume(
   const kept: CheckpointPart[] = [];
   for (const p of record.parts) {
     const s = onServer.get(p.partNumber);
-    if (p.partNumber !== kept.length + 1 || s === undefined || s.etag !== p.etag || s.size !== p.size || p.crc64 === undefined) break;
+    if (
+      p.partNumber !== kept.length + 1 ||
+      s === undefined ||
+      s.etag !== p.etag ||
+      s.size !== p.size ||
+      p.crc64 === undefined
+    )
+      break;
     kept.push(p);
   }
   const offset = kept.reduce((n, p) => n + p.size, 0);
-  return { uploadId: record.uploadId, parts: kept, offset, partSize: record.partSize, record: { ...record, parts: [...kept] } };
+  return {
+    uploadId: record.uploadId,
+    parts: kept,
+    offset,
+    partSize: record.partSize,
+    record: { ...record, parts: [...kept] },
+  };
 }
 
 /** What {@link resumeStream} needs of the sink it drives. */

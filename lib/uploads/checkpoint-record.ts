@@ -71,7 +71,8 @@ export function serializeCheckpoint(record: CheckpointRecord): string {
   const parts = [...record.parts]
     .sort((a, b) => a.partNumber - b.partNumber)
     .map((p) => {
-      if (p.crc64 === undefined) throw new Error(`checkpoint part ${p.partNumber} has no CRC64; verify it before saving`);
+      if (p.crc64 === undefined)
+        throw new Error(`checkpoint part ${p.partNumber} has no CRC64; verify it before saving`);
       return { partNumber: p.partNumber, etag: p.etag, crc64: p.crc64, size: p.size };
     });
   return JSON.stringify({
@@ -106,7 +107,8 @@ export function parseCheckpoint(text: string): CheckpointRecord | undefined {
   const { uploadId, bucket, key, path, size, partSize, parts } = raw;
   if (!isText(uploadId) || !isText(bucket) || !isText(key) || !isText(path)) return undefined;
   if (!isCount(size, 0) || !isCount(partSize, 1) || !Array.isArray(parts)) return undefined;
-  if (typeof mtime !== 'number' || !Number.isFinite(mtime) || (version === 1 && !Number.isSafeInteger(mtime))) return undefined;
+  if (typeof mtime !== 'number' || !Number.isFinite(mtime) || (version === 1 && !Number.isSafeInteger(mtime)))
+    return undefined;
   const count = partCount(size, partSize);
   const seen = new Set<number>();
   const out: CheckpointPart[] = [];
@@ -134,5 +136,8 @@ export function parseCheckpoint(text: string): CheckpointRecord | undefined {
  */
 export function fileUnchanged(record: CheckpointRecord, stats: { size: number; mtimeMs: number }): boolean {
   if (record.size !== stats.size) return false;
-  return record.mtimeMs === stats.mtimeMs || (Number.isInteger(record.mtimeMs) && record.mtimeMs === Math.trunc(stats.mtimeMs));
+  return (
+    record.mtimeMs === stats.mtimeMs ||
+    (Number.isInteger(record.mtimeMs) && record.mtimeMs === Math.trunc(stats.mtimeMs))
+  );
 }

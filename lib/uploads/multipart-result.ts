@@ -36,11 +36,26 @@ export interface MultipartResult {
 
 /** The result of an upload that fit under the threshold and was stored with one PutObject. */
 export function putResult(r: PutObjectResult): MultipartResult {
-  return { mode: 'put', status: r.status, requestId: r.requestId, headers: r.headers, etag: r.etag, crc64: r.crc64, size: r.size, versionId: r.versionId, callbackBody: r.callbackBody };
+  return {
+    mode: 'put',
+    status: r.status,
+    requestId: r.requestId,
+    headers: r.headers,
+    etag: r.etag,
+    crc64: r.crc64,
+    size: r.size,
+    versionId: r.versionId,
+    callbackBody: r.callbackBody,
+  };
 }
 
 /** The result of a committed multipart upload; `size` counts when Complete's answer could not give one. */
-export function multipartResult(r: CompleteMultipartUploadResult, uploadId: string, parts: UploadedPart[], size: number): MultipartResult {
+export function multipartResult(
+  r: CompleteMultipartUploadResult,
+  uploadId: string,
+  parts: UploadedPart[],
+  size: number,
+): MultipartResult {
   return {
     mode: 'multipart',
     status: r.status,

@@ -71,7 +71,8 @@ export class ResumableStore implements CheckpointStore {
   readonly directory: string;
 
   constructor(opts: ResumableStoreOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new OssArgumentError('ResumableStore options must be an object', 'options');
+    if (opts === null || typeof opts !== 'object')
+      throw new OssArgumentError('ResumableStore options must be an object', 'options');
     const root = opts.root ?? homedir();
     const dir = opts.dir ?? '.oss-stream-upload';
     if (typeof root !== 'string' || root === '') throw new OssArgumentError('root must be a non-empty path', 'root');

@@ -23,7 +23,11 @@ describe('api/abort-multipart-upload', () => {
   });
 
   it('bad key or uploadId → OssArgumentError, 0 requests', async () => {
-    for (const [key, id] of [['', 'u'], ['k', ''], ['k', 5]] as const) {
+    for (const [key, id] of [
+      ['', 'u'],
+      ['k', ''],
+      ['k', 5],
+    ] as const) {
       const e = await rejection(oss.bucket.abortMultipartUpload(key, id as string));
       expect(e).to.be.instanceOf(OssArgumentError);
     }

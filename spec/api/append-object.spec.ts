@@ -24,12 +24,24 @@ describe('api/append-object', () => {
       crc64: oracleCrc('content of first append'),
       appendedCrc64: oracleCrc('content of first append'),
     });
-    const second = await oss.bucket.appendObject('append.txt', first.nextPosition, 'content of second append', { initCrc: first.crc64 });
+    const second = await oss.bucket.appendObject('append.txt', first.nextPosition, 'content of second append', {
+      initCrc: first.crc64,
+    });
     const whole = 'content of first appendcontent of second append';
-    expect(second).to.deep.include({ nextPosition: whole.length, size: 24, crc64: oracleCrc(whole), appendedCrc64: oracleCrc('content of second append') });
+    expect(second).to.deep.include({
+      nextPosition: whole.length,
+      size: 24,
+      crc64: oracleCrc(whole),
+      appendedCrc64: oracleCrc('content of second append'),
+    });
     expect(second.etag).to.match(/^"[0-9A-F]{32}"$/);
     const head = await oss.bucket.headObject('append.txt');
-    expect([head.objectType, head.nextAppendPosition, head.size, head.crc64]).to.deep.equal(['Appendable', whole.length, whole.length, oracleCrc(whole)]);
+    expect([head.objectType, head.nextAppendPosition, head.size, head.crc64]).to.deep.equal([
+      'Appendable',
+      whole.length,
+      whole.length,
+      oracleCrc(whole),
+    ]);
     expect((await download(oss.bucket, 'append.txt')).toString()).to.equal(whole);
   });
 
@@ -38,7 +50,12 @@ describe('api/append-object', () => {
       ['α', Buffer.from('α')],
       [pattern(70_000, 1), pattern(70_000, 1)],
       [Readable.from([pattern(1000, 2), 'x']), Buffer.concat([pattern(1000, 2), Buffer.from('x')])],
-      [(async function* () { yield pattern(5, 3); })(), pattern(5, 3)],
+      [
+        (async function* () {
+          yield pattern(5, 3);
+        })(),
+        pattern(5, 3),
+      ],
       [[], Buffer.alloc(0)],
     ];
     let pos = 0;
@@ -59,8 +76,16 @@ describe('api/append-object', () => {
     const e = await rejection(oss.bucket.appendObject('pos.txt', 1, 'x'));
     expect(e).to.be.instanceOf(PositionNotEqualToLengthError);
     expect(e).to.be.instanceOf(OssServiceError);
-    expect([e.code, e.status, (e as unknown as PositionNotEqualToLengthError).nextPosition]).to.deep.equal(['PositionNotEqualToLength', 409, 3]);
-    const retried = await oss.bucket.appendObject('pos.txt', (e as unknown as PositionNotEqualToLengthError).nextPosition, 'd');
+    expect([e.code, e.status, (e as unknown as PositionNotEqualToLengthError).nextPosition]).to.deep.equal([
+      'PositionNotEqualToLength',
+      409,
+      3,
+    ]);
+    const retried = await oss.bucket.appendObject(
+      'pos.txt',
+      (e as unknown as PositionNotEqualToLengthError).nextPosition,
+      'd',
+    );
     expect(retried.nextPosition).to.equal(4);
   });
 
@@ -125,11 +150,36 @@ describe('api/append-object', () => {
 
   describe('validation before any byte is sent', () => {
     const cases: Array<[string, () => Promise<unknown>, string, string, string?]> = [
-      ['a negative position', () => oss.bucket.appendObject('k', -1, 'x'), 'position', 'append position must be an integer from 0 to 5368709120, got -1'],
-      ['a fractional position', () => oss.bucket.appendObject('k', 1.5, 'x'), 'position', 'append position must be an integer from 0 to 5368709120, got 1.5'],
-      ['a position past 5 GiB', () => oss.bucket.appendObject('k', 5 * GiB + 1, 'x'), 'position', 'append position must be an integer from 0 to 5368709120, got 5368709121'],
-      ['an initCrc that is not a CRC', () => oss.bucket.appendObject('k', 0, 'x', { initCrc: 'abc' }), 'initCrc', "initCrc must be a decimal CRC64 string (the previous append's crc64), got abc"],
-      ['an initCrc over 2^64', () => oss.bucket.appendObject('k', 0, 'x', { initCrc: '18446744073709551616' }), 'initCrc', "initCrc must be a decimal CRC64 string (the previous append's crc64), got 18446744073709551616"],
+      [
+        'a negative position',
+        () => oss.bucket.appendObject('k', -1, 'x'),
+        'position',
+        'append position must be an integer from 0 to 5368709120, got -1',
+      ],
+      [
+        'a fractional position',
+        () => oss.bucket.appendObject('k', 1.5, 'x'),
+        'position',
+        'append position must be an integer from 0 to 5368709120, got 1.5',
+      ],
+      [
+        'a position past 5 GiB',
+        () => oss.bucket.appendObject('k', 5 * GiB + 1, 'x'),
+        'position',
+        'append position must be an integer from 0 to 5368709120, got 5368709121',
+      ],
+      [
+        'an initCrc that is not a CRC',
+        () => oss.bucket.appendObject('k', 0, 'x', { initCrc: 'abc' }),
+        'initCrc',
+        "initCrc must be a decimal CRC64 string (the previous append's crc64), got abc",
+      ],
+      [
+        'an initCrc over 2^64',
+        () => oss.bucket.appendObject('k', 0, 'x', { initCrc: '18446744073709551616' }),
+        'initCrc',
+        "initCrc must be a decimal CRC64 string (the previous append's crc64), got 18446744073709551616",
+      ],
       [
         'an append that would pass 5 GiB',
         () => oss.bucket.appendObject('k', 5 * GiB - 10, Buffer.alloc(11)),
@@ -144,13 +194,22 @@ describe('api/append-object', () => {
         'contentLength is 4294967297 bytes; the limit is 4294967296 bytes (an appendable object holds at most 5368709120 bytes and this append starts at 1073741824)',
         'EntityTooLarge',
       ],
-      ['a bad key', () => oss.bucket.appendObject('\\k', 0, 'x'), 'key', `object key "\\\\k" must not start with '/' or '\\'`],
+      [
+        'a bad key',
+        () => oss.bucket.appendObject('\\k', 0, 'x'),
+        'key',
+        `object key "\\\\k" must not start with '/' or '\\'`,
+      ],
     ];
     for (const [name, call, argument, message, code] of cases) {
       it(`${name} → OssArgumentError, 0 requests`, async () => {
         const e = await rejection(call());
         expect(e).to.be.instanceOf(OssArgumentError);
-        expect([e.argument, e.message, e.code]).to.deep.equal([argument, message, code ?? (argument === 'key' ? 'InvalidObjectName' : 'InvalidArgument')]);
+        expect([e.argument, e.message, e.code]).to.deep.equal([
+          argument,
+          message,
+          code ?? (argument === 'key' ? 'InvalidObjectName' : 'InvalidArgument'),
+        ]);
         expect(oss.server.stats.total.requests).to.equal(0);
       });
     }

@@ -24,7 +24,10 @@ async function drain(p: PreparedBody, attempt = 1): Promise<Buffer> {
     return Buffer.from(b);
   }
   if (b.kind === 'file') {
-    const data = b.length === 0 ? Buffer.alloc(0) : await readAll(createReadStream(b.path, { start: b.offset, end: b.offset + b.length - 1 }));
+    const data =
+      b.length === 0
+        ? Buffer.alloc(0)
+        : await readAll(createReadStream(b.path, { start: b.offset, end: b.offset + b.length - 1 }));
     p.observe(data, attempt);
     return data;
   }
@@ -144,8 +147,20 @@ describe('api/body: prepareBody', () => {
       ['a byte Readable', () => Readable.from(chunked(data), { objectMode: false })],
       ['an object-mode Readable of Buffers (Readable.from)', () => Readable.from(chunked(data))],
       ['a sync iterable (array of chunks)', () => chunked(data)],
-      ['a sync generator', () => (function* () { yield* chunked(data); })()],
-      ['an async generator', () => (async function* () { for (const c of chunked(data)) yield c; })()],
+      [
+        'a sync generator',
+        () =>
+          (function* () {
+            yield* chunked(data);
+          })(),
+      ],
+      [
+        'an async generator',
+        () =>
+          (async function* () {
+            for (const c of chunked(data)) yield c;
+          })(),
+      ],
       [
         'a Web ReadableStream',
         () => {
@@ -171,9 +186,24 @@ describe('api/body: prepareBody', () => {
     }
 
     it('strings inside iterables and streams are UTF-8 encoded', async () => {
-      const p = await prepareBody((async function* () { yield 'ü'; yield Buffer.from('-'); yield '中'; })(), MAX);
+      const p = await prepareBody(
+        (async function* () {
+          yield 'ü';
+          yield Buffer.from('-');
+          yield '中';
+        })(),
+        MAX,
+      );
       expect(await drain(p)).to.deep.equal(Buffer.from('ü-中', 'utf8'));
-      const w = await prepareBody(new ReadableStream<string>({ start(c) { c.enqueue('✓'); c.close(); } }), MAX);
+      const w = await prepareBody(
+        new ReadableStream<string>({
+          start(c) {
+            c.enqueue('✓');
+            c.close();
+          },
+        }),
+        MAX,
+      );
       expect(await drain(w)).to.deep.equal(Buffer.from('✓', 'utf8'));
     });
 
@@ -183,8 +213,14 @@ describe('api/body: prepareBody', () => {
       expect((await drain(p)).length).to.equal(data.length);
       const short = await prepareBody(Readable.from(chunked(data)), { ...MAX, contentLength: data.length + 1 });
       const e1 = await rejection(drain(short));
-      expect([e1.constructor, e1.code, e1.argument]).to.deep.equal([OssArgumentError, 'InvalidArgument', 'contentLength']);
-      expect(e1.message).to.equal(`the data ended after ${data.length} bytes, short of contentLength ${data.length + 1}; nothing was stored`);
+      expect([e1.constructor, e1.code, e1.argument]).to.deep.equal([
+        OssArgumentError,
+        'InvalidArgument',
+        'contentLength',
+      ]);
+      expect(e1.message).to.equal(
+        `the data ended after ${data.length} bytes, short of contentLength ${data.length + 1}; nothing was stored`,
+      );
       const long = await prepareBody(chunked(data), { ...MAX, contentLength: 10 });
       const e2 = await rejection(drain(long));
       expect(e2.message).to.equal('the data is longer than contentLength 10; nothing was stored');
@@ -201,7 +237,13 @@ describe('api/body: prepareBody', () => {
     });
 
     it('a bad chunk after good ones fails the body while it is read', async () => {
-      const p = await prepareBody((function* () { yield Buffer.from('ok'); yield 42 as unknown as Uint8Array; })(), MAX);
+      const p = await prepareBody(
+        (function* () {
+          yield Buffer.from('ok');
+          yield 42 as unknown as Uint8Array;
+        })(),
+        MAX,
+      );
       const e = await rejection(drain(p));
       expect(e).to.be.instanceOf(OssArgumentError);
       expect(e.argument).to.equal('data');
@@ -218,7 +260,11 @@ describe('api/body: prepareBody', () => {
         (async function* () {})(),
         Readable.from([]),
         Readable.from([Buffer.alloc(0), '']),
-        new ReadableStream({ start(c) { c.close(); } }),
+        new ReadableStream({
+          start(c) {
+            c.close();
+          },
+        }),
         new FileSlice(file, 0, 0),
         createReadStream(file),
       ];
@@ -268,10 +314,20 @@ describe('api/body: prepareBody', () => {
             const data = Buffer.from(bytes);
             const chunks = chunked(data, sizes);
             const source: UploadData =
-              kind === 'readable' ? Readable.from(chunks)
-              : kind === 'sync' ? chunks
-              : kind === 'async' ? (async function* () { yield* chunks; })()
-              : new ReadableStream<Uint8Array>({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } });
+              kind === 'readable'
+                ? Readable.from(chunks)
+                : kind === 'sync'
+                  ? chunks
+                  : kind === 'async'
+                    ? (async function* () {
+                        yield* chunks;
+                      })()
+                    : new ReadableStream<Uint8Array>({
+                        start(c) {
+                          for (const x of chunks) c.enqueue(x);
+                          c.close();
+                        },
+                      });
             const p = await prepareBody(source, MAX);
             expect((await drain(p)).equals(data)).to.equal(true);
             expect(p.crc64()).to.equal(oracleCrc(data));
@@ -288,7 +344,9 @@ describe('api/body: prepareBody', () => {
       for (const bad of [123, null, undefined, {}, new DataView(new ArrayBuffer(4)), true]) {
         const e = await rejection(prepareBody(bad as unknown as UploadData, MAX));
         expect(e).to.be.instanceOf(OssArgumentError);
-        expect(e.message).to.match(/^unsupported upload data \(.+\): pass a string, Buffer\/Uint8Array, FileSlice, Readable, ReadableStream or \(async\) iterable of bytes$/);
+        expect(e.message).to.match(
+          /^unsupported upload data \(.+\): pass a string, Buffer\/Uint8Array, FileSlice, Readable, ReadableStream or \(async\) iterable of bytes$/,
+        );
       }
     });
 
@@ -309,7 +367,9 @@ describe('api/body: prepareBody', () => {
       const { stream, reads } = countingStream([Buffer.from('x')]);
       const e = await rejection(prepareBody(stream, { ...MAX, contentLength: 6 * GiB }));
       expect([e.constructor, e.code, e.argument]).to.deep.equal([OssArgumentError, 'EntityTooLarge', 'data']);
-      expect(e.message).to.equal('contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)');
+      expect(e.message).to.equal(
+        'contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)',
+      );
       expect(reads()).to.equal(0);
     });
 
@@ -337,7 +397,10 @@ describe('api/body: prepareBody', () => {
       expect(last).to.equal(1_288_490_188);
       expect(last).to.be.within(1, partSize);
       for (const len of [partSize, last]) {
-        const p = await prepareBody(Readable.from([Buffer.from('x')]), { maxLength: LIMITS.maxPartSize, contentLength: len });
+        const p = await prepareBody(Readable.from([Buffer.from('x')]), {
+          maxLength: LIMITS.maxPartSize,
+          contentLength: len,
+        });
         expect(p.length).to.equal(len);
         p.discard();
       }
@@ -352,7 +415,10 @@ describe('api/body: prepareBody', () => {
       await fh.truncate(6 * GiB);
       await fh.close();
       const e = await rejection(prepareBody(new FileSlice(file, 0, 6 * GiB), MAX));
-      expect([e.code, e.message]).to.deep.equal(['EntityTooLarge', 'the file slice is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)']);
+      expect([e.code, e.message]).to.deep.equal([
+        'EntityTooLarge',
+        'the file slice is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)',
+      ]);
       const s = createReadStream(file);
       const e2 = await rejection(prepareBody(s, MAX));
       expect(e2.code).to.equal('EntityTooLarge');

@@ -5,7 +5,15 @@ import type { HttpResponse } from '../../lib/core/http.js';
 import { callbackAnswer } from '../../lib/api/callback-result.js';
 
 function answer(status: number, headers: Record<string, string> = {}): HttpResponse {
-  return { status, headers, requestId: 'R', body: Readable.from([]), text: async () => '', dump: async () => {}, attempts: 1 };
+  return {
+    status,
+    headers,
+    requestId: 'R',
+    body: Readable.from([]),
+    text: async () => '',
+    dump: async () => {},
+    attempts: 1,
+  };
 }
 
 describe('api/callback-result', () => {
@@ -31,7 +39,9 @@ describe('api/callback-result', () => {
     expect([e.code, e.status, e.requestId, e.ec]).to.deep.equal(['CallbackFailed', 203, 'REQ', '0007-00000203']);
     expect(e.result).to.equal(result);
     expect(Object.keys(e)).to.not.include('result');
-    expect(e.message).to.equal('CompleteMultipartUpload: the object is stored, but its upload callback failed: Error status : 502. (code CallbackFailed, request id REQ)');
+    expect(e.message).to.equal(
+      'CompleteMultipartUpload: the object is stored, but its upload callback failed: Error status : 502. (code CallbackFailed, request id REQ)',
+    );
     expect(e.details.body).to.deep.include({ Code: 'CallbackFailed' });
   });
 

@@ -59,7 +59,12 @@ describe('api/complete-multipart-upload', () => {
     const data = pattern(350 * KiB, 2);
     const { uploadId } = await oss.bucket.initMultipartUpload('shuffled.bin');
     const parts = await uploadParts('shuffled.bin', uploadId, data, 100 * KiB);
-    const r = await oss.bucket.completeMultipartUpload('shuffled.bin', uploadId, [parts[2]!, parts[0]!, parts[3]!, parts[1]!]);
+    const r = await oss.bucket.completeMultipartUpload('shuffled.bin', uploadId, [
+      parts[2]!,
+      parts[0]!,
+      parts[3]!,
+      parts[1]!,
+    ]);
     expect(r.crc64).to.equal(oracleCrc(data));
     expect((await download(oss.bucket, 'shuffled.bin')).equals(data)).to.equal(true);
   });
@@ -67,7 +72,10 @@ describe('api/complete-multipart-upload', () => {
   it('with only { partNumber, etag } the whole-object CRC is not checked, the server one is returned', async () => {
     const data = pattern(200 * KiB + 1, 3);
     const { uploadId } = await oss.bucket.initMultipartUpload('etag-only.bin');
-    const parts = (await uploadParts('etag-only.bin', uploadId, data, 100 * KiB)).map(({ partNumber, etag }) => ({ partNumber, etag }));
+    const parts = (await uploadParts('etag-only.bin', uploadId, data, 100 * KiB)).map(({ partNumber, etag }) => ({
+      partNumber,
+      etag,
+    }));
     const r = await oss.bucket.completeMultipartUpload('etag-only.bin', uploadId, parts);
     expect([r.crc64, r.size]).to.deep.equal([oracleCrc(data), undefined]);
   });
@@ -86,8 +94,16 @@ describe('api/complete-multipart-upload', () => {
   it('server-side refusals are typed service errors (InvalidPart, EntityTooSmall, NoSuchUpload)', async () => {
     const { uploadId } = await oss.bucket.initMultipartUpload('refused.bin');
     const [p1, p2] = await uploadParts('refused.bin', uploadId, pattern(150 * KiB), 100 * KiB);
-    const wrongEtag = await rejection(oss.bucket.completeMultipartUpload('refused.bin', uploadId, [{ ...p1!, etag: '"00000000000000000000000000000000"' }]));
-    expect([wrongEtag.constructor, wrongEtag.code, wrongEtag.status]).to.deep.equal([OssServiceError, 'InvalidPart', 400]);
+    const wrongEtag = await rejection(
+      oss.bucket.completeMultipartUpload('refused.bin', uploadId, [
+        { ...p1!, etag: '"00000000000000000000000000000000"' },
+      ]),
+    );
+    expect([wrongEtag.constructor, wrongEtag.code, wrongEtag.status]).to.deep.equal([
+      OssServiceError,
+      'InvalidPart',
+      400,
+    ]);
     const small = await oss.bucket.uploadPart('refused.bin', uploadId, 1, 'tiny');
     const tooSmall = await rejection(oss.bucket.completeMultipartUpload('refused.bin', uploadId, [small, p2!]));
     expect([tooSmall.code, tooSmall.status]).to.deep.equal(['EntityTooSmall', 400]);
@@ -118,7 +134,11 @@ describe('api/complete-multipart-upload', () => {
       const data = pattern(120 * KiB, 6);
       const { uploadId } = await oss.bucket.initMultipartUpload('cb-fail.bin');
       const parts = await uploadParts('cb-fail.bin', uploadId, data, 100 * KiB);
-      const e = await rejection(oss.bucket.completeMultipartUpload('cb-fail.bin', uploadId, parts, { callback: { url: `${cb.url}/fail`, body: 'x=${object}' } }));
+      const e = await rejection(
+        oss.bucket.completeMultipartUpload('cb-fail.bin', uploadId, parts, {
+          callback: { url: `${cb.url}/fail`, body: 'x=${object}' },
+        }),
+      );
       expect(e).to.be.instanceOf(OssCallbackError);
       const result = (e as unknown as OssCallbackError<CompleteMultipartUploadResult>).result;
       expect([result.status, result.crc64, result.size]).to.deep.equal([203, oracleCrc(data), data.length]);
@@ -131,15 +151,60 @@ describe('api/complete-multipart-upload', () => {
     const part = { partNumber: 1, etag: '"A"' };
     const cases: Array<[string, () => Promise<unknown>, string, string]> = [
       ['no parts', () => oss.bucket.completeMultipartUpload('k', 'u', []), 'parts', 'Complete needs at least one part'],
-      ['parts not an array', () => oss.bucket.completeMultipartUpload('k', 'u', 'x' as unknown as CompletedPart[]), 'parts', 'Complete needs at least one part'],
-      ['a duplicate part', () => oss.bucket.completeMultipartUpload('k', 'u', [part, { ...part }]), 'parts', 'part 1 is listed twice'],
-      ['a part without ETag', () => oss.bucket.completeMultipartUpload('k', 'u', [{ partNumber: 2, etag: '' }]), 'parts', 'part 2 has no ETag'],
-      ['a part number out of range', () => oss.bucket.completeMultipartUpload('k', 'u', [{ partNumber: 10_001, etag: '"A"' }]), 'partNumber', 'part number must be an integer from 1 to 10000, got 10001'],
-      ['a null part', () => oss.bucket.completeMultipartUpload('k', 'u', [null as unknown as CompletedPart]), 'parts', 'each part must be an object { partNumber, etag, crc64?, size? }'],
-      ['a part crc64 that is not a CRC', () => oss.bucket.completeMultipartUpload('k', 'u', [{ ...part, crc64: '-1', size: 1 }]), 'parts', 'part 1 has crc64 -1; it must be a decimal CRC64 string'],
-      ['a negative part size', () => oss.bucket.completeMultipartUpload('k', 'u', [{ ...part, crc64: '1', size: -1 }]), 'parts', 'part 1 has size -1; it must be a non-negative integer'],
-      ['an empty uploadId', () => oss.bucket.completeMultipartUpload('k', '', [part]), 'uploadId', 'uploadId must be a non-empty string'],
-      ['a bad callback', () => oss.bucket.completeMultipartUpload('k', 'u', [part], { callback: { url: 'x', body: 'b' } }), 'callback.url', 'callback.url must be 1 to 5 http(s) URLs'],
+      [
+        'parts not an array',
+        () => oss.bucket.completeMultipartUpload('k', 'u', 'x' as unknown as CompletedPart[]),
+        'parts',
+        'Complete needs at least one part',
+      ],
+      [
+        'a duplicate part',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [part, { ...part }]),
+        'parts',
+        'part 1 is listed twice',
+      ],
+      [
+        'a part without ETag',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [{ partNumber: 2, etag: '' }]),
+        'parts',
+        'part 2 has no ETag',
+      ],
+      [
+        'a part number out of range',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [{ partNumber: 10_001, etag: '"A"' }]),
+        'partNumber',
+        'part number must be an integer from 1 to 10000, got 10001',
+      ],
+      [
+        'a null part',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [null as unknown as CompletedPart]),
+        'parts',
+        'each part must be an object { partNumber, etag, crc64?, size? }',
+      ],
+      [
+        'a part crc64 that is not a CRC',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [{ ...part, crc64: '-1', size: 1 }]),
+        'parts',
+        'part 1 has crc64 -1; it must be a decimal CRC64 string',
+      ],
+      [
+        'a negative part size',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [{ ...part, crc64: '1', size: -1 }]),
+        'parts',
+        'part 1 has size -1; it must be a non-negative integer',
+      ],
+      [
+        'an empty uploadId',
+        () => oss.bucket.completeMultipartUpload('k', '', [part]),
+        'uploadId',
+        'uploadId must be a non-empty string',
+      ],
+      [
+        'a bad callback',
+        () => oss.bucket.completeMultipartUpload('k', 'u', [part], { callback: { url: 'x', body: 'b' } }),
+        'callback.url',
+        'callback.url must be 1 to 5 http(s) URLs',
+      ],
     ];
     for (const [name, call, argument, message] of cases) {
       it(`${name} → OssArgumentError, 0 requests`, async () => {

@@ -15,7 +15,13 @@ describe('api/get-object', () => {
 
   it('a full read streams the bytes and verifies the CRC64 on the way', async () => {
     const r = await oss.bucket.getObject('object.bin');
-    expect(r).to.deep.include({ status: 200, size: data.length, etag: md5Etag(data), crc64: oracleCrc(data), contentRange: undefined });
+    expect(r).to.deep.include({
+      status: 200,
+      size: data.length,
+      etag: md5Etag(data),
+      crc64: oracleCrc(data),
+      contentRange: undefined,
+    });
     expect(r.contentType).to.equal('application/octet-stream');
     expect((await readAll(r.body)).equals(data)).to.equal(true);
   });
@@ -42,7 +48,11 @@ describe('api/get-object', () => {
     const e = await rejection(readAll(r.body));
     expect(e).to.be.instanceOf(OssIntegrityError);
     // as everywhere: expected = what the client computed, actual = what the server reported
-    expect([e.code, e.expected, e.actual]).to.deep.equal(['InconsistentCrc64', oracleCrc(data), (BigInt(oracleCrc(data)) ^ 1n).toString()]);
+    expect([e.code, e.expected, e.actual]).to.deep.equal([
+      'InconsistentCrc64',
+      oracleCrc(data),
+      (BigInt(oracleCrc(data)) ^ 1n).toString(),
+    ]);
   });
 
   it('a connection reset mid-body reaches the reader as an error', async () => {
@@ -64,16 +74,21 @@ describe('api/get-object', () => {
         break; // destroys the body
       }
     }
-    const h = await Promise.race([single.headObject('object.bin'), new Promise((_, reject) => setTimeout(() => reject(new Error('connection leaked')), 3000))]);
+    const h = await Promise.race([
+      single.headObject('object.bin'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('connection leaked')), 3000)),
+    ]);
     expect((h as { size: number }).size).to.equal(data.length);
   });
 
   it('an abort while reading is an OssAbortError', async () => {
     const ac = new AbortController();
     const r = await oss.bucket.getObject('object.bin', { signal: ac.signal });
-    const e = await rejection((async () => {
-      for await (const _ of r.body) ac.abort();
-    })());
+    const e = await rejection(
+      (async () => {
+        for await (const _ of r.body) ac.abort();
+      })(),
+    );
     expect(e).to.be.instanceOf(OssAbortError);
     expect(e.name).to.equal('AbortError');
   });

@@ -7,7 +7,9 @@ describe('api/head-object', () => {
   const oss = useLocalOss();
 
   it('reads size, ETag, type, dates, object type, CRC64 and metadata', async () => {
-    await oss.bucket.putObject('meta.txt', 'héllo', { headers: { 'x-oss-meta-author': 'O. Henry', 'x-oss-meta-Year': '1906' } });
+    await oss.bucket.putObject('meta.txt', 'héllo', {
+      headers: { 'x-oss-meta-author': 'O. Henry', 'x-oss-meta-Year': '1906' },
+    });
     const h = await oss.bucket.headObject('meta.txt');
     expect(h).to.deep.include({
       status: 200,

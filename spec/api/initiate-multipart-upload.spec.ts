@@ -17,11 +17,18 @@ describe('api/initiate-multipart-upload', () => {
   });
 
   it('headers given at initiation (guessed Content-Type, metadata) end up on the completed object', async () => {
-    const { uploadId } = await oss.bucket.initMultipartUpload('report.csv', { headers: { 'x-oss-meta-owner': 'spec', 'Cache-Control': 'max-age=60' } });
+    const { uploadId } = await oss.bucket.initMultipartUpload('report.csv', {
+      headers: { 'x-oss-meta-owner': 'spec', 'Cache-Control': 'max-age=60' },
+    });
     const p = await oss.bucket.uploadPart('report.csv', uploadId, 1, 'a,b\n');
     await oss.bucket.completeMultipartUpload('report.csv', uploadId, [p]);
     const h = await oss.bucket.headObject('report.csv');
-    expect([h.contentType, h.meta, h.headers['cache-control'], h.objectType]).to.deep.equal(['text/csv; charset=utf-8', { owner: 'spec' }, 'max-age=60', 'Multipart']);
+    expect([h.contentType, h.meta, h.headers['cache-control'], h.objectType]).to.deep.equal([
+      'text/csv; charset=utf-8',
+      { owner: 'spec' },
+      'max-age=60',
+      'Multipart',
+    ]);
   });
 
   it('an explicit Content-Type or contentTypeFrom name wins over the key', async () => {

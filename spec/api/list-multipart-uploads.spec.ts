@@ -8,7 +8,8 @@ describe('api/list-multipart-uploads', () => {
 
   it('lists every open upload across pages, optionally under a prefix', async () => {
     const ids: Array<[string, string]> = [];
-    for (const key of ['a/1', 'a/2', 'a/2', 'a/ü 3', 'b/1']) ids.push([key, (await oss.bucket.initMultipartUpload(key)).uploadId]);
+    for (const key of ['a/1', 'a/2', 'a/2', 'a/ü 3', 'b/1'])
+      ids.push([key, (await oss.bucket.initMultipartUpload(key)).uploadId]);
     oss.server.stats.reset();
     const all = await oss.bucket.listMultipartUploads({ pageSize: 2 });
     expect(all.map((u) => [u.key, u.uploadId]).sort()).to.deep.equal([...ids].sort());
@@ -20,8 +21,12 @@ describe('api/list-multipart-uploads', () => {
   });
 
   it('pageSize and prefix are checked before any request', async () => {
-    expect((await rejection(oss.bucket.listMultipartUploads({ pageSize: 0 }))).message).to.equal('pageSize must be an integer from 1 to 1000, got 0');
-    expect(await rejection(oss.bucket.listMultipartUploads({ prefix: 3 as unknown as string }))).to.be.instanceOf(OssArgumentError);
+    expect((await rejection(oss.bucket.listMultipartUploads({ pageSize: 0 }))).message).to.equal(
+      'pageSize must be an integer from 1 to 1000, got 0',
+    );
+    expect(await rejection(oss.bucket.listMultipartUploads({ prefix: 3 as unknown as string }))).to.be.instanceOf(
+      OssArgumentError,
+    );
     expect(oss.server.stats.total.requests).to.equal(0);
   });
 });

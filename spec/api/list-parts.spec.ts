@@ -27,7 +27,11 @@ describe('api/list-parts', () => {
   });
 
   it('pageSize must be 1..1000; bad key/uploadId; all before any request', async () => {
-    for (const [pageSize, msg] of [[0, 'got 0'], [1001, 'got 1001'], [2.5, 'got 2.5']] as const) {
+    for (const [pageSize, msg] of [
+      [0, 'got 0'],
+      [1001, 'got 1001'],
+      [2.5, 'got 2.5'],
+    ] as const) {
       const e = await rejection(oss.bucket.listParts('k', 'u', { pageSize }));
       expect(e).to.be.instanceOf(OssArgumentError);
       expect(e.message).to.equal(`pageSize must be an integer from 1 to 1000, ${msg}`);

@@ -46,14 +46,32 @@ describe('api/put-object', () => {
 
     const cases: Array<[string, () => UploadData, Buffer?]> = [
       ['Buffer', () => Buffer.from(data)],
-      ['Uint8Array view with an offset', () => new Uint8Array(Buffer.concat([Buffer.alloc(3), data]).buffer, 3, data.length)],
+      [
+        'Uint8Array view with an offset',
+        () => new Uint8Array(Buffer.concat([Buffer.alloc(3), data]).buffer, 3, data.length),
+      ],
       ['fs.ReadStream', () => createReadStream(file)],
       ['FileSlice', () => new FileSlice(file, 0, data.length)],
       ['byte Readable', () => Readable.from(chunked(data), { objectMode: false })],
       ['Readable.from (object mode, Buffers)', () => Readable.from(chunked(data))],
       ['sync iterable', () => chunked(data)],
-      ['async iterable', () => (async function* () { for (const c of chunked(data)) yield c; })()],
-      ['Web ReadableStream', () => new ReadableStream<Uint8Array>({ start(c) { for (const x of chunked(data)) c.enqueue(x); c.close(); } })],
+      [
+        'async iterable',
+        () =>
+          (async function* () {
+            for (const c of chunked(data)) yield c;
+          })(),
+      ],
+      [
+        'Web ReadableStream',
+        () =>
+          new ReadableStream<Uint8Array>({
+            start(c) {
+              for (const x of chunked(data)) c.enqueue(x);
+              c.close();
+            },
+          }),
+      ],
     ];
     for (const [name, make] of cases) {
       it(name, async () => {
@@ -69,14 +87,30 @@ describe('api/put-object', () => {
     });
 
     it('a FileSlice from the middle of a file stores only that range', async () => {
-      await expectStored('slice.bin', data.subarray(1000, 101_000), await oss.bucket.putObject('slice.bin', new FileSlice(file, 1000, 100_000)));
+      await expectStored(
+        'slice.bin',
+        data.subarray(1000, 101_000),
+        await oss.bucket.putObject('slice.bin', new FileSlice(file, 1000, 100_000)),
+      );
     });
 
     it('0 bytes from every kind of source make an empty object with CRC 0', async () => {
       const empty = join(oss.dir, 'empty.bin');
       await writeFile(empty, '');
-      const sources: UploadData[] = ['', Buffer.alloc(0), [], Readable.from([]), (async function* () {})(), new FileSlice(empty, 0, 0), createReadStream(empty),
-        new ReadableStream({ start(c) { c.close(); } })];
+      const sources: UploadData[] = [
+        '',
+        Buffer.alloc(0),
+        [],
+        Readable.from([]),
+        (async function* () {})(),
+        new FileSlice(empty, 0, 0),
+        createReadStream(empty),
+        new ReadableStream({
+          start(c) {
+            c.close();
+          },
+        }),
+      ];
       for (const [i, s] of sources.entries()) {
         const r = await oss.bucket.putObject(`empty/${i}`, s);
         expect([r.size, r.crc64, r.etag]).to.deep.equal([0, '0', '"D41D8CD98F00B204E9800998ECF8427E"']);
@@ -100,7 +134,11 @@ describe('api/put-object', () => {
         });
       });
       await new Promise<void>((resolve) => wire.listen(0, '127.0.0.1', resolve));
-      client = new Bucket(new Auth('ak', 'sk'), `http://127.0.0.1:${(wire.address() as AddressInfo).port}`, 'wire-bucket');
+      client = new Bucket(
+        new Auth('ak', 'sk'),
+        `http://127.0.0.1:${(wire.address() as AddressInfo).port}`,
+        'wire-bucket',
+      );
     });
     after(async () => {
       await client.close();
@@ -110,7 +148,10 @@ describe('api/put-object', () => {
     it('known lengths go as Content-Length, streams and iterables as chunked, declared lengths as Content-Length', async () => {
       const file = join(oss.dir, 'wire.bin');
       await writeFile(file, pattern(5000));
-      const framing = async (data: UploadData, contentLength?: number): Promise<[string | undefined, string | undefined, number]> => {
+      const framing = async (
+        data: UploadData,
+        contentLength?: number,
+      ): Promise<[string | undefined, string | undefined, number]> => {
         seen.length = 0;
         await client.putObject('k', data, contentLength === undefined ? {} : { contentLength });
         const h = seen[0]!.headers;
@@ -122,8 +163,23 @@ describe('api/put-object', () => {
       expect(await framing(new FileSlice(file, 100, 200))).to.deep.equal(['200', undefined, 200]);
       expect(await framing(Readable.from(['ab', 'cd']))).to.deep.equal([undefined, 'chunked', 4]);
       expect(await framing(['ab', Buffer.from('cd')])).to.deep.equal([undefined, 'chunked', 4]);
-      expect(await framing((async function* () { yield 'abc'; })())).to.deep.equal([undefined, 'chunked', 3]);
-      expect(await framing(new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } }))).to.deep.equal([undefined, 'chunked', 2]);
+      expect(
+        await framing(
+          (async function* () {
+            yield 'abc';
+          })(),
+        ),
+      ).to.deep.equal([undefined, 'chunked', 3]);
+      expect(
+        await framing(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(new Uint8Array([1, 2]));
+              c.close();
+            },
+          }),
+        ),
+      ).to.deep.equal([undefined, 'chunked', 2]);
       expect(await framing(Readable.from(['ab', 'cd']), 4)).to.deep.equal(['4', undefined, 4]);
       expect(await framing(Readable.from([]))).to.deep.equal(['0', undefined, 0]);
       expect(await framing('')).to.deep.equal(['0', undefined, 0]);
@@ -153,7 +209,11 @@ describe('api/put-object', () => {
 
     it('x-oss-meta-* and standard headers are stored', async () => {
       await oss.bucket.putObject('story.txt', 'a novel', {
-        headers: { 'x-oss-meta-author': 'O. Henry', 'Cache-Control': 'no-cache', 'Content-Disposition': 'attachment; filename="story.txt"' },
+        headers: {
+          'x-oss-meta-author': 'O. Henry',
+          'Cache-Control': 'no-cache',
+          'Content-Disposition': 'attachment; filename="story.txt"',
+        },
       });
       const h = await oss.bucket.headObject('story.txt');
       expect(h.meta).to.deep.equal({ author: 'O. Henry' });
@@ -178,7 +238,12 @@ describe('api/put-object', () => {
       const data = pattern(200 * KiB);
       const p = recorder();
       await oss.bucket.putObject('progress-stream.bin', Readable.from(chunked(data, [50 * KiB])), { onProgress: p.cb });
-      expect(p.calls).to.deep.equal([[51_200, null], [102_400, null], [153_600, null], [204_800, null]]);
+      expect(p.calls).to.deep.equal([
+        [51_200, null],
+        [102_400, null],
+        [153_600, null],
+        [204_800, null],
+      ]);
     });
 
     it('reaches total only once the server has answered (the answer is held 300 ms)', async () => {
@@ -199,7 +264,11 @@ describe('api/put-object', () => {
       await writeFile(file, data);
       oss.server.faults.add({ op: 'PutObject', action: { type: 'reset', afterBytes: 300 * KiB } });
       const p = recorder();
-      await expectStored('retry-progress.bin', data, await oss.bucket.putObject('retry-progress.bin', new FileSlice(file, 0, data.length), { onProgress: p.cb }));
+      await expectStored(
+        'retry-progress.bin',
+        data,
+        await oss.bucket.putObject('retry-progress.bin', new FileSlice(file, 0, data.length), { onProgress: p.cb }),
+      );
       expect(oss.server.stats.op('PutObject').requests).to.equal(2);
       for (let i = 1; i < p.calls.length; i++) expect(p.calls[i]![0]).to.be.greaterThan(p.calls[i - 1]![0]);
       expect(p.calls.filter(([n]) => n === data.length)).to.have.length(1);
@@ -227,7 +296,11 @@ describe('api/put-object', () => {
       await writeFile(file, data);
       oss.server.faults.add({ op: 'PutObject', action: { type: 'error' } });
       oss.server.faults.add({ op: 'PutObject', action: { type: 'reset', afterBytes: 128 * KiB } });
-      await expectStored('retry-slice.bin', data.subarray(7), await oss.bucket.putObject('retry-slice.bin', new FileSlice(file, 7, data.length - 7)));
+      await expectStored(
+        'retry-slice.bin',
+        data.subarray(7),
+        await oss.bucket.putObject('retry-slice.bin', new FileSlice(file, 7, data.length - 7)),
+      );
       expect(oss.server.stats.op('PutObject').requests).to.equal(3);
     });
 
@@ -260,7 +333,9 @@ describe('api/put-object', () => {
       expect(e.expected).to.equal(oracleCrc(data));
       expect(e.actual).to.equal((BigInt(oracleCrc(data)) ^ 1n).toString());
       expect(e.requestId).to.match(/^[0-9A-F]{24}$/);
-      expect(e.message).to.equal(`PutObject corrupt.bin: CRC64 mismatch, the client computed ${e.expected} but the server reports ${e.actual}`);
+      expect(e.message).to.equal(
+        `PutObject corrupt.bin: CRC64 mismatch, the client computed ${e.expected} but the server reports ${e.actual}`,
+      );
       // the client stays usable: the connection was released
       expect((await oss.bucket.putObject('after-corrupt.txt', 'ok')).status).to.equal(200);
     });
@@ -275,7 +350,11 @@ describe('api/put-object', () => {
 
     it('the callback option: OSS posts the body with variables, the answer is callbackBody', async () => {
       const r = await oss.bucket.putObject('story.txt', 'a'.repeat(1024 * 1024), {
-        callback: { url: `${cb.url}/ok`, body: 'filename=${object}&size=${size}&mimeType=${mimeType}&who=${x:who}', host: 'oss-cn-hangzhou.aliyuncs.com' },
+        callback: {
+          url: `${cb.url}/ok`,
+          body: 'filename=${object}&size=${size}&mimeType=${mimeType}&who=${x:who}',
+          host: 'oss-cn-hangzhou.aliyuncs.com',
+        },
         callbackVar: { 'x:who': 'spec' },
       });
       const sent = 'filename=story.txt&size=1048576&mimeType=text%2Fplain%3B%20charset%3Dutf-8&who=spec';
@@ -286,22 +365,38 @@ describe('api/put-object', () => {
     });
 
     it('a raw x-oss-callback header (base64 JSON, as in the guide) works too', async () => {
-      const json = { callbackUrl: `${cb.url}/ok`, callbackBody: 'bucket=${bucket}&object=${object}', callbackBodyType: 'application/x-www-form-urlencoded' };
-      const r = await oss.bucket.putObject('raw.txt', 'x', { headers: { 'x-oss-callback': Buffer.from(JSON.stringify(json)).toString('base64') } });
+      const json = {
+        callbackUrl: `${cb.url}/ok`,
+        callbackBody: 'bucket=${bucket}&object=${object}',
+        callbackBodyType: 'application/x-www-form-urlencoded',
+      };
+      const r = await oss.bucket.putObject('raw.txt', 'x', {
+        headers: { 'x-oss-callback': Buffer.from(JSON.stringify(json)).toString('base64') },
+      });
       expect(JSON.parse(r.callbackBody!)).to.deep.equal({ received: 'bucket=spec-bucket&object=raw.txt' });
     });
 
     it('a failed callback (203) is an OssCallbackError that carries the result, and the object IS stored', async () => {
       const p = recorder();
       const e = await rejection(
-        oss.bucket.putObject('stored-anyway.txt', 'precious', { callback: { url: `${cb.url}/fail`, body: 'k=${object}' }, onProgress: p.cb }),
+        oss.bucket.putObject('stored-anyway.txt', 'precious', {
+          callback: { url: `${cb.url}/fail`, body: 'k=${object}' },
+          onProgress: p.cb,
+        }),
       );
       expect(e).to.be.instanceOf(OssCallbackError);
       expect([e.code, e.status]).to.deep.equal(['CallbackFailed', 203]);
       const result = (e as unknown as OssCallbackError<PutObjectResult>).result;
-      expect([result.status, result.etag, result.crc64, result.size]).to.deep.equal([203, md5Etag('precious'), oracleCrc('precious'), 8]);
+      expect([result.status, result.etag, result.crc64, result.size]).to.deep.equal([
+        203,
+        md5Etag('precious'),
+        oracleCrc('precious'),
+        8,
+      ]);
       expect(e.requestId).to.equal(result.requestId);
-      expect(e.message).to.match(/^PutObject: the object is stored, but its upload callback failed: Error status : 500\. \(code CallbackFailed, request id [0-9A-F]{24}\)$/);
+      expect(e.message).to.match(
+        /^PutObject: the object is stored, but its upload callback failed: Error status : 500\. \(code CallbackFailed, request id [0-9A-F]{24}\)$/,
+      );
       expect((await download(oss.bucket, 'stored-anyway.txt')).toString()).to.equal('precious');
       expect(p.calls.at(-1)).to.deep.equal([8, 8]);
     });
@@ -325,24 +420,121 @@ describe('api/put-object', () => {
   describe('validation before any byte is sent', () => {
     const bad: Array<[string, () => Promise<unknown>, string, string]> = [
       ['empty key', () => oss.bucket.putObject('', 'x'), 'key', 'object key must be a non-empty string'],
-      ['key starting with /', () => oss.bucket.putObject('/abs', 'x'), 'key', `object key "/abs" must not start with '/' or '\\'`],
-      ['key with a lone surrogate', () => oss.bucket.putObject('a\uD800b', 'x'), 'key', 'object key contains an unpaired UTF-16 surrogate and cannot be encoded as UTF-8'],
-      ['key over 1023 bytes', () => oss.bucket.putObject('é'.repeat(512), 'x'), 'key', 'object key is 1024 UTF-8 bytes long; the limit is 1023'],
-      ['header name with a space', () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-a b': '1' } }), 'headers["x-oss-meta-a b"]', 'header name "x-oss-meta-a b" is invalid: use ASCII letters, digits and - only'],
-      ['header value with CR/LF', () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-a': 'x\r\ny: z' } }), 'headers["x-oss-meta-a"]', 'header x-oss-meta-a has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first'],
-      ['non-ASCII metadata value', () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-author': 'Ō. Henry' } }), 'headers["x-oss-meta-author"]', 'header x-oss-meta-author has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first'],
-      ['a Content-Length header', () => oss.bucket.putObject('k', 'x', { headers: { 'Content-Length': '1' } }), 'headers["content-length"]', 'header content-length cannot be set on an upload: pass the contentLength option instead'],
-      ['callback URL not http(s)', () => oss.bucket.putObject('k', 'x', { callback: { url: 'ftp://x', body: 'a' } }), 'callback.url', 'callback.url must be 1 to 5 http(s) URLs'],
-      ['empty callback body', () => oss.bucket.putObject('k', 'x', { callback: { url: 'http://127.0.0.1:1', body: '' } }), 'callback.body', 'callback.body must be a non-empty string (OSS rejects an empty callbackBody)'],
-      ['callback var without x:', () => oss.bucket.putObject('k', 'x', { callback: { url: 'http://127.0.0.1:1', body: 'a' }, callbackVar: { who: 'me' } }), 'callbackVar', `callbackVar key "who" must look like 'x:name' (lower-case letters, digits, _ or -)`],
-      ['raw x-oss-callback that is not base64 JSON', () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-callback': 'not-json' } }), 'headers["x-oss-callback"]', 'header x-oss-callback must be base64 of a JSON object (or use the callback option, which encodes it for you)'],
-      ['raw x-oss-callback without callbackBody', () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-callback': Buffer.from('{"callbackUrl":"http://a"}').toString('base64') } }), 'headers["x-oss-callback"]', 'header x-oss-callback must name a non-empty callbackBody'],
-      ['a number as data', () => oss.bucket.putObject('k', 42 as unknown as string), 'data', 'unsupported upload data (number): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes'],
-      ['a plain object as data', () => oss.bucket.putObject('k', { a: 1 } as unknown as string), 'data', 'unsupported upload data (Object): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes'],
-      ['a stream of objects', () => oss.bucket.putObject('k', Readable.from([{ a: 1 }])), 'data', 'upload data must yield bytes or strings, got Object (an object-mode stream of objects? Serialize them first, e.g. JSON.stringify each line)'],
-      ['an iterable of numbers', () => oss.bucket.putObject('k', [1, 2] as unknown as string[]), 'data', 'upload data must yield bytes or strings, got number (an object-mode stream of objects? Serialize them first, e.g. JSON.stringify each line)'],
-      ['a negative contentLength', () => oss.bucket.putObject('k', Readable.from(['x']), { contentLength: -1 }), 'contentLength', 'contentLength must be a non-negative integer, got -1'],
-      ['a 6 GiB contentLength', () => oss.bucket.putObject('k', Readable.from(['x']), { contentLength: 6 * GiB }), 'data', 'contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)'],
+      [
+        'key starting with /',
+        () => oss.bucket.putObject('/abs', 'x'),
+        'key',
+        `object key "/abs" must not start with '/' or '\\'`,
+      ],
+      [
+        'key with a lone surrogate',
+        () => oss.bucket.putObject('a\uD800b', 'x'),
+        'key',
+        'object key contains an unpaired UTF-16 surrogate and cannot be encoded as UTF-8',
+      ],
+      [
+        'key over 1023 bytes',
+        () => oss.bucket.putObject('é'.repeat(512), 'x'),
+        'key',
+        'object key is 1024 UTF-8 bytes long; the limit is 1023',
+      ],
+      [
+        'header name with a space',
+        () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-a b': '1' } }),
+        'headers["x-oss-meta-a b"]',
+        'header name "x-oss-meta-a b" is invalid: use ASCII letters, digits and - only',
+      ],
+      [
+        'header value with CR/LF',
+        () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-a': 'x\r\ny: z' } }),
+        'headers["x-oss-meta-a"]',
+        'header x-oss-meta-a has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first',
+      ],
+      [
+        'non-ASCII metadata value',
+        () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-meta-author': 'Ō. Henry' } }),
+        'headers["x-oss-meta-author"]',
+        'header x-oss-meta-author has a value with CR/LF or non-ASCII characters; encode it (e.g. encodeURIComponent) first',
+      ],
+      [
+        'a Content-Length header',
+        () => oss.bucket.putObject('k', 'x', { headers: { 'Content-Length': '1' } }),
+        'headers["content-length"]',
+        'header content-length cannot be set on an upload: pass the contentLength option instead',
+      ],
+      [
+        'callback URL not http(s)',
+        () => oss.bucket.putObject('k', 'x', { callback: { url: 'ftp://x', body: 'a' } }),
+        'callback.url',
+        'callback.url must be 1 to 5 http(s) URLs',
+      ],
+      [
+        'empty callback body',
+        () => oss.bucket.putObject('k', 'x', { callback: { url: 'http://127.0.0.1:1', body: '' } }),
+        'callback.body',
+        'callback.body must be a non-empty string (OSS rejects an empty callbackBody)',
+      ],
+      [
+        'callback var without x:',
+        () =>
+          oss.bucket.putObject('k', 'x', {
+            callback: { url: 'http://127.0.0.1:1', body: 'a' },
+            callbackVar: { who: 'me' },
+          }),
+        'callbackVar',
+        `callbackVar key "who" must look like 'x:name' (lower-case letters, digits, _ or -)`,
+      ],
+      [
+        'raw x-oss-callback that is not base64 JSON',
+        () => oss.bucket.putObject('k', 'x', { headers: { 'x-oss-callback': 'not-json' } }),
+        'headers["x-oss-callback"]',
+        'header x-oss-callback must be base64 of a JSON object (or use the callback option, which encodes it for you)',
+      ],
+      [
+        'raw x-oss-callback without callbackBody',
+        () =>
+          oss.bucket.putObject('k', 'x', {
+            headers: { 'x-oss-callback': Buffer.from('{"callbackUrl":"http://a"}').toString('base64') },
+          }),
+        'headers["x-oss-callback"]',
+        'header x-oss-callback must name a non-empty callbackBody',
+      ],
+      [
+        'a number as data',
+        () => oss.bucket.putObject('k', 42 as unknown as string),
+        'data',
+        'unsupported upload data (number): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes',
+      ],
+      [
+        'a plain object as data',
+        () => oss.bucket.putObject('k', { a: 1 } as unknown as string),
+        'data',
+        'unsupported upload data (Object): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes',
+      ],
+      [
+        'a stream of objects',
+        () => oss.bucket.putObject('k', Readable.from([{ a: 1 }])),
+        'data',
+        'upload data must yield bytes or strings, got Object (an object-mode stream of objects? Serialize them first, e.g. JSON.stringify each line)',
+      ],
+      [
+        'an iterable of numbers',
+        () => oss.bucket.putObject('k', [1, 2] as unknown as string[]),
+        'data',
+        'upload data must yield bytes or strings, got number (an object-mode stream of objects? Serialize them first, e.g. JSON.stringify each line)',
+      ],
+      [
+        'a negative contentLength',
+        () => oss.bucket.putObject('k', Readable.from(['x']), { contentLength: -1 }),
+        'contentLength',
+        'contentLength must be a non-negative integer, got -1',
+      ],
+      [
+        'a 6 GiB contentLength',
+        () => oss.bucket.putObject('k', Readable.from(['x']), { contentLength: 6 * GiB }),
+        'data',
+        'contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)',
+      ],
     ];
     for (const [name, call, argument, message] of bad) {
       it(`${name} → OssArgumentError, 0 requests`, async () => {

@@ -34,10 +34,21 @@ describe('api/result', () => {
   });
 
   it('verifyCrc64 throws OssIntegrityError with expected (client) and actual (server) on a mismatch or garbage', async () => {
-    const e = await rejection((async () => verifyCrc64('123', answer(200, { 'x-oss-hash-crc64ecma': '124', 'x-oss-request-id': 'R2' }), 'PutObject k'))());
+    const e = await rejection(
+      (async () =>
+        verifyCrc64('123', answer(200, { 'x-oss-hash-crc64ecma': '124', 'x-oss-request-id': 'R2' }), 'PutObject k'))(),
+    );
     expect(e).to.be.instanceOf(OssIntegrityError);
-    expect([e.code, e.expected, e.actual, e.status, e.requestId]).to.deep.equal(['InconsistentCrc64', '123', '124', 200, 'R2']);
+    expect([e.code, e.expected, e.actual, e.status, e.requestId]).to.deep.equal([
+      'InconsistentCrc64',
+      '123',
+      '124',
+      200,
+      'R2',
+    ]);
     expect(e.message).to.equal('PutObject k: CRC64 mismatch, the client computed 123 but the server reports 124');
-    expect(() => verifyCrc64('123', answer(200, { 'x-oss-hash-crc64ecma': 'garbage' }), 'x')).to.throw(OssIntegrityError);
+    expect(() => verifyCrc64('123', answer(200, { 'x-oss-hash-crc64ecma': 'garbage' }), 'x')).to.throw(
+      OssIntegrityError,
+    );
   });
 });

@@ -10,7 +10,9 @@ describe('api/upload-headers', () => {
       'x-oss-meta-author': 'O. Henry',
       'content-type': 'text/plain; charset=utf-8',
     });
-    expect(uploadHeaders({ headers: { 'Content-Type': 'application/x-custom' } }, 'a.json')).to.deep.equal({ 'content-type': 'application/x-custom' });
+    expect(uploadHeaders({ headers: { 'Content-Type': 'application/x-custom' } }, 'a.json')).to.deep.equal({
+      'content-type': 'application/x-custom',
+    });
     expect(uploadHeaders({}, 'archive.tar.gz')).to.deep.equal({ 'content-type': 'application/gzip' });
     expect(uploadHeaders({}, undefined)).to.deep.equal({});
   });
@@ -26,7 +28,13 @@ describe('api/upload-headers', () => {
   });
 
   it('encodes the callback and its variables as base64 JSON', () => {
-    const h = uploadHeaders({ callback: { url: 'http://127.0.0.1:1/cb', body: 'a=${object}', bodyType: 'application/json' }, callbackVar: { 'x:n': 1 } }, 'k');
+    const h = uploadHeaders(
+      {
+        callback: { url: 'http://127.0.0.1:1/cb', body: 'a=${object}', bodyType: 'application/json' },
+        callbackVar: { 'x:n': 1 },
+      },
+      'k',
+    );
     expect(JSON.parse(Buffer.from(h['x-oss-callback']!, 'base64').toString())).to.deep.equal({
       callbackUrl: 'http://127.0.0.1:1/cb',
       callbackBody: 'a=${object}',
@@ -37,7 +45,9 @@ describe('api/upload-headers', () => {
 
   it('accepts well-formed raw callback headers as they are', () => {
     const raw = b64({ callbackUrl: 'http://a', callbackBody: 'b' });
-    expect(uploadHeaders({ headers: { 'x-oss-callback': raw, 'x-oss-callback-var': b64({ 'x:a': 'b' }) } }, undefined)).to.deep.equal({
+    expect(
+      uploadHeaders({ headers: { 'x-oss-callback': raw, 'x-oss-callback-var': b64({ 'x:a': 'b' }) } }, undefined),
+    ).to.deep.equal({
       'x-oss-callback': raw,
       'x-oss-callback-var': b64({ 'x:a': 'b' }),
     });
@@ -45,16 +55,59 @@ describe('api/upload-headers', () => {
 
   it('refuses what would contradict the request or be ambiguous, saying what to do instead', () => {
     const cases: Array<[Parameters<typeof uploadHeaders>[0], string, string]> = [
-      [{ headers: { 'Content-Length': '3' } }, 'headers["content-length"]', 'header content-length cannot be set on an upload: pass the contentLength option instead'],
-      [{ headers: { 'Transfer-Encoding': 'chunked' } }, 'headers["transfer-encoding"]', 'header transfer-encoding cannot be set on an upload: the client picks chunked encoding itself for streams of unknown length'],
-      [{ headers: { Authorization: 'x' } }, 'headers["authorization"]', "header authorization cannot be set on an upload: requests are signed with the Bucket's credentials"],
-      [{ headers: { Host: 'x' } }, 'headers["host"]', 'header host cannot be set on an upload: the host comes from the endpoint'],
-      [{ headers: { 'x-oss-callback': b64({ callbackUrl: 'http://a', callbackBody: 'b' }) }, callback: { url: 'http://a', body: 'b' } }, 'callback', 'give the callback either as the callback option or as an x-oss-callback header, not both'],
-      [{ headers: { 'x-oss-callback': b64([1]) } }, 'headers["x-oss-callback"]', 'header x-oss-callback must be base64 of a JSON object (or use the callback option, which encodes it for you)'],
-      [{ headers: { 'x-oss-callback': b64({ callbackBody: 'b' }) } }, 'headers["x-oss-callback"]', 'header x-oss-callback must name a non-empty callbackUrl'],
-      [{ headers: { 'x-oss-callback-var': 'nope' } }, 'headers["x-oss-callback-var"]', 'header x-oss-callback-var must be base64 of a JSON object (or use the callback option, which encodes it for you)'],
-      [{ headers: { 'x-oss-callback-var': b64({}) }, callbackVar: { 'x:a': 1 } }, 'callbackVar', 'give callbackVar either as the option or as an x-oss-callback-var header, not both'],
-      [{ callback: { url: 'http://a', body: 'b', bodyType: 'text/plain' as 'application/json' } }, 'callback.bodyType', 'callback.bodyType must be one of application/x-www-form-urlencoded, application/json'],
+      [
+        { headers: { 'Content-Length': '3' } },
+        'headers["content-length"]',
+        'header content-length cannot be set on an upload: pass the contentLength option instead',
+      ],
+      [
+        { headers: { 'Transfer-Encoding': 'chunked' } },
+        'headers["transfer-encoding"]',
+        'header transfer-encoding cannot be set on an upload: the client picks chunked encoding itself for streams of unknown length',
+      ],
+      [
+        { headers: { Authorization: 'x' } },
+        'headers["authorization"]',
+        "header authorization cannot be set on an upload: requests are signed with the Bucket's credentials",
+      ],
+      [
+        { headers: { Host: 'x' } },
+        'headers["host"]',
+        'header host cannot be set on an upload: the host comes from the endpoint',
+      ],
+      [
+        {
+          headers: { 'x-oss-callback': b64({ callbackUrl: 'http://a', callbackBody: 'b' }) },
+          callback: { url: 'http://a', body: 'b' },
+        },
+        'callback',
+        'give the callback either as the callback option or as an x-oss-callback header, not both',
+      ],
+      [
+        { headers: { 'x-oss-callback': b64([1]) } },
+        'headers["x-oss-callback"]',
+        'header x-oss-callback must be base64 of a JSON object (or use the callback option, which encodes it for you)',
+      ],
+      [
+        { headers: { 'x-oss-callback': b64({ callbackBody: 'b' }) } },
+        'headers["x-oss-callback"]',
+        'header x-oss-callback must name a non-empty callbackUrl',
+      ],
+      [
+        { headers: { 'x-oss-callback-var': 'nope' } },
+        'headers["x-oss-callback-var"]',
+        'header x-oss-callback-var must be base64 of a JSON object (or use the callback option, which encodes it for you)',
+      ],
+      [
+        { headers: { 'x-oss-callback-var': b64({}) }, callbackVar: { 'x:a': 1 } },
+        'callbackVar',
+        'give callbackVar either as the option or as an x-oss-callback-var header, not both',
+      ],
+      [
+        { callback: { url: 'http://a', body: 'b', bodyType: 'text/plain' as 'application/json' } },
+        'callback.bodyType',
+        'callback.bodyType must be one of application/x-www-form-urlencoded, application/json',
+      ],
     ];
     for (const [opts, argument, message] of cases) {
       let caught: unknown;

@@ -23,9 +23,17 @@ describe('api/upload-part', () => {
   it('stores a part and answers its ETag (MD5), CRC64 and size', async () => {
     const data = pattern(150 * KiB, 1);
     const r = await oss.bucket.uploadPart(key, uploadId, 3, data);
-    expect(r).to.deep.include({ status: 200, partNumber: 3, etag: md5Etag(data), crc64: oracleCrc(data), size: data.length });
+    expect(r).to.deep.include({
+      status: 200,
+      partNumber: 3,
+      etag: md5Etag(data),
+      crc64: oracleCrc(data),
+      size: data.length,
+    });
     const listed = await oss.bucket.listParts(key, uploadId);
-    expect(listed.map((p) => [p.partNumber, p.etag, p.size, p.hashCrc64ecma])).to.deep.equal([[3, md5Etag(data), data.length, oracleCrc(data)]]);
+    expect(listed.map((p) => [p.partNumber, p.etag, p.size, p.hashCrc64ecma])).to.deep.equal([
+      [3, md5Etag(data), data.length, oracleCrc(data)],
+    ]);
   });
 
   it('takes a FileSlice (only its range), a stream (chunked), an iterable, and 0 bytes', async () => {
@@ -73,7 +81,9 @@ describe('api/upload-part', () => {
     oss.server.faults.add({ op: 'UploadPart', action: { type: 'corrupt-crc64' } });
     const e = await rejection(oss.bucket.uploadPart(key, uploadId, 7, 'abc'));
     expect(e).to.be.instanceOf(OssIntegrityError);
-    expect(e.message).to.equal(`UploadPart parts.bin #7: CRC64 mismatch, the client computed ${oracleCrc('abc')} but the server reports ${(BigInt(oracleCrc('abc')) ^ 1n).toString()}`);
+    expect(e.message).to.equal(
+      `UploadPart parts.bin #7: CRC64 mismatch, the client computed ${oracleCrc('abc')} but the server reports ${(BigInt(oracleCrc('abc')) ^ 1n).toString()}`,
+    );
   });
 
   it('progress per part: monotonic, ends at (size, size)', async () => {
@@ -94,7 +104,10 @@ describe('api/upload-part', () => {
     // the same file whole is over the part limit, refused before any request
     oss.server.stats.reset();
     const e = await rejection(oss.bucket.uploadPart(key, uploadId, 2, new FileSlice(file, 0, 6 * GiB)));
-    expect([e.code, e.message]).to.deep.equal(['EntityTooLarge', 'the file slice is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)']);
+    expect([e.code, e.message]).to.deep.equal([
+      'EntityTooLarge',
+      'the file slice is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)',
+    ]);
     expect(oss.server.stats.total.requests).to.equal(0);
   });
 
@@ -107,7 +120,9 @@ describe('api/upload-part', () => {
       ac.abort();
       yield pattern(64 * KiB);
     })();
-    const e = await rejection(oss.bucket.uploadPart(key, uploadId, 1, source, { contentLength: 5 * GiB, signal: ac.signal }));
+    const e = await rejection(
+      oss.bucket.uploadPart(key, uploadId, 1, source, { contentLength: 5 * GiB, signal: ac.signal }),
+    );
     expect(e).to.be.instanceOf(OssAbortError);
     expect(oss.server.stats.op('UploadPart').requests).to.equal(1);
     expect(oss.server.stats.op('UploadPart').bytesIn).to.be.within(1, 10 * 64 * KiB);
@@ -116,13 +131,48 @@ describe('api/upload-part', () => {
 
   describe('validation before any byte is sent', () => {
     const cases: Array<[string, () => Promise<unknown>, string, string]> = [
-      ['part number 0', () => oss.bucket.uploadPart(key, uploadId, 0, 'x'), 'partNumber', 'part number must be an integer from 1 to 10000, got 0'],
-      ['part number 10001', () => oss.bucket.uploadPart(key, uploadId, 10_001, 'x'), 'partNumber', 'part number must be an integer from 1 to 10000, got 10001'],
-      ['part number 1.5', () => oss.bucket.uploadPart(key, uploadId, 1.5, 'x'), 'partNumber', 'part number must be an integer from 1 to 10000, got 1.5'],
-      ['part number as a string', () => oss.bucket.uploadPart(key, uploadId, '1' as unknown as number, 'x'), 'partNumber', 'part number must be an integer from 1 to 10000, got 1'],
-      ['an empty uploadId', () => oss.bucket.uploadPart(key, '', 1, 'x'), 'uploadId', 'uploadId must be a non-empty string'],
-      ['a 6 GiB declared length', () => oss.bucket.uploadPart(key, uploadId, 1, Readable.from(['x']), { contentLength: 6 * GiB }), 'data', 'contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)'],
-      ['unsupported data', () => oss.bucket.uploadPart(key, uploadId, 1, Symbol('x') as unknown as string), 'data', 'unsupported upload data (symbol): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes'],
+      [
+        'part number 0',
+        () => oss.bucket.uploadPart(key, uploadId, 0, 'x'),
+        'partNumber',
+        'part number must be an integer from 1 to 10000, got 0',
+      ],
+      [
+        'part number 10001',
+        () => oss.bucket.uploadPart(key, uploadId, 10_001, 'x'),
+        'partNumber',
+        'part number must be an integer from 1 to 10000, got 10001',
+      ],
+      [
+        'part number 1.5',
+        () => oss.bucket.uploadPart(key, uploadId, 1.5, 'x'),
+        'partNumber',
+        'part number must be an integer from 1 to 10000, got 1.5',
+      ],
+      [
+        'part number as a string',
+        () => oss.bucket.uploadPart(key, uploadId, '1' as unknown as number, 'x'),
+        'partNumber',
+        'part number must be an integer from 1 to 10000, got 1',
+      ],
+      [
+        'an empty uploadId',
+        () => oss.bucket.uploadPart(key, '', 1, 'x'),
+        'uploadId',
+        'uploadId must be a non-empty string',
+      ],
+      [
+        'a 6 GiB declared length',
+        () => oss.bucket.uploadPart(key, uploadId, 1, Readable.from(['x']), { contentLength: 6 * GiB }),
+        'data',
+        'contentLength is 6442450944 bytes; the limit is 5368709120 bytes (use a multipart upload)',
+      ],
+      [
+        'unsupported data',
+        () => oss.bucket.uploadPart(key, uploadId, 1, Symbol('x') as unknown as string),
+        'data',
+        'unsupported upload data (symbol): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes',
+      ],
     ];
     for (const [name, call, argument, message] of cases) {
       it(`${name} → OssArgumentError, 0 requests`, async () => {

@@ -18,7 +18,9 @@ describe('cli/args', () => {
     for (const bad of ['', 'MiB', '8XB', '-1M', '8 Mi', '1.3B']) {
       expect(() => parseSize(bad, '--part-size'), bad).to.throw(UsageError, /^--part-size must be/);
     }
-    expect(() => parseSize('8XB', '--part-size')).to.throw('--part-size must be a size such as 8MiB, 512KiB or 1048576, got "8XB"');
+    expect(() => parseSize('8XB', '--part-size')).to.throw(
+      '--part-size must be a size such as 8MiB, 512KiB or 1048576, got "8XB"',
+    );
   });
 
   it('parses durations (bare numbers are seconds) and counts', () => {
@@ -30,7 +32,8 @@ describe('cli/args', () => {
     expect(parseDuration('0', '--flush-interval')).to.equal(0);
     expect(() => parseDuration('1h', '--flush-interval')).to.throw(UsageError, /--flush-interval must be a duration/);
     expect(parseCount('4', '--parallel', 1000)).to.equal(4);
-    for (const bad of ['0', '1001', '2.5', 'four', '']) expect(() => parseCount(bad, '--parallel', 1000), bad).to.throw(UsageError, /from 1 to 1000/);
+    for (const bad of ['0', '1001', '2.5', 'four', ''])
+      expect(() => parseCount(bad, '--parallel', 1000), bad).to.throw(UsageError, /from 1 to 1000/);
   });
 
   it('turns --meta k=v into x-oss-meta-k and --header into a name and a trimmed value', () => {
@@ -40,6 +43,6 @@ describe('cli/args', () => {
     expect(() => parseMeta('=v')).to.throw(UsageError);
     expect(parseHeader('Cache-Control:  max-age=60 ')).to.deep.equal(['Cache-Control', 'max-age=60']);
     expect(parseHeader('x-oss-tagging: a=b:c')).to.deep.equal(['x-oss-tagging', 'a=b:c']);
-    expect(() => parseHeader('NoColon')).to.throw(UsageError, "--header must be 'Name: value', got \"NoColon\"");
+    expect(() => parseHeader('NoColon')).to.throw(UsageError, '--header must be \'Name: value\', got "NoColon"');
   });
 });

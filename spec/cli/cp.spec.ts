@@ -34,8 +34,16 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function start(args: string[], extraEnv: Record<string, string>, stdin: 'pipe' | 'ignore' = 'ignore'): { child: ChildProcess; output: () => Run; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'cp', ...args], { cwd: repo, env: childEnv(extraEnv), stdio: [stdin, 'pipe', 'pipe'] });
+function start(
+  args: string[],
+  extraEnv: Record<string, string>,
+  stdin: 'pipe' | 'ignore' = 'ignore',
+): { child: ChildProcess; output: () => Run; done: Promise<Run> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'cp', ...args], {
+    cwd: repo,
+    env: childEnv(extraEnv),
+    stdio: [stdin, 'pipe', 'pipe'],
+  });
   const run: Run = { code: null, signal: null, stdout: '', stderr: '' };
   child.stdout!.on('data', (c: Buffer) => (run.stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (run.stderr += c.toString()));
@@ -91,13 +99,30 @@ describe('oss-stream cp (CLI as a child process)', function () {
     await writeFile(file, data);
     const checkpoints = join(dir, 'ck-file');
     const r = await start(
-      [file, `oss://${BUCKET}/reports/`, '--part-size', '256KiB', '--parallel', '3', '--checkpoint-dir', checkpoints,
-        '--content-type', 'application/x-report', '--meta', 'Owner=ops', '--header', 'Cache-Control: no-cache'],
+      [
+        file,
+        `oss://${BUCKET}/reports/`,
+        '--part-size',
+        '256KiB',
+        '--parallel',
+        '3',
+        '--checkpoint-dir',
+        checkpoints,
+        '--content-type',
+        'application/x-report',
+        '--meta',
+        'Owner=ops',
+        '--header',
+        'Cache-Control: no-cache',
+      ],
       env,
     ).done;
     expect(r.stderr).to.match(/^progress: 1\.5 MiB of 1\.5 MiB \(100%\), [\d.]+ MiB\/s$/m);
     expect(r.code, r.stderr).to.equal(0);
-    const m = /^uploaded (\S+) to oss:\/\/cli-spec\/reports\/report\.bin: 1572864 bytes \(1\.5 MiB\) in [\d.]+ s, [\d.]+ MiB\/s, multipart, 6 parts, etag "([0-9A-F]{32}-6)", crc64 (\d+), request id ([0-9A-F]+)\n$/.exec(r.stdout);
+    const m =
+      /^uploaded (\S+) to oss:\/\/cli-spec\/reports\/report\.bin: 1572864 bytes \(1\.5 MiB\) in [\d.]+ s, [\d.]+ MiB\/s, multipart, 6 parts, etag "([0-9A-F]{32}-6)", crc64 (\d+), request id ([0-9A-F]+)\n$/.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).to.not.equal(null);
     expect(m![1]).to.equal(file);
     expect(m![3]).to.equal(crc64(data));
@@ -119,7 +144,9 @@ describe('oss-stream cp (CLI as a child process)', function () {
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.equal('');
-    expect(r.stdout).to.match(/^uploaded stdin to oss:\/\/cli-spec\/piped\/db\.sql: 1048581 bytes \(1\.0 MiB\) in [\d.]+ s, [\d.]+ MiB\/s, multipart, 5 parts, etag "[0-9A-F]{32}-5", crc64 (\d+), request id [0-9A-F]+\n$/);
+    expect(r.stdout).to.match(
+      /^uploaded stdin to oss:\/\/cli-spec\/piped\/db\.sql: 1048581 bytes \(1\.0 MiB\) in [\d.]+ s, [\d.]+ MiB\/s, multipart, 5 parts, etag "[0-9A-F]{32}-5", crc64 (\d+), request id [0-9A-F]+\n$/,
+    );
     expect(r.stdout).to.contain(`crc64 ${crc64(data)},`);
     expect((await readAll(bucket, 'piped/db.sql')).equals(data)).to.equal(true);
   });
@@ -134,7 +161,11 @@ describe('oss-stream cp (CLI as a child process)', function () {
     };
     const a = await runWith(first);
     expect(a.code, a.stderr).to.equal(0);
-    expect(a.stdout).to.match(new RegExp(`^appended stdin to oss://cli-spec/logs/app\\.log: ${first.length} bytes .*, 1 append, object now ${first.length} bytes, etag "[0-9A-F]{32}", crc64 ${crc64(first)}, request id [0-9A-F]+\\n$`));
+    expect(a.stdout).to.match(
+      new RegExp(
+        `^appended stdin to oss://cli-spec/logs/app\\.log: ${first.length} bytes .*, 1 append, object now ${first.length} bytes, etag "[0-9A-F]{32}", crc64 ${crc64(first)}, request id [0-9A-F]+\\n$`,
+      ),
+    );
     const b = await runWith(second);
     expect(b.code, b.stderr).to.equal(0);
     const whole = first + second;
@@ -160,8 +191,12 @@ describe('oss-stream cp (CLI as a child process)', function () {
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(130);
-    expect(r.stdout).to.match(/^appended stdin to oss:\/\/cli-spec\/logs\/tail\.log: 8 bytes \(8 B\) in [\d.]+ s, [\d.]+ MiB\/s, 1 append, object now 8 bytes, /);
-    expect(r.stderr).to.match(/oss-stream cp: stopping: shipping what was read \(Ctrl-C again to cancel\)\n[^]*oss-stream cp: interrupted: 8 bytes read before Ctrl-C were appended\n$/);
+    expect(r.stdout).to.match(
+      /^appended stdin to oss:\/\/cli-spec\/logs\/tail\.log: 8 bytes \(8 B\) in [\d.]+ s, [\d.]+ MiB\/s, 1 append, object now 8 bytes, /,
+    );
+    expect(r.stderr).to.match(
+      /oss-stream cp: stopping: shipping what was read \(Ctrl-C again to cancel\)\n[^]*oss-stream cp: interrupted: 8 bytes read before Ctrl-C were appended\n$/,
+    );
     expect((await readAll(bucket, 'logs/tail.log')).toString()).to.equal('one\ntwo\n');
   });
 
@@ -170,13 +205,25 @@ describe('oss-stream cp (CLI as a child process)', function () {
     const data = randomBytes(8 * partSize);
     const file = join(dir, 'backup.tar');
     await writeFile(file, data);
-    const args = [file, `oss://${BUCKET}/backups/backup.tar`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', join(dir, 'ck-resume')];
+    const args = [
+      file,
+      `oss://${BUCKET}/backups/backup.tar`,
+      '--part-size',
+      '256KiB',
+      '--parallel',
+      '1',
+      '--checkpoint-dir',
+      join(dir, 'ck-resume'),
+    ];
     // Part 4 is stored but its answer held back: the command is killed with parts 1-3 acknowledged.
     server.faults.add({ op: 'UploadPart', partNumber: 4, action: { type: 'delay', ms: 15_000 } });
     const uploadPart = server.stats.op('UploadPart');
     const before = { requests: uploadPart.requests, bytes: uploadPart.bytesIn };
     const killed = start(args, env);
-    await until(() => uploadPart.requests - before.requests >= 4 && uploadPart.bytesIn - before.bytes >= 4 * partSize, 'part 4 to arrive');
+    await until(
+      () => uploadPart.requests - before.requests >= 4 && uploadPart.bytesIn - before.bytes >= 4 * partSize,
+      'part 4 to arrive',
+    );
     killed.child.kill('SIGKILL');
     const k = await killed.done;
     expect(k.signal).to.equal('SIGKILL');
@@ -206,14 +253,28 @@ describe('oss-stream cp (CLI as a child process)', function () {
     server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'delay', ms: 15_000 } });
     const uploadPart = server.stats.op('UploadPart');
     const seen = uploadPart.requests;
-    const p = start([file, `oss://${BUCKET}/interrupted.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', join(dir, 'ck-int')], env);
+    const p = start(
+      [
+        file,
+        `oss://${BUCKET}/interrupted.bin`,
+        '--part-size',
+        '256KiB',
+        '--parallel',
+        '1',
+        '--checkpoint-dir',
+        join(dir, 'ck-int'),
+      ],
+      env,
+    );
     await until(() => uploadPart.requests - seen >= 2, 'part 2 to be in flight');
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(130);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.contain('oss-stream cp: interrupting');
-    expect(r.stderr).to.match(/oss-stream cp: interrupted: 256\.0 KiB of 1\.0 MiB are stored and recorded in .*ck-int; run the same command again to resume\n$/);
+    expect(r.stderr).to.match(
+      /oss-stream cp: interrupted: 256\.0 KiB of 1\.0 MiB are stored and recorded in .*ck-int; run the same command again to resume\n$/,
+    );
     expect(await readdir(join(dir, 'ck-int'))).to.have.length(1);
   });
 
@@ -224,25 +285,37 @@ describe('oss-stream cp (CLI as a child process)', function () {
     p.child.kill('SIGINT');
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(130);
-    expect(r.stderr).to.match(/oss-stream cp: interrupted: the upload was cancelled and its parts deleted; nothing was stored\n$/);
+    expect(r.stderr).to.match(
+      /oss-stream cp: interrupted: the upload was cancelled and its parts deleted; nothing was stored\n$/,
+    );
     expect(await bucket.listMultipartUploads({ prefix: 'cancelled/' })).to.deep.equal([]);
   });
 
   describe('SIGTERM (docker stop, systemd, timeout) is handled as Ctrl-C', () => {
     it('a stdin upload: its multipart upload is aborted, exit 143', async () => {
       const aborts = server.stats.op('AbortMultipartUpload').requests;
-      const [parts, initiates] = [server.stats.op('UploadPart').requests, server.stats.op('InitiateMultipartUpload').requests];
+      const [parts, initiates] = [
+        server.stats.op('UploadPart').requests,
+        server.stats.op('InitiateMultipartUpload').requests,
+      ];
       const p = start(['-', `oss://${BUCKET}/terminated/stream.bin`, '--part-size', '128KiB'], env, 'pipe');
       // Slow parts: the upload is surely open and in flight when the signal comes.
       server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 400 } });
       p.child.stdin!.write(randomBytes(600 * KiB));
-      await until(() => server.stats.op('UploadPart').requests > parts && server.stats.op('InitiateMultipartUpload').requests > initiates, 'a part in flight');
+      await until(
+        () =>
+          server.stats.op('UploadPart').requests > parts &&
+          server.stats.op('InitiateMultipartUpload').requests > initiates,
+        'a part in flight',
+      );
       expect(await bucket.listMultipartUploads({ prefix: 'terminated/' })).to.have.length(1);
       p.child.kill('SIGTERM');
       const r = await p.done;
       expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
       expect(r.stderr).to.contain('oss-stream cp: interrupting (SIGTERM again to quit at once)');
-      expect(r.stderr).to.match(/oss-stream cp: interrupted: the upload was cancelled and its parts deleted; nothing was stored\n$/);
+      expect(r.stderr).to.match(
+        /oss-stream cp: interrupted: the upload was cancelled and its parts deleted; nothing was stored\n$/,
+      );
       expect(await bucket.listMultipartUploads({ prefix: 'terminated/' })).to.deep.equal([]);
       expect(server.stats.op('AbortMultipartUpload').requests).to.equal(aborts + 1);
     });
@@ -251,16 +324,24 @@ describe('oss-stream cp (CLI as a child process)', function () {
       const key = 'logs/terminated.log';
       const p = start(['--append', '-', `oss://${BUCKET}/${key}`, '--flush-interval', '20ms'], env, 'pipe');
       p.child.stdin!.write('one\n');
-      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\n'), { timeoutMs: 10_000 });
+      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\n'), {
+        timeoutMs: 10_000,
+      });
       // One pipe write (under PIPE_BUF, so read whole): once its complete line is stored, 'thr' has been read too,
       // and line mode holds it back (no newline yet) until the stop ships it.
       p.child.stdin!.write('two\nthr');
-      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\ntwo\n'), { timeoutMs: 10_000 });
+      await eventually(async () => expect((await readAll(bucket, key)).toString()).to.equal('one\ntwo\n'), {
+        timeoutMs: 10_000,
+      });
       p.child.kill('SIGTERM');
       const r = await p.done;
       expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
-      expect(r.stderr).to.match(/oss-stream cp: stopping: shipping what was read \(SIGTERM again to cancel\)\n[^]*oss-stream cp: interrupted: 11 bytes read before SIGTERM were appended\n$/);
-      expect(r.stdout).to.match(/^appended stdin to oss:\/\/cli-spec\/logs\/terminated\.log: 11 bytes .*, 3 appends, object now 11 bytes, /);
+      expect(r.stderr).to.match(
+        /oss-stream cp: stopping: shipping what was read \(SIGTERM again to cancel\)\n[^]*oss-stream cp: interrupted: 11 bytes read before SIGTERM were appended\n$/,
+      );
+      expect(r.stdout).to.match(
+        /^appended stdin to oss:\/\/cli-spec\/logs\/terminated\.log: 11 bytes .*, 3 appends, object now 11 bytes, /,
+      );
       expect((await readAll(bucket, key)).toString()).to.equal('one\ntwo\nthr');
     });
 
@@ -271,12 +352,17 @@ describe('oss-stream cp (CLI as a child process)', function () {
       const uploadPart = server.stats.op('UploadPart');
       const seen = uploadPart.requests;
       const ck = join(dir, 'ck-term');
-      const p = start([file, `oss://${BUCKET}/terminated.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', ck], env);
+      const p = start(
+        [file, `oss://${BUCKET}/terminated.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', ck],
+        env,
+      );
       await until(() => uploadPart.requests - seen >= 2, 'part 2 to be in flight');
       p.child.kill('SIGTERM');
       const r = await p.done;
       expect([r.code, r.signal], r.stderr).to.deep.equal([143, null]);
-      expect(r.stderr).to.match(/oss-stream cp: interrupted: 256\.0 KiB of 1\.0 MiB are stored and recorded in .*ck-term; run the same command again to resume\n$/);
+      expect(r.stderr).to.match(
+        /oss-stream cp: interrupted: 256\.0 KiB of 1\.0 MiB are stored and recorded in .*ck-term; run the same command again to resume\n$/,
+      );
       expect((await readdir(ck)).filter((n) => n.endsWith('.json'))).to.have.length(1);
       expect(await bucket.listMultipartUploads({ prefix: 'terminated.bin' })).to.have.length(1);
     });
@@ -297,14 +383,20 @@ describe('oss-stream cp (CLI as a child process)', function () {
       const appendsBefore = server.stats.op('AppendObject').requests;
       const b = await start(['--append', file, `oss://${BUCKET}/${key}`], env).done;
       expect(b.code, b.stderr).to.equal(0);
-      expect(b.stdout).to.match(new RegExp(`: 0 bytes .*, 0 appends, object now ${first.length} bytes, continued: the first ${first.length} bytes of the file were already appended,`));
+      expect(b.stdout).to.match(
+        new RegExp(
+          `: 0 bytes .*, 0 appends, object now ${first.length} bytes, continued: the first ${first.length} bytes of the file were already appended,`,
+        ),
+      );
       expect(server.stats.op('AppendObject').requests).to.equal(appendsBefore);
       // The file grew (a log): only the new lines go.
       const more = 'second 1\nsecond 2\n';
       await appendFile(file, more);
       const c = await start(['--append', file, `oss://${BUCKET}/${key}`], env).done;
       expect(c.code, c.stderr).to.equal(0);
-      expect(c.stdout).to.match(new RegExp(`: ${more.length} bytes .*, 1 append, object now ${first.length + more.length} bytes, continued: `));
+      expect(c.stdout).to.match(
+        new RegExp(`: ${more.length} bytes .*, 1 append, object now ${first.length + more.length} bytes, continued: `),
+      );
       expect(c.stdout).to.contain(`crc64 ${crc64(first + more)},`);
       expect((await readAll(bucket, key)).toString()).to.equal(first + more);
     });
@@ -316,13 +408,20 @@ describe('oss-stream cp (CLI as a child process)', function () {
       await writeFile(file, 'my first line\nmy second line\n');
       const shorter = join(dir, 'short.log');
       await writeFile(shorter, 'tiny\n');
-      const runs = await Promise.all([start(['--append', file, `oss://${BUCKET}/${key}`], env).done, start(['--append', shorter, `oss://${BUCKET}/${key}`], env).done]);
+      const runs = await Promise.all([
+        start(['--append', file, `oss://${BUCKET}/${key}`], env).done,
+        start(['--append', shorter, `oss://${BUCKET}/${key}`], env).done,
+      ]);
       for (const r of runs) {
         expect(r.code, r.stderr).to.equal(1);
         expect(r.stdout).to.equal('');
       }
-      expect(runs[0]!.stderr).to.match(/^oss-stream cp: AppendSourceMismatch: oss:\/\/cli-spec\/logs\/other\.log is 13 bytes long and its bytes are not the file's first 13 bytes, so appending \S+mine\.log would not continue it\. To append the whole file anyway, pipe it: cat \S+mine\.log \| oss-stream cp --append - oss:\/\/cli-spec\/logs\/other\.log\n$/);
-      expect(runs[1]!.stderr).to.contain('AppendSourceMismatch: oss://cli-spec/logs/other.log is 13 bytes long and the file only 5');
+      expect(runs[0]!.stderr).to.match(
+        /^oss-stream cp: AppendSourceMismatch: oss:\/\/cli-spec\/logs\/other\.log is 13 bytes long and its bytes are not the file's first 13 bytes, so appending \S+mine\.log would not continue it\. To append the whole file anyway, pipe it: cat \S+mine\.log \| oss-stream cp --append - oss:\/\/cli-spec\/logs\/other\.log\n$/,
+      );
+      expect(runs[1]!.stderr).to.contain(
+        'AppendSourceMismatch: oss://cli-spec/logs/other.log is 13 bytes long and the file only 5',
+      );
       expect((await readAll(bucket, key)).toString()).to.equal('someone else\n');
     });
   });
@@ -346,13 +445,22 @@ describe('oss-stream cp (CLI as a child process)', function () {
   });
 
   it('a second cp of the same file to the same key while the first runs fails clearly; a killed one leaves a lock the next run takes over', async function () {
-      // Three runs of the command, one after the other.
-      this.timeout(45_000);
+    // Three runs of the command, one after the other.
+    this.timeout(45_000);
     const file = join(dir, 'locked.bin');
     const data = randomBytes(512 * KiB);
     await writeFile(file, data);
     const ck = join(dir, 'ck-lock');
-    const args = [file, `oss://${BUCKET}/locked.bin`, '--part-size', '256KiB', '--parallel', '1', '--checkpoint-dir', ck];
+    const args = [
+      file,
+      `oss://${BUCKET}/locked.bin`,
+      '--part-size',
+      '256KiB',
+      '--parallel',
+      '1',
+      '--checkpoint-dir',
+      ck,
+    ];
     server.faults.add({ op: 'UploadPart', partNumber: 1, action: { type: 'delay', ms: 15_000 } });
     const uploadPart = server.stats.op('UploadPart');
     const seen = uploadPart.requests;
@@ -360,7 +468,11 @@ describe('oss-stream cp (CLI as a child process)', function () {
     await until(() => uploadPart.requests > seen, 'the first run to upload');
     const second = await start(args, env).done;
     expect(second.code, second.stderr).to.equal(1);
-    expect(second.stderr).to.match(new RegExp(`^oss-stream cp: CheckpointLocked: another upload of \\S+locked\\.bin to oss://cli-spec/locked\\.bin is running \\(pid ${first.child.pid}\\): wait for it to finish`));
+    expect(second.stderr).to.match(
+      new RegExp(
+        `^oss-stream cp: CheckpointLocked: another upload of \\S+locked\\.bin to oss://cli-spec/locked\\.bin is running \\(pid ${first.child.pid}\\): wait for it to finish`,
+      ),
+    );
     first.child.kill('SIGKILL');
     await first.done;
     expect((await readdir(ck)).filter((n) => n.endsWith('.lock'))).to.have.length(1);
@@ -377,7 +489,10 @@ describe('oss-stream cp (CLI as a child process)', function () {
     const cases: [string[], RegExp][] = [
       [[file], /^oss-stream cp: cp needs a source \(a file or -\) and a destination oss:\/\/bucket\/key\n/],
       [[file, `oss://${BUCKET}/k`, '--bogus'], /^oss-stream cp: Unknown option '--bogus'/],
-      [[file, `oss://${BUCKET}/k`, '--header', 'x-oss-meta-bad: caf\u00e9'], /^oss-stream cp: InvalidArgument: header x-oss-meta-bad has a value with CR\/LF or non-ASCII characters/],
+      [
+        [file, `oss://${BUCKET}/k`, '--header', 'x-oss-meta-bad: caf\u00e9'],
+        /^oss-stream cp: InvalidArgument: header x-oss-meta-bad has a value with CR\/LF or non-ASCII characters/,
+      ],
     ];
     const puts = server.stats.op('PutObject').requests + server.stats.op('InitiateMultipartUpload').requests;
     const runs = await Promise.all(cases.map(([args]) => start(args, env).done));
@@ -389,18 +504,28 @@ describe('oss-stream cp (CLI as a child process)', function () {
     });
     expect(server.stats.op('PutObject').requests + server.stats.op('InitiateMultipartUpload').requests).to.equal(puts);
 
-    const help = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'cp', '--help'], { cwd: repo, encoding: 'utf8' });
+    const help = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'cp', '--help'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     expect(help.status).to.equal(0);
     expect(help.stdout).to.contain('Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted');
-    expect(help.stdout).to.match(/--checkpoint-dir <dir> +where file uploads keep their resume checkpoints \(default ~\/\.oss-stream-upload\)/);
+    expect(help.stdout).to.match(
+      /--checkpoint-dir <dir> +where file uploads keep their resume checkpoints \(default ~\/\.oss-stream-upload\)/,
+    );
   });
 
   it('a directory as the source is a usage error (exit 2); a missing file is a failure (exit 1)', async () => {
     const sub = join(dir, 'somedir');
     await mkdir(sub, { recursive: true });
-    const [d, missing] = await Promise.all([start([sub, `oss://${BUCKET}/somedir`], env).done, start([join(dir, 'nope.bin'), `oss://${BUCKET}/nope.bin`], env).done]);
+    const [d, missing] = await Promise.all([
+      start([sub, `oss://${BUCKET}/somedir`], env).done,
+      start([join(dir, 'nope.bin'), `oss://${BUCKET}/nope.bin`], env).done,
+    ]);
     expect(d.code, d.stderr).to.equal(2);
-    expect(d.stderr).to.equal(`oss-stream cp: ${sub} is a directory: cp uploads one file (or - for stdin)\nUsage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)\n`);
+    expect(d.stderr).to.equal(
+      `oss-stream cp: ${sub} is a directory: cp uploads one file (or - for stdin)\nUsage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)\n`,
+    );
     expect(missing.code, missing.stderr).to.equal(1);
     expect(missing.stderr).to.match(/^oss-stream cp: ENOENT: no such file or directory/);
   });
@@ -416,7 +541,9 @@ describe('oss-stream cp (CLI as a child process)', function () {
     await small.close();
     expect((err as OssError).code).to.equal('EntityTooLarge');
     expect(isCommandLineError(err)).to.equal(false);
-    expect(errorLine(err)).to.match(/^oss-stream cp: EntityTooLarge: the string is 10 bytes; the limit is 6 bytes \(an appendable object holds at most 16 bytes/);
+    expect(errorLine(err)).to.match(
+      /^oss-stream cp: EntityTooLarge: the string is 10 bytes; the limit is 6 bytes \(an appendable object holds at most 16 bytes/,
+    );
     // Other argument errors still are the command line's.
     expect(isCommandLineError(new OssArgumentError('header x has CR/LF', 'headers'))).to.equal(true);
   });
@@ -429,13 +556,19 @@ describe('oss-stream cp (CLI as a child process)', function () {
         s.close(() => resolve(p));
       });
     });
-    const p = start(['-', `oss://${BUCKET}/nowhere.txt`, '--quiet'], { ...env, OSS_ENDPOINT: `http://127.0.0.1:${port}` }, 'pipe');
+    const p = start(
+      ['-', `oss://${BUCKET}/nowhere.txt`, '--quiet'],
+      { ...env, OSS_ENDPOINT: `http://127.0.0.1:${port}` },
+      'pipe',
+    );
     p.child.stdin!.end('hello');
     const r = await p.done;
     expect(r.code).to.equal(1);
     expect(r.stdout).to.equal('');
     expect(r.stderr).to.match(
-      new RegExp(`^oss-stream cp: NetworkError: Network error \\(ECONNREFUSED\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${port} — is the endpoint right and reachable\\? \\(--endpoint or OSS_ENDPOINT\\)\\n$`),
+      new RegExp(
+        `^oss-stream cp: NetworkError: Network error \\(ECONNREFUSED\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${port} — is the endpoint right and reachable\\? \\(--endpoint or OSS_ENDPOINT\\)\\n$`,
+      ),
     );
   });
 
@@ -451,7 +584,9 @@ describe('oss-stream cp (CLI as a child process)', function () {
     for (const r of runs) {
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal('');
-      expect(r.stderr).to.match(/^oss-stream cp: no endpoint: set OSS_ENDPOINT or pass --endpoint <url> \(or --local to try it out on a throw-away embedded server\)\nUsage: oss-stream cp/);
+      expect(r.stderr).to.match(
+        /^oss-stream cp: no endpoint: set OSS_ENDPOINT or pass --endpoint <url> \(or --local to try it out on a throw-away embedded server\)\nUsage: oss-stream cp/,
+      );
       expect(r.stderr).to.not.contain('embedded local OSS server at');
     }
   });
@@ -461,8 +596,12 @@ describe('oss-stream cp (CLI as a child process)', function () {
     p.child.stdin!.end('hello, embedded\n');
     const r = await p.done;
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stderr).to.match(/^oss-stream: --local: started the embedded local OSS server at http:\/\/127\.0\.0\.1:\d+\. The object lives only as long as this command; to keep it, run `oss-stream serve --bucket scratch`/);
-    expect(r.stdout).to.match(/^uploaded stdin to oss:\/\/scratch\/hello\.txt: 16 bytes \(16 B\) in [\d.]+ s, [\d.]+ MiB\/s, one PutObject, etag "[0-9A-F]{32}", crc64 \d+, request id [0-9A-F]+\n$/);
+    expect(r.stderr).to.match(
+      /^oss-stream: --local: started the embedded local OSS server at http:\/\/127\.0\.0\.1:\d+\. The object lives only as long as this command; to keep it, run `oss-stream serve --bucket scratch`/,
+    );
+    expect(r.stdout).to.match(
+      /^uploaded stdin to oss:\/\/scratch\/hello\.txt: 16 bytes \(16 B\) in [\d.]+ s, [\d.]+ MiB\/s, one PutObject, etag "[0-9A-F]{32}", crc64 \d+, request id [0-9A-F]+\n$/,
+    );
     expect(r.stdout).to.contain(`crc64 ${crc64('hello, embedded\n')},`);
   });
 
@@ -473,8 +612,26 @@ describe('oss-stream cp (CLI as a child process)', function () {
     await writeFile(file, data);
     // Slow parts, so the bar is drawn while they are in flight.
     server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 150 } });
-    const command = [process.execPath, '--import', 'tsx', 'lib/cli/main.ts', 'cp', file, `oss://${BUCKET}/tty.bin`, '--part-size', '128KiB', '--parallel', '2', '--checkpoint-dir', join(dir, 'ck-tty')].join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repo, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [
+      process.execPath,
+      '--import',
+      'tsx',
+      'lib/cli/main.ts',
+      'cp',
+      file,
+      `oss://${BUCKET}/tty.bin`,
+      '--part-size',
+      '128KiB',
+      '--parallel',
+      '2',
+      '--checkpoint-dir',
+      join(dir, 'ck-tty'),
+    ].join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: repo,
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -29,7 +29,13 @@ describe('cli/progress-display', () => {
   it('prints plain lines at most once per interval, and always the last one', () => {
     const out = sink(false);
     let now = 0;
-    const d = new ProgressDisplay({ mode: 'lines', total: 10 * MiB, stream: out.stream, now: () => now, inFlight: () => 3 });
+    const d = new ProgressDisplay({
+      mode: 'lines',
+      total: 10 * MiB,
+      stream: out.stream,
+      now: () => now,
+      inFlight: () => 3,
+    });
     d.update(0);
     now = 500;
     d.update(2 * MiB); // within the interval: skipped
@@ -41,9 +47,9 @@ describe('cli/progress-display', () => {
     d.stop();
     d.update(10 * MiB);
     expect(out.text()).to.equal(
-      'progress: 0 B of 10.0 MiB (0%), -- MiB/s, ETA --, 3 parts in flight\n'
-        + 'progress: 4.0 MiB of 10.0 MiB (40%), 4.0 MiB/s, ETA 2s, 3 parts in flight\n'
-        + 'progress: 10.0 MiB of 10.0 MiB (100%), 6.7 MiB/s, 3 parts in flight\n',
+      'progress: 0 B of 10.0 MiB (0%), -- MiB/s, ETA --, 3 parts in flight\n' +
+        'progress: 4.0 MiB of 10.0 MiB (40%), 4.0 MiB/s, ETA 2s, 3 parts in flight\n' +
+        'progress: 10.0 MiB of 10.0 MiB (100%), 6.7 MiB/s, 3 parts in flight\n',
     );
   });
 
@@ -60,11 +66,19 @@ describe('cli/progress-display', () => {
   it('shows an unknown total as bytes so far', () => {
     const out = sink(false);
     let now = 0;
-    const d = new ProgressDisplay({ mode: 'lines', total: null, stream: out.stream, now: () => now, inFlight: () => 1 });
+    const d = new ProgressDisplay({
+      mode: 'lines',
+      total: null,
+      stream: out.stream,
+      now: () => now,
+      inFlight: () => 1,
+    });
     d.update(0);
     now = 1000;
     d.update(MiB);
-    expect(out.text()).to.equal('progress: 0 B, -- MiB/s, 1 part in flight\nprogress: 1.0 MiB, 1.0 MiB/s, 1 part in flight\n');
+    expect(out.text()).to.equal(
+      'progress: 0 B, -- MiB/s, 1 part in flight\nprogress: 1.0 MiB, 1.0 MiB/s, 1 part in flight\n',
+    );
   });
 
   it('draws nothing in mode none', () => {
@@ -78,7 +92,13 @@ describe('cli/progress-display', () => {
   it('draws a cli-progress bar with bytes, rate, ETA and parts in flight on a terminal', () => {
     const out = sink(true);
     let now = 0;
-    const d = new ProgressDisplay({ mode: 'bar', total: 4 * MiB, stream: out.stream, now: () => now, inFlight: () => 2 });
+    const d = new ProgressDisplay({
+      mode: 'bar',
+      total: 4 * MiB,
+      stream: out.stream,
+      now: () => now,
+      inFlight: () => 2,
+    });
     d.update(0);
     now = 1000;
     d.update(MiB);

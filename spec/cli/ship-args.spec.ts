@@ -74,9 +74,15 @@ describe('oss-stream ship arguments', () => {
 
   it('without an endpoint refuses (a follower without its environment must not ship into a throw-away server)', () => {
     const bare = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'secret' };
-    expect(() => parseShipArgs(['a.log', 'oss://b-b/x-{seq}'], bare)).to.throw(UsageError, /no endpoint.*OSS_ENDPOINT.*--endpoint/);
+    expect(() => parseShipArgs(['a.log', 'oss://b-b/x-{seq}'], bare)).to.throw(
+      UsageError,
+      /no endpoint.*OSS_ENDPOINT.*--endpoint/,
+    );
     const local = parseShipArgs(['a.log', 'oss://b-b/x-{seq}', '--local'], bare);
     expect(local.help === false && local.command).to.deep.include({ local: true, endpoint: undefined });
-    expect(() => parseShipArgs(['a.log', 'oss://b-b/x-{seq}', '--local', '--endpoint', 'http://h'], bare)).to.throw(UsageError, /exclude/);
+    expect(() => parseShipArgs(['a.log', 'oss://b-b/x-{seq}', '--local', '--endpoint', 'http://h'], bare)).to.throw(
+      UsageError,
+      /exclude/,
+    );
   });
 });

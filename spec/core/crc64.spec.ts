@@ -75,7 +75,10 @@ const hex = (decimal: string): string => BigInt(decimal).toString(16).padStart(1
 
 const native = createRequire(import.meta.url)('crc64-ecma182') as { crc64(buf: Buffer): Buffer };
 const nativeCrc = (data: Uint8Array): string =>
-  native.crc64(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).readBigUInt64LE(0).toString();
+  native
+    .crc64(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+    .readBigUInt64LE(0)
+    .toString();
 
 describe('core/crc64', () => {
   describe('test vectors (oss-protocol §5.4)', () => {
@@ -87,9 +90,10 @@ describe('core/crc64', () => {
       ['This is a test of the emergency broadcast system.', '27db187fc15bbc72', '2871916124362751090'],
       [
         'Even if I could be Shakespeare, I think I should still choose to be Faraday. - A. Huxley',
-        '7ad25fafa1710407', '8850241425668899847',
+        '7ad25fafa1710407',
+        '8850241425668899847',
       ],
-      ['Anything you\'re good at contributes to happiness.', '01809282ed23f558', '108247482078852440'],
+      ["Anything you're good at contributes to happiness.", '01809282ed23f558', '108247482078852440'],
     ];
     for (const [input, hexValue, decimal] of strings) {
       it(`${JSON.stringify(input.slice(0, 24))} → ${decimal}`, () => {
@@ -121,7 +125,9 @@ describe('core/crc64', () => {
       const p2 = crc64(buf.subarray(102400, 204800));
       const p3 = crc64(buf.subarray(204800));
       expect(crc64Combine(crc64Combine(p1, p2, 102400), p3, 1)).to.equal('13774458494986373463');
-      expect(crc64Combine('0', crc64Combine(p1, crc64Combine(p2, p3, 1), 102401), 204801)).to.equal('13774458494986373463');
+      expect(crc64Combine('0', crc64Combine(p1, crc64Combine(p2, p3, 1), 102401), 204801)).to.equal(
+        '13774458494986373463',
+      );
     });
 
     it('combine and continuation checks for "12345" + "6789"', () => {
@@ -153,7 +159,7 @@ describe('core/crc64', () => {
       }
     });
 
-    it('lengths around the kernel\'s 16/32-byte steps and 64 KiB chunks agree with crc64-ecma182', () => {
+    it("lengths around the kernel's 16/32-byte steps and 64 KiB chunks agree with crc64-ecma182", () => {
       const data = noise((1 << 17) + 100, 12345);
       for (const length of [127, 128, 129, 4095, 4096, 4097, 65535, 65536, 65537, 65536 * 2 + 47]) {
         for (const offset of [0, 3]) {
@@ -166,45 +172,58 @@ describe('core/crc64', () => {
 
   describe('properties', () => {
     it('combine(crc(a), crc(b), len(b)) = crc(a‖b) on random splits', () => {
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(), (all, cut) => {
-        const at = cut % (all.length + 1);
-        const a = all.subarray(0, at);
-        const b = all.subarray(at);
-        expect(crc64Combine(crc64(a), crc64(b), b.length)).to.equal(crc64(all));
-      }), { numRuns: 300 });
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(), (all, cut) => {
+          const at = cut % (all.length + 1);
+          const a = all.subarray(0, at);
+          const b = all.subarray(at);
+          expect(crc64Combine(crc64(a), crc64(b), b.length)).to.equal(crc64(all));
+        }),
+        { numRuns: 300 },
+      );
     });
 
     it('incremental updates with any chunking equal one-shot', () => {
-      fc.assert(fc.property(
-        fc.uint8Array({ maxLength: 3000 }),
-        fc.array(fc.nat({ max: 200 }), { maxLength: 40 }),
-        (all, sizes) => {
-          const byRange = new Crc64();
-          const byView = new Crc64();
-          let at = 0;
-          for (const size of sizes) {
-            const end = Math.min(all.length, at + size);
-            byRange.update(all, at, end);
-            byView.update(all.subarray(at, end));
-            at = end;
-          }
-          byRange.update(all, at);
-          byView.update(all.subarray(at));
-          const expected = crc64(all);
-          expect(byRange.digest()).to.equal(expected);
-          expect(byView.digest()).to.equal(expected);
-          expect(byRange.length).to.equal(all.length);
-        },
-      ), { numRuns: 200 });
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ maxLength: 3000 }),
+          fc.array(fc.nat({ max: 200 }), { maxLength: 40 }),
+          (all, sizes) => {
+            const byRange = new Crc64();
+            const byView = new Crc64();
+            let at = 0;
+            for (const size of sizes) {
+              const end = Math.min(all.length, at + size);
+              byRange.update(all, at, end);
+              byView.update(all.subarray(at, end));
+              at = end;
+            }
+            byRange.update(all, at);
+            byView.update(all.subarray(at));
+            const expected = crc64(all);
+            expect(byRange.digest()).to.equal(expected);
+            expect(byView.digest()).to.equal(expected);
+            expect(byRange.length).to.equal(all.length);
+          },
+        ),
+        { numRuns: 200 },
+      );
     });
 
     it('combine agrees with the matrix-squaring oracle on random CRCs and lengths up to 2^53', () => {
-      fc.assert(fc.property(
-        fc.bigInt({ min: 0n, max: MASK }), fc.bigInt({ min: 0n, max: MASK }), fc.maxSafeNat(),
-        (c1, c2, len2) => {
-          expect(crc64Combine(c1.toString(), c2.toString(), len2)).to.equal(matrixCombine(c1, c2, BigInt(len2)).toString());
-        },
-      ), { numRuns: 30 });
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: 0n, max: MASK }),
+          fc.bigInt({ min: 0n, max: MASK }),
+          fc.maxSafeNat(),
+          (c1, c2, len2) => {
+            expect(crc64Combine(c1.toString(), c2.toString(), len2)).to.equal(
+              matrixCombine(c1, c2, BigInt(len2)).toString(),
+            );
+          },
+        ),
+        { numRuns: 30 },
+      );
     });
   });
 
@@ -224,9 +243,18 @@ describe('core/crc64', () => {
     it('len2 past 2^32 against the matrix oracle (5 GiB parts and beyond)', () => {
       const c1 = 0xdeadbeefcafebaben;
       const c2 = 0x0123456789abcdefn;
-      for (const len2 of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 5 * 2 ** 30, 5 * 2 ** 30 + 12345, 2 ** 40 + 7, 2 ** 53 - 1]) {
-        expect(crc64Combine(c1.toString(), c2.toString(), len2), `len2 ${len2}`)
-          .to.equal(matrixCombine(c1, c2, BigInt(len2)).toString());
+      for (const len2 of [
+        2 ** 32 - 1,
+        2 ** 32,
+        2 ** 32 + 1,
+        5 * 2 ** 30,
+        5 * 2 ** 30 + 12345,
+        2 ** 40 + 7,
+        2 ** 53 - 1,
+      ]) {
+        expect(crc64Combine(c1.toString(), c2.toString(), len2), `len2 ${len2}`).to.equal(
+          matrixCombine(c1, c2, BigInt(len2)).toString(),
+        );
       }
     });
 
@@ -274,8 +302,21 @@ describe('core/crc64', () => {
     });
 
     it('reads and writes every uint64 exactly (decimal parse and print avoid BigInt)', () => {
-      const edges = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 10n ** 15n - 1n, 10n ** 15n,
-        10n ** 15n + 1n, 10n ** 19n, 2n ** 63n, MASK - 1n, MASK];
+      const edges = [
+        0n,
+        1n,
+        2n ** 32n - 1n,
+        2n ** 32n,
+        2n ** 53n - 1n,
+        2n ** 53n + 1n,
+        10n ** 15n - 1n,
+        10n ** 15n,
+        10n ** 15n + 1n,
+        10n ** 19n,
+        2n ** 63n,
+        MASK - 1n,
+        MASK,
+      ];
       const check = (value: bigint): void => {
         const text = value.toString();
         expect(crc64(new Uint8Array(0), text), text).to.equal(text);
@@ -284,7 +325,10 @@ describe('core/crc64', () => {
         expect(crc64Equal(text, `0${text}`)).to.equal(true);
       };
       edges.forEach(check);
-      fc.assert(fc.property(fc.bigInt({ min: 0n, max: MASK }), (value) => check(value)), { numRuns: 2000 });
+      fc.assert(
+        fc.property(fc.bigInt({ min: 0n, max: MASK }), (value) => check(value)),
+        { numRuns: 2000 },
+      );
       for (const tooBig of [MASK + 1n, 99999999999999999999n, 10n ** 20n]) {
         expect(() => crc64('', tooBig.toString())).to.throw(OssArgumentError);
       }
@@ -318,7 +362,13 @@ describe('core/crc64', () => {
 
     it('rejects ranges outside the buffer', () => {
       const buf = new Uint8Array(10);
-      for (const [start, end] of [[-1, 5], [6, 5], [0, 11], [1.5, 3], [0, Number.NaN]] as const) {
+      for (const [start, end] of [
+        [-1, 5],
+        [6, 5],
+        [0, 11],
+        [1.5, 3],
+        [0, Number.NaN],
+      ] as const) {
         expect(() => new Crc64().update(buf, start, end), `${start},${end}`).to.throw(OssArgumentError);
       }
       expect(() => new Crc64().update('abc' as unknown as Uint8Array)).to.throw(OssArgumentError);
@@ -340,7 +390,9 @@ describe('core/crc64', () => {
 
   describe('Crc64Stream', () => {
     it('passes every byte through unchanged and hashes them, in a pipeline', async () => {
-      const chunks = [noise(10, 1), noise(70_000, 2), new Uint8Array(0), noise(33, 3), noise(200_000, 4)].map((c) => Buffer.from(c));
+      const chunks = [noise(10, 1), noise(70_000, 2), new Uint8Array(0), noise(33, 3), noise(200_000, 4)].map((c) =>
+        Buffer.from(c),
+      );
       const received: Buffer[] = [];
       const hasher = new Crc64Stream();
       await pipeline(

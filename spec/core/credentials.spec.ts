@@ -2,7 +2,14 @@ import { format, inspect } from 'node:util';
 import { expect } from 'chai';
 import { OssArgumentError, OssError } from '../../lib/errors.js';
 import { eventually } from '../support/eventually.js';
-import { Auth, authFromEnv, Credentials, ProviderAuth, StsAuth, type ProvidedCredentials } from '../../lib/core/credentials.js';
+import {
+  Auth,
+  authFromEnv,
+  Credentials,
+  ProviderAuth,
+  StsAuth,
+  type ProvidedCredentials,
+} from '../../lib/core/credentials.js';
 
 const SECRET = 'S3cr3t-Value-xyz';
 const TOKEN = 'T0ken-Value-abc';
@@ -107,7 +114,9 @@ describe('core/credentials', () => {
       expect(c.accessKeySecret).to.equal(SECRET);
       expectRedacted(auth);
       expectRedacted(c);
-      expect(inspect(auth)).to.equal("StsAuth {\n  accessKeyId: 'ak',\n  secret: '<redacted>',\n  securityToken: '<redacted>'\n}");
+      expect(inspect(auth)).to.equal(
+        "StsAuth {\n  accessKeyId: 'ak',\n  secret: '<redacted>',\n  securityToken: '<redacted>'\n}",
+      );
       expect(JSON.stringify(c)).to.equal('{"accessKeyId":"ak","secret":"<redacted>","securityToken":"<redacted>"}');
     });
 
@@ -123,7 +132,9 @@ describe('core/credentials', () => {
       expect({ ...c }).to.not.have.property('accessKeySecret');
       const { accessKeySecret, securityToken } = c;
       expect([accessKeySecret, securityToken]).to.deep.equal([SECRET, TOKEN]);
-      expect(JSON.stringify(c)).to.equal('{"accessKeyId":"ak","secret":"<redacted>","securityToken":"<redacted>","expiration":"2030-01-01T00:00:00.000Z"}');
+      expect(JSON.stringify(c)).to.equal(
+        '{"accessKeyId":"ak","secret":"<redacted>","securityToken":"<redacted>","expiration":"2030-01-01T00:00:00.000Z"}',
+      );
       expectRedacted(c);
     });
   });
@@ -133,7 +144,9 @@ describe('core/credentials', () => {
       const auth = authFromEnv({ OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: SECRET });
       expect(auth).to.be.instanceOf(Auth);
       expect(auth.getCredentials().accessKeySecret).to.equal(SECRET);
-      expect(authFromEnv({ OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: SECRET, OSS_SESSION_TOKEN: '' })).to.be.instanceOf(Auth);
+      expect(
+        authFromEnv({ OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: SECRET, OSS_SESSION_TOKEN: '' }),
+      ).to.be.instanceOf(Auth);
     });
 
     it('returns StsAuth when OSS_SESSION_TOKEN is set', () => {
@@ -158,10 +171,9 @@ describe('core/credentials', () => {
       expect(caught).to.be.instanceOf(OssArgumentError);
       expect((caught as OssArgumentError).argument).to.equal('OSS_ACCESS_KEY_SECRET');
       expect(inspect(caught)).to.not.contain(SECRET);
-      expect(() => authFromEnv({ OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: SECRET, OSS_SESSION_TOKEN: ' t' })).to.throw(
-        OssArgumentError,
-        /OSS_SESSION_TOKEN/,
-      );
+      expect(() =>
+        authFromEnv({ OSS_ACCESS_KEY_ID: 'ak', OSS_ACCESS_KEY_SECRET: SECRET, OSS_SESSION_TOKEN: ' t' }),
+      ).to.throw(OssArgumentError, /OSS_SESSION_TOKEN/);
     });
 
     it('defaults to process.env', () => {
@@ -185,7 +197,10 @@ describe('core/credentials', () => {
     const MIN = 60_000;
 
     /** A provider that counts calls and hands out numbered credentials expiring `ttl` after the fake clock. */
-    function counting(clock: { now: number }, ttl: number | undefined): { calls: number; provider: () => Promise<ProvidedCredentials> } {
+    function counting(
+      clock: { now: number },
+      ttl: number | undefined,
+    ): { calls: number; provider: () => Promise<ProvidedCredentials> } {
       const state = {
         calls: 0,
         provider: async (): Promise<ProvidedCredentials> => {
@@ -299,7 +314,11 @@ describe('core/credentials', () => {
         (e: unknown) => e,
       );
       expect(err).to.be.instanceOf(OssError).with.property('code', 'CredentialsProviderError');
-      const plain = new ProviderAuth(() => ({ accessKeyId: 'ak', accessKeySecret: SECRET, expiration: '2099-01-01T00:00:00Z' }));
+      const plain = new ProviderAuth(() => ({
+        accessKeyId: 'ak',
+        accessKeySecret: SECRET,
+        expiration: '2099-01-01T00:00:00Z',
+      }));
       const c = await plain.getCredentials();
       expect(c.expiration?.toISOString()).to.equal('2099-01-01T00:00:00.000Z');
     });
@@ -310,7 +329,8 @@ describe('core/credentials', () => {
       const auth = new ProviderAuth(
         async () => {
           calls++;
-          if (calls === 1) return { accessKeyId: 'ak', accessKeySecret: SECRET, expiration: new Date(clock.now + 10 * MIN) };
+          if (calls === 1)
+            return { accessKeyId: 'ak', accessKeySecret: SECRET, expiration: new Date(clock.now + 10 * MIN) };
           throw new Error('down');
         },
         { now: () => clock.now, refreshBeforeMs: 5 * MIN, retryAfterFailureMs: 30_000 },

@@ -30,10 +30,22 @@ const rejects = (fn: () => unknown, re: RegExp, argument = 'endpoint'): void => 
 describe('core/endpoint', () => {
   describe('resolveEndpoint', () => {
     const TABLE: Array<[string, Partial<ResolvedEndpoint>]> = [
-      ['oss-cn-hangzhou.aliyuncs.com', { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false, region: 'cn-hangzhou' }],
-      ['https://oss-cn-hangzhou.aliyuncs.com', { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false, region: 'cn-hangzhou' }],
-      ['https://oss-cn-hangzhou.aliyuncs.com/', { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false }],
-      ['HTTP://OSS-CN-Beijing.Aliyuncs.com', { protocol: 'http', host: 'oss-cn-beijing.aliyuncs.com', region: 'cn-beijing' }],
+      [
+        'oss-cn-hangzhou.aliyuncs.com',
+        { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false, region: 'cn-hangzhou' },
+      ],
+      [
+        'https://oss-cn-hangzhou.aliyuncs.com',
+        { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false, region: 'cn-hangzhou' },
+      ],
+      [
+        'https://oss-cn-hangzhou.aliyuncs.com/',
+        { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com', pathStyle: false },
+      ],
+      [
+        'HTTP://OSS-CN-Beijing.Aliyuncs.com',
+        { protocol: 'http', host: 'oss-cn-beijing.aliyuncs.com', region: 'cn-beijing' },
+      ],
       ['oss-cn-hangzhou.aliyuncs.com:443', { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com' }],
       ['oss-cn-hangzhou.aliyuncs.com:8443', { protocol: 'https', host: 'oss-cn-hangzhou.aliyuncs.com:8443' }],
       ['http://127.0.0.1:9000', { protocol: 'http', host: '127.0.0.1:9000', pathStyle: true, region: undefined }],
@@ -47,7 +59,10 @@ describe('core/endpoint', () => {
       ['http://[::1]:9000', { protocol: 'http', host: '[::1]:9000', pathStyle: true }],
       ['10.0.0.5:9000', { protocol: 'https', host: '10.0.0.5:9000', pathStyle: true }],
       ['[2001:db8::1]', { protocol: 'https', host: '[2001:db8::1]', pathStyle: true }],
-      ['oss.example.com', { protocol: 'https', host: 'oss.example.com', pathStyle: false, cname: false, region: undefined }],
+      [
+        'oss.example.com',
+        { protocol: 'https', host: 'oss.example.com', pathStyle: false, cname: false, region: undefined },
+      ],
     ];
     for (const [endpoint, expected] of TABLE) {
       it(`resolves ${endpoint}`, () => {
@@ -90,11 +105,21 @@ describe('core/endpoint', () => {
     }
 
     it('takes an explicit region that agrees with the endpoint, or where none is implied; strips a leading oss-', () => {
-      expect(resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'oss-cn-hangzhou' }).region).to.equal('cn-hangzhou');
-      expect(resolveEndpoint('static.example.com', { region: 'cn-beijing', cname: true }).region).to.equal('cn-beijing');
-      expect(resolveEndpoint('oss-accelerate.aliyuncs.com', { region: 'oss-cn-shenzhen' }).region).to.equal('cn-shenzhen');
+      expect(resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'oss-cn-hangzhou' }).region).to.equal(
+        'cn-hangzhou',
+      );
+      expect(resolveEndpoint('static.example.com', { region: 'cn-beijing', cname: true }).region).to.equal(
+        'cn-beijing',
+      );
+      expect(resolveEndpoint('oss-accelerate.aliyuncs.com', { region: 'oss-cn-shenzhen' }).region).to.equal(
+        'cn-shenzhen',
+      );
       expect(resolveEndpoint('127.0.0.1:9000', { region: 'cn-hangzhou' }).region).to.equal('cn-hangzhou');
-      rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'CN Hangzhou' }), /region "CN Hangzhou" is invalid/, 'region');
+      rejects(
+        () => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: 'CN Hangzhou' }),
+        /region "CN Hangzhou" is invalid/,
+        'region',
+      );
       rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com', { region: '' }), /region "" is invalid/, 'region');
     });
 
@@ -104,12 +129,23 @@ describe('core/endpoint', () => {
         /region "cn-beijing" contradicts the endpoint oss-cn-hangzhou\.aliyuncs\.com, which is in region "cn-hangzhou": omit region .* or use the endpoint oss-cn-beijing\.aliyuncs\.com/,
         'region',
       );
-      rejects(() => resolveEndpoint('cn-shanghai.oss.aliyuncs.com', { region: 'oss-cn-hangzhou' }), /contradicts/, 'region');
-      rejects(() => resolveEndpoint('oss-cn-hangzhou-internal.aliyuncs.com', { region: 'cn-shenzhen' }), /contradicts/, 'region');
+      rejects(
+        () => resolveEndpoint('cn-shanghai.oss.aliyuncs.com', { region: 'oss-cn-hangzhou' }),
+        /contradicts/,
+        'region',
+      );
+      rejects(
+        () => resolveEndpoint('oss-cn-hangzhou-internal.aliyuncs.com', { region: 'cn-shenzhen' }),
+        /contradicts/,
+        'region',
+      );
     });
 
     it('refuses a region id given as the endpoint, naming the endpoint to use (issue 17)', () => {
-      rejects(() => resolveEndpoint('oss-cn-hangzhou'), /"oss-cn-hangzhou" is a region, not a host: use "oss-cn-hangzhou\.aliyuncs\.com"/);
+      rejects(
+        () => resolveEndpoint('oss-cn-hangzhou'),
+        /"oss-cn-hangzhou" is a region, not a host: use "oss-cn-hangzhou\.aliyuncs\.com"/,
+      );
       rejects(() => resolveEndpoint('cn-hangzhou'), /use "oss-cn-hangzhou\.aliyuncs\.com"/);
       rejects(() => resolveEndpoint('oss-us-west-1'), /use "oss-us-west-1\.aliyuncs\.com"/);
       // One-label hosts that are meant as hosts still work: a port, a scheme, localhost, or no region shape.
@@ -125,11 +161,17 @@ describe('core/endpoint', () => {
         () => checkEndpointForBucket(ep, 'my-bucket'),
         /endpoint my-bucket\.oss-cn-hangzhou\.aliyuncs\.com already contains the bucket "my-bucket" .*pass the endpoint "oss-cn-hangzhou\.aliyuncs\.com" and the bucket separately/,
       );
-      rejects(() => checkEndpointForBucket(resolveEndpoint('https://my-bucket.cn-hangzhou.oss.aliyuncs.com'), 'my-bucket'), /already contains/);
+      rejects(
+        () => checkEndpointForBucket(resolveEndpoint('https://my-bucket.cn-hangzhou.oss.aliyuncs.com'), 'my-bucket'),
+        /already contains/,
+      );
       // Another bucket's name, a bucket-bound custom domain (cname), path style, a custom domain, an IP: all fine.
       checkEndpointForBucket(ep, 'other-bucket');
       checkEndpointForBucket(resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com', { cname: true }), 'my-bucket');
-      checkEndpointForBucket(resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com', { pathStyle: true }), 'my-bucket');
+      checkEndpointForBucket(
+        resolveEndpoint('my-bucket.oss-cn-hangzhou.aliyuncs.com', { pathStyle: true }),
+        'my-bucket',
+      );
       checkEndpointForBucket(resolveEndpoint('my-bucket.example.com'), 'my-bucket');
       checkEndpointForBucket(resolveEndpoint('http://127.0.0.1:9000'), 'my-bucket');
       checkEndpointForBucket(resolveEndpoint('localhost:9000'), 'my-bucket');
@@ -141,14 +183,25 @@ describe('core/endpoint', () => {
       rejects(() => resolveEndpoint(' oss-cn-hangzhou.aliyuncs.com'), /must not contain whitespace/);
       rejects(() => resolveEndpoint('ftp://oss-cn-hangzhou.aliyuncs.com'), /protocol "ftp"; use http or https/);
       rejects(() => resolveEndpoint('://oss-cn-hangzhou.aliyuncs.com'), /malformed protocol/);
-      rejects(() => resolveEndpoint('https://oss-cn-hangzhou.aliyuncs.com/bucket'), /without a path, query or fragment/);
+      rejects(
+        () => resolveEndpoint('https://oss-cn-hangzhou.aliyuncs.com/bucket'),
+        /without a path, query or fragment/,
+      );
       rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com?x=1'), /without a path, query or fragment/);
       rejects(() => resolveEndpoint('oss-cn-hangzhou.aliyuncs.com#frag'), /without a path, query or fragment/);
       rejects(() => resolveEndpoint('https://user:pw@oss-cn-hangzhou.aliyuncs.com'), /must not contain credentials/);
       rejects(() => resolveEndpoint('localhost:99999'), /not a valid host\[:port\]/);
       rejects(() => resolveEndpoint('[::1'), /not a valid host\[:port\]/);
-      rejects(() => resolveEndpoint('127.0.0.1:9000', { pathStyle: false }), /127\.0\.0\.1 is an IP address/, 'pathStyle');
-      rejects(() => resolveEndpoint('a.example.com', { cname: true, pathStyle: true }), /cannot both be set/, 'pathStyle');
+      rejects(
+        () => resolveEndpoint('127.0.0.1:9000', { pathStyle: false }),
+        /127\.0\.0\.1 is an IP address/,
+        'pathStyle',
+      );
+      rejects(
+        () => resolveEndpoint('a.example.com', { cname: true, pathStyle: true }),
+        /cannot both be set/,
+        'pathStyle',
+      );
     });
   });
 
@@ -189,9 +242,13 @@ describe('core/endpoint', () => {
     it('encodes the query in the order given, bare keys for null and empty values, "/" as %2F', () => {
       expect(encodeQuery({})).to.equal('');
       expect(encodeQuery({ uploads: null })).to.equal('?uploads');
-      expect(encodeQuery({ uploadId: '0004B98/+= x', partNumber: '1' })).to.equal('?uploadId=0004B98%2F%2B%3D%20x&partNumber=1');
+      expect(encodeQuery({ uploadId: '0004B98/+= x', partNumber: '1' })).to.equal(
+        '?uploadId=0004B98%2F%2B%3D%20x&partNumber=1',
+      );
       expect(encodeQuery({ append: '', position: '0' })).to.equal('?append&position=0');
-      expect(encodeQuery({ z: 'last', a: 'first', 'x-oss-process': 'image/resize,w_100' })).to.equal('?z=last&a=first&x-oss-process=image%2Fresize%2Cw_100');
+      expect(encodeQuery({ z: 'last', a: 'first', 'x-oss-process': 'image/resize,w_100' })).to.equal(
+        '?z=last&a=first&x-oss-process=image%2Fresize%2Cw_100',
+      );
       expect(encodeQuery({ prefix: '中 ~#?&=' })).to.equal('?prefix=%E4%B8%AD%20~%23%3F%26%3D');
       expect(encodeQuery({ skipped: undefined, kept: 'v' })).to.equal('?kept=v');
     });
@@ -203,26 +260,38 @@ describe('core/endpoint', () => {
     const cname = resolveEndpoint('https://static.example.com', { cname: true });
 
     it('builds virtual-hosted, path-style and CNAME URLs', () => {
-      expect(buildObjectUrl(virtual, 'examplebucket', 'dir/a b+c.txt', {})).to.equal('https://examplebucket.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%2Bc.txt');
-      expect(buildObjectUrl(path, 'examplebucket', 'dir/a b+c.txt', {})).to.equal('http://127.0.0.1:9000/examplebucket/dir/a%20b%2Bc.txt');
-      expect(buildObjectUrl(cname, 'examplebucket', 'dir/a b+c.txt', {})).to.equal('https://static.example.com/dir/a%20b%2Bc.txt');
+      expect(buildObjectUrl(virtual, 'examplebucket', 'dir/a b+c.txt', {})).to.equal(
+        'https://examplebucket.oss-cn-hangzhou.aliyuncs.com/dir/a%20b%2Bc.txt',
+      );
+      expect(buildObjectUrl(path, 'examplebucket', 'dir/a b+c.txt', {})).to.equal(
+        'http://127.0.0.1:9000/examplebucket/dir/a%20b%2Bc.txt',
+      );
+      expect(buildObjectUrl(cname, 'examplebucket', 'dir/a b+c.txt', {})).to.equal(
+        'https://static.example.com/dir/a%20b%2Bc.txt',
+      );
     });
 
     it('builds bucket-level and service-level URLs', () => {
-      expect(buildObjectUrl(virtual, 'examplebucket', undefined, { uploads: null, prefix: 'a/' })).to.equal('https://examplebucket.oss-cn-hangzhou.aliyuncs.com/?uploads&prefix=a%2F');
-      expect(buildObjectUrl(path, 'examplebucket', undefined, { uploads: null })).to.equal('http://127.0.0.1:9000/examplebucket/?uploads');
+      expect(buildObjectUrl(virtual, 'examplebucket', undefined, { uploads: null, prefix: 'a/' })).to.equal(
+        'https://examplebucket.oss-cn-hangzhou.aliyuncs.com/?uploads&prefix=a%2F',
+      );
+      expect(buildObjectUrl(path, 'examplebucket', undefined, { uploads: null })).to.equal(
+        'http://127.0.0.1:9000/examplebucket/?uploads',
+      );
       expect(buildObjectUrl(virtual, undefined, undefined, {})).to.equal('https://oss-cn-hangzhou.aliyuncs.com/');
       expect(buildObjectUrl(path, undefined, undefined, {})).to.equal('http://127.0.0.1:9000/');
     });
 
     it('adds the query in order and exposes host and path separately', () => {
-      expect(buildObjectUrl(virtual, 'b-1', 'multipart.data', { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' })).to.equal(
-        'https://b-1.oss-cn-hangzhou.aliyuncs.com/multipart.data?partNumber=1&uploadId=0004B9895DBBB6EC98E36',
-      );
+      expect(
+        buildObjectUrl(virtual, 'b-1', 'multipart.data', { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' }),
+      ).to.equal('https://b-1.oss-cn-hangzhou.aliyuncs.com/multipart.data?partNumber=1&uploadId=0004B9895DBBB6EC98E36');
       expect(requestHost(virtual, 'b-1')).to.equal('b-1.oss-cn-hangzhou.aliyuncs.com');
       expect(requestHost(path, 'b-1')).to.equal('127.0.0.1:9000');
       expect(requestHost(cname, 'b-1')).to.equal('static.example.com');
-      expect(buildObjectPath(path, 'b-1', 'k?', { append: null, position: '0' })).to.equal('/b-1/k%3F?append&position=0');
+      expect(buildObjectPath(path, 'b-1', 'k?', { append: null, position: '0' })).to.equal(
+        '/b-1/k%3F?append&position=0',
+      );
     });
   });
 
@@ -246,7 +315,7 @@ describe('core/endpoint', () => {
       const { port } = server.address() as AddressInfo;
       const agent = new Agent();
       const ep = resolveEndpoint(`127.0.0.1:${port}`);
-      const keys = ['a/b c+d?#%.txt', '中文/😀 ~!*\'().txt', '../dots/./x', 'a//b', '%2F%20', 'x'];
+      const keys = ['a/b c+d?#%.txt', "中文/😀 ~!*'().txt", '../dots/./x', 'a//b', '%2F%20', 'x'];
       seen = [];
       for (const key of keys) {
         const url = buildObjectUrl(ep, 'bucket', key, { prefix: key, uploads: null });
@@ -258,7 +327,10 @@ describe('core/endpoint', () => {
       const got = seen.map((raw) => {
         const q = raw.indexOf('?');
         const pathPart = raw.slice(0, q);
-        const params = raw.slice(q + 1).split('&').map((p) => p.split('=').map(decodeURIComponent));
+        const params = raw
+          .slice(q + 1)
+          .split('&')
+          .map((p) => p.split('=').map(decodeURIComponent));
         return { key: decodeURIComponent(pathPart.slice('/bucket/'.length)), params };
       });
       expect(got).to.deep.equal(keys.map((key) => ({ key, params: [['prefix', key], ['uploads']] })));

@@ -152,7 +152,13 @@ describe('core/http HttpClient', () => {
       res.end('world');
     });
     const signer = stampingSigner();
-    const res = await client().request({ method: 'GET', url: `${srv.url}/bucket/key?x=1`, headers: {}, operation: 'GetObject', sign: signer.sign });
+    const res = await client().request({
+      method: 'GET',
+      url: `${srv.url}/bucket/key?x=1`,
+      headers: {},
+      operation: 'GetObject',
+      sign: signer.sign,
+    });
     expect(res.status).to.equal(200);
     expect(res.requestId).to.equal('RID-1');
     expect(res.headers['x-dup']).to.equal('a, b');
@@ -167,7 +173,13 @@ describe('core/http HttpClient', () => {
   it('signs a copy of the headers: the request object is left untouched', async () => {
     const srv = await server((req, res) => res.end('ok'));
     const headers = { 'x-oss-meta-a': '1' };
-    const res = await client().request({ method: 'GET', url: srv.url, headers, operation: 'GetObject', sign: stampingSigner().sign });
+    const res = await client().request({
+      method: 'GET',
+      url: srv.url,
+      headers,
+      operation: 'GetObject',
+      sign: stampingSigner().sign,
+    });
     expect(await res.text()).to.equal('ok');
     expect(headers).to.deep.equal({ 'x-oss-meta-a': '1' });
     expect(srv.seen[0]!.url).to.equal('/');
@@ -178,7 +190,13 @@ describe('core/http HttpClient', () => {
     const srv = await server((req, res) => res.end('ok'));
     const c = client();
     for (let i = 0; i < 8; i++) {
-      const res = await c.request({ method: 'GET', url: `${srv.url}/k`, headers: {}, operation: 'GetObject', sign: (h) => h });
+      const res = await c.request({
+        method: 'GET',
+        url: `${srv.url}/k`,
+        headers: {},
+        operation: 'GetObject',
+        sign: (h) => h,
+      });
       expect(await res.text()).to.equal('ok');
     }
     // undici frees a connection a tick after the body ends, so back-to-back requests alternate over two sockets
@@ -196,7 +214,14 @@ describe('core/http HttpClient', () => {
     });
     const signer = stampingSigner();
     const body = Buffer.from('payload');
-    const res = await client().request({ method: 'PUT', url: `${srv.url}/b/k`, headers: {}, body, operation: 'PutObject', sign: signer.sign });
+    const res = await client().request({
+      method: 'PUT',
+      url: `${srv.url}/b/k`,
+      headers: {},
+      body,
+      operation: 'PutObject',
+      sign: signer.sign,
+    });
     expect(await res.text()).to.equal('done');
     expect(res.attempts).to.equal(3);
     expect(srv.seen.map((s) => s.headers['x-attempt'])).to.deep.equal(['1', '2', '3']);
@@ -208,17 +233,30 @@ describe('core/http HttpClient', () => {
   for (const status of [429, 408, 502, 503]) {
     it(`retries HTTP ${status}`, async () => {
       const srv = await server((req, res, seen) => (seen.index === 0 ? sendError(res, status, 'Busy') : res.end('ok')));
-      const res = await client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h });
+      const res = await client().request({
+        method: 'GET',
+        url: srv.url,
+        headers: {},
+        operation: 'GetObject',
+        sign: (h) => h,
+      });
       expect(res.attempts).to.equal(2);
       expect(srv.seen.length).to.equal(2);
       await res.dump();
     });
   }
 
-  for (const [status, code] of [[400, 'InvalidArgument'], [403, 'AccessDenied'], [409, 'FileAlreadyExists'], [301, 'PermanentRedirect']] as const) {
+  for (const [status, code] of [
+    [400, 'InvalidArgument'],
+    [403, 'AccessDenied'],
+    [409, 'FileAlreadyExists'],
+    [301, 'PermanentRedirect'],
+  ] as const) {
     it(`does not retry HTTP ${status} ${code}`, async () => {
       const srv = await server((req, res) => sendError(res, status, code));
-      const err = await rejection(client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }));
+      const err = await rejection(
+        client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }),
+      );
       expect(err).to.be.instanceOf(OssServiceError);
       expect(err.status).to.equal(status);
       expect(err.code).to.equal(code);
@@ -228,7 +266,15 @@ describe('core/http HttpClient', () => {
 
   it('surfaces a 404 at once with the code and request id of the XML body', async () => {
     const srv = await server((req, res) => sendError(res, 404, 'NoSuchKey'));
-    const err = await rejection(client().request({ method: 'GET', url: `${srv.url}/b/missing`, headers: {}, operation: 'GetObject', sign: (h) => h }));
+    const err = await rejection(
+      client().request({
+        method: 'GET',
+        url: `${srv.url}/b/missing`,
+        headers: {},
+        operation: 'GetObject',
+        sign: (h) => h,
+      }),
+    );
     expect(err).to.be.instanceOf(OssServiceError);
     expect(err.code).to.equal('NoSuchKey');
     expect(err.status).to.equal(404);
@@ -243,7 +289,14 @@ describe('core/http HttpClient', () => {
       res.end();
     });
     const err = await rejection(
-      client().request({ method: 'DELETE', url: srv.url, headers: {}, operation: 'X', sign: (h) => h, expectedStatus: [200] }),
+      client().request({
+        method: 'DELETE',
+        url: srv.url,
+        headers: {},
+        operation: 'X',
+        sign: (h) => h,
+        expectedStatus: [200],
+      }),
     );
     expect(err).to.be.instanceOf(OssServiceError);
     expect(err.status).to.equal(204);
@@ -252,7 +305,15 @@ describe('core/http HttpClient', () => {
 
   it('retries: 0 (client option) disables retries', async () => {
     const srv = await server((req, res) => sendError(res, 500, 'InternalError'));
-    const err = await rejection(client({ retries: 0 }).request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }));
+    const err = await rejection(
+      client({ retries: 0 }).request({
+        method: 'GET',
+        url: srv.url,
+        headers: {},
+        operation: 'GetObject',
+        sign: (h) => h,
+      }),
+    );
     expect(err).to.be.instanceOf(OssServiceError);
     expect(err.code).to.equal('InternalError');
     expect(err.status).to.equal(500);
@@ -262,19 +323,31 @@ describe('core/http HttpClient', () => {
   it('per-request retries override the client and bound the attempts', async () => {
     const srv = await server((req, res) => sendError(res, 503, 'ServiceUnavailable'));
     const c = client({ retries: 5 });
-    const err0 = await rejection(c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 0 }));
+    const err0 = await rejection(
+      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 0 }),
+    );
     expect(err0.status).to.equal(503);
     expect(srv.seen.length).to.equal(1);
-    const err2 = await rejection(c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 2 }));
+    const err2 = await rejection(
+      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 2 }),
+    );
     expect(err2.code).to.equal('ServiceUnavailable');
     expect(srv.seen.length).to.equal(4);
   });
 
   it('waits at least x-oss-qos-delay-time (ms) after a throttled 503', async () => {
     const srv = await server((req, res, seen) =>
-      seen.index === 0 ? sendError(res, 503, 'UploadTrafficRateLimitExceeded', { 'x-oss-qos-delay-time': '150' }) : res.end('ok'),
+      seen.index === 0
+        ? sendError(res, 503, 'UploadTrafficRateLimitExceeded', { 'x-oss-qos-delay-time': '150' })
+        : res.end('ok'),
     );
-    const res = await client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h });
+    const res = await client().request({
+      method: 'GET',
+      url: srv.url,
+      headers: {},
+      operation: 'GetObject',
+      sign: (h) => h,
+    });
     await res.dump();
     expect(res.attempts).to.equal(2);
     expect(srv.seen[1]!.at - srv.seen[0]!.at).to.be.at.least(149);
@@ -292,7 +365,14 @@ describe('core/http HttpClient', () => {
     });
     const signer = stampingSigner();
     const c = client();
-    const res = await c.request({ method: 'PUT', url: srv.url, headers: {}, body: 'x', operation: 'PutObject', sign: signer.sign });
+    const res = await c.request({
+      method: 'PUT',
+      url: srv.url,
+      headers: {},
+      body: 'x',
+      operation: 'PutObject',
+      sign: signer.sign,
+    });
     await res.dump();
     expect(res.attempts).to.equal(2);
     expect(Math.abs(signer.calls[0]!.now - Date.now())).to.be.below(3000);
@@ -304,7 +384,9 @@ describe('core/http HttpClient', () => {
   it('keeps no skew when the server clock agrees', async () => {
     const srv = await server((req, res) => res.end('ok'));
     const c = client();
-    await (await c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h })).dump();
+    await (
+      await c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h })
+    ).dump();
     expect(c.clockSkewMs).to.equal(0);
   });
 
@@ -314,7 +396,14 @@ describe('core/http HttpClient', () => {
       const srv = await server(resetFirstAttempt(received));
       const data = randomBytes(4 * 1024 * 1024);
       const signer = stampingSigner();
-      const res = await client().request({ method: 'PUT', url: `${srv.url}/b/k`, headers: {}, body: data, operation: 'PutObject', sign: signer.sign });
+      const res = await client().request({
+        method: 'PUT',
+        url: `${srv.url}/b/k`,
+        headers: {},
+        body: data,
+        operation: 'PutObject',
+        sign: signer.sign,
+      });
       expect(await res.text()).to.equal(String(data.length));
       expect(res.attempts).to.equal(2);
       expect(received.length).to.equal(1);
@@ -331,7 +420,12 @@ describe('core/http HttpClient', () => {
       const offset = 1000;
       const length = 3 * 1024 * 1024 + 7;
       const res = await client().request({
-        method: 'PUT', url: `${srv.url}/b/k`, headers: {}, body: { kind: 'file', path, offset, length }, operation: 'UploadPart', sign: (h) => h,
+        method: 'PUT',
+        url: `${srv.url}/b/k`,
+        headers: {},
+        body: { kind: 'file', path, offset, length },
+        operation: 'UploadPart',
+        sign: (h) => h,
       });
       expect(await res.text()).to.equal(String(length));
       expect(res.attempts).to.equal(2);
@@ -342,12 +436,21 @@ describe('core/http HttpClient', () => {
     it('does not retry a stream body once bytes left: one attempt, network error surfaced, source destroyed', async () => {
       const received: Buffer[] = [];
       const srv = await server(resetFirstAttempt(received));
-      const source = Readable.from((function* () {
-        for (let i = 0; i < 64; i++) yield randomBytes(64 * 1024);
-      })());
+      const source = Readable.from(
+        (function* () {
+          for (let i = 0; i < 64; i++) yield randomBytes(64 * 1024);
+        })(),
+      );
       const signer = stampingSigner();
       const err = await rejection(
-        client({ retries: 3 }).request({ method: 'PUT', url: srv.url, headers: {}, body: { kind: 'stream', stream: source }, operation: 'PutObject', sign: signer.sign }),
+        client({ retries: 3 }).request({
+          method: 'PUT',
+          url: srv.url,
+          headers: {},
+          body: { kind: 'stream', stream: source },
+          operation: 'PutObject',
+          sign: signer.sign,
+        }),
       );
       expect(err).to.be.instanceOf(OssError);
       expect(err.code).to.equal('NetworkError');
@@ -364,7 +467,12 @@ describe('core/http HttpClient', () => {
       const data = randomBytes(2 * 1024 * 1024 + 5);
       const calls: [number, number][] = [];
       const res = await client().request({
-        method: 'PUT', url: srv.url, headers: {}, body: data, operation: 'PutObject', sign: (h) => h,
+        method: 'PUT',
+        url: srv.url,
+        headers: {},
+        body: data,
+        operation: 'PutObject',
+        sign: (h) => h,
         onBodyProgress: (n, attempt) => calls.push([n, attempt]),
       });
       await res.dump();
@@ -388,7 +496,14 @@ describe('core/http HttpClient', () => {
     const signer = stampingSigner();
     const source = Readable.from([Buffer.from('abc')]);
     const err = await rejection(
-      client({ retries: 2 }).request({ method: 'PUT', url, headers: {}, body: { kind: 'stream', stream: source }, operation: 'PutObject', sign: signer.sign }),
+      client({ retries: 2 }).request({
+        method: 'PUT',
+        url,
+        headers: {},
+        body: { kind: 'stream', stream: source },
+        operation: 'PutObject',
+        sign: signer.sign,
+      }),
     );
     expect(err).to.be.instanceOf(OssError);
     expect(err.code).to.equal('NetworkError');
@@ -404,7 +519,12 @@ describe('core/http HttpClient', () => {
     const signer = stampingSigner();
     const err = await rejection(
       client().request({
-        method: 'PUT', url: srv.url, headers: {}, body: { kind: 'file', path: join(tmp, 'missing.bin'), offset: 0, length: 10 }, operation: 'PutObject', sign: signer.sign,
+        method: 'PUT',
+        url: srv.url,
+        headers: {},
+        body: { kind: 'file', path: join(tmp, 'missing.bin'), offset: 0, length: 10 },
+        operation: 'PutObject',
+        sign: signer.sign,
       }),
     );
     expect(err.code).to.equal('ENOENT');
@@ -417,7 +537,13 @@ describe('core/http HttpClient', () => {
     });
     const started = performance.now();
     const err = await rejection(
-      client({ headersTimeoutMs: 100, retries: 1 }).request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }),
+      client({ headersTimeoutMs: 100, retries: 1 }).request({
+        method: 'GET',
+        url: srv.url,
+        headers: {},
+        operation: 'GetObject',
+        sign: (h) => h,
+      }),
     );
     expect(err).to.be.instanceOf(OssError);
     expect(err.code).to.equal('RequestTimeout');
@@ -433,7 +559,14 @@ describe('core/http HttpClient', () => {
       const srv = await server((req, res) => res.end());
       const reason = new Error('stop');
       const err = await rejection(
-        client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: AbortSignal.abort(reason) }),
+        client().request({
+          method: 'GET',
+          url: srv.url,
+          headers: {},
+          operation: 'GetObject',
+          sign: (h) => h,
+          signal: AbortSignal.abort(reason),
+        }),
       );
       expect(err).to.be.instanceOf(OssAbortError);
       expect(err.name).to.equal('AbortError');
@@ -449,7 +582,16 @@ describe('core/http HttpClient', () => {
       const reason = new Error('user cancelled');
       void eventually(() => srv.seen.length === 1).then(() => ac.abort(reason)); // in flight: at the server
       const started = performance.now();
-      const err = await rejection(client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: ac.signal }));
+      const err = await rejection(
+        client().request({
+          method: 'GET',
+          url: srv.url,
+          headers: {},
+          operation: 'GetObject',
+          sign: (h) => h,
+          signal: ac.signal,
+        }),
+      );
       expect(err).to.be.instanceOf(OssAbortError);
       expect(err.cause).to.equal(reason);
       expect(performance.now() - started).to.be.below(1000);
@@ -463,7 +605,15 @@ describe('core/http HttpClient', () => {
       const ac = new AbortController();
       void eventually(() => srv.seen.length === 1).then(() => ac.abort(new Error('bye'))); // mid-body: at the server
       const err = await rejection(
-        client().request({ method: 'PUT', url: srv.url, headers: {}, body: { kind: 'stream', stream: source }, operation: 'PutObject', sign: (h) => h, signal: ac.signal }),
+        client().request({
+          method: 'PUT',
+          url: srv.url,
+          headers: {},
+          body: { kind: 'stream', stream: source },
+          operation: 'PutObject',
+          sign: (h) => h,
+          signal: ac.signal,
+        }),
       );
       expect(err).to.be.instanceOf(OssAbortError);
       expect(source.destroyed).to.equal(true);
@@ -471,7 +621,9 @@ describe('core/http HttpClient', () => {
     });
 
     it('aborts during the backoff without waiting it out', async () => {
-      const srv = await server((req, res) => sendError(res, 503, 'ServiceUnavailable', { 'x-oss-qos-delay-time': '10000' }));
+      const srv = await server((req, res) =>
+        sendError(res, 503, 'ServiceUnavailable', { 'x-oss-qos-delay-time': '10000' }),
+      );
       const ac = new AbortController();
       const reason = new Error('enough');
       const started = performance.now();
@@ -479,7 +631,14 @@ describe('core/http HttpClient', () => {
       const onRetry = (): void => void setImmediate(() => ac.abort(reason));
       subscribe(RETRY_CHANNEL, onRetry);
       const err = await rejection(
-        client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, signal: ac.signal }),
+        client().request({
+          method: 'GET',
+          url: srv.url,
+          headers: {},
+          operation: 'GetObject',
+          sign: (h) => h,
+          signal: ac.signal,
+        }),
       ).finally(() => unsubscribe(RETRY_CHANNEL, onRetry));
       expect(err).to.be.instanceOf(OssAbortError);
       expect(err.cause).to.equal(reason);
@@ -496,7 +655,14 @@ describe('core/http HttpClient', () => {
         res.end();
       });
       const parts = [Buffer.from('ab'), Buffer.from('cde'), Buffer.from('f')];
-      const res = await client().request({ method: 'PUT', url: srv.url, headers: {}, body: { kind: 'stream', stream: Readable.from(parts) }, operation: 'PutObject', sign: (h) => h });
+      const res = await client().request({
+        method: 'PUT',
+        url: srv.url,
+        headers: {},
+        body: { kind: 'stream', stream: Readable.from(parts) },
+        operation: 'PutObject',
+        sign: (h) => h,
+      });
       await res.dump();
       expect(srv.seen[0]!.headers['transfer-encoding']).to.equal('chunked');
       expect(srv.seen[0]!.headers['content-length']).to.equal(undefined);
@@ -515,7 +681,12 @@ describe('core/http HttpClient', () => {
       }
       const calls: number[] = [];
       const res = await client().request({
-        method: 'PUT', url: srv.url, headers: { 'content-length': '5' }, body: { kind: 'stream', stream: gen() }, operation: 'PutObject', sign: (h) => h,
+        method: 'PUT',
+        url: srv.url,
+        headers: { 'content-length': '5' },
+        body: { kind: 'stream', stream: gen() },
+        operation: 'PutObject',
+        sign: (h) => h,
         onBodyProgress: (n) => calls.push(n),
       });
       await res.dump();
@@ -534,13 +705,31 @@ describe('core/http HttpClient', () => {
       const path = join(tmp, 'frame.bin');
       writeFileSync(path, '0123456789');
       const c = client();
-      const cases: HttpRequest['body'][] = [new Uint8Array([9, 8, 7]), 'héllo', { kind: 'file', path, offset: 2, length: 5 }];
+      const cases: HttpRequest['body'][] = [
+        new Uint8Array([9, 8, 7]),
+        'héllo',
+        { kind: 'file', path, offset: 2, length: 5 },
+      ];
       for (const body of cases) {
-        await (await c.request({ method: 'PUT', url: srv.url, headers: {}, body, operation: 'PutObject', sign: (h) => h, onBodyProgress: () => {} })).dump();
+        await (
+          await c.request({
+            method: 'PUT',
+            url: srv.url,
+            headers: {},
+            body,
+            operation: 'PutObject',
+            sign: (h) => h,
+            onBodyProgress: () => {},
+          })
+        ).dump();
       }
       expect(srv.seen.map((s) => s.headers['content-length'])).to.deep.equal(['3', '6', '5']);
       expect(srv.seen.map((s) => s.headers['transfer-encoding'])).to.deep.equal([undefined, undefined, undefined]);
-      expect(bodies.map((b) => b.toString('latin1'))).to.deep.equal(['\x09\x08\x07', Buffer.from('héllo').toString('latin1'), '23456']);
+      expect(bodies.map((b) => b.toString('latin1'))).to.deep.equal([
+        '\x09\x08\x07',
+        Buffer.from('héllo').toString('latin1'),
+        '23456',
+      ]);
     });
 
     it('reports file-range progress monotonic up to the range length', async () => {
@@ -553,7 +742,12 @@ describe('core/http HttpClient', () => {
       const calls: number[] = [];
       await (
         await client().request({
-          method: 'PUT', url: srv.url, headers: {}, body: { kind: 'file', path, offset: 10, length: 1_100_000 }, operation: 'UploadPart', sign: (h) => h,
+          method: 'PUT',
+          url: srv.url,
+          headers: {},
+          body: { kind: 'file', path, offset: 10, length: 1_100_000 },
+          operation: 'UploadPart',
+          sign: (h) => h,
           onBodyProgress: (n) => calls.push(n),
         })
       ).dump();
@@ -569,7 +763,13 @@ describe('core/http HttpClient', () => {
     const onMessage = (m: unknown): void => void events.push(m as RetryEvent);
     subscribe(RETRY_CHANNEL, onMessage);
     try {
-      const res = await client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: stampingSigner().sign });
+      const res = await client().request({
+        method: 'GET',
+        url: srv.url,
+        headers: {},
+        operation: 'GetObject',
+        sign: stampingSigner().sign,
+      });
       await res.dump();
     } finally {
       unsubscribe(RETRY_CHANNEL, onMessage);
@@ -588,7 +788,14 @@ describe('core/http HttpClient', () => {
     });
     const signer = stampingSigner();
     const err = await rejection(
-      client().request({ method: 'PUT', url: srv.url, headers: { 'content-length': '10' }, body: new Uint8Array(3), operation: 'PutObject', sign: signer.sign }),
+      client().request({
+        method: 'PUT',
+        url: srv.url,
+        headers: { 'content-length': '10' },
+        body: new Uint8Array(3),
+        operation: 'PutObject',
+        sign: signer.sign,
+      }),
     );
     expect(err).to.be.instanceOf(OssError);
     expect(err.code).to.equal('RequestError');
@@ -601,7 +808,9 @@ describe('core/http HttpClient', () => {
     const srv = await server((req, res) => res.end());
     const c = client();
     await c.close();
-    const err = await rejection(c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }));
+    const err = await rejection(
+      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }),
+    );
     expect(err.code).to.equal('RequestError');
     expect(srv.seen.length).to.equal(0);
   });

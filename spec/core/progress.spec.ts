@@ -11,7 +11,10 @@ describe('core/progress: UploadProgress', () => {
     const p = recorder();
     const t = new UploadProgress(p.cb, 100);
     for (const n of [10, 10, 40, 100]) t.sent(n);
-    expect(p.calls).to.deep.equal([[10, 100], [40, 100]]);
+    expect(p.calls).to.deep.equal([
+      [10, 100],
+      [40, 100],
+    ]);
     t.complete(100);
     expect(p.calls.at(-1)).to.deep.equal([100, 100]);
     t.complete(100);
@@ -27,7 +30,12 @@ describe('core/progress: UploadProgress', () => {
     t.sent(50);
     t.sent(70);
     t.complete(100);
-    expect(p.calls).to.deep.equal([[30, 100], [60, 100], [70, 100], [100, 100]]);
+    expect(p.calls).to.deep.equal([
+      [30, 100],
+      [60, 100],
+      [70, 100],
+      [100, 100],
+    ]);
   });
 
   it('an unknown total is null and counts go to the end as sent', () => {
@@ -36,7 +44,10 @@ describe('core/progress: UploadProgress', () => {
     t.sent(5);
     t.sent(9);
     t.complete(9);
-    expect(p.calls).to.deep.equal([[5, null], [9, null]]);
+    expect(p.calls).to.deep.equal([
+      [5, null],
+      [9, null],
+    ]);
   });
 
   it('the commit of an unknown-length upload reports its size as the total', () => {
@@ -54,7 +65,11 @@ describe('core/progress: UploadProgress', () => {
     t.begin();
     t.sent(100);
     t.complete(1000);
-    expect(based.calls).to.deep.equal([[600, 1000], [700, 1000], [1000, 1000]]);
+    expect(based.calls).to.deep.equal([
+      [600, 1000],
+      [700, 1000],
+      [1000, 1000],
+    ]);
   });
 
   it('parts in flight add up; a stored part counts once, and the last byte waits for the commit', () => {
@@ -70,7 +85,13 @@ describe('core/progress: UploadProgress', () => {
     t.partDone(2, 100);
     t.sent(100, 3);
     t.partDone(3, 100);
-    expect(p.calls).to.deep.equal([[50, 300], [90, 300], [140, 300], [200, 300], [220, 300]]);
+    expect(p.calls).to.deep.equal([
+      [50, 300],
+      [90, 300],
+      [140, 300],
+      [200, 300],
+      [220, 300],
+    ]);
     t.complete(300);
     expect(p.calls.at(-1)).to.deep.equal([300, 300]);
   });

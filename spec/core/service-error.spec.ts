@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { serviceErrorFrom } from '../../lib/core/service-error.js';
 import { buildErrorXml } from '../../lib/core/xml.js';
-import { ObjectNotAppendableError, OssError, OssServiceError, PositionNotEqualToLengthError } from '../../lib/errors.js';
+import {
+  ObjectNotAppendableError,
+  OssError,
+  OssServiceError,
+  PositionNotEqualToLengthError,
+} from '../../lib/errors.js';
 
 const NO_SUCH_KEY = `<?xml version="1.0" encoding="UTF-8"?>
 <Error>
@@ -18,7 +23,11 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 describe('core/service-error', () => {
   it('maps an <Error> body to every field, with a human message', () => {
-    const headers = { 'x-oss-request-id': '5C3D9778CC1C2AEDF85B****', 'content-type': 'application/xml', 'x-oss-ec': '0026-00000001' };
+    const headers = {
+      'x-oss-request-id': '5C3D9778CC1C2AEDF85B****',
+      'content-type': 'application/xml',
+      'x-oss-ec': '0026-00000001',
+    };
     const err = serviceErrorFrom({ status: 404, headers, body: NO_SUCH_KEY, operation: 'GetObject' });
     expect(err).to.be.instanceOf(OssServiceError);
     expect(err).to.be.instanceOf(OssError);
@@ -46,8 +55,20 @@ describe('core/service-error', () => {
   });
 
   it('reads the x-oss-err header when a HEAD answer has no body', () => {
-    const xml = buildErrorXml({ Code: 'NoSuchBucket', Message: 'The specified bucket does not exist.', RequestId: 'RID-IN-XML', HostId: 'nobucket.oss-cn-hangzhou.aliyuncs.com', EC: '0015-00000101', BucketName: 'nobucket' });
-    const err = serviceErrorFrom({ status: 404, headers: { 'X-Oss-Err': b64(xml), 'X-Oss-Request-Id': 'RID-HEADER' }, body: '', operation: 'HeadObject' });
+    const xml = buildErrorXml({
+      Code: 'NoSuchBucket',
+      Message: 'The specified bucket does not exist.',
+      RequestId: 'RID-IN-XML',
+      HostId: 'nobucket.oss-cn-hangzhou.aliyuncs.com',
+      EC: '0015-00000101',
+      BucketName: 'nobucket',
+    });
+    const err = serviceErrorFrom({
+      status: 404,
+      headers: { 'X-Oss-Err': b64(xml), 'X-Oss-Request-Id': 'RID-HEADER' },
+      body: '',
+      operation: 'HeadObject',
+    });
     expect(err.code).to.equal('NoSuchBucket');
     expect(err.requestId).to.equal('RID-IN-XML');
     expect(err.ec).to.equal('0015-00000101');
@@ -59,23 +80,74 @@ describe('core/service-error', () => {
 
   it('prefers the body over x-oss-err and ignores a garbage x-oss-err', () => {
     const other = b64(buildErrorXml({ Code: 'Other' }));
-    expect(serviceErrorFrom({ status: 404, headers: { 'x-oss-err': other }, body: NO_SUCH_KEY }).code).to.equal('NoSuchKey');
-    const err = serviceErrorFrom({ status: 403, headers: { 'x-oss-err': '!!not base64 xml!!', 'x-oss-request-id': 'R' }, operation: 'HeadObject' });
+    expect(serviceErrorFrom({ status: 404, headers: { 'x-oss-err': other }, body: NO_SUCH_KEY }).code).to.equal(
+      'NoSuchKey',
+    );
+    const err = serviceErrorFrom({
+      status: 403,
+      headers: { 'x-oss-err': '!!not base64 xml!!', 'x-oss-request-id': 'R' },
+      operation: 'HeadObject',
+    });
     expect(err.code).to.equal('UnknownError');
     expect(err.details.body).to.equal(undefined);
   });
 
   describe('from the status alone', () => {
     const TABLE: Array<[number, string | undefined, string, string]> = [
-      [404, 'HeadObject', 'NoSuchKey', 'HeadObject failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)'],
-      [404, 'GetObject', 'NoSuchKey', 'GetObject failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)'],
-      [404, 'GetObjectMeta', 'NoSuchKey', 'GetObjectMeta failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)'],
-      [404, 'UploadPart', 'UnknownError', 'UploadPart failed: the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)'],
-      [404, 'PutObject', 'UnknownError', 'PutObject failed: the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)'],
-      [404, undefined, 'UnknownError', 'the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)'],
-      [412, 'HeadObject', 'PreconditionFailed', 'HeadObject failed: At least one of the pre-conditions you specified did not hold. (code PreconditionFailed, status 412, request id R1)'],
-      [403, 'HeadObject', 'UnknownError', 'HeadObject failed: the service answered HTTP 403 without an error body (code UnknownError, status 403, request id R1)'],
-      [503, 'PutObject', 'UnknownError', 'PutObject failed: the service answered HTTP 503 without an error body (code UnknownError, status 503, request id R1)'],
+      [
+        404,
+        'HeadObject',
+        'NoSuchKey',
+        'HeadObject failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)',
+      ],
+      [
+        404,
+        'GetObject',
+        'NoSuchKey',
+        'GetObject failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)',
+      ],
+      [
+        404,
+        'GetObjectMeta',
+        'NoSuchKey',
+        'GetObjectMeta failed: The specified key does not exist. (code NoSuchKey, status 404, request id R1)',
+      ],
+      [
+        404,
+        'UploadPart',
+        'UnknownError',
+        'UploadPart failed: the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)',
+      ],
+      [
+        404,
+        'PutObject',
+        'UnknownError',
+        'PutObject failed: the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)',
+      ],
+      [
+        404,
+        undefined,
+        'UnknownError',
+        'the service answered HTTP 404 without an error body (code UnknownError, status 404, request id R1)',
+      ],
+      [
+        412,
+        'HeadObject',
+        'PreconditionFailed',
+        'HeadObject failed: At least one of the pre-conditions you specified did not hold. (code PreconditionFailed, status 412, request id R1)',
+      ],
+      [
+        403,
+        'HeadObject',
+        'UnknownError',
+        'HeadObject failed: the service answered HTTP 403 without an error body (code UnknownError, status 403, request id R1)',
+      ],
+      [
+        503,
+        'PutObject',
+        'UnknownError',
+        'PutObject failed: the service answered HTTP 503 without an error body (code UnknownError, status 503, request id R1)',
+      ],
     ];
     for (const [status, operation, code, message] of TABLE) {
       it(`${status} ${operation ?? '(no operation)'} → ${code}`, () => {
@@ -92,33 +164,54 @@ describe('core/service-error', () => {
       const err = serviceErrorFrom({ status: 500, headers: { 'x-oss-ec': '0002-00000001' }, body: '   ' });
       expect(err.requestId).to.equal(undefined);
       expect(err.ec).to.equal('0002-00000001');
-      expect(err.message).to.equal('the service answered HTTP 500 without an error body (code UnknownError, status 500, EC 0002-00000001)');
+      expect(err.message).to.equal(
+        'the service answered HTTP 500 without an error body (code UnknownError, status 500, EC 0002-00000001)',
+      );
     });
 
     it('quotes a short snippet of a non-XML body (a proxy page)', () => {
       const html = `<html>\n<head><title>502 Bad Gateway</title></head>\n<body>${'x'.repeat(300)}</body></html>`;
       const err = serviceErrorFrom({ status: 502, headers: {}, body: html, operation: 'UploadPart' });
       expect(err.code).to.equal('UnknownError');
-      expect(err.message).to.match(/^UploadPart failed: the service answered HTTP 502 with a body that is not an OSS error: "<html> <head><title>502 Bad Gateway<\/title><\/head> <body>x+…" \(code UnknownError, status 502\)$/);
+      expect(err.message).to.match(
+        /^UploadPart failed: the service answered HTTP 502 with a body that is not an OSS error: "<html> <head><title>502 Bad Gateway<\/title><\/head> <body>x+…" \(code UnknownError, status 502\)$/,
+      );
       expect(err.message.length).to.be.below(260);
     });
   });
 
   describe('typed subclasses', () => {
     it('PositionNotEqualToLength carries nextPosition from x-oss-next-append-position', () => {
-      const body = buildErrorXml({ Code: 'PositionNotEqualToLength', Message: 'Position is not equal to file length', RequestId: 'R2', HostId: 'h', EC: '0026-00000016' });
-      const err = serviceErrorFrom({ status: 409, headers: { 'x-oss-next-append-position': '1048576' }, body, operation: 'AppendObject' });
+      const body = buildErrorXml({
+        Code: 'PositionNotEqualToLength',
+        Message: 'Position is not equal to file length',
+        RequestId: 'R2',
+        HostId: 'h',
+        EC: '0026-00000016',
+      });
+      const err = serviceErrorFrom({
+        status: 409,
+        headers: { 'x-oss-next-append-position': '1048576' },
+        body,
+        operation: 'AppendObject',
+      });
       expect(err).to.be.instanceOf(PositionNotEqualToLengthError);
       expect(err).to.be.instanceOf(OssServiceError);
       expect((err as PositionNotEqualToLengthError).nextPosition).to.equal(1048576);
       expect(err.name).to.equal('PositionNotEqualToLengthError');
-      expect(err.message).to.equal('AppendObject failed: Position is not equal to file length (code PositionNotEqualToLength, status 409, EC 0026-00000016, request id R2)');
+      expect(err.message).to.equal(
+        'AppendObject failed: Position is not equal to file length (code PositionNotEqualToLength, status 409, EC 0026-00000016, request id R2)',
+      );
       expect(err.details.body?.['EC']).to.equal('0026-00000016');
     });
 
     it('PositionNotEqualToLength without a usable header has nextPosition -1', () => {
       const body = buildErrorXml({ Code: 'PositionNotEqualToLength', Message: 'm' });
-      const cases: Array<Record<string, string>> = [{}, { 'x-oss-next-append-position': 'abc' }, { 'x-oss-next-append-position': '-5' }];
+      const cases: Array<Record<string, string>> = [
+        {},
+        { 'x-oss-next-append-position': 'abc' },
+        { 'x-oss-next-append-position': '-5' },
+      ];
       for (const headers of cases) {
         const err = serviceErrorFrom({ status: 409, headers, body }) as PositionNotEqualToLengthError;
         expect(err.nextPosition).to.equal(-1);
@@ -128,13 +221,21 @@ describe('core/service-error', () => {
     it('PositionNotEqualToLength from a HEAD-style x-oss-err still gets nextPosition', () => {
       const err = serviceErrorFrom({
         status: 409,
-        headers: { 'x-oss-err': b64(buildErrorXml({ Code: 'PositionNotEqualToLength', Message: 'm' })), 'X-OSS-Next-Append-Position': '5' },
+        headers: {
+          'x-oss-err': b64(buildErrorXml({ Code: 'PositionNotEqualToLength', Message: 'm' })),
+          'X-OSS-Next-Append-Position': '5',
+        },
       });
       expect((err as PositionNotEqualToLengthError).nextPosition).to.equal(5);
     });
 
     it('ObjectNotAppendable becomes ObjectNotAppendableError', () => {
-      const body = buildErrorXml({ Code: 'ObjectNotAppendable', Message: 'The object is not appendable', RequestId: 'R3', EC: '0026-00000017' });
+      const body = buildErrorXml({
+        Code: 'ObjectNotAppendable',
+        Message: 'The object is not appendable',
+        RequestId: 'R3',
+        EC: '0026-00000017',
+      });
       const err = serviceErrorFrom({ status: 409, headers: {}, body, operation: 'AppendObject' });
       expect(err).to.be.instanceOf(ObjectNotAppendableError);
       expect(err.code).to.equal('ObjectNotAppendable');
@@ -159,7 +260,8 @@ describe('core/service-error', () => {
   it('keeps signature debugging data in details, out of the message and away from header values', () => {
     const body = buildErrorXml({
       Code: 'SignatureDoesNotMatch',
-      Message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      Message:
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
       RequestId: 'R5',
       HostId: 'h',
       OSSAccessKeyId: 'LTAI-access-key-id',
@@ -167,11 +269,22 @@ describe('core/service-error', () => {
       StringToSign: 'PUT\n\n\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k',
       EC: '0002-00000040',
     });
-    const headers = { authorization: 'OSS LTAI-access-key-id:secret-signature', 'set-cookie': 'session=secret', 'x-oss-request-id': 'R5' };
+    const headers = {
+      authorization: 'OSS LTAI-access-key-id:secret-signature',
+      'set-cookie': 'session=secret',
+      'x-oss-request-id': 'R5',
+    };
     const err = serviceErrorFrom({ status: 403, headers, body, operation: 'PutObject' });
     expect(err.code).to.equal('SignatureDoesNotMatch');
     expect(err.details.body?.['StringToSign']).to.equal('PUT\n\n\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k');
-    for (const secret of ['secret-signature', 'session=secret', 'PROVIDED-SIGNATURE', 'LTAI-access-key-id', 'StringToSign', '/b/k']) {
+    for (const secret of [
+      'secret-signature',
+      'session=secret',
+      'PROVIDED-SIGNATURE',
+      'LTAI-access-key-id',
+      'StringToSign',
+      '/b/k',
+    ]) {
       expect(err.message).not.to.contain(secret);
       expect(String(err.stack)).not.to.contain(secret);
     }
@@ -179,7 +292,12 @@ describe('core/service-error', () => {
   });
 
   it('uses the XML Code even on a 2xx-looking 203 CallbackFailed', () => {
-    const body = buildErrorXml({ Code: 'CallbackFailed', Message: 'Error status : 301.', RequestId: 'R6', EC: '0007-00000203' });
+    const body = buildErrorXml({
+      Code: 'CallbackFailed',
+      Message: 'Error status : 301.',
+      RequestId: 'R6',
+      EC: '0007-00000203',
+    });
     const err = serviceErrorFrom({ status: 203, headers: {}, body, operation: 'CompleteMultipartUpload' });
     expect(err.code).to.equal('CallbackFailed');
     expect(err.status).to.equal(203);

@@ -24,7 +24,11 @@ const NOW = new Date(DATE);
 function presignedUrl(host: string, key: string, query: Record<string, string | null>): string {
   const qs = Object.keys(query)
     .sort()
-    .map((k) => (query[k] === null || query[k] === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(query[k]!)}`))
+    .map((k) =>
+      query[k] === null || query[k] === ''
+        ? encodeURIComponent(k)
+        : `${encodeURIComponent(k)}=${encodeURIComponent(query[k]!)}`,
+    )
     .join('&');
   return `${host}/${uriEncode(key, true)}?${qs}`;
 }
@@ -65,33 +69,63 @@ describe('core/sign-v1', () => {
     });
 
     it('V1-H3: GET /?resourceGroup&non-resousce=null signs only the sub-resource', () => {
-      const req: SignableRequest = { method: 'GET', bucket: 'examplebucket', query: { resourceGroup: '', 'non-resousce': 'null' }, headers: {} };
+      const req: SignableRequest = {
+        method: 'GET',
+        bucket: 'examplebucket',
+        query: { resourceGroup: '', 'non-resousce': 'null' },
+        headers: {},
+      };
       signRequestV1(req, AK, NOW);
       expect(stringToSignV1(req, DATE)).to.equal(`GET\n\n\n${DATE}\nx-oss-date:${DATE}\n/examplebucket/?resourceGroup`);
       expect(req.headers['authorization']).to.equal('OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=');
     });
 
     it('V1-H4: GET /?resourceGroup&acl sorts the sub-resources', () => {
-      const req: SignableRequest = { method: 'GET', bucket: 'examplebucket', query: { resourceGroup: null, acl: null }, headers: {} };
+      const req: SignableRequest = {
+        method: 'GET',
+        bucket: 'examplebucket',
+        query: { resourceGroup: null, acl: null },
+        headers: {},
+      };
       signRequestV1(req, AK, NOW);
-      expect(stringToSignV1(req, DATE)).to.equal(`GET\n\n\n${DATE}\nx-oss-date:${DATE}\n/examplebucket/?acl&resourceGroup`);
+      expect(stringToSignV1(req, DATE)).to.equal(
+        `GET\n\n\n${DATE}\nx-oss-date:${DATE}\n/examplebucket/?acl&resourceGroup`,
+      );
       expect(req.headers['authorization']).to.equal('OSS ak:x3E5TgOvl/i7PN618s5mEvpJDYk=');
     });
 
     it('V1-Q1: presigned GET with versionId', () => {
-      const req: SignableRequest = { method: 'GET', bucket: 'bucket', key: 'key', query: { versionId: 'versionId' }, headers: {} };
+      const req: SignableRequest = {
+        method: 'GET',
+        bucket: 'bucket',
+        key: 'key',
+        query: { versionId: 'versionId' },
+        headers: {},
+      };
       expect(stringToSignV1(req, '1699807420')).to.equal('GET\n\n\n1699807420\n/bucket/key?versionId=versionId');
       const params = presignV1(req, AK, 1699807420);
-      expect(params).to.deep.equal({ OSSAccessKeyId: 'ak', Expires: '1699807420', Signature: 'dcLTea+Yh9ApirQ8o8dOPqtvJXQ=' });
+      expect(params).to.deep.equal({
+        OSSAccessKeyId: 'ak',
+        Expires: '1699807420',
+        Signature: 'dcLTea+Yh9ApirQ8o8dOPqtvJXQ=',
+      });
       expect(presignedUrl('http://bucket.oss-cn-hangzhou.aliyuncs.com', 'key', { ...req.query, ...params })).to.equal(
         'http://bucket.oss-cn-hangzhou.aliyuncs.com/key?Expires=1699807420&OSSAccessKeyId=ak&Signature=dcLTea%2BYh9ApirQ8o8dOPqtvJXQ%3D&versionId=versionId',
       );
     });
 
     it('V1-Q2: presigned GET of key+123 with an STS token signs the raw key and security-token', () => {
-      const req: SignableRequest = { method: 'GET', bucket: 'bucket', key: 'key+123', query: { versionId: 'versionId' }, headers: {} };
+      const req: SignableRequest = {
+        method: 'GET',
+        bucket: 'bucket',
+        key: 'key+123',
+        query: { versionId: 'versionId' },
+        headers: {},
+      };
       const withToken = { ...req, query: { ...req.query, 'security-token': 'token' } };
-      expect(stringToSignV1(withToken, '1699808204')).to.equal('GET\n\n\n1699808204\n/bucket/key+123?security-token=token&versionId=versionId');
+      expect(stringToSignV1(withToken, '1699808204')).to.equal(
+        'GET\n\n\n1699808204\n/bucket/key+123?security-token=token&versionId=versionId',
+      );
       const params = presignV1(req, STS, 1699808204);
       expect(params).to.deep.equal({
         OSSAccessKeyId: 'ak',
@@ -100,7 +134,9 @@ describe('core/sign-v1', () => {
         'security-token': 'token',
       });
       expect(req.query).to.deep.equal({ versionId: 'versionId' }, 'presign must not modify the request');
-      expect(presignedUrl('http://bucket.oss-cn-hangzhou.aliyuncs.com', 'key+123', { ...req.query, ...params })).to.equal(
+      expect(
+        presignedUrl('http://bucket.oss-cn-hangzhou.aliyuncs.com', 'key+123', { ...req.query, ...params }),
+      ).to.equal(
         'http://bucket.oss-cn-hangzhou.aliyuncs.com/key%2B123?Expires=1699808204&OSSAccessKeyId=ak&Signature=jzKYRrM5y6Br0dRFPaTGOsbrDhY%3D&security-token=token&versionId=versionId',
       );
     });
@@ -116,7 +152,9 @@ describe('core/sign-v1', () => {
         headers: { date: DATE },
       };
       const sts = stringToSignV1(req, headerDateLineV1(req.headers));
-      expect(sts).to.equal(`PUT\n\n\n${DATE}\n/examplebucket/multipart.data?partNumber=1&uploadId=0004B9895DBBB6EC98E36`);
+      expect(sts).to.equal(
+        `PUT\n\n\n${DATE}\n/examplebucket/multipart.data?partNumber=1&uploadId=0004B9895DBBB6EC98E36`,
+      );
       expect(`OSS ak:${signatureV1('sk', sts)}`).to.equal('OSS ak:NVsrQG9r9MX6fsbGIR1XGm7Dkww=');
     });
 
@@ -166,7 +204,12 @@ describe('core/sign-v1', () => {
         bucket: 'examplebucket',
         key: 'multipart.data',
         query: { uploadId: '0004B9895DBBB6EC98E36', 'encoding-type': 'url' },
-        headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==', 'content-type': 'application/xml', 'x-oss-callback': callback, date: DATE },
+        headers: {
+          'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==',
+          'content-type': 'application/xml',
+          'x-oss-callback': callback,
+          date: DATE,
+        },
       };
       const sts = stringToSignV1(req, DATE);
       expect(sts).to.equal(
@@ -176,7 +219,13 @@ describe('core/sign-v1', () => {
     });
 
     it('V1-U5 (self-computed): presigned PUT of a key with a space and a plus', () => {
-      const req: SignableRequest = { method: 'PUT', bucket: 'examplebucket', key: 'dir/a b+c.txt', query: {}, headers: { 'content-type': 'text/plain' } };
+      const req: SignableRequest = {
+        method: 'PUT',
+        bucket: 'examplebucket',
+        key: 'dir/a b+c.txt',
+        query: {},
+        headers: { 'content-type': 'text/plain' },
+      };
       expect(stringToSignV1(req, '1700000000')).to.equal('PUT\n\ntext/plain\n1700000000\n/examplebucket/dir/a b+c.txt');
       const params = presignV1(req, AK, 1700000000);
       expect(params['Signature']).to.equal('HRIqmY9T3g0v3f5ktsW0TK8bsQM=');
@@ -189,7 +238,9 @@ describe('core/sign-v1', () => {
   describe('rules', () => {
     it('signatureV1 is base64 HMAC-SHA1 of the UTF-8 string (independent oracle)', () => {
       const sts = 'PUT\n\n\n1\n/b/中文 key';
-      expect(signatureV1('sk', sts)).to.equal(createHmac('sha1', Buffer.from('sk')).update(Buffer.from(sts, 'utf8')).digest('base64'));
+      expect(signatureV1('sk', sts)).to.equal(
+        createHmac('sha1', Buffer.from('sk')).update(Buffer.from(sts, 'utf8')).digest('base64'),
+      );
     });
 
     it('canonical resource for service-, bucket- and object-level requests', () => {
@@ -214,7 +265,8 @@ describe('core/sign-v1', () => {
         'x-oss-unknown': 'v',
       };
       expect(canonicalResourceV1('b', 'k', query)).to.equal('/b/k?uploadId=u1');
-      for (const name of ['encoding-type', 'max-parts', 'prefix', 'delimiter']) expect(V1_SUB_RESOURCES.has(name), name).to.equal(false);
+      for (const name of ['encoding-type', 'max-parts', 'prefix', 'delimiter'])
+        expect(V1_SUB_RESOURCES.has(name), name).to.equal(false);
     });
 
     it('emits bare sub-resources for null and empty values, k=v otherwise, sorted in byte order', () => {
@@ -222,13 +274,15 @@ describe('core/sign-v1', () => {
         '/b/k?append&position=0&uploadId=x&uploads',
       );
       // Byte order puts "-" before letters and upper case before lower case, unlike localeCompare.
-      expect(canonicalResourceV1('b', 'k', { responseHeader: '1', 'response-content-type': 'a/b', 'response-expires': 'e' })).to.equal(
-        '/b/k?response-content-type=a/b&response-expires=e&responseHeader=1',
-      );
+      expect(
+        canonicalResourceV1('b', 'k', { responseHeader: '1', 'response-content-type': 'a/b', 'response-expires': 'e' }),
+      ).to.equal('/b/k?response-content-type=a/b&response-expires=e&responseHeader=1');
     });
 
     it('signs the raw key and raw sub-resource values (no URL encoding)', () => {
-      expect(canonicalResourceV1('b', 'dir/a b+c%20d.txt', { versionId: 'v+1 /=' })).to.equal('/b/dir/a b+c%20d.txt?versionId=v+1 /=');
+      expect(canonicalResourceV1('b', 'dir/a b+c%20d.txt', { versionId: 'v+1 /=' })).to.equal(
+        '/b/dir/a b+c%20d.txt?versionId=v+1 /=',
+      );
     });
 
     it('lower-cases, trims and sorts x-oss-* headers; other headers are not canonicalised', () => {
@@ -245,11 +299,19 @@ describe('core/sign-v1', () => {
     });
 
     it('joins values of a header given in two spellings with a comma', () => {
-      expect(canonicalOssHeadersV1({ 'x-oss-meta-a': '1', 'X-Oss-Meta-A': '2', 'x-oss-meta-b': '3' })).to.equal('x-oss-meta-a:1,2\nx-oss-meta-b:3\n');
+      expect(canonicalOssHeadersV1({ 'x-oss-meta-a': '1', 'X-Oss-Meta-A': '2', 'x-oss-meta-b': '3' })).to.equal(
+        'x-oss-meta-a:1,2\nx-oss-meta-b:3\n',
+      );
     });
 
     it('uses Content-MD5 and Content-Type verbatim and finds them in any case', () => {
-      const req: SignableRequest = { method: 'PUT', bucket: 'b', key: 'k', query: {}, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'CONTENT-MD5': 'abc=' } };
+      const req: SignableRequest = {
+        method: 'PUT',
+        bucket: 'b',
+        key: 'k',
+        query: {},
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'CONTENT-MD5': 'abc=' },
+      };
       expect(stringToSignV1(req, 'D')).to.equal('PUT\nabc=\ntext/plain; charset=utf-8\nD\n/b/k');
     });
 
@@ -286,11 +348,18 @@ describe('core/sign-v1', () => {
 
     it('presignV1 rejects a non-integer or negative expiry', () => {
       const req: SignableRequest = { method: 'GET', bucket: 'b', key: 'k', query: {}, headers: {} };
-      for (const bad of [Number.NaN, -1, 1.5, Infinity]) expect(() => presignV1(req, AK, bad)).to.throw(OssArgumentError);
+      for (const bad of [Number.NaN, -1, 1.5, Infinity])
+        expect(() => presignV1(req, AK, bad)).to.throw(OssArgumentError);
     });
 
     it('a presigned URL verifies by recomputing over the received query (server view)', () => {
-      const req: SignableRequest = { method: 'PUT', bucket: 'b', key: 'a b', query: { uploadId: 'u', partNumber: '2' }, headers: {} };
+      const req: SignableRequest = {
+        method: 'PUT',
+        bucket: 'b',
+        key: 'a b',
+        query: { uploadId: 'u', partNumber: '2' },
+        headers: {},
+      };
       const params = presignV1(req, STS, 1700000000);
       // The server sees every parameter; OSSAccessKeyId/Expires/Signature are not sub-resources, security-token is.
       const received: SignableRequest = { ...req, query: { ...req.query, ...params } };

@@ -32,7 +32,14 @@ function sdkRequest(headers: Record<string, string> = {}): SignableRequest {
     bucket: 'bucket',
     key: '1234+-/123/1.txt',
     query: { param1: 'value1', '+param1': 'value3', '|param1': 'value4', '+param2': '', '|param2': '', param2: '' },
-    headers: { 'x-oss-head1': 'value', abc: 'value', ZAbc: 'value', XYZ: 'value', 'content-type': 'text/plain', ...headers },
+    headers: {
+      'x-oss-head1': 'value',
+      abc: 'value',
+      ZAbc: 'value',
+      XYZ: 'value',
+      'content-type': 'text/plain',
+      ...headers,
+    },
   };
 }
 
@@ -57,7 +64,11 @@ function oracleSigningKey(secret: string, day: string, region: string, product: 
 function goStyleUrl(host: string, key: string, query: Record<string, string | null>): string {
   const qs = Object.keys(query)
     .sort()
-    .map((k) => (query[k] === null || query[k] === '' ? uriEncode(k, false) : `${uriEncode(k, false)}=${uriEncode(query[k]!, false)}`))
+    .map((k) =>
+      query[k] === null || query[k] === ''
+        ? uriEncode(k, false)
+        : `${uriEncode(k, false)}=${uriEncode(query[k]!, false)}`,
+    )
     .join('&');
   return `${host}/${uriEncode(key, false)}?${qs}`;
 }
@@ -155,7 +166,9 @@ describe('core/sign-v4', () => {
       expect(cr).to.equal(
         'PUT\n/examplebucket/dir/multipart.data\npartNumber=1&uploadId=0004B9895DBBB6EC98E36\ncontent-md5:XUFAKrxLKna5cZ2REBfFkg==\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231216T162057Z\n\n\nUNSIGNED-PAYLOAD',
       );
-      expect(createHash('sha256').update(cr).digest('hex')).to.equal('d7ac3f97948da934d72cdf8b877c245f796257e0141e3b4e4c7c5229de6810c5');
+      expect(createHash('sha256').update(cr).digest('hex')).to.equal(
+        'd7ac3f97948da934d72cdf8b877c245f796257e0141e3b4e4c7c5229de6810c5',
+      );
       expect(req.headers['authorization']).to.equal(
         'OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=d64001c361333f0390f7e252c6eb50eb5d5b5948cd54c7679cc80561c7c49ac8',
       );
@@ -189,7 +202,9 @@ describe('core/sign-v4', () => {
 
     it("escapes what encodeURIComponent leaves alone (!'()*), spaces, plus and unicode as upper-case UTF-8 %XX", () => {
       expect(uriEncode("a b+c!'()*", false)).to.equal('a%20b%2Bc%21%27%28%29%2A');
-      expect(uriEncode('dir/中文 文件+(1).txt', true)).to.equal('dir/%E4%B8%AD%E6%96%87%20%E6%96%87%E4%BB%B6%2B%281%29.txt');
+      expect(uriEncode('dir/中文 文件+(1).txt', true)).to.equal(
+        'dir/%E4%B8%AD%E6%96%87%20%E6%96%87%E4%BB%B6%2B%281%29.txt',
+      );
       expect(uriEncode('😀', false)).to.equal('%F0%9F%98%80');
       expect(uriEncode('%2F', true)).to.equal('%252F');
     });
@@ -232,16 +247,20 @@ describe('core/sign-v4', () => {
     });
 
     it('canonical query encodes keys and values (/, space, + and =) and emits bare keys for null and empty', () => {
-      expect(canonicalQueryV4({ 'k k': 'a/b c+d=e', uploads: null, x: '' })).to.equal('k%20k=a%2Fb%20c%2Bd%3De&uploads&x');
+      expect(canonicalQueryV4({ 'k k': 'a/b c+d=e', uploads: null, x: '' })).to.equal(
+        'k%20k=a%2Fb%20c%2Bd%3De&uploads&x',
+      );
       expect(canonicalQueryV4({})).to.equal('');
     });
 
     it('additional headers: lower-cased, trimmed, deduplicated, always-signed and absent ones dropped, sorted', () => {
       const headers = { Host: 'h', range: 'bytes=0-1', 'content-type': 't', 'x-oss-meta-a': '1' };
-      expect(additionalHeadersV4(['Range', ' host ', 'HOST', 'content-type', 'Content-MD5', 'x-oss-meta-a', 'absent', ''], headers)).to.deep.equal([
-        'host',
-        'range',
-      ]);
+      expect(
+        additionalHeadersV4(
+          ['Range', ' host ', 'HOST', 'content-type', 'Content-MD5', 'x-oss-meta-a', 'absent', ''],
+          headers,
+        ),
+      ).to.deep.equal(['host', 'range']);
       expect(additionalHeadersV4(undefined, headers)).to.deep.equal([]);
       expect(additionalHeadersV4(['absent'], headers)).to.deep.equal([]);
     });
@@ -252,7 +271,14 @@ describe('core/sign-v4', () => {
         bucket: 'b',
         key: 'k',
         query: {},
-        headers: { 'Content-Type': ' text/plain ', 'x-oss-meta-z': ' z', 'X-OSS-Meta-A': 'a ', range: 'r', host: 'h', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' },
+        headers: {
+          'Content-Type': ' text/plain ',
+          'x-oss-meta-z': ' z',
+          'X-OSS-Meta-A': 'a ',
+          range: 'r',
+          host: 'h',
+          'x-oss-content-sha256': 'UNSIGNED-PAYLOAD',
+        },
       };
       expect(canonicalRequestV4(req, ['range'])).to.equal(
         'PUT\n/b/k\n\ncontent-type:text/plain\nrange:r\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-meta-a:a\nx-oss-meta-z:z\n\nrange\nUNSIGNED-PAYLOAD',
@@ -269,7 +295,11 @@ describe('core/sign-v4', () => {
 
     it('SigningKeyCacheV4 derives the same key as an independent HMAC chain, per product', () => {
       const cache = new SigningKeyCacheV4(4);
-      expect(cache.get('sk', '20231216', 'cn-hangzhou', 'oss').equals(oracleSigningKey('sk', '20231216', 'cn-hangzhou', 'oss'))).to.equal(true);
+      expect(
+        cache
+          .get('sk', '20231216', 'cn-hangzhou', 'oss')
+          .equals(oracleSigningKey('sk', '20231216', 'cn-hangzhou', 'oss')),
+      ).to.equal(true);
       const cloudbox = oracleSigningKey('sk', '20231216', 'cn-hangzhou', 'oss-cloudbox');
       expect(cache.get('sk', '20231216', 'cn-hangzhou', 'oss-cloudbox').equals(cloudbox)).to.equal(true);
     });
@@ -282,9 +312,16 @@ describe('core/sign-v4', () => {
       cache.get('secret-C', '20240101', 'r', 'oss'); // evicts B (A was used more recently)
       expect(cache.size).to.equal(2);
       expect(cache.get('secret-A', '20240101', 'r', 'oss')).to.equal(a);
-      expect(cache.get('secret-A', '20240102', 'r', 'oss').equals(oracleSigningKey('secret-A', '20240102', 'r', 'oss'))).to.equal(true);
+      expect(
+        cache.get('secret-A', '20240102', 'r', 'oss').equals(oracleSigningKey('secret-A', '20240102', 'r', 'oss')),
+      ).to.equal(true);
       expect(cache.size).to.equal(2);
-      for (const shown of [inspect(cache), inspect(cache, { showHidden: true, customInspect: false }), JSON.stringify(cache), String(cache)]) {
+      for (const shown of [
+        inspect(cache),
+        inspect(cache, { showHidden: true, customInspect: false }),
+        JSON.stringify(cache),
+        String(cache),
+      ]) {
         expect(shown).to.not.match(/secret-/);
       }
       expect(inspect(cache)).to.equal('SigningKeyCacheV4 { size: 2, max: 2 }');
@@ -303,11 +340,19 @@ describe('core/sign-v4', () => {
       expect(() => standardRegionV4('')).to.throw(OssArgumentError);
       const c = sdkRequest();
       signRequestV4(c, AK, at(1702743657), { region: 'cb-123', product: 'oss-cloudbox' });
-      expect(c.headers['authorization']).to.match(/^OSS4-HMAC-SHA256 Credential=ak\/20231216\/cb-123\/oss-cloudbox\/aliyun_v4_request,Signature=[0-9a-f]{64}$/);
+      expect(c.headers['authorization']).to.match(
+        /^OSS4-HMAC-SHA256 Credential=ak\/20231216\/cb-123\/oss-cloudbox\/aliyun_v4_request,Signature=[0-9a-f]{64}$/,
+      );
     });
 
     it('re-signing without a token removes a stale x-oss-security-token; a caller-set payload hash is kept', () => {
-      const req: SignableRequest = { method: 'PUT', bucket: 'b', key: 'k', query: {}, headers: { 'x-oss-content-sha256': 'abc' } };
+      const req: SignableRequest = {
+        method: 'PUT',
+        bucket: 'b',
+        key: 'k',
+        query: {},
+        headers: { 'x-oss-content-sha256': 'abc' },
+      };
       signRequestV4(req, STS, at(1702743657), OPTS);
       signRequestV4(req, AK, at(1702743657), OPTS);
       expect(req.headers).to.not.have.property('x-oss-security-token');
@@ -324,22 +369,37 @@ describe('core/sign-v4', () => {
       expect(signatureForScopeV4('sk', auth, sts)).to.equal(auth.signature);
       // Any change to a signed header breaks it.
       const tampered = { ...req, headers: { ...req.headers, range: 'bytes=0-10' } };
-      const tamperedSts = stringToSignV4(req.headers['x-oss-date']!, auth.scope, canonicalRequestV4(tampered, auth.additionalHeaders));
+      const tamperedSts = stringToSignV4(
+        req.headers['x-oss-date']!,
+        auth.scope,
+        canonicalRequestV4(tampered, auth.additionalHeaders),
+      );
       expect(signatureForScopeV4('sk', auth, tamperedSts)).to.not.equal(auth.signature);
     });
 
     it('a presigned URL verifies by recomputing over the received query (server view)', () => {
-      const req: SignableRequest = { method: 'PUT', bucket: 'b', key: 'a b/c', query: { uploadId: 'u', partNumber: '1' }, headers: { host: 'b.local' } };
+      const req: SignableRequest = {
+        method: 'PUT',
+        bucket: 'b',
+        key: 'a b/c',
+        query: { uploadId: 'u', partNumber: '1' },
+        headers: { host: 'b.local' },
+      };
       const params = presignV4(req, STS, at(1702743657), 3600, { ...OPTS, additionalHeaders: ['host'] });
       const { 'x-oss-signature': signature, ...rest } = params;
       const cred = parseCredentialV4(rest['x-oss-credential']!)!;
-      const cr = canonicalRequestV4({ ...req, query: { ...req.query, ...rest } }, rest['x-oss-additional-headers']!.split(';'), 'UNSIGNED-PAYLOAD');
+      const cr = canonicalRequestV4(
+        { ...req, query: { ...req.query, ...rest } },
+        rest['x-oss-additional-headers']!.split(';'),
+        'UNSIGNED-PAYLOAD',
+      );
       expect(signatureForScopeV4('sk', cred, stringToSignV4(rest['x-oss-date']!, cred.scope, cr))).to.equal(signature);
     });
 
     it('presignV4 accepts 1..604800 seconds only', () => {
       const req: SignableRequest = { method: 'GET', bucket: 'b', key: 'k', query: {}, headers: {} };
-      for (const bad of [0, -1, 604801, 1.5, Number.NaN]) expect(() => presignV4(req, AK, at(1702743657), bad, OPTS), String(bad)).to.throw(OssArgumentError);
+      for (const bad of [0, -1, 604801, 1.5, Number.NaN])
+        expect(() => presignV4(req, AK, at(1702743657), bad, OPTS), String(bad)).to.throw(OssArgumentError);
       expect(presignV4(req, AK, at(1702743657), 604800, OPTS)['x-oss-expires']).to.equal('604800');
       expect(presignV4(req, AK, at(1702743657), 1, OPTS)['x-oss-expires']).to.equal('1');
     });

@@ -42,7 +42,13 @@ describe('core/validate', () => {
   });
 
   it('checks header names and values', () => {
-    expect(validateHeaders({ 'Content-Type': 'text/plain', 'x-oss-meta-Author': 'alice', 'x-oss-meta-n': 3 as unknown as string })).to.deep.equal({
+    expect(
+      validateHeaders({
+        'Content-Type': 'text/plain',
+        'x-oss-meta-Author': 'alice',
+        'x-oss-meta-n': 3 as unknown as string,
+      }),
+    ).to.deep.equal({
       'content-type': 'text/plain',
       'x-oss-meta-author': 'alice',
       'x-oss-meta-n': '3',

@@ -76,7 +76,13 @@ const listParts = (over: Partial<ListPartsResult> = {}): ListPartsResult => ({
   maxParts: 1000,
   isTruncated: false,
   parts: [
-    { partNumber: 1, lastModified: '2012-02-23T07:01:34.000Z', etag: '"3349DC700140D7F86A0784842780A001"', size: 6291456, hashCrc64ecma: '18446744073709551615' },
+    {
+      partNumber: 1,
+      lastModified: '2012-02-23T07:01:34.000Z',
+      etag: '"3349DC700140D7F86A0784842780A001"',
+      size: 6291456,
+      hashCrc64ecma: '18446744073709551615',
+    },
     { partNumber: 2, lastModified: '2012-02-23T07:01:12.000Z', etag: '"3349DC700140D7F86A0784842780A002"', size: 1024 },
   ],
   ...over,
@@ -94,7 +100,12 @@ const listUploads = (over: Partial<ListMultipartUploadsResult> = {}): ListMultip
   isTruncated: false,
   uploads: [
     { key: 'multipart.data', uploadId: '0004B999EF518A1FE585B0C9360DC4C8', initiated: '2012-02-23T04:18:23.000Z' },
-    { key: 'oss.avi', uploadId: '0004B99B8E707874FC2D692FA5D77D3F', initiated: '2012-02-23T06:14:27.000Z', storageClass: 'Standard' },
+    {
+      key: 'oss.avi',
+      uploadId: '0004B99B8E707874FC2D692FA5D77D3F',
+      initiated: '2012-02-23T06:14:27.000Z',
+      storageClass: 'Standard',
+    },
   ],
   commonPrefixes: [],
   ...over,
@@ -109,7 +120,14 @@ const listBucket = (over: Partial<ListBucketResult> = {}): ListBucketResult => (
   isTruncated: true,
   nextMarker: 'fun/movie/007.avi',
   contents: [
-    { key: 'fun/movie/001.avi', lastModified: '2012-02-24T08:43:07.000Z', etag: '"5B3C1A2E053D763E1B002CC607C5A0FE"', type: 'Normal', size: 344606, storageClass: 'Standard' },
+    {
+      key: 'fun/movie/001.avi',
+      lastModified: '2012-02-24T08:43:07.000Z',
+      etag: '"5B3C1A2E053D763E1B002CC607C5A0FE"',
+      type: 'Normal',
+      size: 344606,
+      storageClass: 'Standard',
+    },
   ],
   commonPrefixes: ['fun/movie/', 'fun/test/'],
   ...over,
@@ -210,7 +228,13 @@ describe('core/xml', () => {
         maxParts: 1000,
         isTruncated: false,
         parts: [
-          { partNumber: 1, lastModified: '2012-02-23T07:01:34.000Z', etag: '"12345678901234567890123456789012"', size: 6291456, hashCrc64ecma: '11051210869376104954' },
+          {
+            partNumber: 1,
+            lastModified: '2012-02-23T07:01:34.000Z',
+            etag: '"12345678901234567890123456789012"',
+            size: 6291456,
+            hashCrc64ecma: '11051210869376104954',
+          },
         ],
       });
       expect(r.parts).to.be.an('array');
@@ -265,7 +289,13 @@ describe('core/xml', () => {
         prefix: '',
         maxUploads: 1000,
         isTruncated: false,
-        uploads: [{ key: 'multipart.data', uploadId: '0004B999EF518A1FE585B0C9360DC4C8', initiated: '2012-02-23T04:18:23.000Z' }],
+        uploads: [
+          {
+            key: 'multipart.data',
+            uploadId: '0004B999EF518A1FE585B0C9360DC4C8',
+            initiated: '2012-02-23T04:18:23.000Z',
+          },
+        ],
         commonPrefixes: ['dir/'],
       });
     });
@@ -298,17 +328,28 @@ describe('core/xml', () => {
         isTruncated: false,
         encodingType: 'url',
         contents: [
-          { key: 'fun/movie/001.avi', lastModified: '2012-02-24T08:43:07.000Z', etag: '"5B3C1A2E053D763E1B002CC607C5A0FE"', type: 'Normal', size: 344606, storageClass: 'Standard' },
+          {
+            key: 'fun/movie/001.avi',
+            lastModified: '2012-02-24T08:43:07.000Z',
+            etag: '"5B3C1A2E053D763E1B002CC607C5A0FE"',
+            type: 'Normal',
+            size: 344606,
+            storageClass: 'Standard',
+          },
         ],
         commonPrefixes: [],
       });
     });
 
     it('urlDecode: true forces decoding, false suppresses it', () => {
-      const xml = '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>a%2Bb%20c</Key><UploadId>u</UploadId></InitiateMultipartUploadResult>';
+      const xml =
+        '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>a%2Bb%20c</Key><UploadId>u</UploadId></InitiateMultipartUploadResult>';
       expect(parseInitiateMultipartUploadResult(xml).key).to.equal('a%2Bb%20c');
       expect(parseInitiateMultipartUploadResult(xml, true).key).to.equal('a+b c');
-      invalidResponse(() => parseInitiateMultipartUploadResult(xml.replace('a%2Bb', '%E4%B8'), true), /percent-encoding/);
+      invalidResponse(
+        () => parseInitiateMultipartUploadResult(xml.replace('a%2Bb', '%E4%B8'), true),
+        /percent-encoding/,
+      );
     });
 
     it('decodes entities and character references exactly once, keeps whitespace', () => {
@@ -320,16 +361,31 @@ describe('core/xml', () => {
 
     it('rejects documents that are not the expected result with InvalidResponse', () => {
       invalidResponse(() => parseListPartsResult(''), /empty body/);
-      invalidResponse(() => parseListPartsResult('<html><body>502 Bad Gateway</body></html>'), /expected root element <ListPartsResult>, got <html>/);
-      invalidResponse(() => parseListPartsResult('<ListPartsResult><Bucket>b</Bucket>'), /not well-formed/);
-      invalidResponse(() => parseInitiateMultipartUploadResult('<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key></InitiateMultipartUploadResult>'), /<UploadId> is missing/);
       invalidResponse(
-        () => parseInitiateMultipartUploadResult('<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><Key>k2</Key><UploadId>u</UploadId></InitiateMultipartUploadResult>'),
+        () => parseListPartsResult('<html><body>502 Bad Gateway</body></html>'),
+        /expected root element <ListPartsResult>, got <html>/,
+      );
+      invalidResponse(() => parseListPartsResult('<ListPartsResult><Bucket>b</Bucket>'), /not well-formed/);
+      invalidResponse(
+        () =>
+          parseInitiateMultipartUploadResult(
+            '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key></InitiateMultipartUploadResult>',
+          ),
+        /<UploadId> is missing/,
+      );
+      invalidResponse(
+        () =>
+          parseInitiateMultipartUploadResult(
+            '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><Key>k2</Key><UploadId>u</UploadId></InitiateMultipartUploadResult>',
+          ),
         /<Key> must appear once/,
       );
       const badSize = buildListPartsResult(listParts()).replace('<Size>1024</Size>', '<Size>1e3</Size>');
       invalidResponse(() => parseListPartsResult(badSize), /<Size> must be a non-negative integer, got "1e3"/);
-      const badBool = buildListPartsResult(listParts()).replace('<IsTruncated>false</IsTruncated>', '<IsTruncated>no</IsTruncated>');
+      const badBool = buildListPartsResult(listParts()).replace(
+        '<IsTruncated>false</IsTruncated>',
+        '<IsTruncated>no</IsTruncated>',
+      );
       invalidResponse(() => parseListPartsResult(badBool), /<IsTruncated> must be true or false/);
       invalidResponse(() => parseListPartsResult('<!DOCTYPE x [<!ENTITY a "b">]><ListPartsResult/>'), /DOCTYPE/);
     });
@@ -354,7 +410,15 @@ Wed, 28 Dec 2022 10:27:41 GMT
 </Error>`;
       const f = parseErrorXml(xml)!;
       expect(Object.keys(f)).to.deep.equal([
-        'Code', 'Message', 'RequestId', 'HostId', 'OSSAccessKeyId', 'SignatureProvided', 'StringToSign', 'EC', 'RecommendDoc',
+        'Code',
+        'Message',
+        'RequestId',
+        'HostId',
+        'OSSAccessKeyId',
+        'SignatureProvided',
+        'StringToSign',
+        'EC',
+        'RecommendDoc',
       ]);
       expect(f['StringToSign']).to.equal('PUT\n\ntext/plain\nWed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/a&b');
       expect(f['EC']).to.equal('0002-00000040');
@@ -362,7 +426,15 @@ Wed, 28 Dec 2022 10:27:41 GMT
     });
 
     it('returns null for anything that is not an <Error> document', () => {
-      for (const body of ['', '   ', 'Bad Gateway', '<html><body>oops</body></html>', '<Error><Code>X</Code>', '{"Code":"X"}', '<ListPartsResult/>']) {
+      for (const body of [
+        '',
+        '   ',
+        'Bad Gateway',
+        '<html><body>oops</body></html>',
+        '<Error><Code>X</Code>',
+        '{"Code":"X"}',
+        '<ListPartsResult/>',
+      ]) {
         expect(parseErrorXml(body), body).to.equal(null);
       }
       expect(parseErrorXml('<Error/>')).to.deep.equal({});
@@ -386,7 +458,13 @@ Wed, 28 Dec 2022 10:27:41 GMT
           '<RequestId>5C3D9175B6FC201293AD****</RequestId><HostId>bucket.oss-cn-hangzhou.aliyuncs.com</HostId>' +
           '<EC>0017-00000220</EC><ArgumentName>PartNumber</ArgumentName><ArgumentValue>0</ArgumentValue></Error>',
       );
-      const fields = { Code: 'SignatureDoesNotMatch', Message: 'a<b & "c"', RequestId: 'r', HostId: 'h', StringToSign: 'PUT\n\n\nx\n/b/k&<>' };
+      const fields = {
+        Code: 'SignatureDoesNotMatch',
+        Message: 'a<b & "c"',
+        RequestId: 'r',
+        HostId: 'h',
+        StringToSign: 'PUT\n\n\nx\n/b/k&<>',
+      };
       expect(parseErrorXml(buildErrorXml(fields))).to.deep.equal(fields);
     });
 
@@ -403,16 +481,22 @@ Wed, 28 Dec 2022 10:27:41 GMT
     });
 
     it('buildInitiate/Complete results write the protocol order', () => {
-      expect(buildInitiateMultipartUploadResult({ bucket: 'b', key: 'a b', uploadId: 'U', encodingType: 'url' })).to.equal(
+      expect(
+        buildInitiateMultipartUploadResult({ bucket: 'b', key: 'a b', uploadId: 'U', encodingType: 'url' }),
+      ).to.equal(
         `${DECL}<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>a%20b</Key><UploadId>U</UploadId><EncodingType>url</EncodingType></InitiateMultipartUploadResult>`,
       );
-      expect(buildCompleteMultipartUploadResult({ location: 'http://b.h/k', bucket: 'b', key: 'k', etag: '"E-2"' })).to.equal(
+      expect(
+        buildCompleteMultipartUploadResult({ location: 'http://b.h/k', bucket: 'b', key: 'k', etag: '"E-2"' }),
+      ).to.equal(
         `${DECL}<CompleteMultipartUploadResult><Location>http://b.h/k</Location><Bucket>b</Bucket><Key>k</Key><ETag>&quot;E-2&quot;</ETag></CompleteMultipartUploadResult>`,
       );
     });
 
     it('buildListMultipartUploadsResult and buildListBucketResult write the protocol order', () => {
-      const up = buildListMultipartUploadsResult(listUploads({ uploads: [listUploads().uploads[1]!], commonPrefixes: ['d/'] }));
+      const up = buildListMultipartUploadsResult(
+        listUploads({ uploads: [listUploads().uploads[1]!], commonPrefixes: ['d/'] }),
+      );
       expect(up).to.equal(
         `${DECL}<ListMultipartUploadsResult><Bucket>oss-example</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
           '<NextKeyMarker>oss.avi</NextKeyMarker><NextUploadIdMarker>0004B99B8E707874FC2D692FA5D77D3F</NextUploadIdMarker>' +
@@ -433,7 +517,13 @@ Wed, 28 Dec 2022 10:27:41 GMT
     });
 
     it('with encodingType url, encodes key fields like OSS (RFC 3986, "/" as %2F) and not ids', () => {
-      const xml = buildListBucketResult(listBucket({ encodingType: 'url', prefix: 'a b/', contents: [{ ...listBucket().contents[0]!, key: "a b/c+d!'()*~\u0001中" }] }));
+      const xml = buildListBucketResult(
+        listBucket({
+          encodingType: 'url',
+          prefix: 'a b/',
+          contents: [{ ...listBucket().contents[0]!, key: "a b/c+d!'()*~\u0001中" }],
+        }),
+      );
       expect(xml).to.contain('<Prefix>a%20b%2F</Prefix>');
       expect(xml).to.contain('<Key>a%20b%2Fc%2Bd%21%27%28%29%2A~%01%E4%B8%AD</Key>');
       expect(xml).to.contain('<EncodingType>url</EncodingType><IsTruncated>');
@@ -451,7 +541,13 @@ Wed, 28 Dec 2022 10:27:41 GMT
         for (const key of NASTY_KEYS) {
           const init = { bucket: 'b', key, uploadId: '0004B9895DBBB6EC98E36', ...enc };
           expect(parseInitiateMultipartUploadResult(buildInitiateMultipartUploadResult(init)), key).to.deep.equal(init);
-          const done = { location: `http://b.oss-cn-hangzhou.aliyuncs.com/${key}`, bucket: 'b', key, etag: '"12345678901234567890-3"', ...enc };
+          const done = {
+            location: `http://b.oss-cn-hangzhou.aliyuncs.com/${key}`,
+            bucket: 'b',
+            key,
+            etag: '"12345678901234567890-3"',
+            ...enc,
+          };
           expect(parseCompleteMultipartUploadResult(buildCompleteMultipartUploadResult(done)), key).to.deep.equal(done);
         }
       });
@@ -484,10 +580,23 @@ Wed, 28 Dec 2022 10:27:41 GMT
 
       it(`ListBucket with special keys, with and without NextMarker (${label})`, () => {
         for (const key of NASTY_KEYS) {
-          const r = listBucket({ prefix: key, marker: key, delimiter: key, nextMarker: key, contents: [{ ...listBucket().contents[0]!, key }], commonPrefixes: [key], ...enc });
+          const r = listBucket({
+            prefix: key,
+            marker: key,
+            delimiter: key,
+            nextMarker: key,
+            contents: [{ ...listBucket().contents[0]!, key }],
+            commonPrefixes: [key],
+            ...enc,
+          });
           expect(parseListBucketResult(buildListBucketResult(r)), key).to.deep.equal(r);
         }
-        const { nextMarker: _drop, ...rest } = listBucket({ isTruncated: false, contents: [], commonPrefixes: [], ...enc });
+        const { nextMarker: _drop, ...rest } = listBucket({
+          isTruncated: false,
+          contents: [],
+          commonPrefixes: [],
+          ...enc,
+        });
         expect(parseListBucketResult(buildListBucketResult(rest))).to.deep.equal(rest);
       });
     }
@@ -516,7 +625,12 @@ Wed, 28 Dec 2022 10:27:41 GMT
           '</ListAllMyBucketsResult>',
       );
       expect(parseListAllMyBucketsResult(xml)).to.deep.equal(one);
-      const two = { buckets: [{ name: 'a-1', creationDate: 'x' }, { name: 'b-2', creationDate: 'y' }] };
+      const two = {
+        buckets: [
+          { name: 'a-1', creationDate: 'x' },
+          { name: 'b-2', creationDate: 'y' },
+        ],
+      };
       expect(parseListAllMyBucketsResult(buildListAllMyBucketsResult(two))).to.deep.equal(two);
       expect(parseListAllMyBucketsResult(buildListAllMyBucketsResult({ buckets: [] }))).to.deep.equal({ buckets: [] });
     });
@@ -543,7 +657,12 @@ Wed, 28 Dec 2022 10:27:41 GMT
       fc.assert(
         fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.boolean(), (key, url) => {
           const enc = url ? { encodingType: 'url' } : {};
-          const lb = listBucket({ prefix: key, contents: [{ ...listBucket().contents[0]!, key }], commonPrefixes: [key], ...enc });
+          const lb = listBucket({
+            prefix: key,
+            contents: [{ ...listBucket().contents[0]!, key }],
+            commonPrefixes: [key],
+            ...enc,
+          });
           expect(parseListBucketResult(buildListBucketResult(lb))).to.deep.equal(lb);
           const lp = listParts({ key, ...enc });
           expect(parseListPartsResult(buildListPartsResult(lp))).to.deep.equal(lp);
@@ -555,7 +674,13 @@ Wed, 28 Dec 2022 10:27:41 GMT
     it('property: CompleteMultipartUpload bodies round-trip', () => {
       fc.assert(
         fc.property(
-          fc.array(fc.record({ partNumber: fc.integer({ min: 1, max: 10_000 }), etag: fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.trim()) }), { maxLength: 20 }),
+          fc.array(
+            fc.record({
+              partNumber: fc.integer({ min: 1, max: 10_000 }),
+              etag: fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.trim()),
+            }),
+            { maxLength: 20 },
+          ),
           (parts) => {
             expect(parseCompleteMultipartUpload(buildCompleteMultipartUpload(parts))).to.deep.equal(parts);
           },
@@ -571,7 +696,9 @@ Wed, 28 Dec 2022 10:27:41 GMT
         try {
           parseCompleteMultipartUpload(`<CompleteMultipartUpload>${s}</CompleteMultipartUpload>`);
         } catch (err) {
-          expectCode(() => { throw err; }, 'MalformedXML');
+          expectCode(() => {
+            throw err;
+          }, 'MalformedXML');
         }
       }),
       { numRuns: 300 },

@@ -196,7 +196,9 @@ describe('interop: ali-oss against the local server', function () {
           const body = randomBytes(333 * KIB + 1);
           await oss.putStream(k('put-stream-chunked.bin'), chunked(body));
           expectSameBytes((await oss.get(k('put-stream-chunked.bin'))).content as Buffer, body);
-          await oss.putStream(k('put-stream-length.bin'), chunked(body), { contentLength: body.length } as OSS.PutStreamOptions);
+          await oss.putStream(k('put-stream-length.bin'), chunked(body), {
+            contentLength: body.length,
+          } as OSS.PutStreamOptions);
           expectSameBytes((await oss.get(k('put-stream-length.bin'))).content as Buffer, body);
         });
 
@@ -230,7 +232,9 @@ describe('interop: ali-oss against the local server', function () {
           expect(r1.nextAppendPosition).to.equal('1000');
           const r2 = await oss.append(key, chunked(b), { position: r1.nextAppendPosition });
           expect(r2.nextAppendPosition).to.equal('3000');
-          expect((r2.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).to.equal(crc64(Buffer.concat([a, b])));
+          expect((r2.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).to.equal(
+            crc64(Buffer.concat([a, b])),
+          );
           const r3 = await oss.append(key, c, { position: 3000 as unknown as string });
           expect(r3.nextAppendPosition).to.equal('3003');
           const head = await oss.head(key);
@@ -246,7 +250,10 @@ describe('interop: ali-oss against the local server', function () {
           await oss.append(key, a);
           for (const position of ['0', '5', '11']) {
             const err = await rejection(oss.append(key, Buffer.from('x'), { position }));
-            expect({ status: err.status, code: err.code }, `position ${position}`).to.deep.equal({ status: 409, code: 'PositionNotEqualToLength' });
+            expect({ status: err.status, code: err.code }, `position ${position}`).to.deep.equal({
+              status: 409,
+              code: 'PositionNotEqualToLength',
+            });
           }
           expectSameBytes((await oss.get(key)).content as Buffer, a);
         });
@@ -257,7 +264,10 @@ describe('interop: ali-oss against the local server', function () {
           await oss.put(key, body);
           for (const position of ['0', '10']) {
             const err = await rejection(oss.append(key, Buffer.from('x'), { position }));
-            expect({ status: err.status, code: err.code }, `position ${position}`).to.deep.equal({ status: 409, code: 'ObjectNotAppendable' });
+            expect({ status: err.status, code: err.code }, `position ${position}`).to.deep.equal({
+              status: 409,
+              code: 'ObjectNotAppendable',
+            });
           }
           const appendable = k('append-then-put.log');
           await oss.append(appendable, Buffer.from('abc'));
@@ -345,7 +355,9 @@ describe('interop: ali-oss against the local server', function () {
           });
           expect(result.res.status).to.equal(200);
           expect(resumed[0]).to.equal(done.length + 1);
-          expect(server.stats.op('UploadPart').requests - partsBefore, 'parts sent on resume').to.equal(17 - done.length);
+          expect(server.stats.op('UploadPart').requests - partsBefore, 'parts sent on resume').to.equal(
+            17 - done.length,
+          );
           expectSameBytes((await oss.get(key)).content as Buffer, body);
         });
 
@@ -365,7 +377,12 @@ describe('interop: ali-oss against the local server', function () {
           expect(page1.nextPartNumberMarker).to.equal('1');
           const first = ([] as { PartNumber: string; Size: string; ETag: string }[]).concat(page1.parts as never);
           expect(first.map((p) => [p.PartNumber, p.Size, p.ETag])).to.deep.equal([['1', String(100 * KIB), p1.etag]]);
-          const page2 = await oss.listParts(key, init.uploadId, { 'max-parts': 1, 'part-number-marker': 1 } as OSS.ListPartsQuery, {});
+          const page2 = await oss.listParts(
+            key,
+            init.uploadId,
+            { 'max-parts': 1, 'part-number-marker': 1 } as OSS.ListPartsQuery,
+            {},
+          );
           expect(page2.isTruncated).to.equal('false');
           const second = ([] as { PartNumber: string; Size: string; ETag: string }[]).concat(page2.parts as never);
           expect(second.map((p) => [p.PartNumber, p.Size, p.ETag])).to.deep.equal([['2', '1234', p2.etag]]);
@@ -421,11 +438,15 @@ describe('interop: ali-oss against the local server', function () {
           expectSameBytes(suffix.content as Buffer, body.subarray(3990));
         });
 
-        if (mode.authorizationV4) it('a Range header signed as an additional header', async () => {
-          const part = await oss.get(key(), { headers: { Range: 'bytes=0-9' }, additionalHeaders: ['range'] } as OSS.GetObjectOptions);
-          expect(part.res.status).to.equal(206);
-          expectSameBytes(part.content as Buffer, body.subarray(0, 10));
-        });
+        if (mode.authorizationV4)
+          it('a Range header signed as an additional header', async () => {
+            const part = await oss.get(key(), {
+              headers: { Range: 'bytes=0-9' },
+              additionalHeaders: ['range'],
+            } as OSS.GetObjectOptions);
+            expect(part.res.status).to.equal(206);
+            expectSameBytes(part.content as Buffer, body.subarray(0, 10));
+          });
 
         it('get with a Range that starts past the end answers 200 and the whole object, as OSS does', async () => {
           const whole = await oss.get(key(), { headers: { Range: 'bytes=5000-6000' } });
@@ -435,9 +456,19 @@ describe('interop: ali-oss against the local server', function () {
       });
 
       describe('presigned URLs used with fetch', () => {
-        async function presign(method: 'GET' | 'PUT', key: string, expires: number, contentType?: string): Promise<string> {
+        async function presign(
+          method: 'GET' | 'PUT',
+          key: string,
+          expires: number,
+          contentType?: string,
+        ): Promise<string> {
           if (mode.authorizationV4) {
-            return urls.signatureUrlV4(method, expires, contentType === undefined ? undefined : { headers: { 'Content-Type': contentType } }, key);
+            return urls.signatureUrlV4(
+              method,
+              expires,
+              contentType === undefined ? undefined : { headers: { 'Content-Type': contentType } },
+              key,
+            );
           }
           const options: OSS.SignatureUrlOptions = { method, expires };
           if (contentType !== undefined) options['Content-Type'] = contentType;
@@ -458,27 +489,42 @@ describe('interop: ali-oss against the local server', function () {
           const key = k('signed put/ü+.bin');
           const body = randomBytes(200 * KIB + 5);
           const url = await presign('PUT', key, 120, 'application/octet-stream');
-          const res = await fetch(viaIPv4(url), { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body });
+          const res = await fetch(viaIPv4(url), {
+            method: 'PUT',
+            headers: { 'content-type': 'application/octet-stream' },
+            body,
+          });
           expect(res.status, await res.clone().text()).to.equal(200);
           expect(res.headers.get('x-oss-hash-crc64ecma')).to.equal(crc64(body));
           expectSameBytes((await oss.get(key)).content as Buffer, body);
-          const wrongType = await fetch(viaIPv4(url), { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
+          const wrongType = await fetch(viaIPv4(url), {
+            method: 'PUT',
+            headers: { 'content-type': 'text/plain' },
+            body,
+          });
           expect(wrongType.status).to.equal(403);
           expect(await wrongType.text()).to.contain('<Code>SignatureDoesNotMatch</Code>');
         });
 
-        if (mode.authorizationV4) it('x-oss-additional-headers binds the Range header to the URL', async () => {
-          const body = randomBytes(100);
-          await oss.put(k('signed-range.bin'), body);
-          const url = await urls.signatureUrlV4('GET', 60, { headers: { range: 'bytes=10-19' } }, k('signed-range.bin'), ['range']);
-          expect(url).to.contain('x-oss-additional-headers=range');
-          const res = await fetch(viaIPv4(url), { headers: { range: 'bytes=10-19' } });
-          expect(res.status).to.equal(206);
-          expectSameBytes(Buffer.from(await res.arrayBuffer()), body.subarray(10, 20));
-          const other = await fetch(viaIPv4(url), { headers: { range: 'bytes=0-99' } });
-          expect(other.status).to.equal(403);
-          expect(await other.text()).to.contain('<Code>SignatureDoesNotMatch</Code>');
-        });
+        if (mode.authorizationV4)
+          it('x-oss-additional-headers binds the Range header to the URL', async () => {
+            const body = randomBytes(100);
+            await oss.put(k('signed-range.bin'), body);
+            const url = await urls.signatureUrlV4(
+              'GET',
+              60,
+              { headers: { range: 'bytes=10-19' } },
+              k('signed-range.bin'),
+              ['range'],
+            );
+            expect(url).to.contain('x-oss-additional-headers=range');
+            const res = await fetch(viaIPv4(url), { headers: { range: 'bytes=10-19' } });
+            expect(res.status).to.equal(206);
+            expectSameBytes(Buffer.from(await res.arrayBuffer()), body.subarray(10, 20));
+            const other = await fetch(viaIPv4(url), { headers: { range: 'bytes=0-99' } });
+            expect(other.status).to.equal(403);
+            expect(await other.text()).to.contain('<Code>SignatureDoesNotMatch</Code>');
+          });
 
         it('a URL for another key is rejected with SignatureDoesNotMatch', async () => {
           await oss.put(k('signed-a.txt'), Buffer.from('a'));
@@ -529,7 +575,11 @@ describe('interop: ali-oss against the local server', function () {
         });
 
         it('STS credentials work with their token and fail with another', async () => {
-          const sts = { accessKeyId: STS.accessKeyId, accessKeySecret: STS.accessKeySecret, refreshSTSTokenInterval: 3_600_000 };
+          const sts = {
+            accessKeyId: STS.accessKeyId,
+            accessKeySecret: STS.accessKeySecret,
+            refreshSTSTokenInterval: 3_600_000,
+          };
           const good = client(mode, { ...sts, stsToken: STS.securityToken });
           const body = randomBytes(1000);
           await good.put(k('sts.bin'), body);

@@ -31,7 +31,15 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
   function aliClient(authorizationV4: boolean): OSS {
     const agent = new Agent({ keepAlive: true, family: 4 });
     agents.push(agent);
-    return new OSS({ ...CRED, bucket: BUCKET, region: 'oss-cn-hangzhou', endpoint: oss.server.endpoint, authorizationV4, agent, timeout: 30_000 } as OSS.Options);
+    return new OSS({
+      ...CRED,
+      bucket: BUCKET,
+      region: 'oss-cn-hangzhou',
+      endpoint: oss.server.endpoint,
+      authorizationV4,
+      agent,
+      timeout: 30_000,
+    } as OSS.Options);
   }
 
   before(() => {
@@ -70,8 +78,23 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
           ['unicode.txt', 'unicode ✓ 对象 😀', Buffer.from('unicode ✓ 对象 😀', 'utf8')],
           ['bytes.bin', data, data],
           ['readable.bin', Readable.from(chunked(data)), data],
-          ['web.bin', new ReadableStream<Uint8Array>({ start(c) { for (const x of chunked(data)) c.enqueue(x); c.close(); } }), data],
-          ['iterable.bin', (async function* () { yield* chunked(data); })(), data],
+          [
+            'web.bin',
+            new ReadableStream<Uint8Array>({
+              start(c) {
+                for (const x of chunked(data)) c.enqueue(x);
+                c.close();
+              },
+            }),
+            data,
+          ],
+          [
+            'iterable.bin',
+            (async function* () {
+              yield* chunked(data);
+            })(),
+            data,
+          ],
           ['slice.bin', new FileSlice(file, 1000, 100_000), data.subarray(1000, 101_000)],
           ['empty.bin', '', Buffer.alloc(0)],
           ['odd key/a b+c ü#?.txt', 'odd', Buffer.from('odd')],
@@ -85,7 +108,9 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
       });
 
       it('headers and metadata set by oss-stream are what ali-oss sees', async () => {
-        await ours.putObject(k('story.txt'), 'a novel', { headers: { 'x-oss-meta-author': 'O. Henry', 'Cache-Control': 'no-cache' } });
+        await ours.putObject(k('story.txt'), 'a novel', {
+          headers: { 'x-oss-meta-author': 'O. Henry', 'Cache-Control': 'no-cache' },
+        });
         const head = await ali.head(k('story.txt'));
         expect((head as unknown as { meta: Record<string, string> }).meta).to.deep.equal({ author: 'O. Henry' });
         const h = head.res.headers as Headers;
@@ -99,7 +124,14 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
         const { uploadId } = await ours.initMultipartUpload(k('multipart.bin'));
         const parts = [];
         for (let n = 1, off = 0; off < data.length; n++, off += 100 * KiB) {
-          parts.push(await ours.uploadPart(k('multipart.bin'), uploadId, n, new FileSlice(file, off, Math.min(100 * KiB, data.length - off))));
+          parts.push(
+            await ours.uploadPart(
+              k('multipart.bin'),
+              uploadId,
+              n,
+              new FileSlice(file, off, Math.min(100 * KiB, data.length - off)),
+            ),
+          );
         }
         const done = await ours.completeMultipartUpload(k('multipart.bin'), uploadId, parts.reverse());
         expect(done.crc64).to.equal(oracleCrc(data));
@@ -118,7 +150,10 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
         }
         const all = Buffer.concat(pieces);
         const headers = await aliReads(k('append.log'), all);
-        expect([headers['x-oss-object-type'], headers['x-oss-next-append-position']]).to.deep.equal(['Appendable', String(all.length)]);
+        expect([headers['x-oss-object-type'], headers['x-oss-next-append-position']]).to.deep.equal([
+          'Appendable',
+          String(all.length),
+        ]);
       });
     });
 
@@ -144,7 +179,13 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
         await ali.put(k('put.bin'), data, { headers: { 'x-oss-meta-origin': 'ali-oss' } } as OSS.PutObjectOptions);
         await oursReads(k('put.bin'), data);
         const h = await ours.headObject(k('put.bin'));
-        expect([h.etag, h.crc64, h.size, h.objectType, h.meta]).to.deep.equal([md5Etag(data), oracleCrc(data), data.length, 'Normal', { origin: 'ali-oss' }]);
+        expect([h.etag, h.crc64, h.size, h.objectType, h.meta]).to.deep.equal([
+          md5Etag(data),
+          oracleCrc(data),
+          data.length,
+          'Normal',
+          { origin: 'ali-oss' },
+        ]);
       });
 
       it('append: read back, then oss-stream continues the chain from headObject with a verified initCrc', async () => {
@@ -179,7 +220,12 @@ describe('interop: oss-stream and ali-oss on the same objects', function () {
           [1, 150 * KiB, oracleCrc(data.subarray(0, 150 * KiB))],
           [2, 100 * KiB, oracleCrc(data.subarray(150 * KiB))],
         ]);
-        const parts: CompletedPart[] = listed.map((p) => ({ partNumber: p.partNumber, etag: p.etag, crc64: p.hashCrc64ecma, size: p.size }));
+        const parts: CompletedPart[] = listed.map((p) => ({
+          partNumber: p.partNumber,
+          etag: p.etag,
+          crc64: p.hashCrc64ecma,
+          size: p.size,
+        }));
         const done = await ours.completeMultipartUpload(k('handoff.bin'), uploadId, parts);
         expect([done.crc64, done.size]).to.deep.equal([oracleCrc(data), data.length]);
         expect(((await ali.get(k('handoff.bin'))).content as Buffer).equals(data)).to.equal(true);

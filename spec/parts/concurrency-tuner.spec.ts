@@ -105,7 +105,8 @@ describe('parts/concurrency-tuner', () => {
         for (const aggregate of [64 * MB, 200 * MB]) cells.push({ rttMs, perConnection, aggregate });
     const partSize = 8 * MiB;
     const max = 32; // 256 MiB ÷ 8 MiB
-    const name = (l: Link) => `RTT ${l.rttMs} ms, ${l.perConnection / MB} MB/s a connection, ${l.aggregate / MB} MB/s in all`;
+    const name = (l: Link) =>
+      `RTT ${l.rttMs} ms, ${l.perConnection / MB} MB/s a connection, ${l.aggregate / MB} MB/s in all`;
     for (const link of cells) {
       // The ramp costs about log2(best ÷ 4) rounds of one part's time; on 4 GiB that is within 15 % of the best window
       // a sweep finds, in every cell (within 10 % where fewer than 16 parts fill the link).
@@ -114,7 +115,10 @@ describe('parts/concurrency-tuner', () => {
         const best = bestFixed(link, total, partSize, max);
         const r = simulate(link, total, partSize, auto(new ConcurrencyTuner({ start: 4, max })));
         const floor = best.c > 16 ? 0.85 : 0.9;
-        expect(best.ms / r.ms, `auto ${r.ms} ms vs best fixed ${best.ms} ms (c = ${best.c}), peak ${r.peak}`).to.be.at.least(floor);
+        expect(
+          best.ms / r.ms,
+          `auto ${r.ms} ms vs best fixed ${best.ms} ms (c = ${best.c}), peak ${r.peak}`,
+        ).to.be.at.least(floor);
         expect(r.peak).to.be.at.most(max);
       });
       it(`${name(link)}: never slower than today's fixed 4 on a short stream (256 MiB)`, () => {

@@ -56,7 +56,10 @@ describe('parts/part-cutter', () => {
     check([bytes(30)], 10); // exact multiple
     check([bytes(5), bytes(5), bytes(5), bytes(5)], 10);
     check([bytes(95)], 10); // one chunk spanning ten parts
-    check(Array.from({ length: 23 }, (_, i) => bytes(1, i)), 5); // 1-byte chunks
+    check(
+      Array.from({ length: 23 }, (_, i) => bytes(1, i)),
+      5,
+    ); // 1-byte chunks
   });
 
   it('holds a full part until another byte arrives (lookahead)', () => {

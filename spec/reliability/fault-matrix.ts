@@ -213,8 +213,20 @@ export interface Expectation {
   why: string;
 }
 
-const ok = (why: string, extra: Partial<Expectation> = {}): Expectation => ({ outcome: 'success', codes: [], stored: 'exact', orphans: 0, why, ...extra });
-const fails = (codes: string | readonly string[], stored: Expectation['stored'], why: string, extra: Partial<Expectation> = {}): Expectation => ({
+const ok = (why: string, extra: Partial<Expectation> = {}): Expectation => ({
+  outcome: 'success',
+  codes: [],
+  stored: 'exact',
+  orphans: 0,
+  why,
+  ...extra,
+});
+const fails = (
+  codes: string | readonly string[],
+  stored: Expectation['stored'],
+  why: string,
+  extra: Partial<Expectation> = {},
+): Expectation => ({
   outcome: 'error',
   codes: typeof codes === 'string' ? [codes] : codes,
   stored,
@@ -240,9 +252,17 @@ function expectPut(p: FaultPlan, baseRequests: number): Expectation {
     case 'lost-ack':
       return past(p)
         ? ok('the late/lost answer is retried; PUT is idempotent, the retry stores the same bytes', { requests })
-        : fails(codeOf(p.fault), 'exact', 'retries spent, but the server had stored the whole body: the object is byte-exact');
+        : fails(
+            codeOf(p.fault),
+            'exact',
+            'retries spent, but the server had stored the whole body: the object is byte-exact',
+          );
     case 'bad-crc':
-      return fails('InconsistentCrc64', 'exact', 'an answer that contradicts the bytes sent is never retried away; the server did store the right bytes');
+      return fails(
+        'InconsistentCrc64',
+        'exact',
+        'an answer that contradicts the bytes sent is never retried away; the server did store the right bytes',
+      );
   }
 }
 
@@ -253,13 +273,29 @@ function expectPutStream(p: FaultPlan): Expectation {
       return fails('NetworkError', 'absent', 'a stream body cannot be replayed; the cut body is never committed');
     case 'http500':
     case 'http503':
-      return fails(codeOf(p.fault), 'absent', 'the server refused before storing; a half-sent stream cannot be replayed');
+      return fails(
+        codeOf(p.fault),
+        'absent',
+        'the server refused before storing; a half-sent stream cannot be replayed',
+      );
     case 'timeout':
-      return fails('RequestTimeout', 'exact', 'not retryable (stream); the whole body had arrived, so the object exists byte-exact');
+      return fails(
+        'RequestTimeout',
+        'exact',
+        'not retryable (stream); the whole body had arrived, so the object exists byte-exact',
+      );
     case 'lost-ack':
-      return fails('NetworkError', 'exact', 'not retryable (stream); committed before the answer was lost, so byte-exact');
+      return fails(
+        'NetworkError',
+        'exact',
+        'not retryable (stream); committed before the answer was lost, so byte-exact',
+      );
     case 'bad-crc':
-      return fails('InconsistentCrc64', 'exact', 'the answer contradicts the bytes sent; the server stored the right bytes');
+      return fails(
+        'InconsistentCrc64',
+        'exact',
+        'the answer contradicts the bytes sent; the server stored the right bytes',
+      );
   }
 }
 
@@ -276,10 +312,21 @@ function expectAppend(p: FaultPlan, batches: number): Expectation {
     case 'timeout':
     case 'lost-ack':
       return past(p)
-        ? ok('the retry meets PositionNotEqualToLength; HEAD shows the batch landed (length + CRC chain): not appended twice', { requests })
-        : fails(codeOf(p.fault), 'prefix', 'retries spent; the batch whose answer was lost did land: a whole-batch prefix');
+        ? ok(
+            'the retry meets PositionNotEqualToLength; HEAD shows the batch landed (length + CRC chain): not appended twice',
+            { requests },
+          )
+        : fails(
+            codeOf(p.fault),
+            'prefix',
+            'retries spent; the batch whose answer was lost did land: a whole-batch prefix',
+          );
     case 'bad-crc':
-      return fails('InconsistentCrc64', 'prefix', 'the CRC chain disagrees: stop at once; what landed is a whole-batch prefix');
+      return fails(
+        'InconsistentCrc64',
+        'prefix',
+        'the CRC chain disagrees: stop at once; what landed is a whole-batch prefix',
+      );
   }
 }
 
@@ -296,62 +343,105 @@ function multipartTargets(fault: FaultId): MultipartTarget[] {
 function expectMultipart(p: FaultPlan, target: MultipartTarget, nParts: number): Expectation {
   const code = codeOf(p.fault);
   if (target === 'UploadPart') {
-    if (p.fault === 'bad-crc') return fails(code, 'absent', 'the part answer contradicts the bytes: fail, abort the upload; nothing committed');
+    if (p.fault === 'bad-crc')
+      return fails(code, 'absent', 'the part answer contradicts the bytes: fail, abort the upload; nothing committed');
     return past(p)
-      ? ok('the part is held in memory and resent (a late/lost part answer: re-uploading a part replaces it)', { requests: nParts + p.times })
+      ? ok('the part is held in memory and resent (a late/lost part answer: re-uploading a part replaces it)', {
+          requests: nParts + p.times,
+        })
       : fails(code, 'absent', 'retries spent on a part: the upload is aborted, nothing committed');
   }
   if (target === 'InitiateMultipartUpload') {
     if (p.fault === 'timeout' || p.fault === 'lost-ack') {
       // Each lost Initiate answer leaves an upload whose id only the server knows: a protocol limit, not a lib bug.
       return past(p)
-        ? ok('Initiate is retried; the upload whose answer was lost is unreachable (lifecycle rules clean those)', { orphans: p.times, requests: 1 + p.times })
-        : fails(code, 'absent', 'retries spent on Initiate; its uploads were never known to the client', { orphans: p.retries + 1 });
+        ? ok('Initiate is retried; the upload whose answer was lost is unreachable (lifecycle rules clean those)', {
+            orphans: p.times,
+            requests: 1 + p.times,
+          })
+        : fails(code, 'absent', 'retries spent on Initiate; its uploads were never known to the client', {
+            orphans: p.retries + 1,
+          });
     }
-    return past(p) ? ok('Initiate is retried; the 5xx created nothing', { requests: 1 + p.times }) : fails(code, 'absent', 'retries spent on Initiate; nothing created');
+    return past(p)
+      ? ok('Initiate is retried; the 5xx created nothing', { requests: 1 + p.times })
+      : fails(code, 'absent', 'retries spent on Initiate; nothing created');
   }
   // CompleteMultipartUpload
-  if (p.fault === 'bad-crc') return fails(code, 'exact', 'committed, but the answer contradicts the parts: an integrity error; the bytes stored are right');
+  if (p.fault === 'bad-crc')
+    return fails(
+      code,
+      'exact',
+      'committed, but the answer contradicts the parts: an integrity error; the bytes stored are right',
+    );
   if (p.fault === 'timeout' || p.fault === 'lost-ack') {
     return past(p)
       ? ok('Complete committed; its retry meets NoSuchUpload and recognizes the commit (object CRC64 + size)')
       : fails(code, 'exact', 'retries spent, but the first Complete committed: byte-exact');
   }
-  return past(p) ? ok('Complete is retried; the 5xx committed nothing', { requests: 1 + p.times }) : fails(code, 'absent', 'retries spent on Complete: the upload is aborted');
+  return past(p)
+    ? ok('Complete is retried; the 5xx committed nothing', { requests: 1 + p.times })
+    : fails(code, 'absent', 'retries spent on Complete: the upload is aborted');
 }
 
 /** resumableUpload: parts are file ranges (replayable); on failure the upload and checkpoint are KEPT to resume. */
 function expectResumable(p: FaultPlan, target: MultipartTarget, nParts: number): Expectation {
   const code = codeOf(p.fault);
   if (target === 'UploadPart') {
-    if (p.fault === 'bad-crc') return fails(code, 'absent', 'integrity error on a part; upload + checkpoint kept, the resume re-verifies the part', { checkpoint: 'kept' });
+    if (p.fault === 'bad-crc')
+      return fails(
+        code,
+        'absent',
+        'integrity error on a part; upload + checkpoint kept, the resume re-verifies the part',
+        { checkpoint: 'kept' },
+      );
     return past(p)
       ? ok('the part is reopened from the file and resent', { requests: nParts + p.times })
-      : fails(code, 'absent', 'retries spent on a part; upload + checkpoint kept for the resume', { checkpoint: 'kept' });
+      : fails(code, 'absent', 'retries spent on a part; upload + checkpoint kept for the resume', {
+          checkpoint: 'kept',
+        });
   }
   if (target === 'InitiateMultipartUpload') {
     if (p.fault === 'timeout' || p.fault === 'lost-ack') {
       return past(p)
-        ? ok('Initiate is retried; the upload whose answer was lost is unreachable', { orphans: p.times, requests: 1 + p.times })
-        : fails(code, 'absent', 'retries spent on Initiate: no upload id known, so no checkpoint', { orphans: p.retries + 1, checkpoint: 'gone' });
+        ? ok('Initiate is retried; the upload whose answer was lost is unreachable', {
+            orphans: p.times,
+            requests: 1 + p.times,
+          })
+        : fails(code, 'absent', 'retries spent on Initiate: no upload id known, so no checkpoint', {
+            orphans: p.retries + 1,
+            checkpoint: 'gone',
+          });
     }
     return past(p)
       ? ok('Initiate is retried; the 5xx created nothing', { requests: 1 + p.times })
       : fails(code, 'absent', 'retries spent on Initiate: nothing created, no checkpoint', { checkpoint: 'gone' });
   }
   if (p.fault === 'bad-crc') {
-    return fails(code, 'exact', 'committed, answer contradicts the parts: integrity error; the upload id is spent so the checkpoint is dropped', { checkpoint: 'gone' });
+    return fails(
+      code,
+      'exact',
+      'committed, answer contradicts the parts: integrity error; the upload id is spent so the checkpoint is dropped',
+      { checkpoint: 'gone' },
+    );
   }
   if (p.fault === 'timeout' || p.fault === 'lost-ack') {
     return past(p)
       ? ok('Complete committed; the retry meets NoSuchUpload and the commit is recognized by CRC64 + size')
-      : fails(code, 'exact', 'retries spent, but the first Complete committed; the checkpoint stays (the resume finds NoSuchUpload and restarts)', {
-          checkpoint: 'kept',
-        });
+      : fails(
+          code,
+          'exact',
+          'retries spent, but the first Complete committed; the checkpoint stays (the resume finds NoSuchUpload and restarts)',
+          {
+            checkpoint: 'kept',
+          },
+        );
   }
   return past(p)
     ? ok('Complete is retried; the 5xx committed nothing', { requests: 1 + p.times })
-    : fails(code, 'absent', 'retries spent on Complete: upload + checkpoint kept, the resume only completes', { checkpoint: 'kept' });
+    : fails(code, 'absent', 'retries spent on Complete: upload + checkpoint kept, the resume only completes', {
+        checkpoint: 'kept',
+      });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -373,54 +463,83 @@ export interface Cell {
 /** Why each cell expects what it does (the per-trial detail is in the `expect*` functions above). */
 const WHY: Record<PathId, Record<FaultId, string>> = {
   'put-bytes': {
-    reset: 'bytes are replayable: success iff retries ≥ times; else NetworkError and nothing stored (a cut body is never committed).',
+    reset:
+      'bytes are replayable: success iff retries ≥ times; else NetworkError and nothing stored (a cut body is never committed).',
     http500: 'the 500 stores nothing and is retried: success iff retries ≥ times; else InternalError, nothing stored.',
-    http503: 'as 500, and the retry waits at least x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable.',
-    timeout: 'the server stored the object, the answer came late: the retry re-PUTs the same bytes (idempotent) → success; if retries run out, RequestTimeout with the object byte-exact.',
-    'lost-ack': 'as timeout: committed, answer lost, retried → success; if retries run out, NetworkError with the object byte-exact.',
-    'bad-crc': 'an answer whose CRC64 contradicts the bytes sent is an OssIntegrityError, never retried away; the server did store the right bytes, so the object is byte-exact (acceptable: the client cannot trust the write, the data is not corrupt).',
+    http503:
+      'as 500, and the retry waits at least x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable.',
+    timeout:
+      'the server stored the object, the answer came late: the retry re-PUTs the same bytes (idempotent) → success; if retries run out, RequestTimeout with the object byte-exact.',
+    'lost-ack':
+      'as timeout: committed, answer lost, retried → success; if retries run out, NetworkError with the object byte-exact.',
+    'bad-crc':
+      'an answer whose CRC64 contradicts the bytes sent is an OssIntegrityError, never retried away; the server did store the right bytes, so the object is byte-exact (acceptable: the client cannot trust the write, the data is not corrupt).',
   },
   'put-file': {
-    reset: 'the file range is reopened for every attempt, so it replays like bytes: success iff retries ≥ times; else NetworkError, nothing stored.',
-    http500: 'the 500 stores nothing; the file range is reopened and resent: success iff retries ≥ times; else InternalError, nothing stored.',
-    http503: 'as 500, the retry waiting at least x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable, nothing stored.',
-    timeout: 'committed before the answer was held back; the reopened range re-PUTs the same bytes → success; else RequestTimeout, object byte-exact.',
-    'lost-ack': 'committed, answer lost; the reopened range re-PUTs the same bytes → success; else NetworkError, object byte-exact.',
+    reset:
+      'the file range is reopened for every attempt, so it replays like bytes: success iff retries ≥ times; else NetworkError, nothing stored.',
+    http500:
+      'the 500 stores nothing; the file range is reopened and resent: success iff retries ≥ times; else InternalError, nothing stored.',
+    http503:
+      'as 500, the retry waiting at least x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable, nothing stored.',
+    timeout:
+      'committed before the answer was held back; the reopened range re-PUTs the same bytes → success; else RequestTimeout, object byte-exact.',
+    'lost-ack':
+      'committed, answer lost; the reopened range re-PUTs the same bytes → success; else NetworkError, object byte-exact.',
     'bad-crc': 'OssIntegrityError, never retried; the server stored the file byte-exact (acceptable, see put-bytes).',
   },
   'put-stream': {
     reset:
       'a stream body cannot be replayed once pulled: NetworkError, source destroyed, nothing stored (the body never ended cleanly). ' +
       'Exception, in every put-stream cell: an empty stream is known empty before the request (its first chunk is read first) and is sent as an empty, replayable body, so it is retried like bytes.',
-    http500: 'the server refuses before storing; the half-sent stream cannot be replayed: InternalError, nothing stored.',
-    http503: 'the server refuses before storing (x-oss-qos-delay-time is moot: a half-sent stream cannot be replayed): ServiceUnavailable, nothing stored.',
-    timeout: 'the whole body had arrived and was committed before the answer was held back: RequestTimeout, object byte-exact.',
+    http500:
+      'the server refuses before storing; the half-sent stream cannot be replayed: InternalError, nothing stored.',
+    http503:
+      'the server refuses before storing (x-oss-qos-delay-time is moot: a half-sent stream cannot be replayed): ServiceUnavailable, nothing stored.',
+    timeout:
+      'the whole body had arrived and was committed before the answer was held back: RequestTimeout, object byte-exact.',
     'lost-ack': 'committed, then the answer was lost: NetworkError (not retryable), object byte-exact.',
     'bad-crc': 'OssIntegrityError; the server stored the right bytes (byte-exact).',
   },
   'append-stream': {
-    reset: 'the faulted append stores nothing and the batch is retried at the same position: success iff retries ≥ times; else NetworkError and a whole-batch prefix.',
-    http500: 'the 500 appends nothing; the batch is resent at the same position: success iff retries ≥ times; else InternalError and a whole-batch prefix.',
-    http503: 'the 503 appends nothing; the batch is resent after at least x-oss-qos-delay-time (see append-stream.ts): success iff retries ≥ times; else ServiceUnavailable and a whole-batch prefix.',
-    timeout: 'the append landed but its answer was late: the retry meets PositionNotEqualToLength, HEAD proves the batch landed (length + CRC chain), nothing is appended twice → success; else RequestTimeout and a prefix.',
+    reset:
+      'the faulted append stores nothing and the batch is retried at the same position: success iff retries ≥ times; else NetworkError and a whole-batch prefix.',
+    http500:
+      'the 500 appends nothing; the batch is resent at the same position: success iff retries ≥ times; else InternalError and a whole-batch prefix.',
+    http503:
+      'the 503 appends nothing; the batch is resent after at least x-oss-qos-delay-time (see append-stream.ts): success iff retries ≥ times; else ServiceUnavailable and a whole-batch prefix.',
+    timeout:
+      'the append landed but its answer was late: the retry meets PositionNotEqualToLength, HEAD proves the batch landed (length + CRC chain), nothing is appended twice → success; else RequestTimeout and a prefix.',
     'lost-ack': 'as timeout with a lost answer: success without duplicating the batch; else NetworkError and a prefix.',
-    'bad-crc': 'the whole-object CRC chain disagrees: OssIntegrityError at once; the object is a whole-batch prefix with a valid CRC64.',
+    'bad-crc':
+      'the whole-object CRC chain disagrees: OssIntegrityError at once; the object is a whole-batch prefix with a valid CRC64.',
   },
   multipart: {
-    reset: 'a part is held in memory and resent: success iff retries ≥ times; else NetworkError, the upload aborted (no upload left), nothing committed.',
-    http500: 'on a part, Initiate or Complete: nothing done by the 500, retried: success iff retries ≥ times; else InternalError, upload aborted.',
-    http503: 'on a part, Initiate or Complete: the 503 did nothing, retried after x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable, upload aborted.',
-    timeout: 'a part: replaced by its retry → success. Initiate: retried → success, but the first upload is an orphan only a lifecycle rule can clean (protocol limit). Complete: committed; its retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size).',
-    'lost-ack': 'a part: stored, answer lost, the retry replaces it → success. Initiate: retried → success with an orphaned upload (protocol limit). Complete: committed, answer lost; the retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size). Retries spent: NetworkError; the object is absent (part/Initiate) or byte-exact (Complete).',
-    'bad-crc': 'a part: OssIntegrityError, upload aborted, nothing committed. Complete: committed with the right bytes, but OssIntegrityError (byte-exact object; acceptable).',
+    reset:
+      'a part is held in memory and resent: success iff retries ≥ times; else NetworkError, the upload aborted (no upload left), nothing committed.',
+    http500:
+      'on a part, Initiate or Complete: nothing done by the 500, retried: success iff retries ≥ times; else InternalError, upload aborted.',
+    http503:
+      'on a part, Initiate or Complete: the 503 did nothing, retried after x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable, upload aborted.',
+    timeout:
+      'a part: replaced by its retry → success. Initiate: retried → success, but the first upload is an orphan only a lifecycle rule can clean (protocol limit). Complete: committed; its retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size).',
+    'lost-ack':
+      'a part: stored, answer lost, the retry replaces it → success. Initiate: retried → success with an orphaned upload (protocol limit). Complete: committed, answer lost; the retry meets NoSuchUpload, which is recognized as the commit (HEAD: CRC64 + size). Retries spent: NetworkError; the object is absent (part/Initiate) or byte-exact (Complete).',
+    'bad-crc':
+      'a part: OssIntegrityError, upload aborted, nothing committed. Complete: committed with the right bytes, but OssIntegrityError (byte-exact object; acceptable).',
   },
   resumable: {
-    reset: 'a part is reopened from the file: success iff retries ≥ times; else NetworkError with upload + checkpoint kept, and a fault-free second run finishes byte-exact.',
+    reset:
+      'a part is reopened from the file: success iff retries ≥ times; else NetworkError with upload + checkpoint kept, and a fault-free second run finishes byte-exact.',
     http500: 'as reset with InternalError (a failed Initiate leaves no checkpoint; a failed Complete keeps it).',
-    http503: 'the 503 did nothing; retried after x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable with the checkpoint kept (none after a failed Initiate), and the second run finishes.',
-    timeout: 'a part is re-sent; Initiate: retried, the first upload orphaned (protocol limit); Complete: its retry meets NoSuchUpload and resumableUpload recognizes the commit → success.',
-    'lost-ack': 'a part: stored, answer lost, re-sent from the file → success. Initiate: retried → success with an orphaned upload. Complete: committed, answer lost; the retry meets NoSuchUpload and the commit is recognized by CRC64 + size → success. Retries spent: NetworkError with checkpoint kept (Complete: the resume finds NoSuchUpload and uploads again).',
-    'bad-crc': 'a part: OssIntegrityError, checkpoint kept, the resume re-verifies the stored part against the file. Complete: committed (byte-exact), OssIntegrityError, checkpoint dropped (the upload id is spent).',
+    http503:
+      'the 503 did nothing; retried after x-oss-qos-delay-time: success iff retries ≥ times; else ServiceUnavailable with the checkpoint kept (none after a failed Initiate), and the second run finishes.',
+    timeout:
+      'a part is re-sent; Initiate: retried, the first upload orphaned (protocol limit); Complete: its retry meets NoSuchUpload and resumableUpload recognizes the commit → success.',
+    'lost-ack':
+      'a part: stored, answer lost, re-sent from the file → success. Initiate: retried → success with an orphaned upload. Complete: committed, answer lost; the retry meets NoSuchUpload and the commit is recognized by CRC64 + size → success. Retries spent: NetworkError with checkpoint kept (Complete: the resume finds NoSuchUpload and uploads again).',
+    'bad-crc':
+      'a part: OssIntegrityError, checkpoint kept, the resume re-verifies the stored part against the file. Complete: committed (byte-exact), OssIntegrityError, checkpoint dropped (the upload id is spent).',
   },
 };
 
@@ -542,9 +661,12 @@ class Trial {
   /** Installs one rule per faulted attempt (`times: 1` each, so `pending` tells how many fired). */
   inject(op: string, partNumber: number | undefined, bodySize: number): void {
     const actions = actionsFor(this.plan, this.rng, bodySize);
-    for (const action of actions) this.env.server.faults.add({ op, ...(partNumber === undefined ? {} : { partNumber }), times: 1, action });
+    for (const action of actions)
+      this.env.server.faults.add({ op, ...(partNumber === undefined ? {} : { partNumber }), times: 1, action });
     this.rulesAdded += actions.length;
-    this.note(`fault ${op}${partNumber === undefined ? '' : `#${partNumber}`} ${actions.map((a) => (a.type === 'reset' ? `reset@${a.afterBytes}` : a.type)).join(',')}`);
+    this.note(
+      `fault ${op}${partNumber === undefined ? '' : `#${partNumber}`} ${actions.map((a) => (a.type === 'reset' ? `reset@${a.afterBytes}` : a.type)).join(',')}`,
+    );
   }
 
   get fired(): number {
@@ -596,7 +718,14 @@ async function runPutBytes(t: Trial): Promise<Run> {
   t.note(`size=${size}`);
   t.inject('PutObject', undefined, size);
   const { outcome, elapsedMs } = await capture(() => t.uploader.putObject(t.key, data));
-  return { expected: expectPut(t.plan, 1), outcome, content: data, targetOp: 'PutObject', elapsedMs, checkResult: checkPutResult(data) };
+  return {
+    expected: expectPut(t.plan, 1),
+    outcome,
+    content: data,
+    targetOp: 'PutObject',
+    elapsedMs,
+    checkResult: checkPutResult(data),
+  };
 }
 
 async function runPutFile(t: Trial): Promise<Run> {
@@ -607,7 +736,14 @@ async function runPutFile(t: Trial): Promise<Run> {
   t.note(`size=${size}`);
   t.inject('PutObject', undefined, size);
   const { outcome, elapsedMs } = await capture(() => t.uploader.putObjectFromFile(t.key, path));
-  return { expected: expectPut(t.plan, 1), outcome, content: data, targetOp: 'PutObject', elapsedMs, checkResult: checkPutResult(data) };
+  return {
+    expected: expectPut(t.plan, 1),
+    outcome,
+    content: data,
+    targetOp: 'PutObject',
+    elapsedMs,
+    checkResult: checkPutResult(data),
+  };
 }
 
 async function runPutStream(t: Trial): Promise<Run> {
@@ -642,7 +778,9 @@ async function runAppendStream(t: Trial): Promise<Run> {
   const pre = t.rng.chance(0.3) ? t.rng.bytes(t.rng.int(1, 4 * KiB)) : Buffer.alloc(0);
   const sizes = t.rng.chunkSizes();
   const k = t.rng.int(0, batches - 1);
-  t.note(`size=${size} pre=${pre.length} flushBytes=${flushBytes} batches=${batches} faultedBatch=${k} chunks=[${sizes.join(',')}]`);
+  t.note(
+    `size=${size} pre=${pre.length} flushBytes=${flushBytes} batches=${batches} faultedBatch=${k} chunks=[${sizes.join(',')}]`,
+  );
   if (pre.length > 0) await t.env.checker.appendObject(t.key, 0, pre);
   const batchSize = k === batches - 1 ? size - k * flushBytes : flushBytes;
   // The k-th batch is the next append once k batches landed: the rule goes in from onProgress, before it is sent.
@@ -694,7 +832,12 @@ function multipartShape(rng: Rng): { partSize: number; nParts: number; size: num
   return { partSize, nParts, size: partSize * (nParts - 1) + rng.int(1, partSize) };
 }
 
-function pickTarget(t: Trial, nParts: number, partSize: number, size: number): { op: MultipartTarget; partNumber: number | undefined; bodySize: number } {
+function pickTarget(
+  t: Trial,
+  nParts: number,
+  partSize: number,
+  size: number,
+): { op: MultipartTarget; partNumber: number | undefined; bodySize: number } {
   const op = t.rng.pick(multipartTargets(t.plan.fault));
   if (op !== 'UploadPart') return { op, partNumber: undefined, bodySize: 0 };
   const partNumber = t.rng.int(1, nParts);
@@ -709,10 +852,14 @@ async function runMultipart(t: Trial): Promise<Run> {
   const viaUploadStream = t.rng.chance(0.5);
   const declared = t.rng.chance(0.3);
   const target = pickTarget(t, nParts, partSize, size);
-  t.note(`${viaUploadStream ? 'createUploadStream' : 'MultipartWritable'} size=${size} partSize=${partSize} parts=${nParts} concurrency=${concurrency} contentLength=${declared} chunks=[${sizes.join(',')}]`);
+  t.note(
+    `${viaUploadStream ? 'createUploadStream' : 'MultipartWritable'} size=${size} partSize=${partSize} parts=${nParts} concurrency=${concurrency} contentLength=${declared} chunks=[${sizes.join(',')}]`,
+  );
   t.inject(target.op, target.partNumber, target.bodySize);
   const opts = { partSize, concurrency, ...(declared ? { contentLength: size } : {}) };
-  const sink = viaUploadStream ? createUploadStream(t.uploader, t.key, opts) : new MultipartWritable(t.uploader, t.key, opts);
+  const sink = viaUploadStream
+    ? createUploadStream(t.uploader, t.key, opts)
+    : new MultipartWritable(t.uploader, t.key, opts);
   const source = Readable.from(chunked(data, sizes));
   const events = countEvents(sink);
   const { outcome, elapsedMs } = await capture(() => pipeline(source, sink).then(() => sink.result));
@@ -745,7 +892,8 @@ async function runResumable(t: Trial): Promise<Run> {
   await writeFile(path, data);
   const store = new ResumableStore({ root: t.env.dir, dir: `ckpt-${t.n}` });
   const opts = { store, partSize, parallel, multipartThreshold: t.rng.int(0, partSize) };
-  if (determinePartSize(size, partSize, CLIENT_LIMITS) !== partSize) throw new Error('trial setup: unexpected part size');
+  if (determinePartSize(size, partSize, CLIENT_LIMITS) !== partSize)
+    throw new Error('trial setup: unexpected part size');
   t.note(`size=${size} partSize=${partSize} parts=${nParts} parallel=${parallel}`);
   t.inject(target.op, target.partNumber, target.bodySize);
   const { outcome, elapsedMs } = await capture(() => resumableUpload(t.uploader, t.key, path, opts));
@@ -759,9 +907,13 @@ async function runResumable(t: Trial): Promise<Run> {
     elapsedMs,
     checkResult: (value) => {
       const r = value as ResumableUploadResult | undefined;
-      return checkMultipartResult(r, data, nParts) ?? (r!.resumedBytes === 0 ? undefined : `resumedBytes ${r!.resumedBytes} ≠ 0`);
+      return (
+        checkMultipartResult(r, data, nParts) ??
+        (r!.resumedBytes === 0 ? undefined : `resumedBytes ${r!.resumedBytes} ≠ 0`)
+      );
     },
-    afterSuccess: async () => ((await store.load(bucket, t.key, path)) === undefined ? undefined : 'checkpoint left after success'),
+    afterSuccess: async () =>
+      (await store.load(bucket, t.key, path)) === undefined ? undefined : 'checkpoint left after success',
     afterError: async () => {
       const record = await store.load(bucket, t.key, path);
       const uploads = (await t.env.checker.listMultipartUploads({ prefix: t.key })).filter((u) => u.key === t.key);
@@ -770,18 +922,22 @@ async function runResumable(t: Trial): Promise<Run> {
         const live = uploads.some((u) => u.uploadId === record.uploadId);
         const stored = await readObject(t.env.checker, t.key);
         // Only a Complete whose answer was lost may leave a checkpoint whose upload is gone: it was committed.
-        if (!live && !(stored.bytes !== undefined && stored.bytes.equals(data))) return `checkpoint names upload ${record.uploadId}, which is gone`;
+        if (!live && !(stored.bytes !== undefined && stored.bytes.equals(data)))
+          return `checkpoint names upload ${record.uploadId}, which is gone`;
         if (live) {
           const listed = await t.env.checker.listParts(t.key, record.uploadId);
           for (const p of record.parts) {
             const l = listed.find((x) => x.partNumber === p.partNumber);
-            if (l === undefined || l.etag !== p.etag || l.size !== p.size) return `checkpoint part ${p.partNumber} is not stored as recorded`;
+            if (l === undefined || l.etag !== p.etag || l.size !== p.size)
+              return `checkpoint part ${p.partNumber} is not stored as recorded`;
           }
         }
-        if (uploads.length !== (live ? 1 : 0) + expected.orphans) return `${uploads.length} uploads for the key, expected ${(live ? 1 : 0) + expected.orphans}`;
+        if (uploads.length !== (live ? 1 : 0) + expected.orphans)
+          return `${uploads.length} uploads for the key, expected ${(live ? 1 : 0) + expected.orphans}`;
       } else {
         if (record !== undefined) return 'a checkpoint was left where none should be';
-        if (uploads.length !== expected.orphans) return `${uploads.length} uploads for the key, expected ${expected.orphans} (orphans)`;
+        if (uploads.length !== expected.orphans)
+          return `${uploads.length} uploads for the key, expected ${expected.orphans} (orphans)`;
       }
       // The fault is gone: a second run must finish byte-exact, from where the first stopped.
       t.env.server.faults.clear();
@@ -793,13 +949,17 @@ async function runResumable(t: Trial): Promise<Run> {
         const bad = checkMultipartResult(again, data, nParts);
         if (bad !== undefined) return `second run: ${bad}`;
         const uploadLive = record !== undefined && uploads.some((u) => u.uploadId === record.uploadId);
-        if (uploadLive && again.resumedBytes < recorded) return `second run resumed ${again.resumedBytes} bytes, the checkpoint had ${recorded}`;
+        if (uploadLive && again.resumedBytes < recorded)
+          return `second run resumed ${again.resumedBytes} bytes, the checkpoint had ${recorded}`;
         const back = await readObject(t.env.checker, t.key);
         if (back.error !== undefined) return `second run: read back failed: ${back.error}`;
         if (back.bytes === undefined || !back.bytes.equals(data)) return 'second run: object not byte-exact';
         if ((await store.load(bucket, t.key, path)) !== undefined) return 'second run: checkpoint left';
-        const left = (await t.env.checker.listMultipartUploads({ prefix: t.key })).filter((u) => u.key === t.key).length;
-        if (left !== expected.orphans) return `second run: ${left} uploads left, expected ${expected.orphans} (orphans)`;
+        const left = (await t.env.checker.listMultipartUploads({ prefix: t.key })).filter(
+          (u) => u.key === t.key,
+        ).length;
+        if (left !== expected.orphans)
+          return `second run: ${left} uploads left, expected ${expected.orphans} (orphans)`;
         return undefined;
       } finally {
         await resumer.close();
@@ -857,20 +1017,24 @@ async function judge(t: Trial, run: Run): Promise<string | undefined> {
     }
     const bad = run.checkResult(outcome.value);
     if (bad !== undefined) return bad;
-    if (run.streams !== undefined && run.streams.events.finish !== 1) return `the sink emitted 'finish' ${run.streams.events.finish} times`;
+    if (run.streams !== undefined && run.streams.events.finish !== 1)
+      return `the sink emitted 'finish' ${run.streams.events.finish} times`;
     const back = await readObject(t.env.checker, t.key);
     if (back.error !== undefined) return `read back failed: ${back.error}`;
     if (back.bytes === undefined) return 'success, but the object is absent';
-    if (!back.bytes.equals(run.content)) return `success, but the object is not byte-exact (${back.bytes.length} bytes, expected ${run.content.length})`;
+    if (!back.bytes.equals(run.content))
+      return `success, but the object is not byte-exact (${back.bytes.length} bytes, expected ${run.content.length})`;
     if (e.requests !== undefined) {
       const n = t.env.server.stats.op(run.targetOp).requests;
       if (n !== e.requests) return `${n} ${run.targetOp} requests, expected ${e.requests}`;
     }
     if (t.plan.fault === 'http503') {
       const floor = t.plan.qosMs * t.plan.times;
-      if (run.elapsedMs < floor) return `succeeded after ${Math.round(run.elapsedMs)} ms, but ${t.plan.times} × x-oss-qos-delay-time ${t.plan.qosMs} ms were to be waited`;
+      if (run.elapsedMs < floor)
+        return `succeeded after ${Math.round(run.elapsedMs)} ms, but ${t.plan.times} × x-oss-qos-delay-time ${t.plan.qosMs} ms were to be waited`;
     }
-    if (uploads.length !== e.orphans) return `${uploads.length} multipart uploads left for the key, expected ${e.orphans}`;
+    if (uploads.length !== e.orphans)
+      return `${uploads.length} multipart uploads left for the key, expected ${e.orphans}`;
     const after = await run.afterSuccess?.();
     if (after !== undefined) return after;
     return undefined;
@@ -881,8 +1045,12 @@ async function judge(t: Trial, run: Run): Promise<string | undefined> {
   const err = outcome.error;
   if (!(err instanceof OssError)) return `expected an OssError ${e.codes.join('|')}, got ${describeError(err)}`;
   if (!e.codes.includes(err.code)) return `expected ${e.codes.join('|')}, got ${describeError(err)}`;
-  if (err.code === 'InconsistentCrc64' && !(err instanceof OssIntegrityError)) return `InconsistentCrc64 is not an OssIntegrityError: ${describeError(err)}`;
-  if ((err.code === 'InternalError' || err.code === 'ServiceUnavailable') && !(err instanceof OssServiceError && err.status >= 500)) {
+  if (err.code === 'InconsistentCrc64' && !(err instanceof OssIntegrityError))
+    return `InconsistentCrc64 is not an OssIntegrityError: ${describeError(err)}`;
+  if (
+    (err.code === 'InternalError' || err.code === 'ServiceUnavailable') &&
+    !(err instanceof OssServiceError && err.status >= 500)
+  ) {
     return `a 5xx is not an OssServiceError with its status: ${describeError(err)}`;
   }
   if (run.streams !== undefined) {
@@ -895,21 +1063,26 @@ async function judge(t: Trial, run: Run): Promise<string | undefined> {
   const stored = back.bytes;
   switch (e.stored) {
     case 'absent':
-      if (stored !== undefined) return `the failed upload left an object of ${stored.length} bytes${stored.equals(run.content) ? ' (byte-exact)' : ' (NOT byte-exact)'}`;
+      if (stored !== undefined)
+        return `the failed upload left an object of ${stored.length} bytes${stored.equals(run.content) ? ' (byte-exact)' : ' (NOT byte-exact)'}`;
       break;
     case 'exact':
-      if (stored === undefined) return 'the object should be stored byte-exact (committed before the fault), but it is absent';
+      if (stored === undefined)
+        return 'the object should be stored byte-exact (committed before the fault), but it is absent';
       if (!stored.equals(run.content)) return 'the object is not byte-exact';
       break;
     case 'prefix': {
       const len = stored?.length ?? 0;
-      if (stored !== undefined && !stored.equals(run.content.subarray(0, len))) return `the object (${len} bytes) is not a prefix of the data`;
-      if (run.prefixLengths !== undefined && !run.prefixLengths(len)) return `the object's length ${len} is not on a batch boundary`;
+      if (stored !== undefined && !stored.equals(run.content.subarray(0, len)))
+        return `the object (${len} bytes) is not a prefix of the data`;
+      if (run.prefixLengths !== undefined && !run.prefixLengths(len))
+        return `the object's length ${len} is not on a batch boundary`;
       break;
     }
   }
   if (run.afterError !== undefined) return run.afterError();
-  if (uploads.length !== e.orphans) return `${uploads.length} multipart uploads left for the key after the failure, expected ${e.orphans}`;
+  if (uploads.length !== e.orphans)
+    return `${uploads.length} multipart uploads left for the key after the failure, expected ${e.orphans}`;
   return undefined;
 }
 
@@ -936,12 +1109,15 @@ export async function runTrial(env: MatrixEnv, cell: Cell, seed: number): Promis
         const run = await RUNNERS[cell.path](t);
         expectation = run.expected;
         outcome = run.outcome.ok ? 'success' : 'error';
-        t.note(`expect ${run.expected.outcome}${run.expected.outcome === 'error' ? ` ${run.expected.codes.join('|')}/${run.expected.stored}` : ''}`);
+        t.note(
+          `expect ${run.expected.outcome}${run.expected.outcome === 'error' ? ` ${run.expected.codes.join('|')}/${run.expected.stored}` : ''}`,
+        );
         return judge(t, run);
       })(),
     ]);
   } catch (err) {
-    reason = err instanceof Error && err.message.startsWith('hung') ? err.message : `trial threw: ${describeError(err)}`;
+    reason =
+      err instanceof Error && err.message.startsWith('hung') ? err.message : `trial threw: ${describeError(err)}`;
   } finally {
     clearTimeout(timer);
     env.server.faults.clear();

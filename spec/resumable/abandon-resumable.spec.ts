@@ -33,8 +33,20 @@ describe('resumable/abandonResumable', function () {
     await writeFile(path, pattern(20 * 1024));
     server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 2000 } });
     const ac = new AbortController();
-    const p = resumableUpload(bucket, key, path, { store, multipartThreshold: 1024, partSize: 4096, parallel: 1, signal: ac.signal, onProgress: (n) => n > 2 * 4096 && ac.abort() });
-    expect(await p.then(() => undefined, (e: unknown) => e)).to.be.instanceOf(OssAbortError);
+    const p = resumableUpload(bucket, key, path, {
+      store,
+      multipartThreshold: 1024,
+      partSize: 4096,
+      parallel: 1,
+      signal: ac.signal,
+      onProgress: (n) => n > 2 * 4096 && ac.abort(),
+    });
+    expect(
+      await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ).to.be.instanceOf(OssAbortError);
     server.faults.clear();
     const rec = await store.load(bucket.name, key, path);
     return { path, uploadId: rec!.uploadId };
@@ -59,7 +71,10 @@ describe('resumable/abandonResumable', function () {
   it('keeps the record when the abort fails for another reason, so the call can be repeated', async () => {
     const { path } = await aborted('ab3');
     server.faults.add({ op: 'AbortMultipartUpload', times: 10, action: { type: 'error', status: 503 } });
-    const err = await abandonResumable(bucket, 'ab3', path, { store }).then(() => undefined, (e: unknown) => e);
+    const err = await abandonResumable(bucket, 'ab3', path, { store }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as OssError).status).to.equal(503);
     expect(await store.load(bucket.name, 'ab3', path)).to.not.equal(undefined);
     server.faults.clear();

@@ -86,7 +86,10 @@ interface Child {
 }
 
 function runChild(args: object, onLine: (line: string) => void): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, JSON.stringify(args)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let buf = '';
   let err = '';
   let final: CrashReport['final'] | undefined;
@@ -110,7 +113,12 @@ function runChild(args: object, onLine: (line: string) => void): Child {
   return { exited, kill: () => child.kill('SIGKILL') };
 }
 
-async function storedBytes(bucket: Bucket, store: ResumableStore, key: string, path: string): Promise<{ uploadId: string | undefined; bytes: number }> {
+async function storedBytes(
+  bucket: Bucket,
+  store: ResumableStore,
+  key: string,
+  path: string,
+): Promise<{ uploadId: string | undefined; bytes: number }> {
   const rec = await store.load(bucket.name, key, path);
   if (rec === undefined) return { uploadId: undefined, bytes: 0 };
   const parts = await bucket.listParts(key, rec.uploadId);
@@ -170,7 +178,8 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
         }
       });
       const result = await child.exited;
-      if (result !== undefined) throw new Error(`run ${k + 1} finished before it could be killed (${trigger || 'no trigger'})`);
+      if (result !== undefined)
+        throw new Error(`run ${k + 1} finished before it could be killed (${trigger || 'no trigger'})`);
       const after = await storedBytes(bucket, store, key, path);
       const bytesIn = parts.bytesIn - bytesAtStart;
       const stored = after.uploadId === before.uploadId ? after.bytes - before.bytes : after.bytes;

@@ -29,5 +29,7 @@ const r = await resumableUpload(bucket, args.key, args.path, {
   parallel: args.parallel,
   onProgress: (n) => process.stdout.write(`p ${n}\n`),
 });
-process.stdout.write(`done ${JSON.stringify({ mode: r.mode, size: r.size, crc64: r.crc64, resumedBytes: r.resumedBytes, parts: r.parts?.length })}\n`);
+process.stdout.write(
+  `done ${JSON.stringify({ mode: r.mode, size: r.size, crc64: r.crc64, resumedBytes: r.resumedBytes, parts: r.parts?.length })}\n`,
+);
 await bucket.close();

@@ -35,6 +35,8 @@ describe('resumable/crash soak: 256 MiB, 20 SIGKILLs, then resume', function () 
     expect(r.resent).to.equal(r.runs.reduce((s, x) => s + x.wasted, 0));
     for (const run of r.runs) expect(run.wasted, run.trigger).to.be.at.most(parallel * partSize);
     expect(r.resent).to.be.at.most(r.bound);
-    console.log(`      re-sent ${r.resent} bytes over 20 kills (${Math.round(r.resent / 20)} per kill, bound ${parallel * partSize}); ${r.openUploads} orphaned uploads; ${r.durationMs} ms`);
+    console.log(
+      `      re-sent ${r.resent} bytes over 20 kills (${Math.round(r.resent / 20)} per kill, bound ${parallel * partSize}); ${r.openUploads} orphaned uploads; ${r.durationMs} ms`,
+    );
   });
 });

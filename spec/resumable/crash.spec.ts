@@ -10,7 +10,14 @@ describe('resumable/crash: SIGKILL at random moments, then resume', function () 
   it('a 64 MiB upload killed 10 times finishes byte-exact, CRC-verified, re-sending at most the parts in flight per kill', async () => {
     const partSize = 256 * KiB;
     const parallel = 4;
-    const r = await runCrashScenario({ size: 64 * MiB, kills: 10, partSize, parallel, seed: Number(process.env.CRASH_SEED ?? 0x5eed), log: process.env.CRASH_LOG === undefined ? undefined : console.log });
+    const r = await runCrashScenario({
+      size: 64 * MiB,
+      kills: 10,
+      partSize,
+      parallel,
+      seed: Number(process.env.CRASH_SEED ?? 0x5eed),
+      log: process.env.CRASH_LOG === undefined ? undefined : console.log,
+    });
     expect(r.runs.length).to.equal(10);
     expect(r.final).to.include({ mode: 'multipart', size: 64 * MiB, parts: 256 });
     expect(r.final.resumedBytes).to.be.greaterThan(0);

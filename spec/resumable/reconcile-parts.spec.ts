@@ -24,9 +24,30 @@ describe('resumable/reconcileParts', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const record = (parts: CheckpointRecord['parts']): CheckpointRecord => ({ uploadId: 'U', bucket: 'b', key: 'k', path, size: data.length, mtimeMs: 1, partSize: 4096, parts });
-  const listed = (n: number, over: Partial<ListedPart> = {}): ListedPart => ({ partNumber: n, lastModified: '', etag: md5(slice(n)), size: slice(n).length, hashCrc64ecma: crc64(slice(n)), ...over });
-  const recorded = (n: number) => ({ partNumber: n, etag: md5(slice(n)), crc64: crc64(slice(n)), size: slice(n).length });
+  const record = (parts: CheckpointRecord['parts']): CheckpointRecord => ({
+    uploadId: 'U',
+    bucket: 'b',
+    key: 'k',
+    path,
+    size: data.length,
+    mtimeMs: 1,
+    partSize: 4096,
+    parts,
+  });
+  const listed = (n: number, over: Partial<ListedPart> = {}): ListedPart => ({
+    partNumber: n,
+    lastModified: '',
+    etag: md5(slice(n)),
+    size: slice(n).length,
+    hashCrc64ecma: crc64(slice(n)),
+    ...over,
+  });
+  const recorded = (n: number) => ({
+    partNumber: n,
+    etag: md5(slice(n)),
+    crc64: crc64(slice(n)),
+    size: slice(n).length,
+  });
 
   it('cuts the file on the part grid', () => {
     expect(partRanges(10_000, 4096)).to.deep.equal([
@@ -56,7 +77,10 @@ describe('resumable/reconcileParts', () => {
   });
 
   it('re-sends a recorded part whose listed CRC64 or size differs', async () => {
-    const r = await reconcileParts(record([recorded(1), recorded(2)]), [listed(1, { hashCrc64ecma: '1' }), listed(2, { size: 4095 })]);
+    const r = await reconcileParts(record([recorded(1), recorded(2)]), [
+      listed(1, { hashCrc64ecma: '1' }),
+      listed(2, { size: 4095 }),
+    ]);
     expect(r.done).to.deep.equal([]);
     expect(r.todo.map((p) => p.partNumber)).to.deep.equal([1, 2, 3]);
   });
@@ -67,7 +91,9 @@ describe('resumable/reconcileParts', () => {
       listed(2, { hashCrc64ecma: undefined }),
       listed(3, { hashCrc64ecma: crc64('nope') }),
     ]);
-    expect(r.done).to.deep.equal([recorded(1), recorded(2)].map((p, i) => ({ ...p, etag: [listed(1), listed(2)][i]!.etag })));
+    expect(r.done).to.deep.equal(
+      [recorded(1), recorded(2)].map((p, i) => ({ ...p, etag: [listed(1), listed(2)][i]!.etag })),
+    );
     expect(r.todo.map((p) => p.partNumber)).to.deep.equal([3]);
     expect(r.verified).to.equal(2);
     const noCrcBadMd5 = await reconcileParts(record([]), [listed(1, { hashCrc64ecma: undefined, etag: '"ABC"' })]);
@@ -76,7 +102,10 @@ describe('resumable/reconcileParts', () => {
 
   it('fills in the CRC64 of a version-1 part once its file range matches the listing', async () => {
     const v1 = { ...recorded(1), crc64: undefined };
-    const r = await reconcileParts(record([v1, { ...recorded(2), crc64: undefined }]), [listed(1), listed(2, { hashCrc64ecma: '5' })]);
+    const r = await reconcileParts(record([v1, { ...recorded(2), crc64: undefined }]), [
+      listed(1),
+      listed(2, { hashCrc64ecma: '5' }),
+    ]);
     expect(r.done).to.deep.equal([recorded(1)]);
     expect(r.todo.map((p) => p.partNumber)).to.deep.equal([2, 3]);
   });

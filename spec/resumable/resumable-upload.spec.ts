@@ -85,15 +85,25 @@ describe('resumable/resumableUpload', function () {
     await writeFile(path, data);
     return { path, key: `resumable/${id}.bin`, data };
   }
-  const opts = (extra: Parameters<typeof resumableUpload>[3] = {}) => ({ store, multipartThreshold: 8 * KiB, partSize: PART, parallel: 1, ...extra });
+  const opts = (extra: Parameters<typeof resumableUpload>[3] = {}) => ({
+    store,
+    multipartThreshold: 8 * KiB,
+    partSize: PART,
+    parallel: 1,
+    ...extra,
+  });
   const readBack = async (key: string) => buffer((await bucket.getObject(key)).body);
   const stats = (op: string) => ({ ...server.stats.op(op) });
-  const records = async () => (await readdir(store.directory).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  const records = async () =>
+    (await readdir(store.directory).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
 
   /** Starts an upload that stops with a 500 on part `failAt` (parts before it are stored and recorded). */
   async function interrupted(f: { path: string; key: string }, failAt = 4): Promise<CheckpointRecord> {
     server.faults.add({ op: 'UploadPart', partNumber: failAt, times: Infinity, action: { type: 'error' } });
-    const err = await resumableUpload(bucket, f.key, f.path, opts({ retries: 0 })).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(bucket, f.key, f.path, opts({ retries: 0 })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OssServiceError);
     expect((err as OssServiceError).status).to.equal(500);
     server.faults.clear();
@@ -104,7 +114,7 @@ describe('resumable/resumableUpload', function () {
     return rec!;
   }
 
-  it('defaults to the stream sinks\' 8 MiB part size (issue 17)', async () => {
+  it("defaults to the stream sinks' 8 MiB part size (issue 17)", async () => {
     const f = await file(8 * 1024 * KiB + 1);
     const r = await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB });
     expect(r.parts!.map((p) => p.size)).to.deep.equal([8 * 1024 * KiB, 1]);
@@ -113,10 +123,31 @@ describe('resumable/resumableUpload', function () {
 
   it('takes concurrency, and parallel as its deprecated alias; the two disagreeing is refused before any request', async () => {
     const f = await file();
-    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, concurrency: 2 })).crc64).to.equal(crc64(f.data));
-    expect((await resumableUpload(bucket, f.key, f.path, { store, multipartThreshold: 8 * KiB, partSize: PART, parallel: 2 })).crc64).to.equal(crc64(f.data));
+    expect(
+      (
+        await resumableUpload(bucket, f.key, f.path, {
+          store,
+          multipartThreshold: 8 * KiB,
+          partSize: PART,
+          concurrency: 2,
+        })
+      ).crc64,
+    ).to.equal(crc64(f.data));
+    expect(
+      (
+        await resumableUpload(bucket, f.key, f.path, {
+          store,
+          multipartThreshold: 8 * KiB,
+          partSize: PART,
+          parallel: 2,
+        })
+      ).crc64,
+    ).to.equal(crc64(f.data));
     server.stats.reset();
-    const err = await resumableUpload(bucket, f.key, f.path, { store, concurrency: 2, parallel: 3 }).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(bucket, f.key, f.path, { store, concurrency: 2, parallel: 3 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OssArgumentError).with.property('argument', 'concurrency');
     expect((err as Error).message).to.match(/concurrency 2 and its deprecated alias parallel 3 disagree/);
     expect(server.stats.total.requests).to.equal(0);
@@ -142,7 +173,12 @@ describe('resumable/resumableUpload', function () {
     const f = await file();
     const spy = new SpyStore(store);
     const seen: number[] = [];
-    const r = await resumableUpload(bucket, f.key, f.path, opts({ store: spy, parallel: 3, onProgress: (a, total) => (expect(total).to.equal(SIZE), seen.push(a)) }));
+    const r = await resumableUpload(
+      bucket,
+      f.key,
+      f.path,
+      opts({ store: spy, parallel: 3, onProgress: (a, total) => (expect(total).to.equal(SIZE), seen.push(a)) }),
+    );
     expect(r.mode).to.equal('multipart');
     expect(r.size).to.equal(SIZE);
     expect(r.crc64).to.equal(crc64(f.data));
@@ -159,7 +195,14 @@ describe('resumable/resumableUpload', function () {
     // A record after Initiate (no part yet), then one that grows with the parts; the last holds all 11.
     expect(spy.saved[0]!.parts).to.deep.equal([]);
     expect(spy.saved.at(-1)!.parts.length).to.equal(11);
-    expect(spy.saved.at(-1)!).to.include({ bucket: bucket.name, key: f.key, path: f.path, size: SIZE, partSize: PART, uploadId: r.uploadId });
+    expect(spy.saved.at(-1)!).to.include({
+      bucket: bucket.name,
+      key: f.key,
+      path: f.path,
+      size: SIZE,
+      partSize: PART,
+      uploadId: r.uploadId,
+    });
   });
 
   it('writes a record with the format version, the file identity, the parts and no secrets', async () => {
@@ -167,8 +210,27 @@ describe('resumable/resumableUpload', function () {
     const rec = await interrupted(f);
     const text = await readFile(store.fileFor(bucket.name, f.key, f.path), 'utf8');
     const json = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(json)).to.deep.equal(['format', 'version', 'uploadId', 'bucket', 'key', 'path', 'size', 'mtimeMs', 'partSize', 'parts']);
-    expect(json).to.include({ format: 'oss-stream/resumable-upload', version: 2, bucket: bucket.name, key: f.key, path: f.path, size: SIZE, partSize: PART });
+    expect(Object.keys(json)).to.deep.equal([
+      'format',
+      'version',
+      'uploadId',
+      'bucket',
+      'key',
+      'path',
+      'size',
+      'mtimeMs',
+      'partSize',
+      'parts',
+    ]);
+    expect(json).to.include({
+      format: 'oss-stream/resumable-upload',
+      version: 2,
+      bucket: bucket.name,
+      key: f.key,
+      path: f.path,
+      size: SIZE,
+      partSize: PART,
+    });
     expect(json['mtimeMs']).to.equal((await stat(f.path)).mtimeMs);
     expect(json['parts']).to.deep.equal(rec.parts);
     expect((json['parts'] as { crc64: string }[])[0]!.crc64).to.equal(crc64(f.data.subarray(0, PART)));
@@ -196,15 +258,23 @@ describe('resumable/resumableUpload', function () {
     server.faults.add({ op: 'UploadPart', partNumber: 4, action: { type: 'delay', ms: 3000 } });
     const ac = new AbortController();
     let scheduled = false;
-    const err = await resumableUpload(bucket, f.key, f.path, opts({
-      signal: ac.signal,
-      onProgress: (done) => {
-        if (done > 3 * PART && !scheduled) {
-          scheduled = true;
-          void eventually(() => partStored(f.key, 4)).then(() => ac.abort(new Error('user cancelled')));
-        }
-      },
-    })).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(
+      bucket,
+      f.key,
+      f.path,
+      opts({
+        signal: ac.signal,
+        onProgress: (done) => {
+          if (done > 3 * PART && !scheduled) {
+            scheduled = true;
+            void eventually(() => partStored(f.key, 4)).then(() => ac.abort(new Error('user cancelled')));
+          }
+        },
+      }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OssAbortError);
     expect((err as OssAbortError).name).to.equal('AbortError');
     const rec = await store.load(bucket.name, f.key, f.path);
@@ -215,7 +285,12 @@ describe('resumable/resumableUpload', function () {
 
     server.stats.reset();
     const seen: [number, number | null][] = [];
-    const r = await resumableUpload(bucket, f.key, f.path, opts({ parallel: 2, onProgress: (a, b) => seen.push([a, b]) }));
+    const r = await resumableUpload(
+      bucket,
+      f.key,
+      f.path,
+      opts({ parallel: 2, onProgress: (a, b) => seen.push([a, b]) }),
+    );
     // Part 4 was verified from the listing's CRC64 against the file, so it was not sent again.
     expect(r.resumedBytes).to.equal(4 * PART);
     expect(seen[0]).to.deep.equal([4 * PART, SIZE]);
@@ -232,14 +307,24 @@ describe('resumable/resumableUpload', function () {
     const b = clientFor(server, { limits });
     server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 3000 } });
     let closed: Promise<void> | undefined;
-    const err = await resumableUpload(b, f.key, f.path, opts({
-      onProgress: (done) => {
-        if (done > 2 * PART) closed ??= b.close(); // part 3 under way (one part at a time): 1 and 2 are stored
-      },
-    })).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(
+      b,
+      f.key,
+      f.path,
+      opts({
+        onProgress: (done) => {
+          if (done > 2 * PART) closed ??= b.close(); // part 3 under way (one part at a time): 1 and 2 are stored
+        },
+      }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await closed;
     expect(err).to.be.instanceOf(OssAbortError);
-    expect((err as OssAbortError).cause).to.have.property('message').that.matches(/client was closed/);
+    expect((err as OssAbortError).cause)
+      .to.have.property('message')
+      .that.matches(/client was closed/);
     const rec = await store.load(bucket.name, f.key, f.path);
     expect(rec!.parts.map((p) => p.partNumber)).to.deep.equal([1, 2]);
     const r = await resumableUpload(bucket, f.key, f.path, opts());
@@ -249,7 +334,10 @@ describe('resumable/resumableUpload', function () {
 
   it('an already aborted signal rejects before anything is sent', async () => {
     const f = await file();
-    const err = await resumableUpload(bucket, f.key, f.path, opts({ signal: AbortSignal.abort() })).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(bucket, f.key, f.path, opts({ signal: AbortSignal.abort() })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OssAbortError);
     expect(server.stats.total.requests).to.equal(0);
   });
@@ -258,7 +346,10 @@ describe('resumable/resumableUpload', function () {
     ['a corrupt', () => 'not json at all {'],
     ['a truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
     ['an unknown-version', (text: string) => text.replace('"version":2', '"version":99')],
-    ['an inconsistent (part size off the grid)', (text: string) => text.replace(`"size":${PART}}`, `"size":${PART - 1}}`)],
+    [
+      'an inconsistent (part size off the grid)',
+      (text: string) => text.replace(`"size":${PART}}`, `"size":${PART - 1}}`),
+    ],
   ] as const) {
     it(`discards ${name} record and starts over`, async () => {
       const f = await file();
@@ -313,7 +404,10 @@ describe('resumable/resumableUpload', function () {
     expect(stats('AbortMultipartUpload').requests).to.equal(1);
     expect(stats('UploadPart').bytesIn).to.equal(SIZE + 4);
     expect((await readBack(f.key)).equals(data)).to.equal(true);
-    const err = await bucket.listParts(f.key, rec.uploadId).then(() => undefined, (e: unknown) => e);
+    const err = await bucket.listParts(f.key, rec.uploadId).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as OssError).code).to.equal('NoSuchUpload');
   });
 
@@ -419,7 +513,14 @@ describe('resumable/resumableUpload', function () {
   it('concurrent interrupted uploads keep separate records and each resumes its own', async () => {
     const files = await Promise.all([file(SIZE, 50), file(SIZE, 60)]);
     server.faults.add({ op: 'UploadPart', partNumber: 5, times: Infinity, action: { type: 'error' } });
-    const errs = await Promise.all(files.map((f) => resumableUpload(bucket, f.key, f.path, opts({ retries: 0 })).then(() => undefined, (e: unknown) => e)));
+    const errs = await Promise.all(
+      files.map((f) =>
+        resumableUpload(bucket, f.key, f.path, opts({ retries: 0 })).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
     expect(errs.every((e) => e instanceof OssServiceError)).to.equal(true);
     server.faults.clear();
     expect((await records()).length).to.equal(2);
@@ -443,10 +544,15 @@ describe('resumable/resumableUpload', function () {
     try {
       const url = `http://127.0.0.1:${(cb.address() as AddressInfo).port}/cb`;
       const f = await file();
-      const r = await resumableUpload(bucket, f.key, f.path, opts({
-        headers: { 'Content-Type': 'text/x-spec', 'x-oss-meta-origin': 'resumable' },
-        callback: { url, body: 'object=${object}&size=${size}' },
-      }));
+      const r = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({
+          headers: { 'Content-Type': 'text/x-spec', 'x-oss-meta-origin': 'resumable' },
+          callback: { url, body: 'object=${object}&size=${size}' },
+        }),
+      );
       expect(r.callbackBody).to.equal('{"Status":"OK"}');
       expect(bodies).to.deep.equal([`object=${f.key}&size=${SIZE}`]);
       const h = await bucket.headObject(f.key);
@@ -468,15 +574,23 @@ describe('resumable/resumableUpload', function () {
   it('a file modified during the upload fails with FileChanged, aborts the upload and drops the record', async () => {
     const f = await file();
     let touched = false;
-    const err = await resumableUpload(bucket, f.key, f.path, opts({
-      onProgress: (done) => {
-        if (done > 0 && !touched) {
-          touched = true;
-          const t = new Date(Date.now() - 7_200_000);
-          void utimes(f.path, t, t);
-        }
-      },
-    })).then(() => undefined, (e: unknown) => e);
+    const err = await resumableUpload(
+      bucket,
+      f.key,
+      f.path,
+      opts({
+        onProgress: (done) => {
+          if (done > 0 && !touched) {
+            touched = true;
+            const t = new Date(Date.now() - 7_200_000);
+            void utimes(f.path, t, t);
+          }
+        },
+      }),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as OssError).code).to.equal('FileChanged');
     expect(stats('CompleteMultipartUpload').requests).to.equal(0);
     expect(stats('AbortMultipartUpload').requests).to.equal(1);
@@ -497,16 +611,30 @@ describe('resumable/resumableUpload', function () {
 
   it('a store that cannot save fails the upload loudly; a fresh upload it could not record is aborted', async () => {
     const f = await file();
-    const failing: CheckpointStore = { load: async () => undefined, save: async () => Promise.reject(new Error('read-only store')), delete: async () => {} };
-    const err = await resumableUpload(bucket, f.key, f.path, opts({ store: failing })).then(() => undefined, (e: unknown) => e);
+    const failing: CheckpointStore = {
+      load: async () => undefined,
+      save: async () => Promise.reject(new Error('read-only store')),
+      delete: async () => {},
+    };
+    const err = await resumableUpload(bucket, f.key, f.path, opts({ store: failing })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as Error).message).to.equal('read-only store');
     expect(stats('UploadPart').requests).to.equal(0);
     expect(stats('AbortMultipartUpload').requests).to.equal(1);
     expect(await bucket.listMultipartUploads({ prefix: f.key })).to.deep.equal([]);
     // Failing after some parts: the upload stops with the store's error (it is no longer resumable as promised).
     let saves = 0;
-    const flaky: CheckpointStore = { load: async () => undefined, save: async () => (++saves > 3 ? Promise.reject(new Error('disk full')) : undefined), delete: async () => {} };
-    const err2 = await resumableUpload(bucket, f.key, f.path, opts({ store: flaky })).then(() => undefined, (e: unknown) => e);
+    const flaky: CheckpointStore = {
+      load: async () => undefined,
+      save: async () => (++saves > 3 ? Promise.reject(new Error('disk full')) : undefined),
+      delete: async () => {},
+    };
+    const err2 = await resumableUpload(bucket, f.key, f.path, opts({ store: flaky })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err2 as Error).message).to.equal('disk full');
     expect(stats('CompleteMultipartUpload').requests).to.equal(0);
   });
@@ -521,12 +649,21 @@ describe('resumable/resumableUpload', function () {
       [{ headers: { 'Content-Length': '1' } }, 'headers["content-length"]'],
     ];
     for (const [o, arg] of bad) {
-      const err = await resumableUpload(bucket, f.key, f.path, { store, ...o }).then(() => undefined, (e: unknown) => e);
+      const err = await resumableUpload(bucket, f.key, f.path, { store, ...o }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((err as { argument?: string }).argument, JSON.stringify(o)).to.equal(arg);
     }
-    const dirErr = await resumableUpload(bucket, f.key, dir, { store }).then(() => undefined, (e: unknown) => e);
+    const dirErr = await resumableUpload(bucket, f.key, dir, { store }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((dirErr as { argument?: string }).argument).to.equal('filePath');
-    const missing = await resumableUpload(bucket, f.key, join(dir, 'nope'), { store }).then(() => undefined, (e: unknown) => e);
+    const missing = await resumableUpload(bucket, f.key, join(dir, 'nope'), { store }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((missing as { code?: string }).code).to.equal('ENOENT');
     expect(server.stats.total.requests).to.equal(0);
   });

@@ -27,7 +27,11 @@ function request(overrides: Partial<SignableRequest> = {}): SignableRequest {
     bucket: 'examplebucket',
     key: 'dir/multipart.data',
     query: { partNumber: '3', uploadId: '0004B9895DBBB6EC98E36' },
-    headers: { 'content-type': 'application/octet-stream', 'content-md5': 'XUFAKrxLKna5cZ2REBfFkg==', 'x-oss-meta-author': 'alice' },
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-md5': 'XUFAKrxLKna5cZ2REBfFkg==',
+      'x-oss-meta-author': 'alice',
+    },
     ...overrides,
   };
 }
@@ -35,7 +39,12 @@ function request(overrides: Partial<SignableRequest> = {}): SignableRequest {
 /** The AuthInput the server would build from `req` received at `now`. */
 function input(req: SignableRequest, now: Date = NOW, region: string = REGION): AuthInput {
   const out: AuthInput = {
-    method: req.method, query: req.query, headers: req.headers, now, region, maxClockSkewMs: LIMITS.maxClockSkewMs,
+    method: req.method,
+    query: req.query,
+    headers: req.headers,
+    now,
+    region,
+    maxClockSkewMs: LIMITS.maxClockSkewMs,
   };
   if (req.bucket !== undefined) out.bucket = req.bucket;
   if (req.key !== undefined) out.key = req.key;
@@ -47,8 +56,18 @@ function signedV1(req: SignableRequest, cred: ServerCredential = USER, at: Date 
   return req;
 }
 
-function signedV4(req: SignableRequest, cred: ServerCredential = USER, at: Date = NOW, additionalHeaders?: string[]): SignableRequest {
-  signRequestV4(req, cred, at, additionalHeaders === undefined ? { region: REGION } : { region: REGION, additionalHeaders });
+function signedV4(
+  req: SignableRequest,
+  cred: ServerCredential = USER,
+  at: Date = NOW,
+  additionalHeaders?: string[],
+): SignableRequest {
+  signRequestV4(
+    req,
+    cred,
+    at,
+    additionalHeaders === undefined ? { region: REGION } : { region: REGION, additionalHeaders },
+  );
   return req;
 }
 
@@ -72,7 +91,15 @@ describe('server/auth', () => {
       expect(err.message).to.equal('Anonymous access is forbidden for this operation.');
     });
 
-    for (const header of ['Bearer abc', 'OSS2 AccessKeyId:ak,Signature:x', 'OSS ', 'OSS ak', 'OSS :sig', 'OSS ak:', '']) {
+    for (const header of [
+      'Bearer abc',
+      'OSS2 AccessKeyId:ak,Signature:x',
+      'OSS ',
+      'OSS ak',
+      'OSS :sig',
+      'OSS ak:',
+      '',
+    ]) {
       it(`answers 400 InvalidArgument for Authorization ${JSON.stringify(header)}`, () => {
         const req = request({ headers: { authorization: header, date: NOW.toUTCString() } });
         const err = rejects(() => authenticate(input(req), CREDS), 400, 'InvalidArgument');
@@ -193,7 +220,11 @@ describe('server/auth', () => {
     for (const minutes of [16, -16]) {
       it(`answers 403 RequestTimeTooSkewed for a request ${minutes} minutes off`, () => {
         const at = new Date(NOW.getTime() + minutes * MINUTE);
-        const err = rejects(() => authenticate(input(signedV1(request(), USER, at)), CREDS), 403, 'RequestTimeTooSkewed');
+        const err = rejects(
+          () => authenticate(input(signedV1(request(), USER, at)), CREDS),
+          403,
+          'RequestTimeTooSkewed',
+        );
         expect(err.message).to.equal('The difference between the request time and the current time is too large.');
         expect(err.extra).to.deep.equal({
           RequestTime: at.toISOString(),
@@ -235,26 +266,56 @@ describe('server/auth', () => {
       date,
     });
     const cases: [string, SignableRequest, string][] = [
-      ['V1-H1', { method: 'PUT', bucket: 'examplebucket', key: 'nelson', query: {}, headers: h1() }, 'OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M='],
-      ['V1-H2', { method: 'PUT', bucket: 'examplebucket', key: 'nelson', query: { acl: null }, headers: h1() }, 'OSS ak:/afkugFbmWDQ967j1vr6zygBLQk='],
+      [
+        'V1-H1',
+        { method: 'PUT', bucket: 'examplebucket', key: 'nelson', query: {}, headers: h1() },
+        'OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=',
+      ],
+      [
+        'V1-H2',
+        { method: 'PUT', bucket: 'examplebucket', key: 'nelson', query: { acl: null }, headers: h1() },
+        'OSS ak:/afkugFbmWDQ967j1vr6zygBLQk=',
+      ],
       [
         'V1-H3',
-        { method: 'GET', bucket: 'examplebucket', query: { resourceGroup: null, 'non-resousce': null }, headers: { 'x-oss-date': date, date } },
+        {
+          method: 'GET',
+          bucket: 'examplebucket',
+          query: { resourceGroup: null, 'non-resousce': null },
+          headers: { 'x-oss-date': date, date },
+        },
         'OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=',
       ],
       [
         'V1-H4',
-        { method: 'GET', bucket: 'examplebucket', query: { resourceGroup: null, acl: null }, headers: { 'x-oss-date': date, date } },
+        {
+          method: 'GET',
+          bucket: 'examplebucket',
+          query: { resourceGroup: null, acl: null },
+          headers: { 'x-oss-date': date, date },
+        },
         'OSS ak:x3E5TgOvl/i7PN618s5mEvpJDYk=',
       ],
       [
         'V1-U1 (self-computed) UploadPart',
-        { method: 'PUT', bucket: 'examplebucket', key: 'multipart.data', query: { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' }, headers: { date } },
+        {
+          method: 'PUT',
+          bucket: 'examplebucket',
+          key: 'multipart.data',
+          query: { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' },
+          headers: { date },
+        },
         'OSS ak:NVsrQG9r9MX6fsbGIR1XGm7Dkww=',
       ],
       [
         'V1-U3 (self-computed) InitiateMultipartUpload',
-        { method: 'POST', bucket: 'examplebucket', key: 'multipart.data', query: { uploads: null }, headers: { 'content-type': 'application/octet-stream', date } },
+        {
+          method: 'POST',
+          bucket: 'examplebucket',
+          key: 'multipart.data',
+          query: { uploads: null },
+          headers: { 'content-type': 'application/octet-stream', date },
+        },
         'OSS ak:KQ3PJnFGaP+UO/zEv21P7CP1qLk=',
       ],
       [
@@ -308,7 +369,12 @@ describe('server/auth', () => {
         method: 'GET',
         bucket: 'bucket',
         key: 'key',
-        query: { Expires: '1699807420', OSSAccessKeyId: 'ak', Signature: 'dcLTea+Yh9ApirQ8o8dOPqtvJXQ=', versionId: 'versionId' },
+        query: {
+          Expires: '1699807420',
+          OSSAccessKeyId: 'ak',
+          Signature: 'dcLTea+Yh9ApirQ8o8dOPqtvJXQ=',
+          versionId: 'versionId',
+        },
         headers: {},
       };
       expect(authenticate(input(req, new Date(1699807420_000 - 60_000)), [AK])).to.deep.equal({ accessKeyId: 'ak' });
@@ -374,16 +440,28 @@ describe('server/auth', () => {
       const req = request({ method: 'GET', query: { versionId: 'v1' }, headers: {} });
       req.query = { ...req.query, ...presignV1(req, USER, expires) };
       rejects(() => authenticate(input({ ...req, key: 'dir/other' }), CREDS), 403, 'SignatureDoesNotMatch');
-      const err = rejects(() => authenticate(input({ ...req, query: { ...req.query, versionId: 'v2' } }), CREDS), 403, 'SignatureDoesNotMatch');
+      const err = rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, versionId: 'v2' } }), CREDS),
+        403,
+        'SignatureDoesNotMatch',
+      );
       expect(err.extra['StringToSign']).to.equal(`GET\n\n\n${expires}\n/examplebucket/dir/multipart.data?versionId=v2`);
     });
 
     it('answers 403 AccessDenied for a missing or non-numeric Expires', () => {
       const req = request({ method: 'GET', query: {}, headers: {} });
       const q = presignV1(req, USER, expires);
-      const empty = rejects(() => authenticate(input({ ...req, query: { ...q, Expires: '' } }), CREDS), 403, 'AccessDenied');
+      const empty = rejects(
+        () => authenticate(input({ ...req, query: { ...q, Expires: '' } }), CREDS),
+        403,
+        'AccessDenied',
+      );
       expect(empty.extra['EC']).to.equal('0002-00000068');
-      const bad = rejects(() => authenticate(input({ ...req, query: { ...q, Expires: 'abc' } }), CREDS), 403, 'AccessDenied');
+      const bad = rejects(
+        () => authenticate(input({ ...req, query: { ...q, Expires: 'abc' } }), CREDS),
+        403,
+        'AccessDenied',
+      );
       expect(bad.extra['EC']).to.equal('0002-00000070');
       const noSignature: Query = { ...q };
       delete noSignature['Signature'];
@@ -403,11 +481,18 @@ describe('server/auth', () => {
     });
 
     it('accepts the server region with or without the oss- prefix', () => {
-      expect(authenticate(input(signedV4(request()), NOW, 'oss-cn-hangzhou'), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      expect(authenticate(input(signedV4(request()), NOW, 'oss-cn-hangzhou'), CREDS)).to.deep.equal({
+        accessKeyId: 'LTAIuser',
+      });
     });
 
     it('accepts both field separators (", " as oss2 writes, "," as go and ali-oss) and any field order', () => {
-      const signed = signedV4(request({ headers: { ...request().headers, host: 'examplebucket.oss-cn-hangzhou.aliyuncs.com' } }), USER, NOW, ['host']);
+      const signed = signedV4(
+        request({ headers: { ...request().headers, host: 'examplebucket.oss-cn-hangzhou.aliyuncs.com' } }),
+        USER,
+        NOW,
+        ['host'],
+      );
       const auth = signed.headers['authorization']!;
       const m = /^OSS4-HMAC-SHA256 Credential=([^,]+),AdditionalHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(auth);
       expect(m, auth).to.not.equal(null);
@@ -424,8 +509,16 @@ describe('server/auth', () => {
 
     it('signs every query parameter: an added or changed one breaks the signature', () => {
       const req = signedV4(request());
-      rejects(() => authenticate(input({ ...req, query: { ...req.query, 'encoding-type': 'url' } }), CREDS), 403, 'SignatureDoesNotMatch');
-      rejects(() => authenticate(input({ ...req, query: { ...req.query, uploadId: 'other' } }), CREDS), 403, 'SignatureDoesNotMatch');
+      rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, 'encoding-type': 'url' } }), CREDS),
+        403,
+        'SignatureDoesNotMatch',
+      );
+      rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, uploadId: 'other' } }), CREDS),
+        403,
+        'SignatureDoesNotMatch',
+      );
     });
 
     const tampering: [string, (r: SignableRequest) => void][] = [
@@ -443,7 +536,9 @@ describe('server/auth', () => {
     }
 
     it('signs additional headers: a changed Host breaks the signature, an unlisted header does not', () => {
-      const req = signedV4(request({ headers: { host: 'examplebucket.localhost', range: 'bytes=0-1' } }), USER, NOW, ['host']);
+      const req = signedV4(request({ headers: { host: 'examplebucket.localhost', range: 'bytes=0-1' } }), USER, NOW, [
+        'host',
+      ]);
       req.headers['range'] = 'bytes=5-9';
       expect(authenticate(input(req), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
       req.headers['host'] = 'otherbucket.localhost';
@@ -451,18 +546,28 @@ describe('server/auth', () => {
     });
 
     it('answers SignatureDoesNotMatch with the string to sign and the canonical request', () => {
-      const req = signedV4(request({ query: { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' }, headers: { 'content-md5': 'XUFAKrxLKna5cZ2REBfFkg==' } }), {
-        accessKeyId: 'LTAIuser',
-        accessKeySecret: 'wrong',
-      });
+      const req = signedV4(
+        request({
+          query: { partNumber: '1', uploadId: '0004B9895DBBB6EC98E36' },
+          headers: { 'content-md5': 'XUFAKrxLKna5cZ2REBfFkg==' },
+        }),
+        {
+          accessKeyId: 'LTAIuser',
+          accessKeySecret: 'wrong',
+        },
+      );
       const err = rejects(() => authenticate(input(req), CREDS), 403, 'SignatureDoesNotMatch');
       const iso = formatIsoBasic(NOW);
       const canonical =
         `PUT\n/examplebucket/dir/multipart.data\npartNumber=1&uploadId=0004B9895DBBB6EC98E36\n` +
         `content-md5:XUFAKrxLKna5cZ2REBfFkg==\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:${iso}\n\n\nUNSIGNED-PAYLOAD`;
       expect(err.extra['CanonicalRequest']).to.equal(canonical);
-      expect(err.extra['StringToSign']).to.match(new RegExp(`^OSS4-HMAC-SHA256\\n${iso}\\n20240305/cn-hangzhou/oss/aliyun_v4_request\\n[0-9a-f]{64}$`));
-      expect(err.extra['SignatureProvided']).to.equal(/Signature=([0-9a-f]{64})$/.exec(req.headers['authorization']!)![1]);
+      expect(err.extra['StringToSign']).to.match(
+        new RegExp(`^OSS4-HMAC-SHA256\\n${iso}\\n20240305/cn-hangzhou/oss/aliyun_v4_request\\n[0-9a-f]{64}$`),
+      );
+      expect(err.extra['SignatureProvided']).to.equal(
+        /Signature=([0-9a-f]{64})$/.exec(req.headers['authorization']!)![1],
+      );
       expect(err.extra['OSSAccessKeyId']).to.equal('LTAIuser');
       expect(err.extra['EC']).to.equal('0002-00000201');
     });
@@ -480,7 +585,9 @@ describe('server/auth', () => {
       const before = new Date('2024-03-05T23:59:59.000Z');
       const after = new Date('2024-03-06T00:00:00.000Z');
       for (const at of [before, after, before, after]) {
-        expect(authenticate(input(signedV4(request(), USER, at), at), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+        expect(authenticate(input(signedV4(request(), USER, at), at), CREDS)).to.deep.equal({
+          accessKeyId: 'LTAIuser',
+        });
       }
       const late = signedV4(request(), USER, after);
       late.headers['authorization'] = late.headers['authorization']!.replace('/20240306/', '/20240305/');
@@ -489,7 +596,10 @@ describe('server/auth', () => {
       const first = signedV4(request(), USER, before);
       const second = signedV4(request({ key: 'other-key' }), USER, before);
       expect(authenticate(input(first, before), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
-      second.headers['authorization'] = second.headers['authorization']!.replace(/Signature=.*/, `Signature=${'0'.repeat(64)}`);
+      second.headers['authorization'] = second.headers['authorization']!.replace(
+        /Signature=.*/,
+        `Signature=${'0'.repeat(64)}`,
+      );
       rejects(() => authenticate(input(second, before), CREDS), 403, 'SignatureDoesNotMatch');
     });
 
@@ -542,7 +652,11 @@ describe('server/auth', () => {
       }
       for (const minutes of [16, -16]) {
         const at = new Date(NOW.getTime() + minutes * MINUTE);
-        const err = rejects(() => authenticate(input(signedV4(request(), USER, at)), CREDS), 403, 'RequestTimeTooSkewed');
+        const err = rejects(
+          () => authenticate(input(signedV4(request(), USER, at)), CREDS),
+          403,
+          'RequestTimeTooSkewed',
+        );
         expect(err.extra['RequestTime']).to.equal(at.toISOString());
         expect(err.extra['ServerTime']).to.equal(NOW.toISOString());
       }
@@ -571,8 +685,20 @@ describe('server/auth', () => {
 
   describe('V4 SDK vectors (protocol §2.3, go1/go2/py2 tests) verified at their sign time', () => {
     const key = '1234+-/123/1.txt';
-    const commonHeaders = (): Record<string, string> => ({ 'x-oss-head1': 'value', abc: 'value', zabc: 'value', xyz: 'value' });
-    const commonQuery = (): Query => ({ param1: 'value1', '+param1': 'value3', '|param1': 'value4', '+param2': null, '|param2': null, param2: null });
+    const commonHeaders = (): Record<string, string> => ({
+      'x-oss-head1': 'value',
+      abc: 'value',
+      zabc: 'value',
+      xyz: 'value',
+    });
+    const commonQuery = (): Query => ({
+      param1: 'value1',
+      '+param1': 'value3',
+      '|param1': 'value4',
+      '+param2': null,
+      '|param2': null,
+      param2: null,
+    });
     const at = (seconds: number): Date => new Date(seconds * 1000);
 
     function headerCase(seconds: number, authorization: string, extra: Record<string, string> = {}): SignableRequest {
@@ -606,7 +732,11 @@ describe('server/auth', () => {
         1702743657,
         'OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe',
       );
-      const err = rejects(() => authenticate(input(req, at(1702743657)), [{ accessKeyId: 'ak', accessKeySecret: 'not-sk' }]), 403, 'SignatureDoesNotMatch');
+      const err = rejects(
+        () => authenticate(input(req, at(1702743657)), [{ accessKeyId: 'ak', accessKeySecret: 'not-sk' }]),
+        403,
+        'SignatureDoesNotMatch',
+      );
       expect(err.extra['CanonicalRequest']).to.equal(
         'PUT\n/bucket/1234%2B-/123/1.txt\n%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2\n' +
           'content-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231216T162057Z\nx-oss-head1:value\n\n\nUNSIGNED-PAYLOAD',
@@ -705,12 +835,16 @@ describe('server/auth', () => {
     });
 
     it('V4-Q2 presigned with x-oss-security-token verifies', () => {
-      const req = queryCase(1702785388, '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5', { 'x-oss-security-token': 'token' });
+      const req = queryCase(1702785388, '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5', {
+        'x-oss-security-token': 'token',
+      });
       expect(authenticate(input(req, at(1702785400)), [AK_STS])).to.deep.equal({ accessKeyId: 'ak' });
     });
 
     it('V4-Q3 presigned with x-oss-additional-headers verifies', () => {
-      const req = queryCase(1702783809, '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7', { 'x-oss-additional-headers': 'abc;zabc' });
+      const req = queryCase(1702783809, '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7', {
+        'x-oss-additional-headers': 'abc;zabc',
+      });
       expect(authenticate(input(req, at(1702783809)), [AK])).to.deep.equal({ accessKeyId: 'ak' });
       req.headers['abc'] = 'changed';
       rejects(() => authenticate(input(req, at(1702783809)), [AK]), 403, 'SignatureDoesNotMatch');
@@ -736,8 +870,14 @@ describe('server/auth', () => {
     });
 
     it('accepts a URL dated up to 15 minutes ahead and rejects one dated 16 minutes ahead', () => {
-      expect(authenticate(input(presigned(60, new Date(NOW.getTime() + 14 * MINUTE))), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
-      const err = rejects(() => authenticate(input(presigned(60, new Date(NOW.getTime() + 16 * MINUTE))), CREDS), 403, 'AccessDenied');
+      expect(authenticate(input(presigned(60, new Date(NOW.getTime() + 14 * MINUTE))), CREDS)).to.deep.equal({
+        accessKeyId: 'LTAIuser',
+      });
+      const err = rejects(
+        () => authenticate(input(presigned(60, new Date(NOW.getTime() + 16 * MINUTE))), CREDS),
+        403,
+        'AccessDenied',
+      );
       expect(err.message).to.equal('Request is not valid yet.');
       expect(err.extra['EC']).to.equal('0002-00000235');
     });
@@ -752,44 +892,83 @@ describe('server/auth', () => {
     }
 
     it('accepts the longest validity, 604800 s', () => {
-      expect(authenticate(input(presigned(604_800, new Date(NOW.getTime() - 604_000_000))), CREDS)).to.deep.equal({ accessKeyId: 'LTAIuser' });
+      expect(authenticate(input(presigned(604_800, new Date(NOW.getTime() - 604_000_000))), CREDS)).to.deep.equal({
+        accessKeyId: 'LTAIuser',
+      });
     });
 
     it('signs every query parameter, the signature excepted', () => {
       const req = presigned();
-      rejects(() => authenticate(input({ ...req, query: { ...req.query, 'encoding-type': 'url' } }), CREDS), 403, 'SignatureDoesNotMatch');
-      rejects(() => authenticate(input({ ...req, query: { ...req.query, 'response-content-type': 'text/html' } }), CREDS), 403, 'SignatureDoesNotMatch');
+      rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, 'encoding-type': 'url' } }), CREDS),
+        403,
+        'SignatureDoesNotMatch',
+      );
+      rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, 'response-content-type': 'text/html' } }), CREDS),
+        403,
+        'SignatureDoesNotMatch',
+      );
       rejects(() => authenticate(input({ ...req, key: 'dir/other' }), CREDS), 403, 'SignatureDoesNotMatch');
     });
 
     it('answers 400 InvalidArgument for a wrong signature version, a missing field or a wrong scope', () => {
       const req = presigned();
-      rejects(() => authenticate(input({ ...req, query: { ...req.query, 'x-oss-signature-version': 'OSS2' } }), CREDS), 400, 'InvalidArgument');
+      rejects(
+        () => authenticate(input({ ...req, query: { ...req.query, 'x-oss-signature-version': 'OSS2' } }), CREDS),
+        400,
+        'InvalidArgument',
+      );
       const missing: Query = { ...req.query };
       delete missing['x-oss-date'];
       rejects(() => authenticate(input({ ...req, query: missing }), CREDS), 400, 'InvalidArgument');
       const credential = req.query['x-oss-credential']!;
       const wrongDay = rejects(
-        () => authenticate(input({ ...req, query: { ...req.query, 'x-oss-credential': credential.replace('/20240305/', '/20240306/') } }), CREDS),
+        () =>
+          authenticate(
+            input({
+              ...req,
+              query: { ...req.query, 'x-oss-credential': credential.replace('/20240305/', '/20240306/') },
+            }),
+            CREDS,
+          ),
         400,
         'InvalidArgument',
       );
       expect(wrongDay.message).to.equal('Invalid signing date in x-oss-credential.');
       const wrongRegion = rejects(
-        () => authenticate(input({ ...req, query: { ...req.query, 'x-oss-credential': credential.replace('/cn-hangzhou/', '/cn-beijing/') } }), CREDS),
+        () =>
+          authenticate(
+            input({
+              ...req,
+              query: { ...req.query, 'x-oss-credential': credential.replace('/cn-hangzhou/', '/cn-beijing/') },
+            }),
+            CREDS,
+          ),
         400,
         'InvalidArgument',
       );
       expect(wrongRegion.message).to.equal('Invalid signing region in x-oss-credential.');
       rejects(
-        () => authenticate(input({ ...req, query: { ...req.query, 'x-oss-credential': credential.replace('aliyun_v4_request', 'abc') } }), CREDS),
+        () =>
+          authenticate(
+            input({
+              ...req,
+              query: { ...req.query, 'x-oss-credential': credential.replace('aliyun_v4_request', 'abc') },
+            }),
+            CREDS,
+          ),
         400,
         'InvalidArgument',
       );
     });
 
     it('answers 403 InvalidAccessKeyId for an unknown key id', () => {
-      rejects(() => authenticate(input(presigned(600, NOW, { accessKeyId: 'ghost', accessKeySecret: 'x' })), CREDS), 403, 'InvalidAccessKeyId');
+      rejects(
+        () => authenticate(input(presigned(600, NOW, { accessKeyId: 'ghost', accessKeySecret: 'x' })), CREDS),
+        403,
+        'InvalidAccessKeyId',
+      );
     });
   });
 

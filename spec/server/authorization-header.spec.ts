@@ -1,9 +1,16 @@
 import { expect } from 'chai';
-import { parseAuthorizationV1, parseAuthorizationV4, parseCredentialV4 } from '../../lib/server/authorization-header.js';
+import {
+  parseAuthorizationV1,
+  parseAuthorizationV4,
+  parseCredentialV4,
+} from '../../lib/server/authorization-header.js';
 
 describe('server/authorization-header', () => {
   it('parseAuthorizationV1 splits the header and rejects other shapes', () => {
-    expect(parseAuthorizationV1('OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=')).to.deep.equal({ accessKeyId: 'ak', signature: 'kSHKmLxlyEAKtZPkJhG9bZb5k7M=' });
+    expect(parseAuthorizationV1('OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=')).to.deep.equal({
+      accessKeyId: 'ak',
+      signature: 'kSHKmLxlyEAKtZPkJhG9bZb5k7M=',
+    });
     expect(parseAuthorizationV1('OSS ak')).to.equal(null);
     expect(parseAuthorizationV1('OSS :sig')).to.equal(null);
     expect(parseAuthorizationV1('OSS ak:')).to.equal(null);
@@ -24,18 +31,26 @@ describe('server/authorization-header', () => {
 
     it('parses the go / ali-oss form (",", AdditionalHeaders before Signature)', () => {
       expect(
-        parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=abc;zabc,Signature=${SIG}`),
+        parseAuthorizationV4(
+          `OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=abc;zabc,Signature=${SIG}`,
+        ),
       ).to.deep.equal(EXPECTED);
     });
 
     it('parses the oss2 form (", ", AdditionalHeaders last)', () => {
       expect(
-        parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request, Signature=${SIG}, AdditionalHeaders=abc;zabc`),
+        parseAuthorizationV4(
+          `OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request, Signature=${SIG}, AdditionalHeaders=abc;zabc`,
+        ),
       ).to.deep.equal(EXPECTED);
     });
 
     it('parses a header without AdditionalHeaders', () => {
-      expect(parseAuthorizationV4(`OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=${SIG}`)).to.deep.equal({
+      expect(
+        parseAuthorizationV4(
+          `OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=${SIG}`,
+        ),
+      ).to.deep.equal({
         ...EXPECTED,
         additionalHeaders: [],
       });
@@ -64,7 +79,12 @@ describe('server/authorization-header', () => {
     it('parses each credential on its own terms, though the last one parsed is remembered', () => {
       const a = 'ak/20231216/cn-hangzhou/oss/aliyun_v4_request';
       const b = 'bk/20231217/cn-shanghai/oss/aliyun_v4_request';
-      for (const [cred, expected] of [[a, ['ak', '20231216', 'cn-hangzhou']], [b, ['bk', '20231217', 'cn-shanghai']], [a, ['ak', '20231216', 'cn-hangzhou']], [a, ['ak', '20231216', 'cn-hangzhou']]] as const) {
+      for (const [cred, expected] of [
+        [a, ['ak', '20231216', 'cn-hangzhou']],
+        [b, ['bk', '20231217', 'cn-shanghai']],
+        [a, ['ak', '20231216', 'cn-hangzhou']],
+        [a, ['ak', '20231216', 'cn-hangzhou']],
+      ] as const) {
         const scope = parseCredentialV4(cred)!;
         expect([scope.accessKeyId, scope.date, scope.region], cred).to.deep.equal(expected);
       }

@@ -9,7 +9,10 @@ import { parseServeArgs } from '../../lib/server/cli-serve.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 function serve(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/server/serve.ts', ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/server/serve.ts', ...args], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -18,10 +21,10 @@ function serve(args: string[]): { child: ChildProcess; out: () => string; exited
 }
 
 function waitFor(out: () => string, re: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
-  return eventually(
-    () => re.exec(out()) ?? Promise.reject(new Error(`waiting for ${String(re)}; output: ${out()}`)),
-    { timeoutMs, intervalMs: 20 },
-  );
+  return eventually(() => re.exec(out()) ?? Promise.reject(new Error(`waiting for ${String(re)}; output: ${out()}`)), {
+    timeoutMs,
+    intervalMs: 20,
+  });
 }
 
 describe('oss-stream serve (server as a child process)', function () {
@@ -29,7 +32,20 @@ describe('oss-stream serve (server as a child process)', function () {
 
   it('prints the endpoint and keys, serves signed requests with faults from the command line, stops on SIGTERM', async () => {
     const fault = JSON.stringify({ op: 'HeadObject', action: { type: 'error', status: 503 } });
-    const p = serve(['--port', '0', '--bucket', 'demo', '--bucket', 'other', '--access-key-id', 'ak', '--access-key-secret', 'sk', '--fault', fault]);
+    const p = serve([
+      '--port',
+      '0',
+      '--bucket',
+      'demo',
+      '--bucket',
+      'other',
+      '--access-key-id',
+      'ak',
+      '--access-key-secret',
+      'sk',
+      '--fault',
+      fault,
+    ]);
     try {
       const endpoint = (await waitFor(p.out, /OSS server listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
       await waitFor(p.out, /Stop with Ctrl-C/);
@@ -37,7 +53,12 @@ describe('oss-stream serve (server as a child process)', function () {
       expect(p.out()).to.contain('access key secret: sk');
       expect(p.out()).to.contain('buckets:           demo, other');
       const headers: Record<string, string> = {};
-      signRequestV4({ method: 'PUT', bucket: 'demo', key: 'k.txt', query: {}, headers }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, new Date(), { region: 'cn-hangzhou' });
+      signRequestV4(
+        { method: 'PUT', bucket: 'demo', key: 'k.txt', query: {}, headers },
+        { accessKeyId: 'ak', accessKeySecret: 'sk' },
+        new Date(),
+        { region: 'cn-hangzhou' },
+      );
       const put = await request(`${endpoint}/demo/k.txt`, { method: 'PUT', headers, body: 'from the cli spec' });
       expect(put.statusCode).to.equal(200);
       await put.body.text();
@@ -45,7 +66,12 @@ describe('oss-stream serve (server as a child process)', function () {
       expect(unsigned.statusCode).to.equal(403);
       await unsigned.body.text();
       const h: Record<string, string> = {};
-      signRequestV4({ method: 'HEAD', bucket: 'demo', key: 'k.txt', query: {}, headers: h }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, new Date(), { region: 'cn-hangzhou' });
+      signRequestV4(
+        { method: 'HEAD', bucket: 'demo', key: 'k.txt', query: {}, headers: h },
+        { accessKeyId: 'ak', accessKeySecret: 'sk' },
+        new Date(),
+        { region: 'cn-hangzhou' },
+      );
       const head = await request(`${endpoint}/demo/k.txt`, { method: 'HEAD', headers: h });
       expect(head.statusCode).to.equal(503);
       await head.body.text();
@@ -65,12 +91,36 @@ describe('oss-stream serve (server as a child process)', function () {
 
   it('parses every option', () => {
     const r = parseServeArgs([
-      '--port', '9000', '--host', '0.0.0.0', '--root', './data', '--bucket', 'a1b', '--region', 'oss-cn-beijing', '--anonymous',
-      '--storage', 'discard', '--access-key-id', 'i', '--access-key-secret', 's', '--security-token', 't',
-      '--fault', '{"op":"PutObject","times":"Infinity","action":{"type":"delay","ms":5}}',
+      '--port',
+      '9000',
+      '--host',
+      '0.0.0.0',
+      '--root',
+      './data',
+      '--bucket',
+      'a1b',
+      '--region',
+      'oss-cn-beijing',
+      '--anonymous',
+      '--storage',
+      'discard',
+      '--access-key-id',
+      'i',
+      '--access-key-secret',
+      's',
+      '--security-token',
+      't',
+      '--fault',
+      '{"op":"PutObject","times":"Infinity","action":{"type":"delay","ms":5}}',
     ]);
     expect(r.options).to.deep.equal({
-      port: 9000, host: '0.0.0.0', root: './data', buckets: ['a1b'], region: 'oss-cn-beijing', anonymous: true, storage: 'discard',
+      port: 9000,
+      host: '0.0.0.0',
+      root: './data',
+      buckets: ['a1b'],
+      region: 'oss-cn-beijing',
+      anonymous: true,
+      storage: 'discard',
       credentials: [{ accessKeyId: 'i', accessKeySecret: 's', securityToken: 't' }],
     });
     expect(r.faults).to.deep.equal([{ op: 'PutObject', times: Infinity, action: { type: 'delay', ms: 5 } }]);

@@ -16,7 +16,10 @@ describe('server fault injection', () => {
   it('reset: destroys the connection after N body bytes, stores nothing, counts what arrived', async () => {
     server.faults.add({ op: 'PutObject', action: { type: 'reset', afterBytes: 1000 } });
     const data = pattern(2 * 1024 * 1024);
-    const err = await call(server, 'PUT', '/bkt/r', { body: data }).then(() => undefined, (e: Error) => e);
+    const err = await call(server, 'PUT', '/bkt/r', { body: data }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(Error);
     await eventually(() => server.stats.op('PutObject').errors === 1);
     const s = { ...server.stats.op('PutObject') };
@@ -25,7 +28,12 @@ describe('server fault injection', () => {
     expect((await call(server, 'HEAD', '/bkt/r')).status).to.equal(404);
     // used up: the next attempt goes through
     expect((await call(server, 'PUT', '/bkt/r', { body: data })).status).to.equal(200);
-    expect(server.stats.op('PutObject')).to.deep.equal({ requests: 2, bytesIn: s.bytesIn + data.length, bytesOut: 0, errors: 1 });
+    expect(server.stats.op('PutObject')).to.deep.equal({
+      requests: 2,
+      bytesIn: s.bytesIn + data.length,
+      bytesOut: 0,
+      errors: 1,
+    });
     expect(server.faults.pending).to.equal(0);
   });
 
@@ -33,7 +41,10 @@ describe('server fault injection', () => {
     const id = xmlField((await call(server, 'POST', '/bkt/m?uploads')).text, 'UploadId')!;
     server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'reset' } });
     expect((await call(server, 'PUT', `/bkt/m?partNumber=1&uploadId=${id}`, { body: 'one' })).status).to.equal(200);
-    const err = await call(server, 'PUT', `/bkt/m?partNumber=2&uploadId=${id}`, { body: 'two' }).then(() => undefined, (e: Error) => e);
+    const err = await call(server, 'PUT', `/bkt/m?partNumber=2&uploadId=${id}`, { body: 'two' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(Error);
     const parts = await call(server, 'GET', `/bkt/m?uploadId=${id}`);
     expect(parts.text.match(/<PartNumber>/g)).to.have.length(1);
@@ -49,7 +60,10 @@ describe('server fault injection', () => {
     let got = 0;
     const err = await (async () => {
       for await (const c of res.body) got += (c as Buffer).length;
-    })().then(() => undefined, (e: Error) => e);
+    })().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(Error);
     expect(got).to.equal(100_000);
     expect(server.stats.op('GetObject').bytesOut).to.equal(100_000);
@@ -61,7 +75,11 @@ describe('server fault injection', () => {
     const a = await call(server, 'PUT', '/bkt/e', { body: 'abcdef' });
     expect([a.status, errorCode(a)]).to.deep.equal([500, 'InternalError']);
     const b = await call(server, 'PUT', '/bkt/e', { body: 'abcdef' });
-    expect([b.status, errorCode(b), b.headers['x-oss-qos-delay-time']]).to.deep.equal([503, 'ServiceUnavailable', '250']);
+    expect([b.status, errorCode(b), b.headers['x-oss-qos-delay-time']]).to.deep.equal([
+      503,
+      'ServiceUnavailable',
+      '250',
+    ]);
     expect((await call(server, 'HEAD', '/bkt/e')).status).to.equal(404);
     await eventually(() => server.stats.op('PutObject').bytesIn === 12);
     expect(server.stats.op('PutObject').errors).to.equal(2);
@@ -79,7 +97,12 @@ describe('server fault injection', () => {
     server.faults.add({ op: 'CompleteMultipartUpload', action: { type: 'drop-after-commit' } });
     const id = xmlField((await call(server, 'POST', '/bkt/lost?uploads')).text, 'UploadId')!;
     await call(server, 'PUT', `/bkt/lost?partNumber=1&uploadId=${id}`, { body: 'data' });
-    const err = await call(server, 'POST', `/bkt/lost?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } }).then(() => undefined, (e: Error) => e);
+    const err = await call(server, 'POST', `/bkt/lost?uploadId=${id}`, {
+      headers: { 'x-oss-complete-all': 'yes' },
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(Error);
     expect((await call(server, 'GET', '/bkt/lost')).text).to.equal('data');
     const retry = await call(server, 'POST', `/bkt/lost?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } });

@@ -21,7 +21,13 @@ describe('OssServer', () => {
   });
 
   it('sends the common headers on every answer, errors included', async () => {
-    for (const [m, p] of [['PUT', '/bkt/h'], ['GET', '/bkt/h'], ['GET', '/bkt/none'], ['HEAD', '/bkt/none'], ['DELETE', '/bkt/h']] as const) {
+    for (const [m, p] of [
+      ['PUT', '/bkt/h'],
+      ['GET', '/bkt/h'],
+      ['GET', '/bkt/none'],
+      ['HEAD', '/bkt/none'],
+      ['DELETE', '/bkt/h'],
+    ] as const) {
       const a = await call(server, m, p, m === 'PUT' ? { body: 'x' } : {});
       expect(a.headers['x-oss-request-id'], `${m} ${p}`).to.match(/^[0-9A-F]{24}$/);
       expect(a.headers['server']).to.equal('AliyunOSS');
@@ -32,9 +38,15 @@ describe('OssServer', () => {
 
   it('addresses buckets path-style and virtual-host style', async () => {
     await call(server, 'PUT', '/bkt/dir/file.txt', { body: 'path' });
-    const vhost = await request(`${server.endpoint}/dir/file.txt`, { headers: { host: `bkt.oss-cn-shanghai.aliyuncs.com` } });
+    const vhost = await request(`${server.endpoint}/dir/file.txt`, {
+      headers: { host: `bkt.oss-cn-shanghai.aliyuncs.com` },
+    });
     expect([vhost.statusCode, await vhost.body.text()]).to.deep.equal([200, 'path']);
-    const put = await request(`${server.endpoint}/v.txt`, { method: 'PUT', body: 'vh', headers: { host: `bkt.localhost:${server.port}` } });
+    const put = await request(`${server.endpoint}/v.txt`, {
+      method: 'PUT',
+      body: 'vh',
+      headers: { host: `bkt.localhost:${server.port}` },
+    });
     expect(put.statusCode).to.equal(200);
     await put.body.text();
     expect((await call(server, 'GET', '/bkt/v.txt')).text).to.equal('vh');

@@ -21,7 +21,8 @@ describe('server range decisions', () => {
       ['chars=0-1', false, { kind: 'whole' }],
       [' Bytes = 1 - 2 ', false, { kind: 'partial', range: { start: 1, end: 2 } }],
     ];
-    for (const [h, standard, want] of cases) expect([h, standard, decideRange(h, 100, standard)]).to.deep.equal([h, standard, want]);
+    for (const [h, standard, want] of cases)
+      expect([h, standard, decideRange(h, 100, standard)]).to.deep.equal([h, standard, want]);
     expect(decideRange('bytes=0-', 0, false)).to.deep.equal({ kind: 'whole' });
     expect(decideRange('bytes=-5', 0, true)).to.deep.equal({ kind: 'unsatisfiable' });
   });

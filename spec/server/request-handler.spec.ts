@@ -14,12 +14,22 @@ const creds = { accessKeyId: 'AKID', accessKeySecret: 'SECRET' };
 
 function target(req: SignableRequest, extraQuery: Record<string, string> = {}): string {
   const q = { ...req.query, ...extraQuery };
-  const qs = Object.entries(q).map(([k, v]) => (v === null || v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join('&');
+  const qs = Object.entries(q)
+    .map(([k, v]) =>
+      v === null || v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
+    )
+    .join('&');
   const path = `/${req.bucket}/${(req.key ?? '').split('/').map(encodeURIComponent).join('/')}`;
   return qs === '' ? path : `${path}?${qs}`;
 }
 
-async function signedCall(server: OssServer, version: 'v1' | 'v4', req: SignableRequest, body?: Buffer | string, now = new Date()): Promise<Answer> {
+async function signedCall(
+  server: OssServer,
+  version: 'v1' | 'v4',
+  req: SignableRequest,
+  body?: Buffer | string,
+  now = new Date(),
+): Promise<Answer> {
   if (version === 'v1') signRequestV1(req, creds, now);
   else signRequestV4(req, creds, now, { region: server.region });
   return call(server, req.method, target(req), { headers: req.headers, body: body ?? null });
@@ -28,24 +38,66 @@ async function signedCall(server: OssServer, version: 'v1' | 'v4', req: Signable
 describe('server request handling with signatures', () => {
   let server: OssServer;
   before(async () => {
-    server = await startAnonymousServer({ anonymous: false, credentials: [creds, { accessKeyId: 'STSID', accessKeySecret: 'STSSECRET', securityToken: 'tok' }] });
+    server = await startAnonymousServer({
+      anonymous: false,
+      credentials: [creds, { accessKeyId: 'STSID', accessKeySecret: 'STSSECRET', securityToken: 'tok' }],
+    });
   });
   after(() => server.close());
 
   for (const v of ['v1', 'v4'] as const) {
     it(`accepts ${v} header signatures for put, append, multipart and get`, async () => {
       const key = `signed/${v}/a b+c.txt`;
-      const put = await signedCall(server, v, { method: 'PUT', bucket: 'bkt', key, query: {}, headers: { 'content-type': 'text/plain', 'x-oss-meta-a': '1' } }, 'hello');
+      const put = await signedCall(
+        server,
+        v,
+        {
+          method: 'PUT',
+          bucket: 'bkt',
+          key,
+          query: {},
+          headers: { 'content-type': 'text/plain', 'x-oss-meta-a': '1' },
+        },
+        'hello',
+      );
       expect(put.status).to.equal(200);
-      const app = await signedCall(server, v, { method: 'POST', bucket: 'bkt', key: `${key}.log`, query: { append: null, position: '0' }, headers: {} }, 'abc');
+      const app = await signedCall(
+        server,
+        v,
+        { method: 'POST', bucket: 'bkt', key: `${key}.log`, query: { append: null, position: '0' }, headers: {} },
+        'abc',
+      );
       expect([app.status, app.headers['x-oss-next-append-position']]).to.deep.equal([200, '3']);
-      const init = await signedCall(server, v, { method: 'POST', bucket: 'bkt', key: `${key}.mp`, query: { uploads: null, 'encoding-type': 'url' }, headers: {} });
+      const init = await signedCall(server, v, {
+        method: 'POST',
+        bucket: 'bkt',
+        key: `${key}.mp`,
+        query: { uploads: null, 'encoding-type': 'url' },
+        headers: {},
+      });
       const id = /<UploadId>([^<]+)</.exec(init.text)![1]!;
-      const part = await signedCall(server, v, { method: 'PUT', bucket: 'bkt', key: `${key}.mp`, query: { partNumber: '1', uploadId: id }, headers: {} }, 'part');
+      const part = await signedCall(
+        server,
+        v,
+        { method: 'PUT', bucket: 'bkt', key: `${key}.mp`, query: { partNumber: '1', uploadId: id }, headers: {} },
+        'part',
+      );
       expect(part.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc('part'));
-      const done = await signedCall(server, v, { method: 'POST', bucket: 'bkt', key: `${key}.mp`, query: { uploadId: id }, headers: { 'x-oss-complete-all': 'yes' } });
+      const done = await signedCall(server, v, {
+        method: 'POST',
+        bucket: 'bkt',
+        key: `${key}.mp`,
+        query: { uploadId: id },
+        headers: { 'x-oss-complete-all': 'yes' },
+      });
       expect(done.status).to.equal(200);
-      const get = await signedCall(server, v, { method: 'GET', bucket: 'bkt', key, query: {}, headers: { range: 'bytes=1-3' } });
+      const get = await signedCall(server, v, {
+        method: 'GET',
+        bucket: 'bkt',
+        key,
+        query: {},
+        headers: { range: 'bytes=1-3' },
+      });
       expect([get.status, get.text]).to.deep.equal([206, 'ell']);
     });
 
@@ -56,19 +108,40 @@ describe('server request handling with signatures', () => {
       const a = await call(server, 'PUT', target(req), { headers: req.headers, body: 'x' });
       expect([a.status, errorCode(a)]).to.deep.equal([403, 'SignatureDoesNotMatch']);
       expect(a.text).to.contain('<StringToSign>');
-      expect((await signedCall(server, v, { method: 'HEAD', bucket: 'bkt', key: `bad-${v}`, query: {}, headers: {} })).status).to.equal(404);
+      expect(
+        (await signedCall(server, v, { method: 'HEAD', bucket: 'bkt', key: `bad-${v}`, query: {}, headers: {} }))
+          .status,
+      ).to.equal(404);
     });
 
     it(`accepts ${v} presigned GET and PUT URLs`, async () => {
       const now = new Date();
-      const putReq: SignableRequest = { method: 'PUT', bucket: 'bkt', key: `pre/${v}`, query: {}, headers: { 'content-type': 'text/plain' } };
-      const putQ = v === 'v1' ? presignV1(putReq, creds, Math.floor(now.getTime() / 1000) + 60) : presignV4(putReq, creds, now, 60, { region: server.region });
-      const put = await call(server, 'PUT', target(putReq, putQ), { headers: { 'content-type': 'text/plain' }, body: 'via url' });
+      const putReq: SignableRequest = {
+        method: 'PUT',
+        bucket: 'bkt',
+        key: `pre/${v}`,
+        query: {},
+        headers: { 'content-type': 'text/plain' },
+      };
+      const putQ =
+        v === 'v1'
+          ? presignV1(putReq, creds, Math.floor(now.getTime() / 1000) + 60)
+          : presignV4(putReq, creds, now, 60, { region: server.region });
+      const put = await call(server, 'PUT', target(putReq, putQ), {
+        headers: { 'content-type': 'text/plain' },
+        body: 'via url',
+      });
       expect(put.status).to.equal(200);
       const getReq: SignableRequest = { method: 'GET', bucket: 'bkt', key: `pre/${v}`, query: {}, headers: {} };
-      const getQ = v === 'v1' ? presignV1(getReq, creds, Math.floor(now.getTime() / 1000) + 60) : presignV4(getReq, creds, now, 60, { region: server.region });
+      const getQ =
+        v === 'v1'
+          ? presignV1(getReq, creds, Math.floor(now.getTime() / 1000) + 60)
+          : presignV4(getReq, creds, now, 60, { region: server.region });
       expect((await call(server, 'GET', target(getReq, getQ))).text).to.equal('via url');
-      const expired = v === 'v1' ? presignV1(getReq, creds, Math.floor(now.getTime() / 1000) - 1) : presignV4(getReq, creds, new Date(now.getTime() - 120_000), 60, { region: server.region });
+      const expired =
+        v === 'v1'
+          ? presignV1(getReq, creds, Math.floor(now.getTime() / 1000) - 1)
+          : presignV4(getReq, creds, new Date(now.getTime() - 120_000), 60, { region: server.region });
       const e = await call(server, 'GET', target(getReq, expired));
       expect([e.status, errorCode(e)]).to.deep.equal([403, 'AccessDenied']);
     });
@@ -77,7 +150,13 @@ describe('server request handling with signatures', () => {
   it('answers 403 AccessDenied to unsigned requests, RequestTimeTooSkewed to stale ones, InvalidAccessKeyId to unknown keys', async () => {
     const anon = await call(server, 'PUT', '/bkt/anon', { body: 'x' });
     expect([anon.status, errorCode(anon)]).to.deep.equal([403, 'AccessDenied']);
-    const skew = await signedCall(server, 'v1', { method: 'GET', bucket: 'bkt', key: 'x', query: {}, headers: {} }, undefined, new Date(Date.now() - 16 * 60_000));
+    const skew = await signedCall(
+      server,
+      'v1',
+      { method: 'GET', bucket: 'bkt', key: 'x', query: {}, headers: {} },
+      undefined,
+      new Date(Date.now() - 16 * 60_000),
+    );
     expect([skew.status, errorCode(skew)]).to.deep.equal([403, 'RequestTimeTooSkewed']);
     const req: SignableRequest = { method: 'GET', bucket: 'bkt', key: 'x', query: {}, headers: {} };
     signRequestV4(req, { accessKeyId: 'NOPE', accessKeySecret: 'x' }, new Date(), { region: server.region });
@@ -93,7 +172,11 @@ describe('server request handling with signatures', () => {
     const get = (): SignableRequest => ({ method: 'GET', bucket: 'bkt', key: 'x', query: {}, headers: {} });
     const lenient = await signedCall(server, 'v1', get(), undefined, twoMinutesOff);
     expect([lenient.status, errorCode(lenient)]).to.deep.equal([404, 'NoSuchKey']);
-    const strict = await startAnonymousServer({ anonymous: false, credentials: [creds], limits: { maxClockSkewMs: 60_000 } });
+    const strict = await startAnonymousServer({
+      anonymous: false,
+      credentials: [creds],
+      limits: { maxClockSkewMs: 60_000 },
+    });
     try {
       const skew = await signedCall(strict, 'v1', get(), undefined, twoMinutesOff);
       expect([skew.status, errorCode(skew)]).to.deep.equal([403, 'RequestTimeTooSkewed']);
@@ -115,7 +198,13 @@ describe('server request handling with signatures', () => {
     const big = pattern(250 * 1024);
     await writeFile(file, big);
     for (const authorizationV4 of [false, true]) {
-      const client = new OSS({ endpoint: server.endpoint, region: 'oss-cn-hangzhou', bucket: 'bkt', ...creds, authorizationV4 } as OSS.Options);
+      const client = new OSS({
+        endpoint: server.endpoint,
+        region: 'oss-cn-hangzhou',
+        bucket: 'bkt',
+        ...creds,
+        authorizationV4,
+      } as OSS.Options);
       const key = `ali/${String(authorizationV4)}`;
       expect((await client.put(`${key}/p.txt`, Buffer.from('hi'))).res.status).to.equal(200);
       const a1 = await client.append(`${key}/a.log`, Buffer.from('ab'));
@@ -127,7 +216,10 @@ describe('server request handling with signatures', () => {
       expect(Buffer.compare(got.content as Buffer, big)).to.equal(0);
       const head = await client.head(`${key}/a.log`);
       expect((head.res.headers as Record<string, string>)['x-oss-object-type']).to.equal('Appendable');
-      const err = await client.head(`${key}/missing`).then(() => undefined, (e: { status: number; code: string }) => e);
+      const err = await client.head(`${key}/missing`).then(
+        () => undefined,
+        (e: { status: number; code: string }) => e,
+      );
       expect([err?.status, err?.code]).to.deep.equal([404, 'NoSuchKey']);
     }
   });

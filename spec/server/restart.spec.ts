@@ -11,7 +11,14 @@ import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import {
-  Auth, Bucket, OssError, ResumableStore, resumableUpload, type CheckpointRecord, type CheckpointStore, type ClientOptions,
+  Auth,
+  Bucket,
+  OssError,
+  ResumableStore,
+  resumableUpload,
+  type CheckpointRecord,
+  type CheckpointStore,
+  type ClientOptions,
   type UploadPartResult,
 } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
@@ -66,10 +73,24 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /** CompleteMultipartUpload with `x-oss-complete-all: yes` (every part the server holds), which our client does not send. */
-async function completeAll(server: OssServer, key: string, uploadId: string): Promise<{ status: number; crc64: string | undefined }> {
-  const req: SignableRequest = { method: 'POST', bucket: BUCKET, key, query: { uploadId }, headers: { 'x-oss-complete-all': 'yes' } };
+async function completeAll(
+  server: OssServer,
+  key: string,
+  uploadId: string,
+): Promise<{ status: number; crc64: string | undefined }> {
+  const req: SignableRequest = {
+    method: 'POST',
+    bucket: BUCKET,
+    key,
+    query: { uploadId },
+    headers: { 'x-oss-complete-all': 'yes' },
+  };
   signRequestV4(req, { accessKeyId: AK, accessKeySecret: SK }, new Date(), { region: server.region });
-  const res = await request(`${server.endpoint}/${BUCKET}/${encodeURIComponent(key)}?uploadId=${uploadId}`, { method: 'POST', headers: req.headers, body: '' });
+  const res = await request(`${server.endpoint}/${BUCKET}/${encodeURIComponent(key)}?uploadId=${uploadId}`, {
+    method: 'POST',
+    headers: req.headers,
+    body: '',
+  });
   await res.body.dump();
   const crc = res.headers['x-oss-hash-crc64ecma'];
   return { status: res.statusCode, crc64: typeof crc === 'string' ? crc : undefined };
@@ -106,7 +127,9 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     server = await serve(root);
     let bucket = client(server);
 
-    const { uploadId } = await bucket.initMultipartUpload(key, { headers: { 'content-type': 'application/x-test', 'x-oss-meta-origin': 'restart' } });
+    const { uploadId } = await bucket.initMultipartUpload(key, {
+      headers: { 'content-type': 'application/x-test', 'x-oss-meta-origin': 'restart' },
+    });
     const idle = await bucket.initMultipartUpload('idle/no-parts.bin');
     const aborted = await bucket.initMultipartUpload('gone/aborted.bin');
     await bucket.uploadPart('gone/aborted.bin', aborted.uploadId, 1, slice(1));
@@ -127,7 +150,9 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       () => undefined,
       (err: unknown) => err,
     );
-    await waitFor('half of part 3 on the server\'s disk', async () => (await filesIn(join(root, 'tmp'))).some((f) => f.size === PART / 2));
+    await waitFor("half of part 3 on the server's disk", async () =>
+      (await filesIn(join(root, 'tmp'))).some((f) => f.size === PART / 2),
+    );
     await kill9(server);
     const failure = await pending;
     expect(failure).to.be.instanceOf(OssError);
@@ -160,7 +185,11 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     const completed = await bucket.completeMultipartUpload(key, uploadId, parts);
     expect(completed.crc64).to.equal(oracleCrc(data));
     const head = await bucket.headObject(key);
-    expect([head.size, head.crc64, head.contentType]).to.deep.equal([data.length, oracleCrc(data), 'application/x-test']);
+    expect([head.size, head.crc64, head.contentType]).to.deep.equal([
+      data.length,
+      oracleCrc(data),
+      'application/x-test',
+    ]);
     expect((await readAll(bucket, key)).equals(data)).to.equal(true);
     expect((await bucket.listMultipartUploads()).map((u) => u.uploadId)).to.deep.equal([idle.uploadId]);
     await bucket.abortMultipartUpload('idle/no-parts.bin', idle.uploadId);
@@ -175,7 +204,10 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       expect((await readAll(bucket, key)).equals(data)).to.equal(true);
       expect((await readAll(bucket, 'gone/completed.bin')).toString()).to.equal('small');
       const files = (await walk(root)).map((f) => relative(root, f).split('\\').join('/'));
-      expect(files.filter((f) => f.includes('/uploads/')), 'no persisted upload left').to.deep.equal([]);
+      expect(
+        files.filter((f) => f.includes('/uploads/')),
+        'no persisted upload left',
+      ).to.deep.equal([]);
       // Two objects: 5 parts + 1 part, each part one blob; the replaced part 2 and aborted part are gone.
       expect(files.filter((f) => f.startsWith('blobs/'))).to.have.length(6);
     } finally {
@@ -204,7 +236,13 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       },
     };
     let bucket = client(server);
-    const first = await resumableUpload(bucket, 'resumable.bin', file, { store: killing, partSize: PART, multipartThreshold: PART, parallel: 2, retries: 0 }).then(
+    const first = await resumableUpload(bucket, 'resumable.bin', file, {
+      store: killing,
+      partSize: PART,
+      multipartThreshold: PART,
+      parallel: 2,
+      retries: 0,
+    }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -222,8 +260,14 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       // Every checkpointed part is still on the server (a part whose answer the kill swallowed may be there too).
       const listed = await bucket.listParts('resumable.bin', saved!.uploadId);
       const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
-      for (const p of saved!.parts) expect([p.partNumber, byNumber.get(p.partNumber)?.etag]).to.deep.equal([p.partNumber, p.etag]);
-      const r = await resumableUpload(bucket, 'resumable.bin', file, { store, partSize: PART, multipartThreshold: PART, parallel: 2 });
+      for (const p of saved!.parts)
+        expect([p.partNumber, byNumber.get(p.partNumber)?.etag]).to.deep.equal([p.partNumber, p.etag]);
+      const r = await resumableUpload(bucket, 'resumable.bin', file, {
+        store,
+        partSize: PART,
+        multipartThreshold: PART,
+        parallel: 2,
+      });
       // Before uploads survived restarts, the second call met NoSuchUpload and started over (resumedBytes 0).
       expect(r.uploadId).to.equal(saved!.uploadId);
       expect(r.resumedBytes).to.equal(listed.reduce((s, p) => s + p.size, 0));
@@ -261,10 +305,21 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     };
     const bucket = client(server, { retries: 40, retryBaseDelayMs: 50, retryMaxDelayMs: 400 });
     try {
-      const r = await resumableUpload(bucket, 'one-call.bin', file, { store: restarting, partSize: PART, multipartThreshold: PART, parallel: 3 });
+      const r = await resumableUpload(bucket, 'one-call.bin', file, {
+        store: restarting,
+        partSize: PART,
+        multipartThreshold: PART,
+        parallel: 3,
+      });
       await restarted;
       expect(restarted, 'the server was restarted mid-upload').to.not.equal(undefined);
-      expect([r.mode, r.size, r.crc64, r.parts?.length, r.resumedBytes]).to.deep.equal(['multipart', data.length, oracleCrc(data), 12, 0]);
+      expect([r.mode, r.size, r.crc64, r.parts?.length, r.resumedBytes]).to.deep.equal([
+        'multipart',
+        data.length,
+        oracleCrc(data),
+        12,
+        0,
+      ]);
       expect((await readAll(bucket, 'one-call.bin')).equals(data)).to.equal(true);
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
     } finally {
@@ -274,7 +329,8 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
   });
 
   it('repairs what a crash can leave at start: a completed upload not yet removed, torn or foreign files', async () => {
-    const start = () => OssServer.start({ root, buckets: [BUCKET], credentials: [{ accessKeyId: AK, accessKeySecret: SK }] });
+    const start = () =>
+      OssServer.start({ root, buckets: [BUCKET], credentials: [{ accessKeyId: AK, accessKeySecret: SK }] });
     let s = await start();
     let bucket = new Bucket(new Auth(AK, SK), s.endpoint, BUCKET, { retries: 0 });
     const data = randomBytes(2 * PART);
@@ -299,14 +355,22 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     await writeFile(join(uploadsDir, '0123456789ABCDEF0123456789ABCDEF', 'part-1.json'), '{}');
     const liveDir = join(uploadsDir, live.uploadId);
     await writeFile(join(liveDir, 'part-2.json'), '{"number":2,"blob":"00');
-    await writeFile(join(liveDir, 'part-3.json'), JSON.stringify({ number: 3, blob: 'f'.repeat(32), size: 1, etag: 'A'.repeat(32), crc64: '1', lastModified: 1 }));
-    await writeFile(join(liveDir, 'part-04.json'), JSON.stringify({ number: 4, blob: 'e'.repeat(32), size: 1, etag: 'A'.repeat(32), crc64: '1', lastModified: 1 }));
+    await writeFile(
+      join(liveDir, 'part-3.json'),
+      JSON.stringify({ number: 3, blob: 'f'.repeat(32), size: 1, etag: 'A'.repeat(32), crc64: '1', lastModified: 1 }),
+    );
+    await writeFile(
+      join(liveDir, 'part-04.json'),
+      JSON.stringify({ number: 4, blob: 'e'.repeat(32), size: 1, etag: 'A'.repeat(32), crc64: '1', lastModified: 1 }),
+    );
 
     s = await start();
     bucket = new Bucket(new Auth(AK, SK), s.endpoint, BUCKET, { retries: 0 });
     try {
       expect((await bucket.listMultipartUploads()).map((u) => u.uploadId)).to.deep.equal([live.uploadId]);
-      expect((await bucket.listParts('live.bin', live.uploadId)).map((p) => [p.partNumber, p.etag])).to.deep.equal([[1, livePart.etag]]);
+      expect((await bucket.listParts('live.bin', live.uploadId)).map((p) => [p.partNumber, p.etag])).to.deep.equal([
+        [1, livePart.etag],
+      ]);
       expect((await readAll(bucket, 'done.bin')).equals(data)).to.equal(true);
       expect((await readdir(uploadsDir)).sort()).to.deep.equal([live.uploadId]);
       expect((await readdir(liveDir)).sort()).to.deep.equal(['part-1.json', 'upload.json']);
@@ -322,7 +386,13 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
   });
 
   it('concurrent commits of one part number, then Complete racing more parts: memory, disk and a restart agree', async () => {
-    const start = () => OssServer.start({ root, buckets: [BUCKET], credentials: [{ accessKeyId: AK, accessKeySecret: SK }], limits: { minPartSize: 1 } });
+    const start = () =>
+      OssServer.start({
+        root,
+        buckets: [BUCKET],
+        credentials: [{ accessKeyId: AK, accessKeySecret: SK }],
+        limits: { minPartSize: 1 },
+      });
     let s = await start();
     let bucket = new Bucket(new Auth(AK, SK), s.endpoint, BUCKET, { retries: 0 });
     const { uploadId } = await bucket.initMultipartUpload('race.bin');
@@ -338,7 +408,9 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
     bucket = new Bucket(new Auth(AK, SK), s.endpoint, BUCKET, { retries: 0 });
     try {
       const again = await bucket.listParts('race.bin', uploadId);
-      expect(again.map((p) => [p.partNumber, p.etag, p.size])).to.deep.equal(listed.map((p) => [p.partNumber, p.etag, p.size]));
+      expect(again.map((p) => [p.partNumber, p.etag, p.size])).to.deep.equal(
+        listed.map((p) => [p.partNumber, p.etag, p.size]),
+      );
       // Only the listed version of part 1 kept its blob.
       expect(await readdir(join(root, 'blobs'))).to.have.length(1);
 
@@ -346,7 +418,15 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       // answered NoSuchUpload, and nothing of the upload is left afterwards.
       const racingBodies = Array.from({ length: 8 }, () => randomBytes(32 * KiB));
       let answered = 0;
-      const racing = racingBodies.map((b, i) => bucket.uploadPart('race.bin', uploadId, i + 2, b).then((r) => r, (e: unknown) => e).finally(() => answered++));
+      const racing = racingBodies.map((b, i) =>
+        bucket
+          .uploadPart('race.bin', uploadId, i + 2, b)
+          .then(
+            (r) => r,
+            (e: unknown) => e,
+          )
+          .finally(() => answered++),
+      );
       // Complete once a few parts are in, while the others are still arriving.
       await waitFor('three racing parts answered', async () => answered >= 3);
       const done = await completeAll(s, 'race.bin', uploadId);
@@ -359,7 +439,9 @@ describe('server restart: kill -9 in the middle of multipart uploads, then resum
       expect((await readAll(bucket, 'race.bin')).equals(expected)).to.equal(true);
       expect(await readdir(join(root, 'buckets', BUCKET, 'uploads'))).to.deep.equal([]);
       expect(await bucket.listMultipartUploads()).to.deep.equal([]);
-      expect(await readdir(join(root, 'blobs'))).to.have.length(1 + results.filter((r) => !(r instanceof Error)).length);
+      expect(await readdir(join(root, 'blobs'))).to.have.length(
+        1 + results.filter((r) => !(r instanceof Error)).length,
+      );
     } finally {
       await bucket.close();
       await s.close();

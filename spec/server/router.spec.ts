@@ -6,26 +6,48 @@ const exists = (name: string): boolean => name === 'bkt';
 
 describe('server router', () => {
   it('parses queries: bare names are null, + stays +, first occurrence wins', () => {
-    expect(parseQuery('uploads&partNumber=1&uploadId=A%2BB&x=a+b&x=2&empty=')).to.deep.equal({ uploads: null, partNumber: '1', uploadId: 'A+B', x: 'a+b', empty: '' });
+    expect(parseQuery('uploads&partNumber=1&uploadId=A%2BB&x=a+b&x=2&empty=')).to.deep.equal({
+      uploads: null,
+      partNumber: '1',
+      uploadId: 'A+B',
+      x: 'a+b',
+      empty: '',
+    });
     expect(() => parseQuery('bad=%E0%A4%A')).to.throw(ServerError);
   });
 
   it('resolves path-style and virtual-host addressing', () => {
     const t = (url: string, host?: string): Target => resolveTarget(url, host, exists);
-    expect(t('/bkt/a%2Fb/c%20d?acl', '127.0.0.1:9000')).to.deep.equal({ bucket: 'bkt', key: 'a/b/c d', query: { acl: null }, style: 'path' });
+    expect(t('/bkt/a%2Fb/c%20d?acl', '127.0.0.1:9000')).to.deep.equal({
+      bucket: 'bkt',
+      key: 'a/b/c d',
+      query: { acl: null },
+      style: 'path',
+    });
     expect(t('/bkt/', 'localhost:9000')).to.deep.equal({ bucket: 'bkt', query: {}, style: 'path' });
     expect(t('/bkt', '[::1]:9000')).to.deep.equal({ bucket: 'bkt', query: {}, style: 'path' });
     expect(t('/', '127.0.0.1')).to.deep.equal({ query: {}, style: 'none' });
-    expect(t('/key%2B1', 'bkt.oss-cn-hangzhou.aliyuncs.com')).to.deep.equal({ bucket: 'bkt', key: 'key+1', query: {}, style: 'virtual-host' });
+    expect(t('/key%2B1', 'bkt.oss-cn-hangzhou.aliyuncs.com')).to.deep.equal({
+      bucket: 'bkt',
+      key: 'key+1',
+      query: {},
+      style: 'virtual-host',
+    });
     // a bucket that does not exist yet, addressed virtual-host style at "/" (PutBucket)
     expect(t('/', 'newbkt.localhost:1')).to.deep.equal({ bucket: 'newbkt', query: {}, style: 'virtual-host' });
     // the region endpoint's first label is not a bucket: path-style
-    expect(t('/bkt/k', 'oss-cn-hangzhou.aliyuncs.com')).to.deep.equal({ bucket: 'bkt', key: 'k', query: {}, style: 'path' });
+    expect(t('/bkt/k', 'oss-cn-hangzhou.aliyuncs.com')).to.deep.equal({
+      bucket: 'bkt',
+      key: 'k',
+      query: {},
+      style: 'path',
+    });
     expect(() => t('bkt/k')).to.throw(ServerError);
   });
 
   it('selects operations by method and sub-resources', () => {
-    const op = (method: string, url: string, headers: Record<string, string> = {}): string => selectOp(method, resolveTarget(url, '127.0.0.1', exists), headers);
+    const op = (method: string, url: string, headers: Record<string, string> = {}): string =>
+      selectOp(method, resolveTarget(url, '127.0.0.1', exists), headers);
     const table: Array<[string, string, string]> = [
       ['GET', '/', 'ListBuckets'],
       ['PUT', '/bkt', 'PutBucket'],

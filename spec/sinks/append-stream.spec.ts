@@ -115,7 +115,9 @@ describe('createAppendStream', () => {
   });
 
   it("position 'auto' on a missing object starts at 0 and stores the headers of the first append", async () => {
-    const sink = createAppendStream(bucket, key, { headers: { 'Content-Type': 'text/plain', 'x-oss-meta-host': 'web-1' } });
+    const sink = createAppendStream(bucket, key, {
+      headers: { 'Content-Type': 'text/plain', 'x-oss-meta-host': 'web-1' },
+    });
     await pipeline(Readable.from(['a\n', 'b\n']), sink);
     const h = await bucket.headObject(key);
     expect(h.objectType).to.equal('Appendable');
@@ -158,7 +160,9 @@ describe('createAppendStream', () => {
     expect(err).to.be.instanceOf(PositionNotEqualToLengthError);
     expect((err as PositionNotEqualToLengthError).nextPosition).to.equal(7);
     expect(err.message).to.include('position 3').and.include('7 bytes');
-    const missing = await rejection(pipeline(Readable.from(['x']), createAppendStream(bucket, `${key}.missing`, { position: 2 })));
+    const missing = await rejection(
+      pipeline(Readable.from(['x']), createAppendStream(bucket, `${key}.missing`, { position: 2 })),
+    );
     expect(missing).to.be.instanceOf(PositionNotEqualToLengthError);
     expect((missing as PositionNotEqualToLengthError).nextPosition).to.equal(0);
     expect(appends()).to.equal(1); // the setup's own append only
@@ -168,7 +172,10 @@ describe('createAppendStream', () => {
   it('rejects bad options before any request', () => {
     expect(() => createAppendStream(bucket, key, { flushBytes: 0 })).to.throw(OssArgumentError, /flushBytes/);
     expect(() => createAppendStream(bucket, key, { position: -1 })).to.throw(OssArgumentError, /position/);
-    expect(() => createAppendStream(bucket, key, { flushIntervalMs: 1.5 })).to.throw(OssArgumentError, /flushIntervalMs/);
+    expect(() => createAppendStream(bucket, key, { flushIntervalMs: 1.5 })).to.throw(
+      OssArgumentError,
+      /flushIntervalMs/,
+    );
     expect(server.stats.total.requests).to.equal(0);
   });
 
@@ -176,7 +183,11 @@ describe('createAppendStream', () => {
     await bucket.appendObject(key, 0, pattern(777, 1));
     const data = pattern(5000, 2);
     const progress: [number, number | null][] = [];
-    const sink = createAppendStream(bucket, key, { flushBytes: 2000, flushIntervalMs: 0, onProgress: (c, t) => progress.push([c, t]) });
+    const sink = createAppendStream(bucket, key, {
+      flushBytes: 2000,
+      flushIntervalMs: 0,
+      onProgress: (c, t) => progress.push([c, t]),
+    });
     await pipeline(Readable.from(chunked(data, [999])), sink);
     const whole = await readBack(bucket, key);
     expect(whole.equals(Buffer.concat([pattern(777, 1), data]))).to.equal(true);
@@ -263,7 +274,11 @@ describe('createAppendStream', () => {
     expect(err).to.be.instanceOf(PositionNotEqualToLengthError);
     expect((err as PositionNotEqualToLengthError).nextPosition).to.equal(5);
     expect((err as OssError).code).to.equal('PositionNotEqualToLength');
-    expect(err.message).to.include('at position 3').and.include('now 5 bytes').and.include('another writer').and.include('3 bytes');
+    expect(err.message)
+      .to.include('at position 3')
+      .and.include('now 5 bytes')
+      .and.include('another writer')
+      .and.include('3 bytes');
     expect((err as Error & { cause: unknown }).cause).to.be.instanceOf(PositionNotEqualToLengthError);
     expect(sink.destroyed).to.equal(true);
     expect(sink.result).to.deep.include({ nextPosition: 3, size: 3 });
@@ -379,7 +394,8 @@ describe('createAppendStream', () => {
 
   it('ships 20,000 small lines (over 1 MiB) intact in a few requests', async () => {
     function* lines(): Generator<string> {
-      for (let i = 0; i < 20_000; i++) yield `${new Date(1_700_000_000_000 + i).toISOString()} INFO GET /api/v1/items/${i} 200 12ms\n`;
+      for (let i = 0; i < 20_000; i++)
+        yield `${new Date(1_700_000_000_000 + i).toISOString()} INFO GET /api/v1/items/${i} 200 12ms\n`;
     }
     const expected = Buffer.from([...lines()].join(''));
     expect(expected.length).to.be.above(1024 * 1024);
@@ -401,11 +417,20 @@ describe('createAppendStream', () => {
       await viaProxy.close();
       await proxy.close();
     });
-    const appendBodies = (): Buffer[] => proxy.requests.filter((r) => r.method === 'POST' && r.url.includes('append')).map((r) => r.body);
+    const appendBodies = (): Buffer[] =>
+      proxy.requests.filter((r) => r.method === 'POST' && r.url.includes('append')).map((r) => r.body);
 
     it('ends every append request at a line end; only a line longer than a batch is cut at flushBytes', async () => {
       proxy.requests.length = 0;
-      const lines = ['short\n', `${'a'.repeat(40)}\n`, `${'b'.repeat(70)}\n`, `${'L'.repeat(250)}\n`, 'x\n', `${'c'.repeat(99)}\n`, `${'d'.repeat(30)}\n`];
+      const lines = [
+        'short\n',
+        `${'a'.repeat(40)}\n`,
+        `${'b'.repeat(70)}\n`,
+        `${'L'.repeat(250)}\n`,
+        'x\n',
+        `${'c'.repeat(99)}\n`,
+        `${'d'.repeat(30)}\n`,
+      ];
       const data = Buffer.from(lines.join('').repeat(3));
       const sink = createAppendStream(viaProxy, key, { flushBytes: 100, flushIntervalMs: 0, lineMode: true });
       // Chunks that cut lines anywhere, as a pipe does.
@@ -457,7 +482,10 @@ describe('createAppendStream', () => {
     });
 
     it('rejects a lineMode that is not a boolean', () => {
-      expect(() => createAppendStream(bucket, key, { lineMode: 'yes' as unknown as boolean })).to.throw(OssArgumentError, /lineMode must be a boolean/);
+      expect(() => createAppendStream(bucket, key, { lineMode: 'yes' as unknown as boolean })).to.throw(
+        OssArgumentError,
+        /lineMode must be a boolean/,
+      );
     });
   });
 
@@ -466,7 +494,14 @@ describe('createAppendStream', () => {
       // Eight failures in a row: the client's 3 retries would give up; the append stream's schedule (scaled down
       // here: 4 ms doubling to 32 ms) keeps trying, while writes go on into the second batch buffer.
       server.faults.add({ op: 'AppendObject', times: 8, action: { type: 'error', status: 500 } });
-      const sink = createAppendStream(bucket, key, { flushBytes: 64, flushIntervalMs: 0, lineMode: true, retries: 9, retryBaseDelayMs: 4, retryMaxDelayMs: 32 });
+      const sink = createAppendStream(bucket, key, {
+        flushBytes: 64,
+        flushIntervalMs: 0,
+        lineMode: true,
+        retries: 9,
+        retryBaseDelayMs: 4,
+        retryMaxDelayMs: 32,
+      });
       const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`);
       await pipeline(Readable.from(lines), sink);
       const data = lines.join('');
@@ -477,15 +512,26 @@ describe('createAppendStream', () => {
 
     it('gives up when the outage outlasts its retries, with what was stored in result', async () => {
       server.faults.add({ op: 'AppendObject', times: 5, action: { type: 'error', status: 500 } });
-      const sink = createAppendStream(bucket, key, { flushIntervalMs: 0, retries: 4, retryBaseDelayMs: 1, retryMaxDelayMs: 2 });
+      const sink = createAppendStream(bucket, key, {
+        flushIntervalMs: 0,
+        retries: 4,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 2,
+      });
       const err = await rejection(pipeline(Readable.from(['lost\n']), sink));
       expect((err as OssError).status).to.equal(500);
       expect(appends()).to.equal(5);
     });
 
     it('rejects bad backoff options before any request', () => {
-      expect(() => createAppendStream(bucket, key, { retryBaseDelayMs: -1 })).to.throw(OssArgumentError, /retryBaseDelayMs/);
-      expect(() => createAppendStream(bucket, key, { retryMaxDelayMs: 1.5 })).to.throw(OssArgumentError, /retryMaxDelayMs/);
+      expect(() => createAppendStream(bucket, key, { retryBaseDelayMs: -1 })).to.throw(
+        OssArgumentError,
+        /retryBaseDelayMs/,
+      );
+      expect(() => createAppendStream(bucket, key, { retryMaxDelayMs: 1.5 })).to.throw(
+        OssArgumentError,
+        /retryMaxDelayMs/,
+      );
       expect(server.stats.total.requests).to.equal(0);
     });
   });

@@ -10,9 +10,22 @@ import { clientFor, startServer } from '../support/local-oss.js';
 const SCRIPT = fileURLToPath(new URL('../support/exit-after-failure.ts', import.meta.url));
 const limits = { minPartSize: 1024 };
 
-function runScript(endpoint: string, mode: string, key: string, cleanupTimeoutMs?: number): Promise<{ code: number | null; err: string; ms: number }> {
+function runScript(
+  endpoint: string,
+  mode: string,
+  key: string,
+  cleanupTimeoutMs?: number,
+): Promise<{ code: number | null; err: string; ms: number }> {
   const started = Date.now();
-  const args = ['--import', 'tsx', SCRIPT, endpoint, mode, key, ...(cleanupTimeoutMs === undefined ? [] : [String(cleanupTimeoutMs)])];
+  const args = [
+    '--import',
+    'tsx',
+    SCRIPT,
+    endpoint,
+    mode,
+    key,
+    ...(cleanupTimeoutMs === undefined ? [] : [String(cleanupTimeoutMs)]),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -45,7 +58,8 @@ describe('sinks/exit-guard', function () {
     ['part-failure', 'UploadPart'],
   ] as const) {
     it(`${mode}: the upload is aborted before the process exits (3 runs)`, async () => {
-      if (mode === 'part-failure') server.faults.add({ op: 'UploadPart', partNumber: 9, times: Infinity, action: { type: 'error', status: 500 } });
+      if (mode === 'part-failure')
+        server.faults.add({ op: 'UploadPart', partNumber: 9, times: Infinity, action: { type: 'error', status: 500 } });
       for (let run = 0; run < 3; run++) {
         const key = `exit/${mode}-${run}`;
         const r = await runScript(server.endpoint, mode, key);

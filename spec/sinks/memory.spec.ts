@@ -13,7 +13,16 @@ describe('sinks: memory on a 512 MiB unknown-length stream', function () {
   let bucket: Bucket;
 
   before(async () => {
-    server = await startChildServer(['--storage', 'discard', '--bucket', 'mem', '--access-key-id', 'ak', '--access-key-secret', 'sk']);
+    server = await startChildServer([
+      '--storage',
+      'discard',
+      '--bucket',
+      'mem',
+      '--access-key-id',
+      'ak',
+      '--access-key-secret',
+      'sk',
+    ]);
     bucket = new Bucket(new Auth('ak', 'sk'), server.endpoint, 'mem');
   });
   after(async () => {

@@ -106,7 +106,8 @@ describe('sinks/MultipartWritable', function () {
         sink.write(chunk, (err) => (err ? reject(err) : resolve()));
       });
       accepted += chunk.length;
-      if (sink.partsInFlight === concurrency) maxAcceptedWhileFull = Math.max(maxAcceptedWhileFull, accepted - server.stats.op('UploadPart').bytesIn);
+      if (sink.partsInFlight === concurrency)
+        maxAcceptedWhileFull = Math.max(maxAcceptedWhileFull, accepted - server.stats.op('UploadPart').bytesIn);
     }
     writes.push(new Promise((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve()))));
     await Promise.all(writes);
@@ -186,7 +187,10 @@ describe('sinks/MultipartWritable', function () {
       code: 'InternalError',
       run: async () => {
         server.faults.add({ op: 'UploadPart', partNumber: 2, times: Infinity, action: { type: 'error', status: 500 } });
-        await pipeline(Readable.from(chunked(pattern(30 * KiB), [2000])), track(new MultipartWritable(strict, 'mw/fail-part.bin', { partSize: 4 * KiB })));
+        await pipeline(
+          Readable.from(chunked(pattern(30 * KiB), [2000])),
+          track(new MultipartWritable(strict, 'mw/fail-part.bin', { partSize: 4 * KiB })),
+        );
       },
     },
     {
@@ -211,7 +215,9 @@ describe('sinks/MultipartWritable', function () {
         sink.write(pattern(13 * KiB));
         await eventually(() => sink.uploadId !== undefined);
         sink.destroy(new OssError('cancelled by the caller', { code: 'Cancelled' }));
-        await new Promise((resolve, reject) => sink.on('close', () => (sink.errored ? reject(sink.errored) : resolve(undefined))));
+        await new Promise((resolve, reject) =>
+          sink.on('close', () => (sink.errored ? reject(sink.errored) : resolve(undefined))),
+        );
       },
     },
     {
@@ -219,18 +225,29 @@ describe('sinks/MultipartWritable', function () {
       code: 'InternalError',
       run: async () => {
         server.faults.add({ op: 'CompleteMultipartUpload', times: Infinity, action: { type: 'error', status: 500 } });
-        await pipeline(Readable.from(chunked(pattern(12 * KiB), [5000])), track(new MultipartWritable(strict, 'mw/fail-complete.bin', { partSize: 4 * KiB })));
+        await pipeline(
+          Readable.from(chunked(pattern(12 * KiB), [5000])),
+          track(new MultipartWritable(strict, 'mw/fail-complete.bin', { partSize: 4 * KiB })),
+        );
       },
     },
     {
       name: 'contentLength is larger than the data',
       code: 'InvalidArgument',
-      run: () => pipeline(Readable.from([pattern(9 * KiB)]), track(new MultipartWritable(bucket, 'mw/fail-short.bin', { partSize: 4 * KiB, contentLength: 10 * KiB }))),
+      run: () =>
+        pipeline(
+          Readable.from([pattern(9 * KiB)]),
+          track(new MultipartWritable(bucket, 'mw/fail-short.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+        ),
     },
     {
       name: 'contentLength is smaller than the data',
       code: 'InvalidArgument',
-      run: () => pipeline(Readable.from(chunked(pattern(12 * KiB), [1000])), track(new MultipartWritable(bucket, 'mw/fail-long.bin', { partSize: 4 * KiB, contentLength: 10 * KiB }))),
+      run: () =>
+        pipeline(
+          Readable.from(chunked(pattern(12 * KiB), [1000])),
+          track(new MultipartWritable(bucket, 'mw/fail-long.bin', { partSize: 4 * KiB, contentLength: 10 * KiB })),
+        ),
     },
   ];
   for (const c of failureCases) {
@@ -252,8 +269,14 @@ describe('sinks/MultipartWritable', function () {
 
   it('no object is stored when it fails (nothing half-written)', async () => {
     server.faults.add({ op: 'UploadPart', partNumber: 3, times: Infinity, action: { type: 'error', status: 500 } });
-    await pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(strict, 'mw/never.bin', { partSize: 4 * KiB })).catch(() => undefined);
-    const err = await bucket.headObject('mw/never.bin').then(() => undefined, (e: OssError) => e);
+    await pipeline(
+      Readable.from([pattern(20 * KiB)]),
+      new MultipartWritable(strict, 'mw/never.bin', { partSize: 4 * KiB }),
+    ).catch(() => undefined);
+    const err = await bucket.headObject('mw/never.bin').then(
+      () => undefined,
+      (e: OssError) => e,
+    );
     expect(err?.code).to.equal('NoSuchKey');
   });
 
@@ -267,7 +290,9 @@ describe('sinks/MultipartWritable', function () {
     await new Promise((resolve) => sink.on('close', resolve));
     expect(errored).to.equal(false);
     expect(await openUploads()).to.equal(0);
-    expect(((await bucket.headObject('mw/cancel.bin').catch((e: unknown) => e)) as OssError).code).to.equal('NoSuchKey');
+    expect(((await bucket.headObject('mw/cancel.bin').catch((e: unknown) => e)) as OssError).code).to.equal(
+      'NoSuchKey',
+    );
   });
 
   it('destroy() while Complete is in flight does not race an abort against the commit', async () => {
@@ -288,7 +313,11 @@ describe('sinks/MultipartWritable', function () {
 
   it('leavePartsOnError keeps the upload and its parts for a resume', async () => {
     server.faults.add({ op: 'UploadPart', partNumber: 3, times: Infinity, action: { type: 'error', status: 500 } });
-    const sink = new MultipartWritable(strict, 'mw/keep.bin', { partSize: 4 * KiB, concurrency: 1, leavePartsOnError: true });
+    const sink = new MultipartWritable(strict, 'mw/keep.bin', {
+      partSize: 4 * KiB,
+      concurrency: 1,
+      leavePartsOnError: true,
+    });
     await pipeline(Readable.from([pattern(20 * KiB)]), sink).catch(() => undefined);
     const uploads = await bucket.listMultipartUploads({ prefix: 'mw/keep.bin' });
     expect(uploads.map((u) => u.uploadId)).to.deep.equal([sink.uploadId]);
@@ -300,7 +329,10 @@ describe('sinks/MultipartWritable', function () {
     server.faults.add({ op: 'UploadPart', times: Infinity, action: { type: 'delay', ms: 10_000 } });
     const ac = new AbortController();
     const t0 = Date.now();
-    const done = pipeline(Readable.from([pattern(20 * KiB)]), new MultipartWritable(bucket, 'mw/abort.bin', { partSize: 4 * KiB, signal: ac.signal })).then(
+    const done = pipeline(
+      Readable.from([pattern(20 * KiB)]),
+      new MultipartWritable(bucket, 'mw/abort.bin', { partSize: 4 * KiB, signal: ac.signal }),
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -342,7 +374,10 @@ describe('sinks/MultipartWritable', function () {
   });
 
   it('rejects object-mode chunks with a clear error', async () => {
-    const err = await pipeline(Readable.from([{ line: 1 }]), new MultipartWritable(bucket, 'mw/object.bin', { partSize: 4 * KiB })).then(
+    const err = await pipeline(
+      Readable.from([{ line: 1 }]),
+      new MultipartWritable(bucket, 'mw/object.bin', { partSize: 4 * KiB }),
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -355,14 +390,21 @@ describe('sinks/MultipartWritable', function () {
     expect(() => new MultipartWritable(bucket, 'k', { concurrency: 0 })).to.throw(OssArgumentError, /concurrency/);
     expect(() => new MultipartWritable(bucket, '/k')).to.throw(OssArgumentError, /must not start/);
     // 10,001 parts for a known size
-    expect(() => new MultipartWritable(bucket, 'k', { partSize: 1 * KiB, contentLength: 10_001 * KiB })).to.throw(OssArgumentError, /10000 parts/);
+    expect(() => new MultipartWritable(bucket, 'k', { partSize: 1 * KiB, contentLength: 10_001 * KiB })).to.throw(
+      OssArgumentError,
+      /10000 parts/,
+    );
     expect(server.stats.total.requests).to.equal(0);
   });
 
   it('reports byte-accurate, monotonic progress that reaches the total only when committed', async () => {
     const data = pattern(33 * KiB);
     const seen: [number, number | null][] = [];
-    const sink = new MultipartWritable(bucket, 'mw/progress.bin', { partSize: 4 * KiB, contentLength: data.length, onProgress: (n, t) => seen.push([n, t]) });
+    const sink = new MultipartWritable(bucket, 'mw/progress.bin', {
+      partSize: 4 * KiB,
+      contentLength: data.length,
+      onProgress: (n, t) => seen.push([n, t]),
+    });
     let committedAtTotal = false;
     sink.on('finish', () => (committedAtTotal = seen.at(-1)![0] === data.length));
     await pipeline(Readable.from(chunked(data, [777])), sink);

@@ -5,7 +5,16 @@ import { pipeline } from 'node:stream/promises';
 import { ReadableStream } from 'node:stream/web';
 import zlib from 'node:zlib';
 import chain from 'stream-chain';
-import { Auth, Bucket, createPutStream, crc64, OssArgumentError, OssError, OssIntegrityError, PutStream } from 'oss-stream';
+import {
+  Auth,
+  Bucket,
+  createPutStream,
+  crc64,
+  OssArgumentError,
+  OssError,
+  OssIntegrityError,
+  PutStream,
+} from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { consistently, eventually } from '../support/eventually.js';
 import { chunked, pattern } from '../support/bytes.js';
@@ -62,7 +71,8 @@ describe('createPutStream', () => {
   });
 
   /** No object at `key`, and none appears while the event loop turns (a failed request must not commit late). */
-  const staysAbsent = (key: string): Promise<void> => consistently(async () => expect(await exists(bucket, key)).to.equal(false));
+  const staysAbsent = (key: string): Promise<void> =>
+    consistently(async () => expect(await exists(bucket, key)).to.equal(false));
   const bytesIn = (): number => server.stats.op('PutObject').bytesIn;
 
   it('streams a chunked body (no contentLength): bytes and CRC64 exact, sent before the source ends', async () => {
@@ -110,7 +120,12 @@ describe('createPutStream', () => {
     sink.write(' wörld', 'latin1');
     sink.end('!');
     await once(sink, 'finish');
-    const expected = Buffer.concat([Buffer.from('héllo '), Buffer.from([0xff, 0]), Buffer.from(' wörld', 'latin1'), Buffer.from('!')]);
+    const expected = Buffer.concat([
+      Buffer.from('héllo '),
+      Buffer.from([0xff, 0]),
+      Buffer.from(' wörld', 'latin1'),
+      Buffer.from('!'),
+    ]);
     expect((await readBack(bucket, 'put/strings.txt')).equals(expected)).to.equal(true);
     expect(sink.result?.size).to.equal(expected.length);
   });
@@ -156,7 +171,11 @@ describe('createPutStream', () => {
   it("composes with stream-chain's chain() in byte mode (gzip on the way)", async () => {
     const data = Buffer.from('a log line that compresses well\n'.repeat(20_000));
     const sink = createPutStream(bucket, 'put/chained.gz');
-    await pipeline(Readable.from(chunked(data, [4096])), chain([zlib.createGzip()], { readableObjectMode: false, writableObjectMode: false }), sink);
+    await pipeline(
+      Readable.from(chunked(data, [4096])),
+      chain([zlib.createGzip()], { readableObjectMode: false, writableObjectMode: false }),
+      sink,
+    );
     const stored = await readBack(bucket, 'put/chained.gz');
     expect(sink.result?.size).to.equal(stored.length);
     expect(zlib.gunzipSync(stored).equals(data)).to.equal(true);
@@ -313,7 +332,10 @@ describe('createPutStream', () => {
   it('reports progress against contentLength, reaching the total only once stored', async () => {
     const data = pattern(2 * 1024 * 1024 + 1);
     const calls: [number, number | null][] = [];
-    const sink = createPutStream(bucket, 'put/progress-known.bin', { contentLength: data.length, onProgress: (n, t) => calls.push([n, t]) });
+    const sink = createPutStream(bucket, 'put/progress-known.bin', {
+      contentLength: data.length,
+      onProgress: (n, t) => calls.push([n, t]),
+    });
     let atFinish: [number, number | null] | undefined;
     sink.on('finish', () => (atFinish = calls.at(-1)));
     await pipeline(Readable.from(chunked(data, [32_768])), sink);

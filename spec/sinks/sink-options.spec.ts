@@ -37,7 +37,9 @@ describe('sinks/sink-options', function () {
     }
     expect(caught).to.be.instanceOf(OssArgumentError);
     expect((caught as OssArgumentError).argument).to.equal(argument);
-    expect((caught as Error).message).to.include(String(MAX_BUFFER_BYTES)).and.include('Buffer');
+    expect((caught as Error).message)
+      .to.include(String(MAX_BUFFER_BYTES))
+      .and.include('Buffer');
     return caught as OssArgumentError;
   };
 
@@ -47,13 +49,19 @@ describe('sinks/sink-options', function () {
   });
 
   it('createUploadStream refuses a partSize or multipartThreshold over the Buffer limit', async () => {
-    refused(() => createUploadStream(bucket, 'big/us.bin', { partSize: overBuffer, contentLength: 6 * GiB }), 'partSize');
+    refused(
+      () => createUploadStream(bucket, 'big/us.bin', { partSize: overBuffer, contentLength: 6 * GiB }),
+      'partSize',
+    );
     refused(() => createUploadStream(bucket, 'big/us.bin', { multipartThreshold: overBuffer }), 'multipartThreshold');
     expect(server.stats.total.requests).to.equal(0);
   });
 
   it('createUploadStream refuses a contentLength whose 10,000 parts would each be over the Buffer limit', async () => {
-    const e = refused(() => createUploadStream(bucket, 'big/huge.bin', { contentLength: 45 * 1024 * GiB }), 'contentLength');
+    const e = refused(
+      () => createUploadStream(bucket, 'big/huge.bin', { contentLength: 45 * 1024 * GiB }),
+      'contentLength',
+    );
     expect(e.message).to.include('resumableUpload');
     expect(server.stats.total.requests).to.equal(0);
   });

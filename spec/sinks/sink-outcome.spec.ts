@@ -45,14 +45,24 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
   });
 
   const openUploads = async (): Promise<number> => (await bucket.listMultipartUploads()).length;
-  const exists = (key: string): Promise<boolean> => bucket.headObject(key).then(() => true, () => false);
+  const exists = (key: string): Promise<boolean> =>
+    bucket.headObject(key).then(
+      () => true,
+      () => false,
+    );
 
   const SINKS: Array<[string, (key: string) => AnySink]> = [
     ['createPutStream', (key) => createPutStream(bucket, key)],
     // retries: 0 as the client's: the append stream's own default (10, 24-48 s) would outlast the test's timeout.
-    ['createAppendStream', (key) => createAppendStream(bucket, key, {
-      flushBytes: 4 * KiB, flushIntervalMs: 0, retries: 0,
-    })],
+    [
+      'createAppendStream',
+      (key) =>
+        createAppendStream(bucket, key, {
+          flushBytes: 4 * KiB,
+          flushIntervalMs: 0,
+          retries: 0,
+        }),
+    ],
     ['MultipartWritable', (key) => new MultipartWritable(bucket, key, { partSize: 4 * KiB })],
     ['createUploadStream', (key) => createUploadStream(bucket, key, { partSize: 4 * KiB })],
   ];
@@ -65,10 +75,15 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
         let errored: unknown;
         sink.on('error', (e) => (errored = e));
         const source = new PassThrough();
-        const piped = pipeline(source, sink).then(() => undefined, (e: unknown) => e as NodeJS.ErrnoException);
+        const piped = pipeline(source, sink).then(
+          () => undefined,
+          (e: unknown) => e as NodeJS.ErrnoException,
+        );
         source.write(pattern(9 * KiB)); // two parts of a multipart upload, two batches of the append stream
         // Wait until the upload is under way (an append has landed, a part or the put request reached the server).
-        await eventually(() => expect(server.stats.total.requests).to.be.greaterThan(name === 'createAppendStream' ? 1 : 0));
+        await eventually(() =>
+          expect(server.stats.total.requests).to.be.greaterThan(name === 'createAppendStream' ? 1 : 0),
+        );
         const closed = once(sink, 'close');
         sink.destroy();
         await closed;
@@ -97,8 +112,13 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
         const onUnhandled = (e: unknown): void => void unhandled.push(e);
         process.on('unhandledRejection', onUnhandled);
         try {
-          const op = name === 'createPutStream' ? 'PutObject' : name === 'createAppendStream' ? 'AppendObject' : 'UploadPart';
-          server.faults.add({ op, times: Infinity, action: { type: 'error', status: 503, code: 'ServiceUnavailable' } });
+          const op =
+            name === 'createPutStream' ? 'PutObject' : name === 'createAppendStream' ? 'AppendObject' : 'UploadPart';
+          server.faults.add({
+            op,
+            times: Infinity,
+            action: { type: 'error', status: 503, code: 'ServiceUnavailable' },
+          });
           // Never asked for its outcome: only 'error' reports it.
           const ignored = make(`outcome/ignored-${name}`);
           ignored.on('error', () => undefined);
@@ -125,16 +145,31 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
       const url = await bucket.signUrl('GET', key, 60, { query: { tagging: null } });
       const xml = await (await fetch(url)).text();
       const out: Record<string, string> = {};
-      const text = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-      for (const m of xml.matchAll(/<Tag><Key>(.*?)<\/Key><Value>(.*?)<\/Value><\/Tag>/g)) out[text(m[1]!)] = text(m[2]!);
+      const text = (s: string): string =>
+        s
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&apos;/g, "'")
+          .replace(/&amp;/g, '&');
+      for (const m of xml.matchAll(/<Tag><Key>(.*?)<\/Key><Value>(.*?)<\/Value><\/Tag>/g))
+        out[text(m[1]!)] = text(m[2]!);
       return out;
     };
     const tags = { project: 'etl', 'team name': 'data & ops', 'unicode-ключ': 'значение=1' };
     const meta = { Owner: 'ops', run: '42' };
 
     for (const [name, make, expectOps] of [
-      ['createUploadStream, small (PutObject)', (k: string) => createUploadStream(bucket, k, { partSize: 4 * KiB, tags, meta }), 1],
-      ['createUploadStream, multipart', (k: string) => createUploadStream(bucket, k, { partSize: 4 * KiB, tags, meta, contentLength: 9 * KiB }), 3],
+      [
+        'createUploadStream, small (PutObject)',
+        (k: string) => createUploadStream(bucket, k, { partSize: 4 * KiB, tags, meta }),
+        1,
+      ],
+      [
+        'createUploadStream, multipart',
+        (k: string) => createUploadStream(bucket, k, { partSize: 4 * KiB, tags, meta, contentLength: 9 * KiB }),
+        3,
+      ],
       ['MultipartWritable', (k: string) => new MultipartWritable(bucket, k, { partSize: 4 * KiB, tags, meta }), 3],
       ['createPutStream', (k: string) => createPutStream(bucket, k, { tags, meta }), 1],
     ] as const) {
@@ -165,12 +200,28 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
       };
       const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
       refuse(() => createUploadStream(bucket, 'k', { tags: eleven }), /at most 10 tags/, 'tags');
-      refuse(() => createUploadStream(bucket, 'k', { tags: { ['k'.repeat(129)]: 'v' } }), /1 to 128 characters/, 'tags');
+      refuse(
+        () => createUploadStream(bucket, 'k', { tags: { ['k'.repeat(129)]: 'v' } }),
+        /1 to 128 characters/,
+        'tags',
+      );
       refuse(() => createUploadStream(bucket, 'k', { tags: { '': 'v' } }), /1 to 128 characters/, 'tags');
       refuse(() => createPutStream(bucket, 'k', { tags: { k: 'v'.repeat(257) } }), /at most 256 characters/, 'tags');
-      refuse(() => new MultipartWritable(bucket, 'k', { tags: { k: 1 as unknown as string } }), /must be a string/, 'tags');
-      refuse(() => createPutStream(bucket, 'k', { tags: { a: '1' }, headers: { 'x-oss-tagging': 'b=2' } }), /not both/, 'tags');
-      refuse(() => createUploadStream(bucket, 'k', { meta: { a: '1' }, headers: { 'X-Oss-Meta-A': '2' } }), /both in headers and in meta/, 'meta');
+      refuse(
+        () => new MultipartWritable(bucket, 'k', { tags: { k: 1 as unknown as string } }),
+        /must be a string/,
+        'tags',
+      );
+      refuse(
+        () => createPutStream(bucket, 'k', { tags: { a: '1' }, headers: { 'x-oss-tagging': 'b=2' } }),
+        /not both/,
+        'tags',
+      );
+      refuse(
+        () => createUploadStream(bucket, 'k', { meta: { a: '1' }, headers: { 'X-Oss-Meta-A': '2' } }),
+        /both in headers and in meta/,
+        'meta',
+      );
       // Limits are counted in characters, as OSS does: 128 four-byte characters are a valid key.
       createUploadStream(bucket, 'k', { tags: { ['😀'.repeat(128)]: 'v'.repeat(256) } }).destroy();
       expect(server.stats.total.requests).to.equal(0);
@@ -187,7 +238,13 @@ describe('sinks: one outcome contract (destroy, done, tags, meta)', function () 
         await writeFile(join(dir, 'small'), pattern(KiB));
         await writeFile(join(dir, 'large'), pattern(9 * KiB));
         await resumableUpload(bucket, 'outcome/ru-small', join(dir, 'small'), { store, tags, meta });
-        await resumableUpload(bucket, 'outcome/ru-large', join(dir, 'large'), { store, tags, meta, multipartThreshold: 4 * KiB, partSize: 4 * KiB });
+        await resumableUpload(bucket, 'outcome/ru-large', join(dir, 'large'), {
+          store,
+          tags,
+          meta,
+          multipartThreshold: 4 * KiB,
+          partSize: 4 * KiB,
+        });
         for (const k of ['outcome/ru-small', 'outcome/ru-large']) {
           expect(await tagsOf(k), k).to.deep.equal(tags);
           expect((await bucket.headObject(k)).meta, k).to.deep.equal({ owner: 'ops', run: '42' });

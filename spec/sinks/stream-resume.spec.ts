@@ -51,7 +51,11 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
   it('uploads from source(0) when there is no record, and deletes the record on success', async () => {
     const data = pattern(20 * KiB + 5);
     const opened: number[] = [];
-    const sink = createUploadStream(bucket, 'rs/fresh.bin', { partSize: 4 * KiB, contentLength: data.length, resume: { store, source: reopenable(data, opened) } });
+    const sink = createUploadStream(bucket, 'rs/fresh.bin', {
+      partSize: 4 * KiB,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, opened) },
+    });
     await finished(sink);
     expect(opened).to.deep.equal([0]);
     expect(sink.result!.crc64).to.equal(crc64(data));
@@ -63,8 +67,16 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
     const data = pattern(40 * KiB + 123, 9);
     // first run: part 6 fails for good, the upload and the record stay
     server.faults.add({ op: 'UploadPart', partNumber: 6, times: Infinity, action: { type: 'error', status: 500 } });
-    const first = createUploadStream(strict, 'rs/resume.bin', { partSize: 4 * KiB, concurrency: 1, contentLength: data.length, resume: { store, source: reopenable(data, []) } });
-    const err = await finished(first).then(() => undefined, (e: unknown) => e);
+    const first = createUploadStream(strict, 'rs/resume.bin', {
+      partSize: 4 * KiB,
+      concurrency: 1,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, []) },
+    });
+    const err = await finished(first).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).to.equal('InternalError');
     expect(await records()).to.have.length(1);
     expect(await bucket.listMultipartUploads({ prefix: 'rs/resume.bin' })).to.have.length(1);
@@ -95,22 +107,40 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
   it('starts over when the source version changed (old upload aborted) or the upload is gone', async () => {
     const data = pattern(12 * KiB);
     server.faults.add({ op: 'UploadPart', partNumber: 2, times: Infinity, action: { type: 'error', status: 500 } });
-    const a = createUploadStream(strict, 'rs/version.bin', { partSize: 4 * KiB, concurrency: 1, contentLength: data.length, resume: { store, source: reopenable(data, []), version: 1 } });
+    const a = createUploadStream(strict, 'rs/version.bin', {
+      partSize: 4 * KiB,
+      concurrency: 1,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, []), version: 1 },
+    });
     await finished(a).catch(() => undefined);
     server.faults.clear();
     const opened: number[] = [];
-    const b = createUploadStream(bucket, 'rs/version.bin', { partSize: 4 * KiB, contentLength: data.length, resume: { store, source: reopenable(data, opened), version: 2 } });
+    const b = createUploadStream(bucket, 'rs/version.bin', {
+      partSize: 4 * KiB,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, opened), version: 2 },
+    });
     await finished(b);
     expect(opened).to.deep.equal([0]);
     expect(await bucket.listMultipartUploads()).to.deep.equal([]);
     // upload gone: abort it behind the record's back
     server.faults.add({ op: 'UploadPart', partNumber: 2, times: Infinity, action: { type: 'error', status: 500 } });
-    const c = createUploadStream(strict, 'rs/gone.bin', { partSize: 4 * KiB, concurrency: 1, contentLength: data.length, resume: { store, source: reopenable(data, []) } });
+    const c = createUploadStream(strict, 'rs/gone.bin', {
+      partSize: 4 * KiB,
+      concurrency: 1,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, []) },
+    });
     await finished(c).catch(() => undefined);
     server.faults.clear();
     await bucket.abortMultipartUpload('rs/gone.bin', c.uploadId!);
     const opened2: number[] = [];
-    const d = createUploadStream(bucket, 'rs/gone.bin', { partSize: 4 * KiB, contentLength: data.length, resume: { store, source: reopenable(data, opened2) } });
+    const d = createUploadStream(bucket, 'rs/gone.bin', {
+      partSize: 4 * KiB,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, opened2) },
+    });
     await finished(d);
     expect(opened2).to.deep.equal([0]);
     expect((await buffer((await bucket.getObject('rs/gone.bin')).body)).equals(data)).to.equal(true);
@@ -118,7 +148,11 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
 
   it('refuses bytes written to it by the caller (it reads its own source)', async () => {
     const data = pattern(6 * KiB);
-    const sink = createUploadStream(bucket, 'rs/written.bin', { partSize: 4 * KiB, contentLength: data.length, resume: { store, source: reopenable(data, []) } });
+    const sink = createUploadStream(bucket, 'rs/written.bin', {
+      partSize: 4 * KiB,
+      contentLength: data.length,
+      resume: { store, source: reopenable(data, []) },
+    });
     sink.on('error', () => undefined);
     const err = await new Promise<unknown>((resolve) => sink.write(Buffer.from('oops'), resolve));
     expect(err).to.be.instanceOf(OssArgumentError);
@@ -127,8 +161,18 @@ describe('sinks: resumable streams (resume: { store, source })', function () {
   });
 
   it('needs contentLength and a store and a source', () => {
-    expect(() => createUploadStream(bucket, 'k', { resume: { store, source: () => Readable.from([]) } })).to.throw(OssArgumentError, /needs contentLength/);
-    expect(() => createUploadStream(bucket, 'k', { contentLength: 1, resume: { store: {} as never, source: () => Readable.from([]) } })).to.throw(OssArgumentError, /resume.store/);
-    expect(() => createUploadStream(bucket, 'k', { contentLength: 1, resume: { store, source: 'x' as never } })).to.throw(OssArgumentError, /resume.source/);
+    expect(() => createUploadStream(bucket, 'k', { resume: { store, source: () => Readable.from([]) } })).to.throw(
+      OssArgumentError,
+      /needs contentLength/,
+    );
+    expect(() =>
+      createUploadStream(bucket, 'k', {
+        contentLength: 1,
+        resume: { store: {} as never, source: () => Readable.from([]) },
+      }),
+    ).to.throw(OssArgumentError, /resume.store/);
+    expect(() =>
+      createUploadStream(bucket, 'k', { contentLength: 1, resume: { store, source: 'x' as never } }),
+    ).to.throw(OssArgumentError, /resume.source/);
   });
 });

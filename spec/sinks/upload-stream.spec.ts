@@ -54,7 +54,9 @@ describe('sinks/createUploadStream', function () {
       expect(sink.result!.mode).to.equal(expectMode);
       expect(sink.result!.crc64).to.equal(crc64(data));
       expect((await readBack(key)).equals(data)).to.equal(true);
-      expect(ops()).to.deep.equal(expectMode === 'put' ? { put: 1, init: 0, parts: 0, complete: 0 } : { put: 0, init: 1, parts: 2, complete: 1 });
+      expect(ops()).to.deep.equal(
+        expectMode === 'put' ? { put: 1, init: 0, parts: 0, complete: 0 } : { put: 0, init: 1, parts: 2, complete: 1 },
+      );
     });
   }
 
@@ -81,8 +83,15 @@ describe('sinks/createUploadStream', function () {
 
   it('composes with stream-chain (byte mode) and zlib', async () => {
     const text = Buffer.from('line of a log file\n'.repeat(5000));
-    const sink = createUploadStream(bucket, 'us/chain.log.gz', { partSize: 4 * KiB, headers: { 'Content-Encoding': 'gzip' } });
-    await pipeline(Readable.from(chunked(text, [4096])), chain([zlib.createGzip()], { readableObjectMode: false, writableObjectMode: false }), sink);
+    const sink = createUploadStream(bucket, 'us/chain.log.gz', {
+      partSize: 4 * KiB,
+      headers: { 'Content-Encoding': 'gzip' },
+    });
+    await pipeline(
+      Readable.from(chunked(text, [4096])),
+      chain([zlib.createGzip()], { readableObjectMode: false, writableObjectMode: false }),
+      sink,
+    );
     expect(zlib.gunzipSync(await readBack('us/chain.log.gz')).equals(text)).to.equal(true);
   });
 
@@ -123,17 +132,32 @@ describe('sinks/createUploadStream', function () {
     });
     await new Promise<void>((r) => cb.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(cb.address() as AddressInfo).port}/cb`;
-    const big = createUploadStream(bucket, 'us/cb-big.bin', { partSize: 4 * KiB, callback: { url, body: 'object=${object}&size=${size}' } });
+    const big = createUploadStream(bucket, 'us/cb-big.bin', {
+      partSize: 4 * KiB,
+      callback: { url, body: 'object=${object}&size=${size}' },
+    });
     await pipeline(Readable.from([pattern(9 * KiB)]), big);
     expect(big.result!.mode).to.equal('multipart');
     expect(big.result!.callbackBody).to.equal('{"Status":"OK"}');
-    const small = createUploadStream(bucket, 'us/cb-small.bin', { partSize: 4 * KiB, callback: { url, body: 'object=${object}&size=${size}' } });
+    const small = createUploadStream(bucket, 'us/cb-small.bin', {
+      partSize: 4 * KiB,
+      callback: { url, body: 'object=${object}&size=${size}' },
+    });
     await pipeline(Readable.from([pattern(10)]), small);
     expect(small.result!.mode).to.equal('put');
     expect(small.result!.callbackBody).to.equal('{"Status":"OK"}');
-    expect(bodies.map((b) => decodeURIComponent(b))).to.deep.equal(['object=us/cb-big.bin&size=9216', 'object=us/cb-small.bin&size=10']);
-    const failing = createUploadStream(bucket, 'us/cb-fail.bin', { partSize: 4 * KiB, callback: { url, body: 'fail=${object}' } });
-    const err = await pipeline(Readable.from([pattern(9 * KiB)]), failing).then(() => undefined, (e: unknown) => e);
+    expect(bodies.map((b) => decodeURIComponent(b))).to.deep.equal([
+      'object=us/cb-big.bin&size=9216',
+      'object=us/cb-small.bin&size=10',
+    ]);
+    const failing = createUploadStream(bucket, 'us/cb-fail.bin', {
+      partSize: 4 * KiB,
+      callback: { url, body: 'fail=${object}' },
+    });
+    const err = await pipeline(Readable.from([pattern(9 * KiB)]), failing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(OssCallbackError);
     expect((err as OssCallbackError).status).to.equal(203);
     expect((await bucket.headObject('us/cb-fail.bin')).size).to.equal(9 * KiB);

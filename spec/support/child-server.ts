@@ -13,7 +13,9 @@ const SERVE = fileURLToPath(new URL('../../lib/server/serve.ts', import.meta.url
 
 /** Starts `serve.ts` with `args` and resolves once it printed its endpoint. */
 export async function startChildServer(args: string[]): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

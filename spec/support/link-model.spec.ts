@@ -26,10 +26,14 @@ describe('support/link-model', () => {
   async function put(proxy: LinkProxy, bytes: number, agent: http.Agent): Promise<number> {
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
-      const req = http.request(`${proxy.endpoint}/x`, { method: 'PUT', agent, headers: { 'content-length': bytes } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = http.request(
+        `${proxy.endpoint}/x`,
+        { method: 'PUT', agent, headers: { 'content-length': bytes } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(Buffer.alloc(bytes));
     });
@@ -37,7 +41,11 @@ describe('support/link-model', () => {
   }
 
   it('holds one connection to its cap and adds the round trip and the handshake', async () => {
-    const proxy = await startLinkProxy(target, { rttMs: 40, perConnectionBytesPerSecond: 4 * MB, aggregateBytesPerSecond: Infinity });
+    const proxy = await startLinkProxy(target, {
+      rttMs: 40,
+      perConnectionBytesPerSecond: 4 * MB,
+      aggregateBytesPerSecond: Infinity,
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const before = received;
@@ -55,7 +63,11 @@ describe('support/link-model', () => {
   });
 
   it('holds all connections together to the host cap', async () => {
-    const proxy = await startLinkProxy(target, { rttMs: 2, perConnectionBytesPerSecond: 8 * MB, aggregateBytesPerSecond: 8 * MB });
+    const proxy = await startLinkProxy(target, {
+      rttMs: 2,
+      perConnectionBytesPerSecond: 8 * MB,
+      aggregateBytesPerSecond: 8 * MB,
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     try {
       const t0 = performance.now();

@@ -131,7 +131,7 @@ function delayLine(deliver: (chunk: Buffer) => void): { push(chunk: Buffer, at: 
     timer = undefined;
     const now = performance.now();
     while (head < queue.length && queue[head]!.at <= now + 0.5) deliver(queue[head++]!.chunk);
-    if (head > 1024 && head * 2 > queue.length) queue.splice(0, head), (head = 0);
+    if (head > 1024 && head * 2 > queue.length) (queue.splice(0, head), (head = 0));
     schedule();
   };
   const schedule = (): void => {

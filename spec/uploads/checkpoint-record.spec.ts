@@ -65,7 +65,10 @@ describe('uploads/checkpoint-record', () => {
       size: 10_000,
       mtime: 1718000000123,
       partSize: 4096,
-      parts: [{ partNumber: 3, etag: '"C"' }, { partNumber: 2, etag: '"B"' }],
+      parts: [
+        { partNumber: 3, etag: '"C"' },
+        { partNumber: 2, etag: '"B"' },
+      ],
     };
     expect(parseCheckpoint(JSON.stringify(v1))).to.deep.equal({
       uploadId: 'U',
@@ -99,10 +102,25 @@ describe('uploads/checkpoint-record', () => {
     ['parts not an array', { ...valid, parts: {} }],
     ['a part number 0', { ...valid, parts: [{ partNumber: 0, etag: '"A"', crc64: '1', size: 4096 }] }],
     ['a part number past the last part', { ...valid, parts: [{ partNumber: 4, etag: '"A"', crc64: '1', size: 4096 }] }],
-    ['a part listed twice', { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '1', size: 4096 }, { partNumber: 1, etag: '"A"', crc64: '1', size: 4096 }] }],
+    [
+      'a part listed twice',
+      {
+        ...valid,
+        parts: [
+          { partNumber: 1, etag: '"A"', crc64: '1', size: 4096 },
+          { partNumber: 1, etag: '"A"', crc64: '1', size: 4096 },
+        ],
+      },
+    ],
     ['a part without ETag', { ...valid, parts: [{ partNumber: 1, crc64: '1', size: 4096 }] }],
-    ['a part with a non-decimal CRC64', { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '0x1', size: 4096 }] }],
-    ['a part with a CRC64 over 2^64', { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '18446744073709551616', size: 4096 }] }],
+    [
+      'a part with a non-decimal CRC64',
+      { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '0x1', size: 4096 }] },
+    ],
+    [
+      'a part with a CRC64 over 2^64',
+      { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '18446744073709551616', size: 4096 }] },
+    ],
     ['a part of the wrong size', { ...valid, parts: [{ partNumber: 3, etag: '"A"', crc64: '1', size: 4096 }] }],
     ['a v2 part without size', { ...valid, parts: [{ partNumber: 1, etag: '"A"', crc64: '1' }] }],
   ];

@@ -28,7 +28,16 @@ class SlowStore implements CheckpointStore {
   async delete() {}
 }
 
-const record = (): CheckpointRecord => ({ uploadId: 'U', bucket: 'b', key: 'k', path: '/p', size: 100, mtimeMs: 1, partSize: 10, parts: [] });
+const record = (): CheckpointRecord => ({
+  uploadId: 'U',
+  bucket: 'b',
+  key: 'k',
+  path: '/p',
+  size: 100,
+  mtimeMs: 1,
+  partSize: 10,
+  parts: [],
+});
 const part = (n: number) => ({ partNumber: n, etag: `"${n}"`, crc64: String(n), size: 10 });
 
 describe('uploads/CheckpointWriter', () => {
@@ -62,7 +71,11 @@ describe('uploads/CheckpointWriter', () => {
 
   it('hands the store a copy, so a store keeping it sees no later change', async () => {
     const kept: CheckpointRecord[] = [];
-    const store: CheckpointStore = { load: async () => undefined, save: async (r) => void kept.push(r), delete: async () => {} };
+    const store: CheckpointStore = {
+      load: async () => undefined,
+      save: async (r) => void kept.push(r),
+      delete: async () => {},
+    };
     const w = new CheckpointWriter(store, record());
     await w.save();
     w.add(part(1));
@@ -76,7 +89,10 @@ describe('uploads/CheckpointWriter', () => {
     const errors: unknown[] = [];
     const w = new CheckpointWriter(store, record(), (e) => errors.push(e));
     w.add(part(1));
-    const err = await w.flush().then(() => undefined, (e: unknown) => e);
+    const err = await w.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as Error).message).to.equal('disk full');
     w.add(part(2));
     await consistently(() => expect(store.saves.length).to.equal(1));

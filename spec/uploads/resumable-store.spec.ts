@@ -51,7 +51,9 @@ describe('uploads/ResumableStore', () => {
     // Same object, same file: relative and absolute spellings of one path are one record.
     expect(s.fileFor('bkt', 'k', 'x/../y.bin')).to.equal(s.fileFor('bkt', 'k', resolve('y.bin')));
     // The object part of the name is shared by every file uploaded to that object.
-    expect(basename(s.fileFor('bkt', 'k', '/1')).slice(0, 34)).to.equal(basename(s.fileFor('bkt', 'k', '/2')).slice(0, 34));
+    expect(basename(s.fileFor('bkt', 'k', '/1')).slice(0, 34)).to.equal(
+      basename(s.fileFor('bkt', 'k', '/2')).slice(0, 34),
+    );
   });
 
   it('saves atomically (0600 file in a 0700 directory, no temp file left) and loads the record back', async () => {
@@ -119,7 +121,10 @@ describe('uploads/ResumableStore', () => {
   });
 
   /** The pid of a process that has just exited: nobody runs under it (for a while, at least). */
-  const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  const deadPid = (): number =>
+    Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+    );
 
   it("sweep() leaves the temp files of writers that still run: another upload's save in progress", async () => {
     const s = new ResumableStore({ root });
@@ -152,7 +157,9 @@ describe('uploads/ResumableStore', () => {
     const other = await s.lock('bkt', 'a/other.bin', '/data/b.bin');
     await release();
     await release(); // idempotent
-    await (await s.lock('bkt', 'a/b.bin', '/data/b.bin'))();
+    await (
+      await s.lock('bkt', 'a/b.bin', '/data/b.bin')
+    )();
     await other();
     expect(await readdir(s.directory)).to.deep.equal([]);
   });
@@ -167,6 +174,8 @@ describe('uploads/ResumableStore', () => {
     await release();
     // An empty lock (its writer killed mid-write) is stale too, after a short grace.
     await writeFile(lockFile, '');
-    await (await s.lock('bkt', 'a/b.bin', '/data/b.bin'))();
+    await (
+      await s.lock('bkt', 'a/b.bin', '/data/b.bin')
+    )();
   });
 });

@@ -11,7 +11,12 @@ import { noSuchKey } from './get-object.js';
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function lookup(ctx: OpContext): ObjectRecord {
@@ -23,8 +28,9 @@ function lookup(ctx: OpContext): ObjectRecord {
 /** Handles GetObjectAcl. */
 export async function getObjectAcl(ctx: OpContext): Promise<Reply> {
   const rec = lookup(ctx);
-  const xml = `${XML_HEAD}<AccessControlPolicy><Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>`
-    + `<AccessControlList><Grant>${esc(rec.acl)}</Grant></AccessControlList></AccessControlPolicy>`;
+  const xml =
+    `${XML_HEAD}<AccessControlPolicy><Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>` +
+    `<AccessControlList><Grant>${esc(rec.acl)}</Grant></AccessControlList></AccessControlPolicy>`;
   return { status: 200, headers: { 'content-type': 'application/xml' }, body: xml };
 }
 

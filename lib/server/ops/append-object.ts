@@ -4,8 +4,17 @@
  */
 import { crc64Combine } from '../../core/crc64.js';
 import {
-  checkDeclared, checkMd5, declaredLength, expectedMd5, fileAlreadyExists, forbidsOverwrite, receive, registry,
-  requireBucket, requireKey, type OpContext,
+  checkDeclared,
+  checkMd5,
+  declaredLength,
+  expectedMd5,
+  fileAlreadyExists,
+  forbidsOverwrite,
+  receive,
+  registry,
+  requireBucket,
+  requireKey,
+  type OpContext,
 } from '../context.js';
 import { appendableEtag } from '../etag.js';
 import { invalidArgument, metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
@@ -18,7 +27,11 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
   const key = requireKey(ctx);
   const rawPos = ctx.query['position'];
   if (rawPos === undefined || rawPos === null || !/^\d+$/.test(rawPos)) {
-    throw invalidArgument('position', rawPos ?? '', 'The position parameter is required and must be a non-negative integer.');
+    throw invalidArgument(
+      'position',
+      rawPos ?? '',
+      'The position parameter is required and must be a non-negative integer.',
+    );
   }
   const position = Number(rawPos);
   const md5 = expectedMd5(ctx);
@@ -37,9 +50,15 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     const meta = old ?? metaFromHeaders(ctx.headers);
     const length = old?.size ?? 0;
     if (position !== length) {
-      throw new ServerError(409, 'PositionNotEqualToLength', 'Position is not equal to file length', {}, {
-        'x-oss-next-append-position': String(length),
-      });
+      throw new ServerError(
+        409,
+        'PositionNotEqualToLength',
+        'Position is not equal to file length',
+        {},
+        {
+          'x-oss-next-append-position': String(length),
+        },
+      );
     }
     if (forbid && old !== undefined) throw fileAlreadyExists();
     checkDeclared(declared === undefined ? undefined : length + declared, max);

@@ -22,7 +22,9 @@ export async function listBuckets(ctx: OpContext): Promise<Reply> {
   const prefix = strParam(ctx, 'prefix');
   const marker = strParam(ctx, 'marker');
   const maxKeys = intParam(ctx, 'max-keys', 100, 1, ctx.core.options.limits.maxListPage);
-  const matching = registry(ctx).list().filter((b) => b.name.startsWith(prefix) && compareKeys(b.name, marker) > 0);
+  const matching = registry(ctx)
+    .list()
+    .filter((b) => b.name.startsWith(prefix) && compareKeys(b.name, marker) > 0);
   const page = matching.slice(0, maxKeys);
   const truncated = matching.length > page.length;
   const paged = truncated || ['prefix', 'marker', 'max-keys'].some((name) => ctx.query[name] !== undefined);

@@ -8,7 +8,14 @@ import { buildCompleteMultipartUploadResult } from '../../core/xml.js';
 import { parseCompleteMultipartUpload } from '../request-xml.js';
 import { callbackResult, parseCallback } from '../callback.js';
 import {
-  encodingType, fileAlreadyExists, forbidsOverwrite, objectLocation, readSmall, registry, requireBucket, requireKey,
+  encodingType,
+  fileAlreadyExists,
+  forbidsOverwrite,
+  objectLocation,
+  readSmall,
+  registry,
+  requireBucket,
+  requireKey,
   type OpContext,
 } from '../context.js';
 import { multipartEtag, normalizeEtag } from '../etag.js';
@@ -91,7 +98,11 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
 }
 
 /** Size and combined CRC-64 of `parts`; 400 EntityTooSmall / EntityTooLarge per OSS's rules. */
-function checkSizes(parts: readonly PartRecord[], minPartSize: number, maxObjectSize: number): { size: number; crc: string } {
+function checkSizes(
+  parts: readonly PartRecord[],
+  minPartSize: number,
+  maxObjectSize: number,
+): { size: number; crc: string } {
   let size = 0;
   let crc = '0';
   for (let i = 0; i < parts.length; i++) {
@@ -107,7 +118,9 @@ function checkSizes(parts: readonly PartRecord[], minPartSize: number, maxObject
     crc = crc64Combine(crc, p.crc64, p.size);
   }
   if (size > maxObjectSize) {
-    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', { MaxSizeAllowed: String(maxObjectSize) });
+    throw new ServerError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', {
+      MaxSizeAllowed: String(maxObjectSize),
+    });
   }
   return { size, crc };
 }
@@ -127,20 +140,33 @@ function allParts(up: UploadRecord, body: Buffer): PartRecord[] {
 function listedParts(up: UploadRecord, xml: string): PartRecord[] {
   const listed = parseCompleteMultipartUpload(xml);
   if (listed.length === 0) {
-    throw new ServerError(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: no Part.');
+    throw new ServerError(
+      400,
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate against our published schema: no Part.',
+    );
   }
   for (let i = 1; i < listed.length; i++) {
     if (listed[i]!.partNumber <= listed[i - 1]!.partNumber) {
-      throw new ServerError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts list must be specified in order by part number.');
+      throw new ServerError(
+        400,
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts list must be specified in order by part number.',
+      );
     }
   }
   return listed.map((l) => {
     const p = up.parts.get(l.partNumber);
     if (p === undefined || normalizeEtag(l.etag) !== p.etag) {
-      throw new ServerError(400, 'InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', {
-        PartNumber: String(l.partNumber),
-        ETag: l.etag,
-      });
+      throw new ServerError(
+        400,
+        'InvalidPart',
+        "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+        {
+          PartNumber: String(l.partNumber),
+          ETag: l.etag,
+        },
+      );
     }
     return p;
   });

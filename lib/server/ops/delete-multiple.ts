@@ -30,8 +30,8 @@ export async function deleteMultipleObjects(ctx: OpContext): Promise<Reply> {
     throw new ServerError(
       400,
       'MalformedXML',
-      'The XML you provided was not well-formed or did not validate against our published schema: '
-        + `more than ${MAX_KEYS} objects.`,
+      'The XML you provided was not well-formed or did not validate against our published schema: ' +
+        `more than ${MAX_KEYS} objects.`,
     );
   }
   for (const key of keys) checkObjectKey(key, ctx.core.options.limits.maxKeyBytes);

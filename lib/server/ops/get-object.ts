@@ -56,7 +56,9 @@ const OVERRIDES: ReadonlyArray<[string, string]> = [
 ];
 
 function preconditionFailed(condition: string): ServerError {
-  return new ServerError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition });
+  return new ServerError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', {
+    Condition: condition,
+  });
 }
 
 /** Answers If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since: 412 or 304, or nothing. */
@@ -65,13 +67,17 @@ function checkConditions(ctx: OpContext, rec: ObjectRecord): Reply | undefined {
   const etag = `"${rec.etag}"`;
   // HTTP dates have second precision.
   const modified = Math.floor(rec.lastModified / 1000) * 1000;
-  const matches = (list: string): boolean => list.split(',').some((t) => t.trim() === '*' || t.trim() === etag || t.trim() === rec.etag);
+  const matches = (list: string): boolean =>
+    list.split(',').some((t) => t.trim() === '*' || t.trim() === etag || t.trim() === rec.etag);
   const since = (name: string): number | undefined => {
     const v = h[name];
     const t = v === undefined ? Number.NaN : Date.parse(v);
     return Number.isNaN(t) ? undefined : t;
   };
-  const notModified: Reply = { status: 304, headers: { etag, 'last-modified': new Date(rec.lastModified).toUTCString() } };
+  const notModified: Reply = {
+    status: 304,
+    headers: { etag, 'last-modified': new Date(rec.lastModified).toUTCString() },
+  };
   if (h['if-match'] !== undefined && !matches(h['if-match'])) throw preconditionFailed('If-Match');
   const unmodifiedSince = since('if-unmodified-since');
   if (unmodifiedSince !== undefined && modified > unmodifiedSince) throw preconditionFailed('If-Unmodified-Since');
@@ -110,14 +116,25 @@ export async function getObject(ctx: OpContext): Promise<Reply> {
   const rec = lookup(ctx);
   const store = ctx.core.store;
   if (!store.keepsBytes && rec.size > 0) {
-    throw new ServerError(404, 'NoSuchKey', 'The specified key does not exist: this server runs with discard storage and keeps no object bytes.', { Key: rec.key });
+    throw new ServerError(
+      404,
+      'NoSuchKey',
+      'The specified key does not exist: this server runs with discard storage and keeps no object bytes.',
+      { Key: rec.key },
+    );
   }
   const cond = checkConditions(ctx, rec);
   if (cond !== undefined) return cond;
   const standard = (ctx.headers['x-oss-range-behavior'] ?? '').toLowerCase() === 'standard';
   const decision = decideRange(ctx.headers['range'], rec.size, standard);
   if (decision.kind === 'unsatisfiable') {
-    throw new ServerError(416, 'InvalidRange', 'The requested range cannot be satisfied', {}, { 'content-range': `bytes */${rec.size}` });
+    throw new ServerError(
+      416,
+      'InvalidRange',
+      'The requested range cannot be satisfied',
+      {},
+      { 'content-range': `bytes */${rec.size}` },
+    );
   }
   const headers = recordHeaders(rec);
   for (const [param, header] of OVERRIDES) {
@@ -151,8 +168,16 @@ export async function getObject(ctx: OpContext): Promise<Reply> {
 // What OSS compresses for `Accept-Encoding: gzip` (its FAQ "How do I compress objects that I download from OSS in
 // the GZIP format?"): web text types, objects of 1 KB or more, whole-object GETs.
 const GZIP_TYPES = new Set([
-  'text/cache-manifest', 'text/xml', 'text/css', 'text/html', 'text/plain', 'application/javascript',
-  'application/x-javascript', 'application/rss+xml', 'application/json', 'text/json',
+  'text/cache-manifest',
+  'text/xml',
+  'text/css',
+  'text/html',
+  'text/plain',
+  'application/javascript',
+  'application/x-javascript',
+  'application/rss+xml',
+  'application/json',
+  'text/json',
 ]);
 const GZIP_MIN_SIZE = 1024;
 
@@ -188,15 +213,16 @@ export function readSegments(store: Store, rec: ObjectRecord, r: ByteRange): Rea
           src.destroy();
           return;
         }
-        if (!out.write(chunk)) await new Promise<void>((resolve) => {
-          const done = (): void => {
-            out.off('drain', done);
-            out.off('close', done);
-            resolve();
-          };
-          out.on('drain', done);
-          out.on('close', done);
-        });
+        if (!out.write(chunk))
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              out.off('drain', done);
+              out.off('close', done);
+              resolve();
+            };
+            out.on('drain', done);
+            out.on('close', done);
+          });
       }
     }
     out.end();

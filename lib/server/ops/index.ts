@@ -26,16 +26,25 @@ export type OpHandler = (ctx: OpContext) => Promise<Reply>;
 
 // Query parameters that sign or modify a request rather than name what it does.
 const NOT_SUBRESOURCES = new Set([
-  'OSSAccessKeyId', 'Expires', 'Signature', 'security-token', 'x-oss-signature-version', 'x-oss-credential', 'x-oss-date',
-  'x-oss-expires', 'x-oss-signature', 'x-oss-additional-headers', 'x-oss-security-token',
+  'OSSAccessKeyId',
+  'Expires',
+  'Signature',
+  'security-token',
+  'x-oss-signature-version',
+  'x-oss-credential',
+  'x-oss-date',
+  'x-oss-expires',
+  'x-oss-signature',
+  'x-oss-additional-headers',
+  'x-oss-security-token',
 ]);
 
 /** 501 NotImplemented naming what was asked (`PUT ?live`), for every operation this server does not implement. */
 async function unsupported(ctx: OpContext): Promise<Reply> {
   const names = Object.keys(ctx.query).filter((n) => !NOT_SUBRESOURCES.has(n));
-  const level = ctx.key !== undefined ? 'on an object' : ctx.bucketName === undefined ? 'on the service' : 'on a bucket';
-  const what = `${ctx.method} ${level}`
-    + (names.length === 0 ? '' : ` with ?${names.join('&')}`);
+  const level =
+    ctx.key !== undefined ? 'on an object' : ctx.bucketName === undefined ? 'on the service' : 'on a bucket';
+  const what = `${ctx.method} ${level}` + (names.length === 0 ? '' : ` with ?${names.join('&')}`);
   throw new ServerError(501, 'NotImplemented', `${what} is not implemented by the local OSS server.`);
 }
 

@@ -3,7 +3,14 @@
  * class, tagging…) is captured now and applied at Complete; the upload is persisted before its id is answered.
  */
 import { buildInitiateMultipartUploadResult } from '../../core/xml.js';
-import { encodingType, fileAlreadyExists, forbidsOverwrite, requireBucket, requireKey, type OpContext } from '../context.js';
+import {
+  encodingType,
+  fileAlreadyExists,
+  forbidsOverwrite,
+  requireBucket,
+  requireKey,
+  type OpContext,
+} from '../context.js';
 import { metaFromHeaders, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 

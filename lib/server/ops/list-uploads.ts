@@ -29,7 +29,8 @@ export async function listMultipartUploads(ctx: OpContext): Promise<Reply> {
     includeAtMarker: idMarker === '' ? undefined : (u) => u.id > idMarker,
   });
   const lastUpload = page.items[page.items.length - 1];
-  const lastIsUpload = lastUpload !== undefined && page.lastKey === lastUpload.key && !page.commonPrefixes.includes(page.lastKey);
+  const lastIsUpload =
+    lastUpload !== undefined && page.lastKey === lastUpload.key && !page.commonPrefixes.includes(page.lastKey);
   const xml = buildListMultipartUploadsResult({
     bucket: bucket.name,
     keyMarker,

@@ -4,8 +4,17 @@
  */
 import { callbackResult, parseCallback } from '../callback.js';
 import {
-  checkDeclared, checkMd5, declaredLength, expectedMd5, fileAlreadyExists, forbidsOverwrite, receive, registry,
-  requireBucket, requireKey, type OpContext,
+  checkDeclared,
+  checkMd5,
+  declaredLength,
+  expectedMd5,
+  fileAlreadyExists,
+  forbidsOverwrite,
+  receive,
+  registry,
+  requireBucket,
+  requireKey,
+  type OpContext,
 } from '../context.js';
 import { md5Etag } from '../etag.js';
 import { metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
@@ -53,7 +62,15 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
     if (callback === undefined) return { status: 200, headers };
     return await callbackResult(
       callback,
-      { bucket: bucket.name, object: key, etag: rec.etag, size: rec.size, mimeType: rec.contentType, crc64: rec.crc64, contentMd5: rec.contentMd5 },
+      {
+        bucket: bucket.name,
+        object: key,
+        etag: rec.etag,
+        size: rec.size,
+        mimeType: rec.contentType,
+        crc64: rec.crc64,
+        contentMd5: rec.contentMd5,
+      },
       headers,
       ctx.core.options.callbackTimeoutMs,
     );

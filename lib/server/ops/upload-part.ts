@@ -4,7 +4,14 @@
  * committed (durable on disk storage) before the answer, so an answered part survives a crash of the server.
  */
 import {
-  checkDeclared, checkMd5, declaredLength, expectedMd5, receive, requireBucket, requireKey, type OpContext,
+  checkDeclared,
+  checkMd5,
+  declaredLength,
+  expectedMd5,
+  receive,
+  requireBucket,
+  requireKey,
+  type OpContext,
 } from '../context.js';
 import { md5Etag } from '../etag.js';
 import { noSuchUpload, type PartRecord } from '../multipart-store.js';

@@ -29,8 +29,16 @@ function partFile(n: number): string {
 
 function isMeta(m: unknown): m is ObjectMeta {
   const o = m as Partial<ObjectMeta> | null;
-  return typeof o === 'object' && o !== null && typeof o.contentType === 'string' && typeof o.storageClass === 'string'
-    && typeof o.acl === 'string' && typeof o.userMeta === 'object' && o.userMeta !== null && Array.isArray(o.tags);
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.contentType === 'string' &&
+    typeof o.storageClass === 'string' &&
+    typeof o.acl === 'string' &&
+    typeof o.userMeta === 'object' &&
+    o.userMeta !== null &&
+    Array.isArray(o.tags)
+  );
 }
 
 /** A part record as read back, checked field by field: a torn or hand-edited file must not become a part. */
@@ -73,7 +81,14 @@ export class UploadJournal {
 
   /** Persists (or replaces) the record of part `part.number` of the upload in `dir`. */
   async savePart(dir: string, part: PartRecord): Promise<void> {
-    const rec: PartRecord = { number: part.number, blob: part.blob, size: part.size, etag: part.etag, crc64: part.crc64, lastModified: part.lastModified };
+    const rec: PartRecord = {
+      number: part.number,
+      blob: part.blob,
+      size: part.size,
+      etag: part.etag,
+      crc64: part.crc64,
+      lastModified: part.lastModified,
+    };
     await writeFileDurably(this.#tmp, join(dir, partFile(part.number)), JSON.stringify(rec));
   }
 
@@ -102,11 +117,23 @@ export class UploadJournal {
       const dir = join(uploadsDir, name);
       const info = isUploadId(name) ? await readJson(join(dir, UPLOAD_FILE)) : undefined;
       const up = info as Partial<UploadInfo> | undefined;
-      if (up?.id !== name || typeof up.key !== 'string' || up.key === '' || typeof up.initiated !== 'number' || !isMeta(up.meta)) {
+      if (
+        up?.id !== name ||
+        typeof up.key !== 'string' ||
+        up.key === '' ||
+        typeof up.initiated !== 'number' ||
+        !isMeta(up.meta)
+      ) {
         await rm(dir, { recursive: true, force: true });
         continue;
       }
-      out.push({ id: name, key: up.key, initiated: up.initiated, meta: up.meta, parts: await this.#loadParts(dir, blobExists) });
+      out.push({
+        id: name,
+        key: up.key,
+        initiated: up.initiated,
+        meta: up.meta,
+        parts: await this.#loadParts(dir, blobExists),
+      });
     }
     return out;
   }

@@ -15,10 +15,20 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
   after(() => server.close());
 
   it('serves ranges with 206 and Content-Range, and the whole-object CRC', async () => {
-    const cases: Array<[string, number, number]> = [['bytes=0-9', 0, 9], ['bytes=990-', 990, 999], ['bytes=-5', 995, 999], ['bytes=500-500', 500, 500]];
+    const cases: Array<[string, number, number]> = [
+      ['bytes=0-9', 0, 9],
+      ['bytes=990-', 990, 999],
+      ['bytes=-5', 995, 999],
+      ['bytes=500-500', 500, 500],
+    ];
     for (const [range, start, end] of cases) {
       const a = await call(server, 'GET', '/bkt/obj', { headers: { range } });
-      expect([range, a.status, a.headers['content-range'], a.headers['content-length']]).to.deep.equal([range, 206, `bytes ${start}-${end}/1000`, String(end - start + 1)]);
+      expect([range, a.status, a.headers['content-range'], a.headers['content-length']]).to.deep.equal([
+        range,
+        206,
+        `bytes ${start}-${end}/1000`,
+        String(end - start + 1),
+      ]);
       expect(a.body.equals(data.subarray(start, end + 1))).to.equal(true);
       expect(a.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(data));
     }
@@ -33,9 +43,13 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
   });
 
   it('follows x-oss-range-behavior: standard (clamp, or 416 InvalidRange)', async () => {
-    const clamp = await call(server, 'GET', '/bkt/obj', { headers: { range: 'bytes=500-2000', 'x-oss-range-behavior': 'standard' } });
+    const clamp = await call(server, 'GET', '/bkt/obj', {
+      headers: { range: 'bytes=500-2000', 'x-oss-range-behavior': 'standard' },
+    });
     expect([clamp.status, clamp.headers['content-range']]).to.deep.equal([206, 'bytes 500-999/1000']);
-    const past = await call(server, 'GET', '/bkt/obj', { headers: { range: 'bytes=1000-2000', 'x-oss-range-behavior': 'standard' } });
+    const past = await call(server, 'GET', '/bkt/obj', {
+      headers: { range: 'bytes=1000-2000', 'x-oss-range-behavior': 'standard' },
+    });
     expect([past.status, errorCode(past)]).to.deep.equal([416, 'InvalidRange']);
   });
 
@@ -59,18 +73,30 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
     const a = await call(server, 'GET', '/bkt/missing');
     expect([a.status, errorCode(a)]).to.deep.equal([404, 'NoSuchKey']);
     expect(a.headers['content-type']).to.equal('application/xml');
-    expect(a.text).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>NoSuchKey<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>bkt\.127\.0\.0\.1:\d+<\/HostId>/);
+    expect(a.text).to.match(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>NoSuchKey<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>bkt\.127\.0\.0\.1:\d+<\/HostId>/,
+    );
   });
 
   it('honours response-* overrides and conditional headers', async () => {
-    const o = await call(server, 'GET', '/bkt/obj?response-content-type=text/csv&response-content-disposition=attachment');
+    const o = await call(
+      server,
+      'GET',
+      '/bkt/obj?response-content-type=text/csv&response-content-disposition=attachment',
+    );
     expect([o.headers['content-type'], o.headers['content-disposition']]).to.deep.equal(['text/csv', 'attachment']);
     const etag = md5Etag(data);
     expect((await call(server, 'GET', '/bkt/obj', { headers: { 'if-none-match': etag } })).status).to.equal(304);
     const pf = await call(server, 'GET', '/bkt/obj', { headers: { 'if-match': '"0000"' } });
     expect([pf.status, errorCode(pf)]).to.deep.equal([412, 'PreconditionFailed']);
     expect((await call(server, 'GET', '/bkt/obj', { headers: { 'if-match': etag } })).status).to.equal(200);
-    expect((await call(server, 'GET', '/bkt/obj', { headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() } })).status).to.equal(304);
+    expect(
+      (
+        await call(server, 'GET', '/bkt/obj', {
+          headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() },
+        })
+      ).status,
+    ).to.equal(304);
   });
 
   it('answers GetObjectMeta (HEAD ?objectMeta)', async () => {
@@ -84,11 +110,22 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
 
   it('gzips a whole-object GET of a web text type of 1 KB or more for Accept-Encoding: gzip, as OSS', async () => {
     const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(100));
-    await call(server, 'PUT', '/bkt/page.txt', { body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    await call(server, 'PUT', '/bkt/page.txt', {
+      body: text,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
     const gz = await call(server, 'GET', '/bkt/page.txt', { headers: { 'accept-encoding': 'deflate, gzip;q=0.8' } });
-    expect([gz.status, gz.headers['content-encoding'], gz.headers['vary'], gz.headers['transfer-encoding']])
-      .to.deep.equal([200, 'gzip', 'Accept-Encoding', 'chunked']);
-    expect([gz.headers['content-length'], gz.headers['etag'], gz.headers['accept-ranges']]).to.deep.equal([undefined, undefined, undefined]);
+    expect([
+      gz.status,
+      gz.headers['content-encoding'],
+      gz.headers['vary'],
+      gz.headers['transfer-encoding'],
+    ]).to.deep.equal([200, 'gzip', 'Accept-Encoding', 'chunked']);
+    expect([gz.headers['content-length'], gz.headers['etag'], gz.headers['accept-ranges']]).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(gz.body.length).to.be.below(text.length);
     expect(gunzipSync(gz.body).equals(text)).to.equal(true);
     expect(gz.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(text));
@@ -97,9 +134,15 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
   it('does not gzip other types, small objects, ranges, encoded objects or without gzip in Accept-Encoding', async () => {
     const text = Buffer.alloc(2048, 'a');
     await call(server, 'PUT', '/bkt/blob.bin', { body: text });
-    await call(server, 'PUT', '/bkt/small.txt', { body: text.subarray(0, 1023), headers: { 'content-type': 'text/plain' } });
+    await call(server, 'PUT', '/bkt/small.txt', {
+      body: text.subarray(0, 1023),
+      headers: { 'content-type': 'text/plain' },
+    });
     await call(server, 'PUT', '/bkt/big.json', { body: text, headers: { 'content-type': 'application/json' } });
-    await call(server, 'PUT', '/bkt/pre.json', { body: text, headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } });
+    await call(server, 'PUT', '/bkt/pre.json', {
+      body: text,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    });
     const cases: Array<[string, Record<string, string>]> = [
       ['/bkt/blob.bin', { 'accept-encoding': 'gzip' }],
       ['/bkt/small.txt', { 'accept-encoding': 'gzip' }],
@@ -111,9 +154,17 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
     for (const [path, headers] of cases) {
       const a = await call(server, 'GET', path, { headers });
       const label = `${path} ${JSON.stringify(headers)}`;
-      expect([label, a.headers['content-encoding'] === 'gzip', a.headers['content-length']]).to.deep.equal([label, false, String(a.body.length)]);
+      expect([label, a.headers['content-encoding'] === 'gzip', a.headers['content-length']]).to.deep.equal([
+        label,
+        false,
+        String(a.body.length),
+      ]);
     }
-    expect((await call(server, 'GET', '/bkt/big.json', { headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding']).to.equal('gzip');
+    expect(
+      (await call(server, 'GET', '/bkt/big.json', { headers: { 'accept-encoding': 'gzip' } })).headers[
+        'content-encoding'
+      ],
+    ).to.equal('gzip');
   });
 
   it('deletes with 204, also a missing key', async () => {
@@ -128,8 +179,11 @@ describe('server GetObject, HeadObject, DeleteObject', () => {
     const parts = [pattern(3 * 1024 * 1024, 5), pattern(3 * 1024 * 1024, 6), pattern(3 * 1024 * 1024, 7)];
     const big = Buffer.concat(parts);
     const id = /<UploadId>([^<]+)</.exec((await call(server, 'POST', '/bkt/moving?uploads')).text)![1]!;
-    for (let i = 0; i < parts.length; i++) await call(server, 'PUT', `/bkt/moving?partNumber=${i + 1}&uploadId=${id}`, { body: parts[i]! });
-    expect((await call(server, 'POST', `/bkt/moving?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } })).status).to.equal(200);
+    for (let i = 0; i < parts.length; i++)
+      await call(server, 'PUT', `/bkt/moving?partNumber=${i + 1}&uploadId=${id}`, { body: parts[i]! });
+    expect(
+      (await call(server, 'POST', `/bkt/moving?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } })).status,
+    ).to.equal(200);
     const { request } = await import('undici');
     const res = await request(`${server.endpoint}/bkt/moving`);
     const first = await res.body[Symbol.asyncIterator]().next();

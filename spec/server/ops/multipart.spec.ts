@@ -37,7 +37,11 @@ describe('server multipart upload', () => {
   after(() => server.close());
 
   it('initiates, uploads parts (per-part ETag and CRC), completes with the multipart ETag and combined CRC', async () => {
-    const id = await initiate(server, 'mp/a.bin', { 'content-type': 'video/mp4', 'x-oss-meta-who': 'me', 'x-oss-storage-class': 'IA' });
+    const id = await initiate(server, 'mp/a.bin', {
+      'content-type': 'video/mp4',
+      'x-oss-meta-who': 'me',
+      'x-oss-storage-class': 'IA',
+    });
     expect(id).to.match(/^[0-9A-F]{32}$/);
     const bodies = [pattern(MIN, 1), pattern(MIN + 10, 2), pattern(7, 3)];
     const etags: string[] = [];
@@ -47,7 +51,9 @@ describe('server multipart upload', () => {
       expect(a.headers['x-oss-hash-crc64ecma']).to.equal(oracleCrc(bodies[i]!));
       etags.push(String(a.headers['etag']));
     }
-    const done = await call(server, 'POST', `/bkt/mp/a.bin?uploadId=${id}`, { body: completeXml(etags.map((e, i) => [i + 1, e])) });
+    const done = await call(server, 'POST', `/bkt/mp/a.bin?uploadId=${id}`, {
+      body: completeXml(etags.map((e, i) => [i + 1, e])),
+    });
     expect(done.status).to.equal(200);
     const whole = Buffer.concat(bodies);
     expect(done.headers['etag']).to.equal(expectedEtag(bodies));
@@ -78,10 +84,17 @@ describe('server multipart upload', () => {
     const e1 = await part(server, 'mp/b', id, 1, pattern(MIN, 4));
     const e2 = await part(server, 'mp/b', id, 2, pattern(MIN, 5));
     const e5 = await part(server, 'mp/b', id, 5, pattern(10, 6));
-    const done = await call(server, 'POST', `/bkt/mp/b?uploadId=${id}&encoding-type=url`, { body: completeXml([[1, e1], [5, e5]]) });
+    const done = await call(server, 'POST', `/bkt/mp/b?uploadId=${id}&encoding-type=url`, {
+      body: completeXml([
+        [1, e1],
+        [5, e5],
+      ]),
+    });
     expect(done.status).to.equal(200);
     expect(xmlField(done.text, 'EncodingType')).to.equal('url');
-    expect((await call(server, 'GET', '/bkt/mp/b')).body.equals(Buffer.concat([pattern(MIN, 4), pattern(10, 6)]))).to.equal(true);
+    expect(
+      (await call(server, 'GET', '/bkt/mp/b')).body.equals(Buffer.concat([pattern(MIN, 4), pattern(10, 6)])),
+    ).to.equal(true);
     void e2;
   });
 
@@ -89,20 +102,42 @@ describe('server multipart upload', () => {
     const id = await initiate(server, 'mp/c');
     const e1 = await part(server, 'mp/c', id, 1, pattern(MIN - 1, 1));
     const e2 = await part(server, 'mp/c', id, 2, pattern(MIN, 2));
-    const order = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[2, e2], [1, e1]]) });
+    const order = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, {
+      body: completeXml([
+        [2, e2],
+        [1, e1],
+      ]),
+    });
     expect([order.status, errorCode(order)]).to.deep.equal([400, 'InvalidPartOrder']);
-    const dup = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[1, e1], [1, e1]]) });
+    const dup = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, {
+      body: completeXml([
+        [1, e1],
+        [1, e1],
+      ]),
+    });
     expect([dup.status, errorCode(dup)]).to.deep.equal([400, 'InvalidPartOrder']);
-    const unknown = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[1, e1], [3, e2]]) });
+    const unknown = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, {
+      body: completeXml([
+        [1, e1],
+        [3, e2],
+      ]),
+    });
     expect([unknown.status, errorCode(unknown)]).to.deep.equal([400, 'InvalidPart']);
     const wrongEtag = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[1, e2]]) });
     expect([wrongEtag.status, errorCode(wrongEtag)]).to.deep.equal([400, 'InvalidPart']);
-    const small = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[1, e1], [2, e2]]) });
+    const small = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, {
+      body: completeXml([
+        [1, e1],
+        [2, e2],
+      ]),
+    });
     expect([small.status, errorCode(small)]).to.deep.equal([400, 'EntityTooSmall']);
     const bad = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: '<CompleteMultipartUpload><Part>' });
     expect([bad.status, errorCode(bad)]).to.deep.equal([400, 'MalformedXML']);
     // ETags are accepted unquoted and in lower case too; a small last part is fine
-    const ok = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, { body: completeXml([[2, e2.replace(/"/g, '').toLowerCase()]]) });
+    const ok = await call(server, 'POST', `/bkt/mp/c?uploadId=${id}`, {
+      body: completeXml([[2, e2.replace(/"/g, '').toLowerCase()]]),
+    });
     expect(ok.status).to.equal(200);
   });
 
@@ -112,7 +147,10 @@ describe('server multipart upload', () => {
     const b = pattern(3, 2);
     await part(server, 'mp/d', id, 2, b);
     await part(server, 'mp/d', id, 1, a);
-    const withBody = await call(server, 'POST', `/bkt/mp/d?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' }, body: completeXml([]) });
+    const withBody = await call(server, 'POST', `/bkt/mp/d?uploadId=${id}`, {
+      headers: { 'x-oss-complete-all': 'yes' },
+      body: completeXml([]),
+    });
     expect([withBody.status, errorCode(withBody)]).to.deep.equal([400, 'InvalidArgument']);
     const done = await call(server, 'POST', `/bkt/mp/d?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } });
     expect(done.status).to.equal(200);
@@ -125,7 +163,12 @@ describe('server multipart upload', () => {
     await part(server, 'mp/e', id, 1, pattern(10));
     const abort = await call(server, 'DELETE', `/bkt/mp/e?uploadId=${id}`);
     expect(abort.status).to.equal(204);
-    for (const [m, q, body] of [['DELETE', '', undefined], ['PUT', '&partNumber=1', 'x'], ['GET', '', undefined], ['POST', '', completeXml([[1, '"x"']])]] as const) {
+    for (const [m, q, body] of [
+      ['DELETE', '', undefined],
+      ['PUT', '&partNumber=1', 'x'],
+      ['GET', '', undefined],
+      ['POST', '', completeXml([[1, '"x"']])],
+    ] as const) {
       const a = await call(server, m, `/bkt/mp/e?uploadId=${id}${q}`, { body: body ?? null });
       expect([m, a.status, errorCode(a)]).to.deep.equal([m, 404, 'NoSuchUpload']);
     }
@@ -138,9 +181,15 @@ describe('server multipart upload', () => {
     const id = await initiate(server, 'mp/g');
     for (const n of ['0', '10001', 'x']) {
       const a = await call(server, 'PUT', `/bkt/mp/g?partNumber=${n}&uploadId=${id}`, { body: 'x' });
-      expect([a.status, errorCode(a), xmlField(a.text, 'ArgumentName')]).to.deep.equal([400, 'InvalidArgument', 'partNumber']);
+      expect([a.status, errorCode(a), xmlField(a.text, 'ArgumentName')]).to.deep.equal([
+        400,
+        'InvalidArgument',
+        'partNumber',
+      ]);
     }
-    expect((await call(server, 'PUT', `/bkt/mp/g?partNumber=10000&uploadId=${id}`, { body: 'x' })).status).to.equal(200);
+    expect((await call(server, 'PUT', `/bkt/mp/g?partNumber=10000&uploadId=${id}`, { body: 'x' })).status).to.equal(
+      200,
+    );
   });
 
   it('answers FileAlreadyExists on Initiate and Complete with x-oss-forbid-overwrite', async () => {
@@ -149,7 +198,10 @@ describe('server multipart upload', () => {
     expect([init.status, errorCode(init)]).to.deep.equal([409, 'FileAlreadyExists']);
     const id = await initiate(server, 'mp/h');
     const e = await part(server, 'mp/h', id, 1, pattern(5));
-    const done = await call(server, 'POST', `/bkt/mp/h?uploadId=${id}`, { headers: { 'x-oss-forbid-overwrite': 'true' }, body: completeXml([[1, e]]) });
+    const done = await call(server, 'POST', `/bkt/mp/h?uploadId=${id}`, {
+      headers: { 'x-oss-forbid-overwrite': 'true' },
+      body: completeXml([[1, e]]),
+    });
     expect([done.status, errorCode(done)]).to.deep.equal([409, 'FileAlreadyExists']);
     // the upload survives the refused Complete
     expect((await call(server, 'GET', `/bkt/mp/h?uploadId=${id}`)).status).to.equal(200);
@@ -187,7 +239,11 @@ describe('server multipart upload', () => {
       const p1 = await page('&prefix=u/&max-uploads=2');
       expect(xmlFields(p1, 'Key')).to.deep.equal(['u/a', 'u/b']);
       expect(xmlFields(p1, 'UploadId')).to.deep.equal([ids[0]![1], ids[1]![1]]);
-      expect([xmlField(p1, 'IsTruncated'), xmlField(p1, 'NextKeyMarker'), xmlField(p1, 'NextUploadIdMarker')]).to.deep.equal(['true', 'u/b', ids[1]![1]]);
+      expect([
+        xmlField(p1, 'IsTruncated'),
+        xmlField(p1, 'NextKeyMarker'),
+        xmlField(p1, 'NextUploadIdMarker'),
+      ]).to.deep.equal(['true', 'u/b', ids[1]![1]]);
       const p2 = await page(`&prefix=u/&max-uploads=2&key-marker=u/b&upload-id-marker=${ids[1]![1]}`);
       expect(xmlFields(p2, 'UploadId')).to.deep.equal([ids[2]![1], ids[3]![1]]);
       const rolled = await page('&prefix=u/&delimiter=/');
@@ -209,7 +265,12 @@ describe('server multipart upload', () => {
       call(server, 'DELETE', `/bkt/mp/race?uploadId=${id}`),
     ]);
     const statuses = [c.status, a.status].sort();
-    expect([[200, 404], [204, 404]].some((s) => s[0] === statuses[0] && s[1] === statuses[1])).to.equal(true);
+    expect(
+      [
+        [200, 404],
+        [204, 404],
+      ].some((s) => s[0] === statuses[0] && s[1] === statuses[1]),
+    ).to.equal(true);
     if (c.status === 200) expect((await call(server, 'GET', '/bkt/mp/race')).body.equals(pattern(MIN))).to.equal(true);
   });
 });

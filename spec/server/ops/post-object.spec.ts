@@ -244,7 +244,9 @@ describe('server PostObject', () => {
 
   it('a file refused while it arrives (content-length-range, overwrite) leaves no staged bytes behind', async () => {
     const big = pattern(512 * 1024, 2);
-    const tooLarge = await post(form([['key', 'refused.bin'], ...signV1(policyOf([['content-length-range', 0, 1000]]))], big));
+    const tooLarge = await post(
+      form([['key', 'refused.bin'], ...signV1(policyOf([['content-length-range', 0, 1000]]))], big),
+    );
     expect([tooLarge.status, errorCode(tooLarge)]).to.deep.equal([400, 'EntityTooLarge']);
     await post(form([['key', 'kept.bin'], ...signV1(policyOf([]))], Buffer.from('first')));
     const taken = await post(

@@ -75,7 +75,9 @@ describe('server PutObject', () => {
     const acl = await call(server, 'GET', '/bkt/meta.txt?acl');
     expect(acl.text).to.contain('<Grant>private</Grant>');
     const tags = await call(server, 'GET', '/bkt/meta.txt?tagging');
-    expect(tags.text).to.contain('<Tag><Key>k1</Key><Value>v1</Value></Tag><Tag><Key>k 2</Key><Value>v 2</Value></Tag>');
+    expect(tags.text).to.contain(
+      '<Tag><Key>k1</Key><Value>v1</Value></Tag><Tag><Key>k 2</Key><Value>v 2</Value></Tag>',
+    );
   });
 
   it('stores application/octet-stream when no Content-Type is sent, whatever the key (no guessing, as OSS)', async () => {
@@ -105,20 +107,30 @@ describe('server PutObject', () => {
   });
 
   it('answers 409 FileAlreadyExists with x-oss-forbid-overwrite: true', async () => {
-    expect((await call(server, 'PUT', '/bkt/once', { body: 'a', headers: { 'x-oss-forbid-overwrite': 'true' } })).status).to.equal(200);
+    expect(
+      (await call(server, 'PUT', '/bkt/once', { body: 'a', headers: { 'x-oss-forbid-overwrite': 'true' } })).status,
+    ).to.equal(200);
     const again = await call(server, 'PUT', '/bkt/once', { body: 'b', headers: { 'x-oss-forbid-overwrite': 'true' } });
     expect([again.status, errorCode(again)]).to.deep.equal([409, 'FileAlreadyExists']);
     expect(again.headers['x-oss-ec']).to.equal('0026-00000002');
     expect((await call(server, 'GET', '/bkt/once')).text).to.equal('a');
-    expect((await call(server, 'PUT', '/bkt/once', { body: 'c', headers: { 'x-oss-forbid-overwrite': 'false' } })).status).to.equal(200);
+    expect(
+      (await call(server, 'PUT', '/bkt/once', { body: 'c', headers: { 'x-oss-forbid-overwrite': 'false' } })).status,
+    ).to.equal(200);
   });
 
   it('answers 400 EntityTooLarge beyond maxPutSize, declared or chunked, and stores nothing', async () => {
     const declared = await call(server, 'PUT', '/bkt/big', { body: Buffer.alloc(1024 * 1024 + 1) });
     expect([declared.status, errorCode(declared)]).to.deep.equal([400, 'EntityTooLarge']);
-    const streamed = await call(server, 'PUT', '/bkt/big', { body: chunkedBody(Buffer.alloc(600 * 1024), Buffer.alloc(600 * 1024), Buffer.alloc(4 * 1024 * 1024)) });
+    const streamed = await call(server, 'PUT', '/bkt/big', {
+      body: chunkedBody(Buffer.alloc(600 * 1024), Buffer.alloc(600 * 1024), Buffer.alloc(4 * 1024 * 1024)),
+    });
     // The server answers, then closes the connection instead of reading the rest of an oversized stream.
-    expect([streamed.status, errorCode(streamed), streamed.headers['connection']]).to.deep.equal([400, 'EntityTooLarge', 'close']);
+    expect([streamed.status, errorCode(streamed), streamed.headers['connection']]).to.deep.equal([
+      400,
+      'EntityTooLarge',
+      'close',
+    ]);
     expect((await call(server, 'HEAD', '/bkt/big')).status).to.equal(404);
     expect((await call(server, 'PUT', '/bkt/big', { body: Buffer.alloc(1024 * 1024) })).status).to.equal(200);
   });

@@ -15,10 +15,18 @@ describe('server discard storage', () => {
   it('counts and hashes bodies but stores no byte', async () => {
     const data = pattern(500_000);
     const put = await call(server, 'PUT', '/bkt/a', { body: chunkedBody(data) });
-    expect([put.status, put.headers['etag'], put.headers['x-oss-hash-crc64ecma']]).to.deep.equal([200, md5Etag(data), oracleCrc(data)]);
+    expect([put.status, put.headers['etag'], put.headers['x-oss-hash-crc64ecma']]).to.deep.equal([
+      200,
+      md5Etag(data),
+      oracleCrc(data),
+    ]);
     expect(server.stats.op('PutObject').bytesIn).to.equal(500_000);
     const head = await call(server, 'HEAD', '/bkt/a');
-    expect([head.status, head.headers['content-length'], head.headers['x-oss-hash-crc64ecma']]).to.deep.equal([200, '500000', oracleCrc(data)]);
+    expect([head.status, head.headers['content-length'], head.headers['x-oss-hash-crc64ecma']]).to.deep.equal([
+      200,
+      '500000',
+      oracleCrc(data),
+    ]);
     const get = await call(server, 'GET', '/bkt/a');
     expect([get.status, errorCode(get)]).to.deep.equal([404, 'NoSuchKey']);
     expect(get.text).to.contain('discard storage');
@@ -31,7 +39,10 @@ describe('server discard storage', () => {
     const b = pattern(50, 2);
     await call(server, 'POST', '/bkt/log?append&position=0', { body: a });
     const second = await call(server, 'POST', '/bkt/log?append&position=100', { body: b });
-    expect([second.headers['x-oss-next-append-position'], second.headers['x-oss-hash-crc64ecma']]).to.deep.equal(['150', oracleCrc(Buffer.concat([a, b]))]);
+    expect([second.headers['x-oss-next-append-position'], second.headers['x-oss-hash-crc64ecma']]).to.deep.equal([
+      '150',
+      oracleCrc(Buffer.concat([a, b])),
+    ]);
     const wrong = await call(server, 'POST', '/bkt/log?append&position=100', { body: b });
     expect(errorCode(wrong)).to.equal('PositionNotEqualToLength');
 
@@ -41,7 +52,10 @@ describe('server discard storage', () => {
     await call(server, 'PUT', `/bkt/mp?partNumber=1&uploadId=${id}`, { body: p1 });
     await call(server, 'PUT', `/bkt/mp?partNumber=2&uploadId=${id}`, { body: p2 });
     const done = await call(server, 'POST', `/bkt/mp?uploadId=${id}`, { headers: { 'x-oss-complete-all': 'yes' } });
-    expect([done.status, done.headers['x-oss-hash-crc64ecma']]).to.deep.equal([200, oracleCrc(Buffer.concat([p1, p2]))]);
+    expect([done.status, done.headers['x-oss-hash-crc64ecma']]).to.deep.equal([
+      200,
+      oracleCrc(Buffer.concat([p1, p2])),
+    ]);
     expect((await call(server, 'HEAD', '/bkt/mp')).headers['content-length']).to.equal('1034');
   });
 

@@ -16,7 +16,8 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 // Every file the disk store may create, relative to the root.
-const LAYOUT = /^(blobs\/[0-9a-f]{32}|buckets\/[a-z0-9-]+\/bucket\.json|buckets\/[a-z0-9-]+\/meta\/[0-9a-f]{2}\/[0-9a-f]{64}\.json)$/;
+const LAYOUT =
+  /^(blobs\/[0-9a-f]{32}|buckets\/[a-z0-9-]+\/bucket\.json|buckets\/[a-z0-9-]+\/meta\/[0-9a-f]{2}\/[0-9a-f]{64}\.json)$/;
 
 describe('server disk storage', () => {
   let parent: string;
