@@ -145,10 +145,13 @@ describe('core/http HttpClient', () => {
   });
 
   it('returns a 2xx answer with its body unread, as a stream', async () => {
+    // The rest of the body is sent only once request() has answered: the answer cannot have read it.
+    let answered!: () => void;
+    const requestAnswered = new Promise<void>((resolve) => (answered = resolve));
     const srv = await server(async (req, res) => {
       res.writeHead(200, { 'x-oss-request-id': 'RID-1', 'x-dup': ['a', 'b'] });
       res.write('hello ');
-      await new Promise((r) => setTimeout(r, 20)); // a paced body: it arrives in two pieces, whatever the wait
+      await requestAnswered;
       res.end('world');
     });
     const signer = stampingSigner();
@@ -159,6 +162,7 @@ describe('core/http HttpClient', () => {
       operation: 'GetObject',
       sign: signer.sign,
     });
+    answered();
     expect(res.status).to.equal(200);
     expect(res.requestId).to.equal('RID-1');
     expect(res.headers['x-dup']).to.equal('a, b');
