@@ -8,26 +8,13 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Auth, Bucket, OssServiceError } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
-import { ROOT } from './logs/ship-harness.js';
+import { bundledEntry, ROOT } from './logs/ship-harness.js';
 
 /** The transport as one JavaScript file (esbuild, as tsx uses it), or the examples' shim that loads the source. */
 async function transportTarget(dir: string): Promise<{ target: string; execArgv: string[] }> {
-  try {
-    const esbuild = await import('esbuild');
-    const outfile = join(dir, 'pino-transport.mjs');
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'lib/pino.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile,
-      logLevel: 'silent',
-    });
-    return { target: outfile, execArgv: [] };
-  } catch {
-    return { target: join(ROOT, 'examples/_pino-target.mjs'), execArgv: [] };
-  }
+  const cmd = await bundledEntry(dir, 'lib/pino.ts', 'pino-transport.mjs');
+  // Without esbuild, the examples' shim loads the source in pino's worker.
+  return { target: cmd.length === 1 ? cmd[0]! : join(ROOT, 'examples/_pino-target.mjs'), execArgv: [] };
 }
 
 const CHILD = `

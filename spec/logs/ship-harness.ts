@@ -71,24 +71,34 @@ function random(seed: number): () => number {
   };
 }
 
-/** A bundle of the CLI, so each restart costs a Node start, not a TypeScript compile (falls back to tsx). */
-export async function cliCommand(dir: string): Promise<string[]> {
+/**
+ * A TypeScript entry bundled into one JavaScript file in `dir` (esbuild, which tsx brings), so a child restarted many
+ * times costs a Node start, not a TypeScript compile each time. `oss-stream` resolves to the sources. Returns the
+ * node arguments that run it; without esbuild, tsx runs the source.
+ */
+export async function bundledEntry(dir: string, entry: string, name: string): Promise<string[]> {
   try {
     const esbuild = await import('esbuild');
-    const outfile = join(dir, 'cli.js');
+    const outfile = join(dir, name);
     await esbuild.build({
-      entryPoints: [join(ROOT, 'lib/cli/main.ts')],
+      entryPoints: [join(ROOT, entry)],
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
       outfile,
       logLevel: 'silent',
+      alias: { 'oss-stream': join(ROOT, 'lib/index.ts') },
     });
     return [outfile];
   } catch {
-    return ['--import', 'tsx', join(ROOT, 'lib/cli/main.ts')];
+    return ['--import', 'tsx', join(ROOT, entry)];
   }
+}
+
+/** The CLI as one bundle (see {@link bundledEntry}). */
+export function cliCommand(dir: string): Promise<string[]> {
+  return bundledEntry(dir, 'lib/cli/main.ts', 'cli.js');
 }
 
 export async function runShipCrashScenario(opts: ShipCrashOptions): Promise<ShipCrashResult> {

@@ -6,26 +6,10 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Auth, Bucket, createLogSink, OssServiceError } from 'oss-stream';
 import { OssServer } from 'oss-stream/server';
-import { ROOT } from './ship-harness.js';
+import { bundledEntry, ROOT } from './ship-harness.js';
 
-async function childCommand(dir: string): Promise<string[]> {
-  try {
-    const esbuild = await import('esbuild');
-    const outfile = join(dir, 'spool-child.mjs');
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'spec/logs/spool-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile,
-      logLevel: 'silent',
-      alias: { 'oss-stream': join(ROOT, 'lib/index.ts') },
-    });
-    return [outfile];
-  } catch {
-    return ['--import', 'tsx', join(ROOT, 'spec/logs/spool-child.ts')];
-  }
+function childCommand(dir: string): Promise<string[]> {
+  return bundledEntry(dir, 'spec/logs/spool-child.ts', 'spool-child.mjs');
 }
 
 async function objectsText(bucket: Bucket, prefix: string): Promise<string> {
