@@ -92,7 +92,8 @@ function prepared(
 
 function tooLarge(length: number, opts: PrepareBodyOptions, what: string): OssArgumentError {
   return new OssArgumentError(
-    `${what} is ${length} bytes; the limit is ${opts.maxLength} bytes (${opts.tooLargeHint ?? 'use a multipart upload'})`,
+    `${what} is ${length} bytes; ` +
+      `the limit is ${opts.maxLength} bytes (${opts.tooLargeHint ?? 'use a multipart upload'})`,
     'data',
     'EntityTooLarge',
   );
@@ -290,7 +291,8 @@ export async function prepareBody(data: UploadData, opts: PrepareBodyOptions): P
   }
   if (isAsyncIterable(data) || isIterable(data)) return streamed(data, declared, opts, () => {});
   throw new OssArgumentError(
-    `unsupported upload data (${describe(data)}): pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes`,
+    `unsupported upload data (${describe(data)}): ` +
+      'pass a string, Buffer/Uint8Array, FileSlice, Readable, ReadableStream or (async) iterable of bytes',
     'data',
   );
 }

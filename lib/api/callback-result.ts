@@ -21,7 +21,8 @@ export function callbackAnswer<R extends { status: number; requestId: string }>(
   const message = body['Message'] ?? 'the upload callback failed';
   const code = body['Code'] ?? 'CallbackFailed';
   throw new OssCallbackError(
-    `${operation}: the object is stored, but its upload callback failed: ${message} (code ${code}, request id ${result.requestId})`,
+    `${operation}: the object is stored, but its upload callback failed: ` +
+      `${message} (code ${code}, request id ${result.requestId})`,
     { code, status: 203, requestId: result.requestId, ec: body['EC'] ?? res.headers['x-oss-ec'] },
     result,
     { body, headers: res.headers, operation },

@@ -8,7 +8,10 @@ import { OssAbortError, OssArgumentError, OssError, OssIntegrityError, isAbortEr
 
 /** Options of {@link getObject}. */
 export interface GetObjectOptions {
-  /** Inclusive byte range `[start, end]`; `end` omitted reads to the end. Ranged reads are length-checked only (no CRC covers a range). */
+  /**
+   * Inclusive byte range `[start, end]`; `end` omitted reads to the end. Ranged reads are length-checked only (no
+   * CRC covers a range).
+   */
   range?: { start: number; end?: number | undefined } | undefined;
   signal?: AbortSignal | undefined;
 }

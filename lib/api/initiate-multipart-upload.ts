@@ -7,7 +7,7 @@ import { parseInitiateMultipartUploadResult } from '../core/xml.js';
 
 /** Options of {@link initiateMultipartUpload}. */
 export interface InitiateMultipartUploadOptions {
-  /** Object headers (Content-Type, Cache-Control, `x-oss-meta-*`, storage class…), stored with the object at Complete. */
+  /** Object headers (Content-Type, Cache-Control, `x-oss-meta-*`, storage class…), stored at Complete. */
   headers?: Record<string, string> | undefined;
   /** Object tags (`x-oss-tagging`), at most 10; see {@link UploadHeaderOptions.tags}. */
   tags?: Record<string, string> | undefined;

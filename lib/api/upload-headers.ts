@@ -9,7 +9,10 @@ import { OssArgumentError } from '../errors.js';
 
 /** Options shared by uploads that create an object. */
 export interface UploadHeaderOptions {
-  /** Standard headers (Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Expires…) and `x-oss-*` ones, `x-oss-meta-*` included. */
+  /**
+   * Standard headers (Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Expires…) and `x-oss-*`
+   * ones, `x-oss-meta-*` included.
+   */
   headers?: Record<string, string> | undefined;
   /** Upload callback: OSS POSTs to your server after storing the object. */
   callback?: UploadCallback | undefined;

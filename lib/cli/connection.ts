@@ -49,7 +49,8 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
   if (req.endpoint !== undefined) {
     if (req.credentials === undefined) {
       throw new UsageError(
-        'no credentials for the endpoint: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)',
+        'no credentials for the endpoint: ' +
+          'set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)',
       );
     }
     const bucket = new Bucket(authFor(req.credentials), req.endpoint, req.bucket, clientOptions);
@@ -74,7 +75,8 @@ export async function openConnection(req: ConnectionRequest, notice: (line: stri
   notice(
     `oss-stream: --local: started the embedded local OSS server at ${server.endpoint}. ` +
       'The object lives only as long as this command; to keep it, run `oss-stream serve --bucket ' +
-      `${req.bucket}\` in another terminal and pass its URL with --endpoint (with its keys in OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET).`,
+      `${req.bucket}\` in another terminal and pass its URL with --endpoint ` +
+      '(with its keys in OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET).',
   );
   const bucket = new Bucket(authFor(credentials), server.endpoint, req.bucket, {
     ...clientOptions,

@@ -33,7 +33,8 @@ Options:
                            the object is gone when the command ends
   --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
   --signature <v1|v4>      signature version (default v4)
-  --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}: Node 20 Buffers stop at 4GiB)
+  --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}:
+                           Node 20 Buffers stop at 4GiB)
   --concurrency <n>        parts in flight (default 4); --parallel is the old name, still accepted
   --checkpoint-dir <dir>   where file uploads keep their resume checkpoints (default ~/.oss-stream-upload)
   --content-type <type>    Content-Type (default: guessed from the file or key name)
@@ -126,8 +127,8 @@ function partSizeFrom(text: string): number {
     return checkBufferedPartSize('--part-size', n, LIMITS);
   } catch {
     throw new UsageError(
-      `--part-size must be from 100KiB to ${partSizeMaxText()} (OSS limits, and the largest Buffer Node ${process.versions.node} ` +
-        `can allocate), got ${text}`,
+      `--part-size must be from 100KiB to ${partSizeMaxText()} ` +
+        `(OSS limits, and the largest Buffer Node ${process.versions.node} can allocate), got ${text}`,
     );
   }
 }

@@ -101,7 +101,10 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
       if (stored === undefined) return 'interrupted: nothing was stored; run the same command again to upload the file';
       if (conn.embedded)
         return `interrupted: ${formatBytes(stored)} had been stored on the embedded server, which is gone now`;
-      return `interrupted: ${formatBytes(stored)} of ${formatBytes(ctx.size ?? 0)} are stored and recorded in ${store.directory}; run the same command again to resume`;
+      return (
+        `interrupted: ${formatBytes(stored)} of ${formatBytes(ctx.size ?? 0)} are stored and recorded in ` +
+        `${store.directory}; run the same command again to resume`
+      );
     },
     failureHint: async () =>
       (await recorded()) === undefined || conn.embedded

@@ -31,7 +31,8 @@ function logSource(total: number): Readable {
   const TS = 24;
   const REQ_AT = TS + 1 + 5 + 5;
   const lineOf = (i: number) =>
-    `${'0'.repeat(TS - 1)}Z ${levels[i % levels.length]} req=${'0'.repeat(10)} GET ${paths[i % paths.length]} status=${i % 17 === 0 ? 500 : 200} ms=${String(i % 250).padStart(3, '0')}\n`;
+    `${'0'.repeat(TS - 1)}Z ${levels[i % levels.length]} req=${'0'.repeat(10)} GET ${paths[i % paths.length]} ` +
+    `status=${i % 17 === 0 ? 500 : 200} ms=${String(i % 250).padStart(3, '0')}\n`;
   const LINES = 30 * 17; // a multiple of every cycle above, so the template repeats cleanly
   const template = Buffer.from(Array.from({ length: LINES }, (_, i) => lineOf(i)).join(''), 'latin1');
   const lineLength = template.length / LINES;
@@ -260,16 +261,18 @@ export async function demoMain(argv: string[]): Promise<number> {
     const readSecs = (performance.now() - t1) / 1000;
     const ok = back.digest() === expected && r.crc64 === expected && back.length === size;
     process.stdout.write(
-      `${ok ? 'OK' : 'MISMATCH'} ${key}: ${fmt(r.size)} in ${secs.toFixed(2)} s (${(r.size / MiB / secs).toFixed(0)} MB/s), ` +
-        `${r.mode}${r.parts ? ` ${r.parts.length} parts` : ''}, etag ${r.etag}, crc64 ${r.crc64}, request id ${r.requestId}; ` +
+      `${ok ? 'OK' : 'MISMATCH'} ${key}: ${fmt(r.size)} in ${secs.toFixed(2)} s ` +
+        `(${(r.size / MiB / secs).toFixed(0)} MB/s), ${r.mode}${r.parts ? ` ${r.parts.length} parts` : ''}, ` +
+        `etag ${r.etag}, crc64 ${r.crc64}, request id ${r.requestId}; ` +
         `read back and CRC-verified in ${readSecs.toFixed(2)} s\n`,
     );
     return ok ? 0 : 1;
   } catch (err) {
     bar?.stop();
     const e = err as { code?: string; requestId?: string; message?: string };
+    const ids = [e.code ? `code ${e.code}` : '', e.requestId ? `request id ${e.requestId}` : ''].filter(Boolean);
     process.stderr.write(
-      `oss-stream demo failed: ${e.message ?? String(err)}${e.code ? ` (code ${e.code}` : ''}${e.requestId ? `, request id ${e.requestId})` : e.code ? ')' : ''}\n`,
+      `oss-stream demo failed: ${e.message ?? String(err)}${ids.length ? ` (${ids.join(', ')})` : ''}\n`,
     );
     return 1;
   } finally {

@@ -26,7 +26,10 @@ export interface UploadOutcome {
   readonly requestId: string;
 }
 
-/** `uploaded a.bin to oss://b/a.bin: 1048576 bytes (1.0 MiB) in 0.21 s, 4.8 MiB/s, multipart, 11 parts, etag "…", crc64 …, request id …` */
+/**
+ * `uploaded a.bin to oss://b/a.bin: 1048576 bytes (1.0 MiB) in 0.21 s, 4.8 MiB/s, multipart, 11 parts, etag "…",
+ * crc64 …, request id …`
+ */
 export function summaryLine(o: UploadOutcome): string {
   const rate = o.seconds > 0 ? formatRate(o.sentBytes / o.seconds) : formatRate(0);
   const facts = [

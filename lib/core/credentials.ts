@@ -237,7 +237,7 @@ export class ProviderAuth implements CredentialsProvider {
     return this.#refresh();
   }
 
-  /** Forgets the cached credentials (e.g. after `InvalidAccessKeyId`); the next call fetches, ignoring older fetches. */
+  /** Forgets the cached credentials (e.g. after `InvalidAccessKeyId`): the next call fetches, older fetches ignored. */
   invalidate(): void {
     this.#generation++;
     this.#current = undefined;

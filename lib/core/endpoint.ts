@@ -126,8 +126,8 @@ export function resolveEndpoint(endpoint: string, opts: EndpointOptions = {}): R
   if (scheme === null && url.port === '' && oneLabel && REGION_LIKE_RE.test(hostname)) {
     const region = hostname.replace(/^oss-/, '');
     throw new OssArgumentError(
-      `endpoint ${JSON.stringify(endpoint)} is a region, not a host: use "oss-${region}.aliyuncs.com" as the endpoint ` +
-        `(the region "${region}" is derived from it)`,
+      `endpoint ${JSON.stringify(endpoint)} is a region, not a host: ` +
+        `use "oss-${region}.aliyuncs.com" as the endpoint (the region "${region}" is derived from it)`,
       'endpoint',
     );
   }

@@ -98,7 +98,8 @@ function describe(parsed: Record<string, string> | null, code: string, status: n
     text =
       snippet === ''
         ? `the service answered HTTP ${status} without an error body`
-        : `the service answered HTTP ${status} with a body that is not an OSS error: ${JSON.stringify(snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet)}`;
+        : `the service answered HTTP ${status} with a body that is not an OSS error: ` +
+          JSON.stringify(snippet.length > 120 ? `${snippet.slice(0, 120)}…` : snippet);
   }
   // InvalidArgument says which argument only in these fields; it is the first thing a reader needs.
   const arg = parsed?.['ArgumentName'];

@@ -294,10 +294,9 @@ export function signRequestV4(req: SignableRequest, creds: SigningCredentials, n
   const scope = scopeV4(day, region, product);
   const sts = stringToSignV4(isoDate, scope, buildCanonicalRequest(req, additional, h['x-oss-content-sha256']));
   const signature = signatureV4(keyCache.get(creds.accessKeySecret, day, region, product), sts);
+  const additionalPart = additional.length === 0 ? '' : `,AdditionalHeaders=${additional.join(';')}`;
   h['authorization'] =
-    additional.length === 0
-      ? `${V4_ALGORITHM} Credential=${creds.accessKeyId}/${scope},Signature=${signature}`
-      : `${V4_ALGORITHM} Credential=${creds.accessKeyId}/${scope},AdditionalHeaders=${additional.join(';')},Signature=${signature}`;
+    `${V4_ALGORITHM} Credential=${creds.accessKeyId}/${scope}${additionalPart},Signature=${signature}`;
 }
 
 /**

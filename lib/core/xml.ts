@@ -665,7 +665,10 @@ function respond(doc: Record<string, unknown>): string {
   return DECLARATION + (responseBuilder.build(doc) as string);
 }
 
-/** `InitiateMultipartUploadResult`: Bucket, Key, UploadId[, EncodingType]; `Key` URL-encoded when `encodingType` is `'url'`. */
+/**
+ * `InitiateMultipartUploadResult`: Bucket, Key, UploadId[, EncodingType]; `Key` URL-encoded when `encodingType` is
+ * `'url'`.
+ */
 export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
   const body: Record<string, unknown> = { Bucket: r.bucket, Key: enc(r.key), UploadId: r.uploadId };
@@ -718,7 +721,8 @@ export function buildListPartsResult(r: Readonly<ListPartsResult>): string {
 
 /**
  * `ListMultipartUploadsResult`: [EncodingType,] Bucket, KeyMarker, UploadIdMarker, NextKeyMarker, NextUploadIdMarker,
- * Delimiter, Prefix, MaxUploads, IsTruncated, Upload*{Key, UploadId, [StorageClass,] Initiated}, CommonPrefixes*{Prefix}.
+ * Delimiter, Prefix, MaxUploads, IsTruncated, Upload*{Key, UploadId, [StorageClass,] Initiated},
+ * CommonPrefixes*{Prefix}.
  */
 export function buildListMultipartUploadsResult(r: Readonly<ListMultipartUploadsResult>): string {
   const enc = urlEncoder(r.encodingType);

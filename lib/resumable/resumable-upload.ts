@@ -295,7 +295,8 @@ async function multipart(
       });
       if (r.size !== range.size) {
         throw new OssError(
-          `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`,
+          `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +
+            'the file changed during the upload',
           { code: 'FileChanged' },
         );
       }

@@ -145,7 +145,9 @@ async function invokeCallback(spec: CallbackSpec, values: CallbackValues, timeou
       continue;
     }
     if (url.protocol !== 'http:' || !isLoopbackUrl(url)) {
-      last = `Error status : -1. This local server only calls back loopback http URLs (localhost, 127.0.0.0/8, ::1), not ${url.host}`;
+      last =
+        'Error status : -1. This local server only calls back loopback http URLs ' +
+        `(localhost, 127.0.0.0/8, ::1), not ${url.host}`;
       continue;
     }
     const outcome = await post(url, spec, body, timeoutMs);

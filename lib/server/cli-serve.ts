@@ -113,14 +113,16 @@ export async function serveMain(argv: string[]): Promise<void> {
   }
   const keys = server.credentials.map(
     (c) =>
-      `  access key id:     ${c.accessKeyId}\n  access key secret: ${c.accessKeySecret}${c.securityToken === undefined ? '' : `\n  security token:    ${c.securityToken}`}`,
+      `  access key id:     ${c.accessKeyId}\n  access key secret: ${c.accessKeySecret}` +
+      (c.securityToken === undefined ? '' : `\n  security token:    ${c.securityToken}`),
   );
+  const buckets = options.buckets !== undefined && options.buckets.length > 0 ? options.buckets.join(', ') : '(none)';
   process.stdout.write(
     `OSS server listening at ${server.endpoint}\n` +
       `  region:            ${server.region}\n` +
       `  root:              ${server.root}${options.root === undefined ? ' (temporary)' : ''}\n` +
       `  storage:           ${server.storage}\n` +
-      `  buckets:           ${options.buckets !== undefined && options.buckets.length > 0 ? options.buckets.join(', ') : '(none)'}\n` +
+      `  buckets:           ${buckets}\n` +
       (options.anonymous === true
         ? '  auth:              anonymous (signatures not checked)\n'
         : `${keys.join('\n')}\n`) +

@@ -65,7 +65,8 @@ export function noSuchUpload(id: string): ServerError {
   return new ServerError(
     404,
     'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    'The specified upload does not exist. ' +
+      'The upload ID may be invalid, or the upload may have been aborted or completed.',
     { UploadId: id },
   );
 }

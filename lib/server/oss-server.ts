@@ -95,12 +95,16 @@ function refuseUnparsable(err: NodeJS.ErrnoException, socket: Duplex, hostId: st
  * `x-oss-hash-crc64ecma`, append positions, multipart rules, V1/V4 signatures and presigned URLs. Deliberate
  * differences: upload callbacks are only sent to loopback addresses (`localhost`, `127.0.0.0/8`, `::1`; any other
  * `callbackUrl` answers 203 CallbackFailed) and are not RSA-signed; operations it does not implement (LiveChannel,
- * image processing, lifecycle, bucket configuration…: see the README's table) answer 501. With disk storage, everything survives a restart (even `kill -9`)
- * on the same root: objects, and multipart uploads in progress with exactly the parts whose UploadPart was answered.
+ * image processing, lifecycle, bucket configuration…: see the README's table) answer 501. With disk storage,
+ * everything survives a restart (even `kill -9`) on the same root: objects, and multipart uploads in progress with
+ * exactly the parts whose UploadPart was answered.
  *
  * @example
  * ```ts
- * const server = await OssServer.start({ buckets: ['demo'], credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }] });
+ * const server = await OssServer.start({
+ *   buckets: ['demo'],
+ *   credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }],
+ * });
  * // point any OSS client at server.endpoint (path-style: http://127.0.0.1:<port>/demo/key) with region server.region
  * server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'reset', afterBytes: 1024 } });
  * await server.close();

@@ -48,7 +48,10 @@ export interface AppendStreamOptions {
    * turns it on. Use it for text logs, not for binary data.
    */
   lineMode?: boolean | undefined;
-  /** Headers for the first append (Content-Type, `x-oss-meta-*`…); only the append that creates the object stores them. */
+  /**
+   * Headers for the first append (Content-Type, `x-oss-meta-*`…); only the append that creates the object stores
+   * them.
+   */
   headers?: Record<string, string> | undefined;
   /** `(consumed, null)` after each batch is stored: bytes shipped by this stream. */
   onProgress?: ProgressCallback | undefined;
@@ -237,7 +240,7 @@ export class AppendStream extends Writable {
     this.#fill(bytes, 0, cb);
   }
 
-  /** Copies `bytes[offset..]` into the batch, shipping full batches; the callback is held while two batches are busy. */
+  /** Copies `bytes[offset..]` into the batch, shipping full batches; holds the callback while two batches are busy. */
   #fill(bytes: Uint8Array, offset: number, cb: (err?: Error | null) => void): void {
     if (this.#error !== undefined) {
       this.#failWrite(cb);
@@ -383,8 +386,9 @@ export class AppendStream extends Writable {
             }
           }
           throw new PositionNotEqualToLengthError(
-            `cannot append ${data.byteLength} bytes to ${this.#key} at position ${position}: the object is now ${actual} bytes long, ` +
-              `changed by another writer; this stream stored ${this.#size} bytes (see result) and stops here`,
+            `cannot append ${data.byteLength} bytes to ${this.#key} at position ${position}: ` +
+              `the object is now ${actual} bytes long, changed by another writer; ` +
+              `this stream stored ${this.#size} bytes (see result) and stops here`,
             { code: 'PositionNotEqualToLength', status: 409, requestId: err.requestId, cause: err },
             actual,
           );

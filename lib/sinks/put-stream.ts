@@ -17,7 +17,10 @@ export interface PutStreamOptions extends UploadHeaderOptions {
    * shorter fails the stream with an {@link OssArgumentError} and nothing is stored.
    */
   contentLength?: number | undefined;
-  /** `(consumed, total | null)` as bytes reach the socket; `total` is reached only once the server stored the object. */
+  /**
+   * `(consumed, total | null)` as bytes reach the socket; `total` is reached only once the server stored the
+   * object.
+   */
   onProgress?: ProgressCallback | undefined;
   /** Cancels the request; the stream errors with an `AbortError` and nothing is stored. */
   signal?: AbortSignal | undefined;
@@ -146,8 +149,9 @@ const EMPTY = new Uint8Array(0);
 /**
  * A `Writable` whose bytes become ONE PutObject (≤ 5 GiB), streamed as they are written: chunked encoding unless
  * `contentLength` is given, never buffered whole (about 1 MiB is queued for the socket). The request is dispatched
- * at construction and goes out with the first bytes. `'finish'` fires once the server stored the object; `result` is set before it. Accepts bytes and
- * strings only; an object-mode chunk fails the stream with an {@link OssArgumentError}.
+ * at construction and goes out with the first bytes. `'finish'` fires once the server stored the object; `result`
+ * is set before it. Accepts bytes and strings only; an object-mode chunk fails the stream with an
+ * {@link OssArgumentError}.
  *
  * Not retryable by nature: the bytes are gone once sent, so a network error fails the stream and nothing is stored
  * (the request is aborted before the body is complete). `signal` before `'finish'` aborts the request and errors

@@ -86,7 +86,8 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     const needed = Math.ceil(contentLength / partSize);
     if (requested !== undefined && needed > limits.maxParts) {
       throw new OssArgumentError(
-        `contentLength ${contentLength} needs ${needed} parts of ${partSize} bytes; the limit is ${limits.maxParts} parts: use partSize ≥ ${Math.ceil(contentLength / limits.maxParts)}`,
+        `contentLength ${contentLength} needs ${needed} parts of ${partSize} bytes; ` +
+          `the limit is ${limits.maxParts} parts: use partSize ≥ ${Math.ceil(contentLength / limits.maxParts)}`,
         'partSize',
       );
     }

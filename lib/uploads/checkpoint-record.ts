@@ -9,7 +9,8 @@
  *   "parts": [{ "partNumber": 1, "etag": "\"…\"", "crc64": "1234…", "size": 262144 }] }
  * ```
  * Format version 1 had no per-part CRC64 or size and an integer-millisecond `mtime`:
- * `{ "format", "version": 1, "uploadId", "bucket", "key", "path", "size", "mtime", "partSize", "parts": [{ "partNumber", "etag" }] }`.
+ * `{ "format", "version": 1, "uploadId", "bucket", "key", "path", "size", "mtime", "partSize",
+ *   "parts": [{ "partNumber", "etag" }] }`.
  * It is still read: its parts come back without a CRC64, and the upload verifies them against ListParts and the
  * file before trusting them. Records are always written in the current version.
  *

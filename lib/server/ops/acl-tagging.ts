@@ -29,7 +29,8 @@ function lookup(ctx: OpContext): ObjectRecord {
 export async function getObjectAcl(ctx: OpContext): Promise<Reply> {
   const rec = lookup(ctx);
   const xml =
-    `${XML_HEAD}<AccessControlPolicy><Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>` +
+    `${XML_HEAD}<AccessControlPolicy>` +
+    '<Owner><ID>oss-stream-local</ID><DisplayName>oss-stream-local</DisplayName></Owner>' +
     `<AccessControlList><Grant>${esc(rec.acl)}</Grant></AccessControlList></AccessControlPolicy>`;
   return { status: 200, headers: { 'content-type': 'application/xml' }, body: xml };
 }

@@ -161,7 +161,8 @@ function listedParts(up: UploadRecord, xml: string): PartRecord[] {
       throw new ServerError(
         400,
         'InvalidPart',
-        "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+        'One or more of the specified parts could not be found or the specified entity tag ' +
+          "might not have matched the part's entity tag.",
         {
           PartNumber: String(l.partNumber),
           ETag: l.etag,
