@@ -85,9 +85,6 @@ async function uploadFile(ctx: RunContext, path: string): Promise<UploadOutcome>
   }
   const store = new ResumableStore(dir === undefined ? {} : { dir });
   const absPath = resolve(path);
-  // Two runs of the same command would race on one checkpoint record: the second one stops here, clearly.
-  const unlock = await store.lock(conn.bucket.name, cmd.target.key, absPath);
-  ctx.cleanups.unshift(unlock);
   // A run killed between writing a checkpoint and renaming it into place leaves a temporary file behind.
   await store.sweep().catch(() => 0);
   const partSize = cmd.partSize ?? DEFAULTS.partSize;

@@ -196,7 +196,25 @@ async function upload(
   throwIfAborted(o.signal);
   const info = await stat(path);
   if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'filePath');
+  // Two uploads of one file to one key would race on one record and one upload id: the second one stops here.
+  const unlock = await o.store.lock?.(ctx.bucket, key, path);
+  try {
+    return await fromCheckpoint(ctx, key, path, info, headers, o, opts);
+  } finally {
+    await unlock?.();
+  }
+}
 
+/** Resumes the recorded upload of this file version, or starts one (a put when it is small). */
+async function fromCheckpoint(
+  ctx: OssContext,
+  key: string,
+  path: string,
+  info: { size: number; mtimeMs: number },
+  headers: Record<string, string>,
+  o: Resolved,
+  opts: ResumableUploadOptions,
+): Promise<ResumableUploadResult> {
   let record = await o.store.load(ctx.bucket, key, path);
   if (record !== undefined && !fileUnchanged(record, info)) {
     // Parts of another version of the file: useless, and billed while they stay.

@@ -21,6 +21,11 @@ export interface CheckpointStore {
   save(record: CheckpointRecord): Promise<void>;
   /** Removes the record, if any. */
   delete(bucket: string, key: string, path: string): Promise<void>;
+  /**
+   * Optional: makes this process the only writer of one record until the returned function is called, or throws
+   * (`CheckpointLocked` in {@link ResumableStore}). `resumableUpload` holds it for the whole upload.
+   */
+  lock?(bucket: string, key: string, path: string): Promise<() => Promise<void>>;
 }
 
 /** Options of {@link ResumableStore}. */
@@ -58,7 +63,7 @@ function codeOf(err: unknown): string | undefined {
  *   add up, or a record of another bucket/key/path) is deleted and reported as absent.
  * - Files are created `0600` in a `0700` directory: records hold paths and upload ids, never credentials.
  * - One process at a time per record: two concurrent uploads of the same file to the same key would overwrite
- *   each other's record. {@link ResumableStore.lock} makes that an error instead (`oss-stream cp` takes it).
+ *   each other's record. {@link ResumableStore.lock} makes that an error instead (`resumableUpload` takes it).
  *
  * @example
  * ```ts

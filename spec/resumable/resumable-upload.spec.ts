@@ -510,6 +510,26 @@ describe('resumable/resumableUpload', function () {
     expect((await readdir(store.directory)).filter((x) => x.endsWith('.tmp'))).to.deep.equal([]);
   });
 
+  it('a second upload of the same file to the same key, while the first runs, fails with CheckpointLocked', async () => {
+    const f = await file(SIZE, 70);
+    const [first, second] = await Promise.allSettled([
+      resumableUpload(bucket, f.key, f.path, opts()),
+      resumableUpload(bucket, f.key, f.path, opts()),
+    ]);
+    expect(first.status).to.equal('fulfilled');
+    expect(second.status).to.equal('rejected');
+    const err = (second as PromiseRejectedResult).reason as OssError;
+    expect(err).to.be.instanceOf(OssError);
+    expect(err.code).to.equal('CheckpointLocked');
+    expect(stats('InitiateMultipartUpload').requests, 'only the lock holder started an upload').to.equal(1);
+    expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+    // Released on success and on failure: the next runs take it again.
+    expect((await readdir(store.directory)).filter((x) => x.endsWith('.lock'))).to.deep.equal([]);
+    await interrupted(f);
+    expect((await readdir(store.directory)).filter((x) => x.endsWith('.lock'))).to.deep.equal([]);
+    expect((await resumableUpload(bucket, f.key, f.path, opts())).resumedBytes).to.equal(3 * PART);
+  });
+
   it('concurrent interrupted uploads keep separate records and each resumes its own', async () => {
     const files = await Promise.all([file(SIZE, 50), file(SIZE, 60)]);
     server.faults.add({ op: 'UploadPart', partNumber: 5, times: Infinity, action: { type: 'error' } });
