@@ -4,7 +4,7 @@
  * sub-resources select.
  */
 import { isIP } from 'node:net';
-import { isValidBucketName } from './names.js';
+import { isValidBucketName } from '../core/validate.js';
 import { ServerError } from './server-error.js';
 
 /** Operations the server implements (names as in the OSS API reference). */
