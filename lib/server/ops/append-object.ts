@@ -5,7 +5,6 @@
 import { crc64Combine } from '../../core/crc64.js';
 import {
   checkDeclared,
-  checkMd5,
   declaredLength,
   expectedMd5,
   fileAlreadyExists,
@@ -68,8 +67,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     const dest = staged?.stream ?? store.appendBlob(inPlace as string, length);
     let committed = false;
     try {
-      const digest = await receive(ctx, dest, max - length);
-      checkMd5(md5, digest);
+      const digest = await receive(ctx, dest, max - length, md5);
       const size = length + digest.size;
       const crc64 = crc64Combine(old?.crc64 ?? '0', digest.crc64, digest.size);
       const blob = inPlace ?? staged!.blob;
