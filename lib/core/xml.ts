@@ -34,7 +34,7 @@ export interface CompletePart {
 }
 
 /** The `InitiateMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
-export interface InitiateMultipartUploadDocument {
+interface InitiateMultipartUploadDocument {
   bucket: string;
   key: string;
   /** Opaque id; never a number even when it looks like one. */
@@ -44,7 +44,7 @@ export interface InitiateMultipartUploadDocument {
 }
 
 /** The `CompleteMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
-export interface CompleteMultipartUploadDocument {
+interface CompleteMultipartUploadDocument {
   location: string;
   bucket: string;
   key: string;
@@ -109,7 +109,7 @@ export interface ListMultipartUploadsResult {
 }
 
 /** One `<Contents>` of a ListObjects (v1) page. */
-export interface ListedObject {
+interface ListedObject {
   key: string;
   lastModified: string;
   etag: string;
@@ -138,7 +138,7 @@ export interface ListBucketResult {
 }
 
 /** One bucket of a ListBuckets answer. */
-export interface ListedBucket {
+interface ListedBucket {
   name: string;
   /** ISO 8601 time. */
   creationDate: string;
@@ -152,7 +152,7 @@ export interface ListedBucket {
 }
 
 /** `ListAllMyBucketsResult`. */
-export interface ListAllMyBucketsResult {
+interface ListAllMyBucketsResult {
   /** Present when the request paged (`prefix`, `marker`, `max-keys`) or the answer is truncated. */
   paging?: BucketPaging;
   owner?: { id: string; displayName: string };
@@ -278,8 +278,8 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 // Reading helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-export type XmlNode = Record<string, unknown>;
-export type Fail = (message: string) => never;
+type XmlNode = Record<string, unknown>;
+type Fail = (message: string) => never;
 
 const DOCTYPE_RE = /<!DOCTYPE/i;
 
@@ -851,7 +851,7 @@ export function buildDeleteResult(
 }
 
 /** `ListBucketResult` of ListObjectsV2 (`list-type=2`). */
-export interface ListBucketResultV2 {
+interface ListBucketResultV2 {
   name: string;
   prefix: string;
   /** Echoed when the request gave one. */

@@ -7,7 +7,7 @@ import { md5Etag } from './etag.js';
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
-export type ObjectType = 'Normal' | 'Appendable' | 'Multipart' | 'Symlink';
+type ObjectType = 'Normal' | 'Appendable' | 'Multipart' | 'Symlink';
 
 /** A run of bytes of an object, stored as one blob (a PutObject body, an appendable file, a multipart part). */
 export interface Segment {
@@ -33,7 +33,7 @@ export interface ObjectMeta {
 }
 
 /** `x-oss-server-side-encryption` and its companions. */
-export interface ServerSideEncryption {
+interface ServerSideEncryption {
   /** `AES256`, `KMS` or `SM4`. */
   algorithm: string;
   /** `x-oss-server-side-data-encryption` (`SM4`, with KMS only). */
@@ -61,7 +61,7 @@ export interface ObjectRecord extends ObjectMeta {
 }
 
 /** What a record holds besides its creation metadata. */
-export type RecordFields = Omit<ObjectRecord, keyof ObjectMeta>;
+type RecordFields = Omit<ObjectRecord, keyof ObjectMeta>;
 
 /**
  * A record of the creation metadata in `meta` (only the {@link ObjectMeta} fields are taken, so a previous record
