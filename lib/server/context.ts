@@ -1,6 +1,7 @@
 /**
  * What an operation handler gets: the addressed bucket/key, decoded query, headers, the fault drawn for this
- * request, and helpers that read the body the one right way (counted, hashed, size-checked).
+ * request, and helpers that read the body the one right way (counted, hashed, size-checked) and commit the object it
+ * made (under the key's lock, honouring `x-oss-forbid-overwrite`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
