@@ -42,7 +42,7 @@ export interface PreparedBody {
 }
 
 /** Options of {@link prepareBody}. */
-export interface PrepareBodyOptions {
+interface PrepareBodyOptions {
   /** Declared length for a stream or iterable: sent as Content-Length and enforced (more or fewer bytes fail). */
   contentLength?: number | undefined;
   /** Largest body allowed (5 GiB for put/append/part). */

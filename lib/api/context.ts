@@ -13,7 +13,7 @@ import { DEFAULTS } from '../config.js';
 import { OssAbortError, OssArgumentError } from '../errors.js';
 
 /** One OSS request as an operation describes it. */
-export interface OssRequest {
+interface OssRequest {
   /** OSS operation name, for errors and diagnostics. */
   operation: string;
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
@@ -32,7 +32,7 @@ export interface OssRequest {
 }
 
 /** An upload in flight that {@link OssContext.close} must stop (and wait for) before the connections go. */
-export interface InFlightUpload {
+interface InFlightUpload {
   /** Stops the upload with `reason` and resolves once its cleanup is over. */
   cancel(reason: Error): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { Crc64, crc64Equal, OssError, OssServiceError, type Bucket } from '../index.js';
 
 /** Where the file's append starts: `offset` in the file, at `position` of the object. */
-export interface AppendStart {
+interface AppendStart {
   /** Bytes of the file already in the object: reading starts here. */
   readonly offset: number;
   /** The object's length (explicit: another writer in between is caught); `'auto'`: the stream checks. */

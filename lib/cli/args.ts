@@ -11,6 +11,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A {@link UsageError}, or a `node:util` `parseArgs` refusal (`ERR_PARSE_ARGS_*`): the command line is at fault. */
+export function isUsageError(err: unknown): boolean {
+  return (
+    err instanceof UsageError ||
+    (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true
+  );
+}
+
 const SIZE_UNITS: Readonly<Record<string, number>> = Object.freeze({
   '': 1,
   b: 1,

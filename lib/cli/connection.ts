@@ -9,7 +9,7 @@ import { UsageError } from './args.js';
 import { NO_ENDPOINT, type CpCredentials } from './cp-args.js';
 
 /** What {@link openConnection} needs to know. */
-export interface ConnectionRequest {
+interface ConnectionRequest {
   readonly bucket: string;
   readonly endpoint: string | undefined;
   /** Start the embedded server (`--local`); required when there is no endpoint. */

@@ -22,7 +22,7 @@ import {
   resumableUpload,
 } from '../index.js';
 import { DEFAULTS } from '../config.js';
-import { UsageError } from './args.js';
+import { isUsageError, UsageError } from './args.js';
 import { appendStartFor } from './append-resume.js';
 import { openConnection, type Connection } from './connection.js';
 import { CP_SYNOPSIS, CP_USAGE, parseCpArgs, type CpCommand, type CpParse } from './cp-args.js';
@@ -43,13 +43,6 @@ type StopSignal = keyof typeof STOP_SIGNALS;
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-
-function isUsageError(err: unknown): boolean {
-  return (
-    err instanceof UsageError ||
-    (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true
-  );
-}
 
 /** How the running upload reacts to Ctrl-C (or SIGTERM), and what to tell the user afterwards. */
 interface Interruptible {

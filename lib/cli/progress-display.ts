@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { formatBytes, formatRate, formatSeconds } from './format.js';
 
 /** How progress is shown. */
-export type ProgressMode = 'bar' | 'lines' | 'none';
+type ProgressMode = 'bar' | 'lines' | 'none';
 
 /** `'none'` when quiet, `'bar'` when `stream` is a terminal, else `'lines'`. */
 export function progressModeFor(stream: { isTTY?: boolean }, quiet: boolean): ProgressMode {
@@ -15,7 +15,7 @@ export function progressModeFor(stream: { isTTY?: boolean }, quiet: boolean): Pr
 }
 
 /** Options of {@link ProgressDisplay}. */
-export interface ProgressDisplayOptions {
+interface ProgressDisplayOptions {
   mode: ProgressMode;
   /** Bytes to upload, or `null` when unknown (stdin). */
   total: number | null;

@@ -6,7 +6,7 @@
  */
 import { FileShipper } from '../logs/file-shipper.js';
 import { isAbortError } from '../errors.js';
-import { UsageError } from './args.js';
+import { isUsageError } from './args.js';
 import { openConnection, type Connection } from './connection.js';
 import { formatBytes } from './format.js';
 import { parseShipArgs, SHIP_SYNOPSIS, SHIP_USAGE, type ShipParse } from './ship-args.js';
@@ -14,13 +14,6 @@ import { parseShipArgs, SHIP_SYNOPSIS, SHIP_USAGE, type ShipParse } from './ship
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-
-function isUsageError(err: unknown): boolean {
-  return (
-    err instanceof UsageError ||
-    (err as { code?: unknown } | null)?.code?.toString().startsWith('ERR_PARSE_ARGS') === true
-  );
-}
 
 /** Runs `oss-stream ship` with the arguments after `ship`; resolves to the exit code. */
 export async function shipMain(argv: readonly string[]): Promise<number> {

@@ -3,6 +3,7 @@
  * a file keeps its base name there (`cp app.log oss://b/logs/` → `logs/app.log`), as `cp` and `aws s3 cp` do.
  */
 import { basename } from 'node:path';
+import { invalidBucketNameMessage, isValidBucketName } from '../core/validate.js';
 import { UsageError } from './args.js';
 
 /** A parsed `oss://bucket/key`. */
@@ -10,8 +11,6 @@ export interface OssTarget {
   readonly bucket: string;
   readonly key: string;
 }
-
-const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /**
  * Parses `oss://bucket/key`. `sourcePath` (`undefined` for stdin) fills in a folder-like key.
@@ -22,11 +21,7 @@ export function parseTarget(text: string, sourcePath: string | undefined): OssTa
   if (m === null) throw new UsageError(`the destination must be oss://bucket/key, got ${JSON.stringify(text)}`);
   const bucket = m[1]!;
   // The library would refuse the name too, but only after the command has started connecting.
-  if (!BUCKET_RE.test(bucket)) {
-    throw new UsageError(
-      `bucket name ${JSON.stringify(bucket)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
-    );
-  }
+  if (!isValidBucketName(bucket)) throw new UsageError(invalidBucketNameMessage(bucket));
   let key = m[2] ?? '';
   if (key === '' || key.endsWith('/')) {
     if (sourcePath === undefined)

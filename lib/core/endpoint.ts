@@ -24,7 +24,7 @@ export interface ResolvedEndpoint {
 }
 
 /** Options of {@link resolveEndpoint}. */
-export interface EndpointOptions {
+interface EndpointOptions {
   /** Region for V4 signing; wins over the one derived from the host. A leading `oss-` is removed. */
   region?: string | undefined;
   /** Force path-style (`true`) or virtual-hosted (`false`) addressing; default: path style for IPs and localhost. */

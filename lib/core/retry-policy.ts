@@ -16,7 +16,7 @@ import { OssAbortError, OssError, OssServiceError } from '../errors.js';
  * - `equal`: from half the cap to the cap. Still spreads them, but the time spent retrying has a floor, so the outage
  *   a caller survives is a guarantee, not a likelihood.
  */
-export type Jitter = 'full' | 'equal';
+type Jitter = 'full' | 'equal';
 
 /** A retry schedule: how many retries, and the delays between attempts. */
 export interface RetrySchedule {

@@ -13,7 +13,7 @@ import {
 import { parseErrorXml } from './xml.js';
 
 /** The parts of a failed response that {@link serviceErrorFrom} reads. */
-export interface ErrorResponse {
+interface ErrorResponse {
   /** HTTP status. */
   status: number;
   /** Response headers; names are matched case-insensitively. */

@@ -265,7 +265,7 @@ export function signatureV4(signingKey: Buffer, stringToSign: string): string {
 }
 
 /** Options of {@link signRequestV4} and {@link presignV4}. */
-export interface SignV4Options {
+interface SignV4Options {
   /** Region id (`cn-hangzhou`); an `oss-` prefix is stripped. */
   region: string;
   /** Product in the scope; default `oss` (`oss-cloudbox` for CloudBox). */

@@ -7,13 +7,22 @@ import { OssArgumentError } from '../errors.js';
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** OSS bucket names: 3–63 characters of `a-z`, `0-9` and `-`, starting and ending with a letter or digit. */
+export function isValidBucketName(name: string): boolean {
+  return BUCKET_RE.test(name);
+}
+
+/** What every entry point (client, CLI, server options) says of a bucket name that is not valid. */
+export function invalidBucketNameMessage(name: unknown): string {
+  return (
+    `bucket name ${JSON.stringify(name)} is invalid: ` +
+    "use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
+  );
+}
+
+/** A valid OSS bucket name (see {@link isValidBucketName}), or OssArgumentError InvalidBucketName. */
 export function validateBucketName(bucket: unknown): string {
-  if (typeof bucket !== 'string' || !BUCKET_RE.test(bucket)) {
-    throw new OssArgumentError(
-      `bucket name ${JSON.stringify(bucket)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
-      'bucket',
-      'InvalidBucketName',
-    );
+  if (typeof bucket !== 'string' || !isValidBucketName(bucket)) {
+    throw new OssArgumentError(invalidBucketNameMessage(bucket), 'bucket', 'InvalidBucketName');
   }
   return bucket;
 }

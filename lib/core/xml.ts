@@ -34,7 +34,7 @@ export interface CompletePart {
 }
 
 /** The `InitiateMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
-export interface InitiateMultipartUploadDocument {
+interface InitiateMultipartUploadDocument {
   bucket: string;
   key: string;
   /** Opaque id; never a number even when it looks like one. */
@@ -44,7 +44,7 @@ export interface InitiateMultipartUploadDocument {
 }
 
 /** The `CompleteMultipartUploadResult` XML body; the client's result type of that name is in lib/api/. */
-export interface CompleteMultipartUploadDocument {
+interface CompleteMultipartUploadDocument {
   location: string;
   bucket: string;
   key: string;
@@ -109,7 +109,7 @@ export interface ListMultipartUploadsResult {
 }
 
 /** One `<Contents>` of a ListObjects (v1) page. */
-export interface ListedObject {
+interface ListedObject {
   key: string;
   lastModified: string;
   etag: string;
@@ -138,7 +138,7 @@ export interface ListBucketResult {
 }
 
 /** One bucket of a ListBuckets answer. */
-export interface ListedBucket {
+interface ListedBucket {
   name: string;
   /** ISO 8601 time. */
   creationDate: string;
@@ -152,7 +152,7 @@ export interface ListedBucket {
 }
 
 /** `ListAllMyBucketsResult`. */
-export interface ListAllMyBucketsResult {
+interface ListAllMyBucketsResult {
   /** Present when the request paged (`prefix`, `marker`, `max-keys`) or the answer is truncated. */
   paging?: BucketPaging;
   owner?: { id: string; displayName: string };
@@ -278,8 +278,8 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 // Reading helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-export type XmlNode = Record<string, unknown>;
-export type Fail = (message: string) => never;
+type XmlNode = Record<string, unknown>;
+type Fail = (message: string) => never;
 
 const DOCTYPE_RE = /<!DOCTYPE/i;
 
@@ -400,6 +400,22 @@ function urlDecoder(
   };
 }
 
+/** What every result parser starts from: the root's content, the document's `<EncodingType>` and its key decoder. */
+interface OpenedResult {
+  r: XmlNode;
+  fail: Fail;
+  encodingType: string | undefined;
+  dec: (s: string) => string;
+}
+
+/** Parses a result document rooted at `rootName`; failures are `InvalidResponse` errors naming that root. */
+function openResult(xml: string, rootName: string, urlDecode: boolean | undefined): OpenedResult {
+  const fail = invalidResponse(rootName);
+  const r = parseRoot(xml, rootName, fail);
+  const encodingType = optText(r, 'EncodingType', fail);
+  return { r, fail, encodingType, dec: urlDecoder(urlDecode, encodingType, fail) };
+}
+
 /** RFC 3986 encoding of every byte except unreserved characters, as OSS does for `encoding-type=url`. */
 function urlEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -429,10 +445,7 @@ export function buildCompleteMultipartUpload(parts: readonly CompletePart[]): st
  * @throws OssError with code `InvalidResponse` when the document is not a well-formed result.
  */
 export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: boolean): InitiateMultipartUploadDocument {
-  const fail = invalidResponse('InitiateMultipartUploadResult');
-  const r = parseRoot(xml, 'InitiateMultipartUploadResult', fail);
-  const encodingType = optText(r, 'EncodingType', fail);
-  const dec = urlDecoder(urlDecode, encodingType, fail);
+  const { r, fail, encodingType, dec } = openResult(xml, 'InitiateMultipartUploadResult', urlDecode);
   const out: InitiateMultipartUploadDocument = {
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
@@ -448,10 +461,7 @@ export function parseInitiateMultipartUploadResult(xml: string, urlDecode?: bool
  * @throws OssError with code `InvalidResponse`.
  */
 export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: boolean): CompleteMultipartUploadDocument {
-  const fail = invalidResponse('CompleteMultipartUploadResult');
-  const r = parseRoot(xml, 'CompleteMultipartUploadResult', fail);
-  const encodingType = optText(r, 'EncodingType', fail);
-  const dec = urlDecoder(urlDecode, encodingType, fail);
+  const { r, fail, encodingType, dec } = openResult(xml, 'CompleteMultipartUploadResult', urlDecode);
   const out: CompleteMultipartUploadDocument = {
     location: optText(r, 'Location', fail) ?? '',
     bucket: text(r, 'Bucket', fail),
@@ -468,10 +478,7 @@ export function parseCompleteMultipartUploadResult(xml: string, urlDecode?: bool
  * @throws OssError with code `InvalidResponse`.
  */
 export function parseListPartsResult(xml: string, urlDecode?: boolean): ListPartsResult {
-  const fail = invalidResponse('ListPartsResult');
-  const r = parseRoot(xml, 'ListPartsResult', fail);
-  const encodingType = optText(r, 'EncodingType', fail);
-  const dec = urlDecoder(urlDecode, encodingType, fail);
+  const { r, fail, encodingType, dec } = openResult(xml, 'ListPartsResult', urlDecode);
   const out: ListPartsResult = {
     bucket: text(r, 'Bucket', fail),
     key: dec(text(r, 'Key', fail)),
@@ -505,10 +512,7 @@ export function parseListPartsResult(xml: string, urlDecode?: boolean): ListPart
  * @throws OssError with code `InvalidResponse`.
  */
 export function parseListMultipartUploadsResult(xml: string, urlDecode?: boolean): ListMultipartUploadsResult {
-  const fail = invalidResponse('ListMultipartUploadsResult');
-  const r = parseRoot(xml, 'ListMultipartUploadsResult', fail);
-  const encodingType = optText(r, 'EncodingType', fail);
-  const dec = urlDecoder(urlDecode, encodingType, fail);
+  const { r, fail, encodingType, dec } = openResult(xml, 'ListMultipartUploadsResult', urlDecode);
   const out: ListMultipartUploadsResult = {
     bucket: text(r, 'Bucket', fail),
     keyMarker: dec(optText(r, 'KeyMarker', fail) ?? ''),
@@ -542,10 +546,7 @@ export function parseListMultipartUploadsResult(xml: string, urlDecode?: boolean
  * @throws OssError with code `InvalidResponse`.
  */
 export function parseListBucketResult(xml: string, urlDecode?: boolean): ListBucketResult {
-  const fail = invalidResponse('ListBucketResult');
-  const r = parseRoot(xml, 'ListBucketResult', fail);
-  const encodingType = optText(r, 'EncodingType', fail);
-  const dec = urlDecoder(urlDecode, encodingType, fail);
+  const { r, fail, encodingType, dec } = openResult(xml, 'ListBucketResult', urlDecode);
   const out: ListBucketResult = {
     name: text(r, 'Name', fail),
     prefix: dec(optText(r, 'Prefix', fail) ?? ''),
@@ -665,6 +666,39 @@ function respond(doc: Record<string, unknown>): string {
   return DECLARATION + (responseBuilder.build(doc) as string);
 }
 
+/** A result body that opens with `<EncodingType>` when there is one, where most results put it. */
+function startBody(encodingType: string | undefined): Record<string, unknown> {
+  return encodingType === undefined ? {} : { EncodingType: encodingType };
+}
+
+/** `CommonPrefixes*{Prefix}`, omitted when there are none. */
+function addCommonPrefixes(
+  body: Record<string, unknown>,
+  prefixes: readonly string[],
+  enc: (s: string) => string,
+): void {
+  if (prefixes.length > 0) body['CommonPrefixes'] = prefixes.map((p) => ({ Prefix: enc(p) }));
+}
+
+/**
+ * One `<Contents>`: Key, LastModified, ETag, Type, Size, StorageClass[, Owner{ID, DisplayName}]. `ownerAlways` lists
+ * an owner even when none is known, as ListObjects (v1) does: ali-oss's `list()` reads it without a guard.
+ */
+function contentsEntry(c: ListedObject, enc: (s: string) => string, ownerAlways: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    Key: enc(c.key),
+    LastModified: c.lastModified,
+    ETag: c.etag,
+    Type: c.type,
+    Size: String(c.size),
+    StorageClass: c.storageClass,
+  };
+  if (ownerAlways || c.owner !== undefined) {
+    out['Owner'] = { ID: c.owner?.id ?? '', DisplayName: c.owner?.displayName ?? '' };
+  }
+  return out;
+}
+
 /**
  * `InitiateMultipartUploadResult`: Bucket, Key, UploadId[, EncodingType]; `Key` URL-encoded when `encodingType` is
  * `'url'`.
@@ -679,8 +713,7 @@ export function buildInitiateMultipartUploadResult(r: Readonly<InitiateMultipart
 /** `CompleteMultipartUploadResult`: [EncodingType,] Location, Bucket, Key, ETag. */
 export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipartUploadDocument>): string {
   const enc = urlEncoder(r.encodingType);
-  const body: Record<string, unknown> = {};
-  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  const body = startBody(r.encodingType);
   body['Location'] = r.location;
   body['Bucket'] = r.bucket;
   body['Key'] = enc(r.key);
@@ -694,8 +727,7 @@ export function buildCompleteMultipartUploadResult(r: Readonly<CompleteMultipart
  */
 export function buildListPartsResult(r: Readonly<ListPartsResult>): string {
   const enc = urlEncoder(r.encodingType);
-  const body: Record<string, unknown> = {};
-  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  const body = startBody(r.encodingType);
   body['Bucket'] = r.bucket;
   body['Key'] = enc(r.key);
   body['UploadId'] = r.uploadId;
@@ -726,8 +758,7 @@ export function buildListPartsResult(r: Readonly<ListPartsResult>): string {
  */
 export function buildListMultipartUploadsResult(r: Readonly<ListMultipartUploadsResult>): string {
   const enc = urlEncoder(r.encodingType);
-  const body: Record<string, unknown> = {};
-  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  const body = startBody(r.encodingType);
   body['Bucket'] = r.bucket;
   body['KeyMarker'] = enc(r.keyMarker);
   body['UploadIdMarker'] = r.uploadIdMarker;
@@ -745,7 +776,7 @@ export function buildListMultipartUploadsResult(r: Readonly<ListMultipartUploads
       return upload;
     });
   }
-  if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
+  addCommonPrefixes(body, r.commonPrefixes, enc);
   return respond({ ListMultipartUploadsResult: body });
 }
 
@@ -765,19 +796,8 @@ export function buildListBucketResult(r: Readonly<ListBucketResult>): string {
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
   body['IsTruncated'] = String(r.isTruncated);
   if (r.nextMarker !== undefined) body['NextMarker'] = enc(r.nextMarker);
-  if (r.contents.length > 0) {
-    body['Contents'] = r.contents.map((c) => ({
-      Key: enc(c.key),
-      LastModified: c.lastModified,
-      ETag: c.etag,
-      Type: c.type,
-      Size: String(c.size),
-      StorageClass: c.storageClass,
-      // Real OSS lists the owner of every object; clients (ali-oss `list()`) read it without a guard.
-      Owner: { ID: c.owner?.id ?? '', DisplayName: c.owner?.displayName ?? '' },
-    }));
-  }
-  if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
+  if (r.contents.length > 0) body['Contents'] = r.contents.map((c) => contentsEntry(c, enc, true));
+  addCommonPrefixes(body, r.commonPrefixes, enc);
   return respond({ ListBucketResult: body });
 }
 
@@ -829,14 +849,13 @@ export function buildDeleteResult(
   r: Readonly<{ deleted: readonly string[]; encodingType?: string | undefined }>,
 ): string {
   const enc = urlEncoder(r.encodingType);
-  const body: Record<string, unknown> = {};
-  if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
+  const body = startBody(r.encodingType);
   if (r.deleted.length > 0) body['Deleted'] = r.deleted.map((k) => ({ Key: enc(k) }));
   return respond({ DeleteResult: body });
 }
 
 /** `ListBucketResult` of ListObjectsV2 (`list-type=2`). */
-export interface ListBucketResultV2 {
+interface ListBucketResultV2 {
   name: string;
   prefix: string;
   /** Echoed when the request gave one. */
@@ -869,21 +888,8 @@ export function buildListBucketResultV2(r: Readonly<ListBucketResultV2>): string
   if (r.encodingType !== undefined) body['EncodingType'] = r.encodingType;
   body['IsTruncated'] = String(r.isTruncated);
   if (r.nextContinuationToken !== undefined) body['NextContinuationToken'] = r.nextContinuationToken;
-  if (r.contents.length > 0) {
-    body['Contents'] = r.contents.map((c) => {
-      const out: Record<string, unknown> = {
-        Key: enc(c.key),
-        LastModified: c.lastModified,
-        ETag: c.etag,
-        Type: c.type,
-        Size: String(c.size),
-        StorageClass: c.storageClass,
-      };
-      if (c.owner !== undefined) out['Owner'] = { ID: c.owner.id, DisplayName: c.owner.displayName };
-      return out;
-    });
-  }
-  if (r.commonPrefixes.length > 0) body['CommonPrefixes'] = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
+  if (r.contents.length > 0) body['Contents'] = r.contents.map((c) => contentsEntry(c, enc, false));
+  addCommonPrefixes(body, r.commonPrefixes, enc);
   body['KeyCount'] = String(r.contents.length + r.commonPrefixes.length);
   return respond({ ListBucketResult: body });
 }

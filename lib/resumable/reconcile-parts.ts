@@ -18,7 +18,7 @@ export interface PartRange {
 }
 
 /** The outcome of {@link reconcileParts}. */
-export interface Reconciled {
+interface Reconciled {
   /** Parts stored and verified, each with its CRC64 and size, ascending. */
   done: CheckpointPart[];
   /** Parts to send, ascending. */

@@ -465,7 +465,7 @@ function fail(
 // ---------------------------------------------------------------- PostObject (form fields instead of headers)
 
 /** What a PostObject form signs with: its policy (base64, as sent) and the signature fields. */
-export interface PostSignatureInput {
+interface PostSignatureInput {
   /** The `policy` field exactly as sent (base64 of the JSON policy). */
   policy: string;
   /** Form fields, names lower-case. */

@@ -57,7 +57,7 @@ function splitCredentialV4(credential: string): CredentialScopeV4 | null {
 }
 
 /** A parsed V4 Authorization header. */
-export interface AuthorizationV4 extends CredentialScopeV4 {
+interface AuthorizationV4 extends CredentialScopeV4 {
   /** Names from `AdditionalHeaders=` in the order sent (empty when absent). */
   additionalHeaders: string[];
   /** Lower-case hex signature. */

@@ -25,7 +25,7 @@ export interface BodyDigest {
 }
 
 /** How to receive one body. */
-export interface ReceiveOptions {
+interface ReceiveOptions {
   /** More bytes than this → 400 EntityTooLarge. */
   maxBytes: number;
   /** Injected fault: destroy the connection once this many bytes arrived (or at the end if fewer came). */

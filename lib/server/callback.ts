@@ -14,7 +14,7 @@ import type { OpContext } from './context.js';
 import { ServerError } from './server-error.js';
 
 /** A decoded callback request. */
-export interface CallbackSpec {
+interface CallbackSpec {
   urls: string[];
   host?: string;
   body: string;
@@ -23,7 +23,7 @@ export interface CallbackSpec {
 }
 
 /** Values the callback body can reference. */
-export interface CallbackValues {
+interface CallbackValues {
   bucket: string;
   object: string;
   etag: string;
@@ -34,7 +34,7 @@ export interface CallbackValues {
 }
 
 /** Outcome of a callback call. */
-export type CallbackOutcome = { ok: true; body: Buffer; contentType: string } | { ok: false; message: string };
+type CallbackOutcome = { ok: true; body: Buffer; contentType: string } | { ok: false; message: string };
 
 const MAX_RESPONSE = 3 * 1024 * 1024;
 

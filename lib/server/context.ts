@@ -1,6 +1,7 @@
 /**
  * What an operation handler gets: the addressed bucket/key, decoded query, headers, the fault drawn for this
- * request, and helpers that read the body the one right way (counted, hashed, size-checked).
+ * request, and helpers that read the body the one right way (counted, hashed, size-checked) and commit the object it
+ * made (under the key's lock, honouring `x-oss-forbid-overwrite`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
@@ -8,7 +9,7 @@ import type { BucketRegistry, BucketState } from './bucket-registry.js';
 import { readSmallBody, receiveBody, type BodyDigest } from './body-receiver.js';
 import type { FaultAction } from './faults.js';
 import { checkObjectKey } from './names.js';
-import { invalidArgument } from './object-record.js';
+import { invalidArgument, type ObjectRecord } from './object-record.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { OpName } from './router.js';
 import { ServerError } from './server-error.js';
@@ -111,6 +112,16 @@ export function checkMd5(expected: Buffer | undefined, digest: BodyDigest): void
   }
 }
 
+/**
+ * What an upload checks of its headers before reading its body: a well-formed Content-MD5 (returned decoded, for
+ * {@link receive} to compare) and a declared length within `max`.
+ */
+export function checkBodyHeaders(ctx: OpContext, max: number): Buffer | undefined {
+  const md5 = expectedMd5(ctx);
+  checkDeclared(declaredLength(ctx), max);
+  return md5;
+}
+
 /** True when `x-oss-forbid-overwrite: true`. */
 export function forbidsOverwrite(ctx: OpContext): boolean {
   return (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
@@ -126,11 +137,35 @@ export function fileAlreadyExists(): ServerError {
 }
 
 /**
+ * `x-oss-forbid-overwrite`, checked at once: 409 FileAlreadyExists when it is set and `key` exists. Returns whether
+ * it is set, for {@link commitObject} to check again: the key may appear while the body arrives.
+ */
+export function checkOverwrite(ctx: OpContext, bucket: BucketState, key: string): boolean {
+  const forbid = forbidsOverwrite(ctx);
+  if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
+  return forbid;
+}
+
+/** Commits `rec` under its key's lock; 409 FileAlreadyExists instead when `forbid` and the key exists by then. */
+export async function commitObject(
+  ctx: OpContext,
+  bucket: BucketState,
+  rec: ObjectRecord,
+  forbid: boolean,
+): Promise<void> {
+  await registry(ctx).withKey(bucket.name, rec.key, async () => {
+    if (forbid && bucket.objects.has(rec.key)) throw fileAlreadyExists();
+    await registry(ctx).commitLocked(bucket, rec);
+  });
+}
+
+/**
  * Streams the body into `dest` (see {@link receiveBody}), applying a `reset` fault. A chunked body that also declares
  * a Content-Length must decode to exactly that many bytes (400 IncompleteBody otherwise, after the body was read, so
- * the caller drops what it staged); HTTP framing already holds a plain body to its Content-Length.
+ * the caller drops what it staged); HTTP framing already holds a plain body to its Content-Length. Then 400
+ * InvalidDigest when `md5` is given and the body's differs.
  */
-export async function receive(ctx: OpContext, dest: Writable, maxBytes: number): Promise<BodyDigest> {
+export async function receive(ctx: OpContext, dest: Writable, maxBytes: number, md5?: Buffer): Promise<BodyDigest> {
   ctx.bodyTaken = true;
   const resetAfter = ctx.fault?.type === 'reset' ? (ctx.fault.afterBytes ?? 0) : undefined;
   const digest = await receiveBody(ctx.req, dest, {
@@ -147,6 +182,7 @@ export async function receive(ctx: OpContext, dest: Writable, maxBytes: number):
       ReceivedLength: String(digest.size),
     });
   }
+  checkMd5(md5, digest);
   return digest;
 }
 

@@ -11,7 +11,7 @@ import type { BodyDigest } from './body-receiver.js';
 import { ServerError } from './server-error.js';
 
 /** Where the file goes, decided from the fields: a stream and the largest file accepted. */
-export interface FileSink {
+interface FileSink {
   stream: Writable;
   maxBytes: number;
 }

@@ -5,7 +5,7 @@
 import { compareKeys } from './names.js';
 
 /** One page. */
-export interface Page<T> {
+interface Page<T> {
   items: T[];
   commonPrefixes: string[];
   truncated: boolean;
@@ -14,7 +14,7 @@ export interface Page<T> {
 }
 
 /** What to list. */
-export interface PageQuery<T> {
+interface PageQuery<T> {
   keyOf: (t: T) => string;
   prefix: string;
   delimiter: string;

@@ -1,14 +1,9 @@
 /**
- * Bucket-name and object-key rules as the service enforces them (InvalidBucketName, InvalidObjectName).
+ * Bucket-name and object-key rules as the service enforces them (InvalidBucketName, InvalidObjectName). The
+ * bucket-name syntax itself is the client's too, defined once in lib/core/validate.ts.
  */
+import { isValidBucketName } from '../core/validate.js';
 import { ServerError } from './server-error.js';
-
-const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
-/** True for a syntactically valid bucket name (3–63 of `a-z 0-9 -`, letter or digit at both ends). */
-export function isValidBucketName(name: string): boolean {
-  return BUCKET_RE.test(name);
-}
 
 /** Throws 400 InvalidBucketName unless `name` is valid. */
 export function checkBucketName(name: string): void {

@@ -2,10 +2,12 @@
  * What the server knows about a stored object: the HTTP metadata captured when it was created, its integrity
  * values and where its bytes live. Persisted as a sidecar JSON next to the bytes (disk storage).
  */
+import type { BodyDigest } from './body-receiver.js';
+import { md5Etag } from './etag.js';
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
-export type ObjectType = 'Normal' | 'Appendable' | 'Multipart' | 'Symlink';
+type ObjectType = 'Normal' | 'Appendable' | 'Multipart' | 'Symlink';
 
 /** A run of bytes of an object, stored as one blob (a PutObject body, an appendable file, a multipart part). */
 export interface Segment {
@@ -31,7 +33,7 @@ export interface ObjectMeta {
 }
 
 /** `x-oss-server-side-encryption` and its companions. */
-export interface ServerSideEncryption {
+interface ServerSideEncryption {
   /** `AES256`, `KMS` or `SM4`. */
   algorithm: string;
   /** `x-oss-server-side-data-encryption` (`SM4`, with KMS only). */
@@ -59,7 +61,7 @@ export interface ObjectRecord extends ObjectMeta {
 }
 
 /** What a record holds besides its creation metadata. */
-export type RecordFields = Omit<ObjectRecord, keyof ObjectMeta>;
+type RecordFields = Omit<ObjectRecord, keyof ObjectMeta>;
 
 /**
  * A record of the creation metadata in `meta` (only the {@link ObjectMeta} fields are taken, so a previous record
@@ -83,12 +85,52 @@ export function objectRecord(meta: ObjectMeta, fields: RecordFields): ObjectReco
   };
   if (fields.contentMd5 !== undefined) rec.contentMd5 = fields.contentMd5;
   if (fields.symlinkTarget !== undefined) rec.symlinkTarget = fields.symlinkTarget;
-  if (meta.cacheControl !== undefined) rec.cacheControl = meta.cacheControl;
-  if (meta.contentDisposition !== undefined) rec.contentDisposition = meta.contentDisposition;
-  if (meta.contentEncoding !== undefined) rec.contentEncoding = meta.contentEncoding;
-  if (meta.expires !== undefined) rec.expires = meta.expires;
+  copyHttpMeta(meta, rec);
   if (meta.sse !== undefined) rec.sse = meta.sse;
   return rec;
+}
+
+/** The creation metadata of `rec` without its encryption (a copy asks for its own) or its other fields. */
+export function creationMeta(rec: ObjectRecord): ObjectMeta {
+  const meta: ObjectMeta = {
+    contentType: rec.contentType,
+    userMeta: rec.userMeta,
+    storageClass: rec.storageClass,
+    acl: rec.acl,
+    tags: rec.tags,
+  };
+  copyHttpMeta(rec, meta);
+  return meta;
+}
+
+/** The optional HTTP metadata `from` has, onto `to`: absent fields stay absent rather than `undefined`. */
+function copyHttpMeta(from: ObjectMeta, to: ObjectMeta): void {
+  if (from.cacheControl !== undefined) to.cacheControl = from.cacheControl;
+  if (from.contentDisposition !== undefined) to.contentDisposition = from.contentDisposition;
+  if (from.contentEncoding !== undefined) to.contentEncoding = from.contentEncoding;
+  if (from.expires !== undefined) to.expires = from.expires;
+}
+
+/**
+ * The record of a Normal object whose bytes arrived as a request body (PutObject, PostObject): `digest` describes
+ * them, `blob` holds them (unused when they are none).
+ */
+export function receivedObject(meta: ObjectMeta, key: string, digest: BodyDigest, blob: string): ObjectRecord {
+  return objectRecord(meta, {
+    key,
+    type: 'Normal',
+    size: digest.size,
+    crc64: digest.crc64,
+    etag: md5Etag(digest.md5),
+    contentMd5: digest.md5.toString('base64'),
+    lastModified: Date.now(),
+    segments: digest.size === 0 ? [] : [{ blob, size: digest.size }],
+  });
+}
+
+/** The integrity headers of an answer that stored a Normal object: ETag, Content-MD5, CRC-64. */
+export function storedHeaders(rec: ObjectRecord): Record<string, string> {
+  return { etag: `"${rec.etag}"`, 'content-md5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64 };
 }
 
 const ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);

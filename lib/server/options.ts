@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveLimits, type OssLimits } from '../config.js';
 import type { ServerCredential } from './auth.js';
-import { isValidBucketName } from './names.js';
+import { invalidBucketNameMessage, isValidBucketName } from '../core/validate.js';
 
 export type { ServerCredential };
 
@@ -81,10 +81,7 @@ export async function resolveServerOptions(opts: ServerOptions = {}): Promise<Re
     }
   }
   for (const b of opts.buckets ?? []) {
-    if (!isValidBucketName(b))
-      throw new TypeError(
-        `bucket name ${JSON.stringify(b)} is invalid: use 3-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
-      );
+    if (!isValidBucketName(b)) throw new TypeError(invalidBucketNameMessage(b));
   }
   const root = opts.root === undefined ? await mkdtemp(join(tmpdir(), 'oss-stream-server-')) : resolve(opts.root);
   return Object.freeze({

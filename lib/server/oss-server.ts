@@ -1,6 +1,7 @@
 /**
  * The local OSS-compatible server: an HTTP server on a port of your choice that speaks the OSS upload protocol
- * (see the issue and `docs/`), backed by a directory or by nothing at all.
+ * (the operations are in the README's table, the error codes in `docs/errors.md`), backed by a directory or by
+ * nothing at all.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -201,8 +202,10 @@ export class OssServer {
   }
 
   /**
-   * Stops listening, cuts open connections, drops staged uploads, and removes the root if it was a temp dir
-   * created by {@link start}. Idempotent.
+   * Stops listening, cuts open connections, and removes the root if it was a temp dir created by {@link start}.
+   * Idempotent. A body still arriving is abandoned: its handler drops the staged file when it sees the connection
+   * gone, and whatever is left in `<root>/tmp` is wiped at the next start on that root (which finds the objects and
+   * the multipart uploads in progress as they were, with disk storage).
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {

@@ -14,7 +14,7 @@ export interface LengthRange {
 }
 
 /** What the conditions are checked against. */
-export interface PolicySubject {
+interface PolicySubject {
   bucket: string;
   /** The object key the form names (after `${filename}` substitution). */
   key: string;

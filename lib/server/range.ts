@@ -11,7 +11,7 @@ export interface ByteRange {
 }
 
 /** Result of reading a Range header against an object of `size` bytes. */
-export type RangeDecision = { kind: 'whole' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
+type RangeDecision = { kind: 'whole' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
 
 /** Decides how to answer `header` for an object of `size` bytes. */
 export function decideRange(header: string | undefined, size: number, standard: boolean): RangeDecision {

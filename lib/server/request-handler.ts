@@ -12,7 +12,7 @@ import { OPERATIONS } from './ops/index.js';
 import { errorReply, newRequestId, sendReply, toServerError, type Reply, type ReplyScope } from './respond.js';
 import { resolveTarget, selectOp, type OpName, type Target } from './router.js';
 import { ServerError } from './server-error.js';
-import type { ServerStats } from './stats.js';
+import type { OpStats, ServerStats } from './stats.js';
 import { Throttle, trafficLimitOf } from './traffic-limit.js';
 
 /** Request headers as a flat record with lower-case names (repeated headers joined with `,`). */
@@ -91,15 +91,7 @@ async function handle(
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = flattenHeaders(req.headers);
   const host = headers['host'] ?? core.options.host;
-  let op: OpName = 'Unsupported';
-  let target: Target = { query: {}, style: 'none' };
-  let routeError: unknown;
-  try {
-    target = resolveTarget(req.url ?? '/', headers['host'], (name) => core.registry.has(name));
-    op = selectOp(method, target, headers);
-  } catch (err) {
-    routeError = err;
-  }
+  const { target, op, routeError } = route(core, req, method, headers);
   const counters = stats.op(op);
   counters.requests += 1;
   const onBytesIn = (n: number): void => {
@@ -139,29 +131,7 @@ async function handle(
   let tooLarge = false;
   try {
     if (routeError !== undefined) throw routeError;
-    // A PostObject form carries its signature in its fields: its handler authenticates it.
-    if (!core.options.anonymous && op !== 'PostObject') {
-      authenticate(
-        {
-          method,
-          ...(target.bucket === undefined ? {} : { bucket: target.bucket }),
-          ...(target.key === undefined ? {} : { key: target.key }),
-          query: target.query,
-          headers,
-          now: new Date(),
-          region: core.options.region,
-          maxClockSkewMs: core.options.limits.maxClockSkewMs,
-        },
-        core.options.credentials,
-      );
-    }
-    if (fault?.type === 'error') throw faultError(fault);
-    const limit = trafficLimitOf(headers, target.query);
-    if (limit !== undefined) {
-      ctx.throttle = new Throttle(limit);
-      scope.throttle = new Throttle(limit);
-    }
-    reply = await OPERATIONS[op](ctx);
+    reply = await runOperation(ctx, scope);
   } catch (err) {
     if (err instanceof ConnectionGone) {
       counters.errors += 1;
@@ -171,9 +141,71 @@ async function handle(
     tooLarge = error.code === 'EntityTooLarge';
     reply = errorReply(error, scope);
   }
+  await answer(ctx, res, reply, scope, counters, tooLarge);
+}
 
-  if (!ctx.bodyTaken && !tooLarge && declaredAtMost(headers, drainLimit(core)))
-    drainBody(req, onBytesIn, drainLimit(core));
+/**
+ * The bucket, key and query a request names and the operation they select. A request that cannot be addressed is
+ * still counted (as Unsupported) and answered: its error is returned, not thrown.
+ */
+function route(
+  core: ServerCore,
+  req: IncomingMessage,
+  method: string,
+  headers: Record<string, string>,
+): { target: Target; op: OpName; routeError: unknown } {
+  let target: Target = { query: {}, style: 'none' };
+  try {
+    target = resolveTarget(req.url ?? '/', headers['host'], (name) => core.registry.has(name));
+    return { target, op: selectOp(method, target, headers), routeError: undefined };
+  } catch (err) {
+    return { target, op: 'Unsupported', routeError: err };
+  }
+}
+
+/** Authentication, an injected `error` fault, `x-oss-traffic-limit`, then the operation's handler. */
+async function runOperation(ctx: OpContext, scope: ReplyScope): Promise<Reply> {
+  const { core, method, headers, query } = ctx;
+  // A PostObject form carries its signature in its fields: its handler authenticates it.
+  if (!core.options.anonymous && ctx.op !== 'PostObject') {
+    authenticate(
+      {
+        method,
+        ...(ctx.bucketName === undefined ? {} : { bucket: ctx.bucketName }),
+        ...(ctx.key === undefined ? {} : { key: ctx.key }),
+        query,
+        headers,
+        now: new Date(),
+        region: core.options.region,
+        maxClockSkewMs: core.options.limits.maxClockSkewMs,
+      },
+      core.options.credentials,
+    );
+  }
+  if (ctx.fault?.type === 'error') throw faultError(ctx.fault);
+  const limit = trafficLimitOf(headers, query);
+  if (limit !== undefined) {
+    ctx.throttle = new Throttle(limit);
+    scope.throttle = new Throttle(limit);
+  }
+  return OPERATIONS[ctx.op](ctx);
+}
+
+/**
+ * Sends `reply`: after draining an unread body (or deciding to close instead of reading a large one), and with the
+ * answer-side faults applied (`drop-after-commit`, `corrupt-crc64`, `delay`).
+ */
+async function answer(
+  ctx: OpContext,
+  res: ServerResponse,
+  reply: Reply,
+  scope: ReplyScope,
+  counters: OpStats,
+  tooLarge: boolean,
+): Promise<void> {
+  const { core, req, fault } = ctx;
+  if (!ctx.bodyTaken && !tooLarge && declaredAtMost(ctx.headers, drainLimit(core)))
+    drainBody(req, ctx.onBytesIn, drainLimit(core));
   else if (!req.complete) {
     // A body refused as too large (before or while it was read) or larger than any body we accept: answer, then
     // close instead of reading the rest.

@@ -28,7 +28,7 @@ export function parseCompleteMultipartUpload(xml: string): CompletePart[] {
 }
 
 /** A DeleteMultipleObjects request body: `<Delete>[<Quiet>]<Object><Key>…</Key>[<VersionId>]</Object>*</Delete>`. */
-export interface DeleteRequest {
+interface DeleteRequest {
   quiet: boolean;
   keys: string[];
 }

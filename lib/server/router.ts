@@ -4,7 +4,7 @@
  * sub-resources select.
  */
 import { isIP } from 'node:net';
-import { isValidBucketName } from './names.js';
+import { isValidBucketName } from '../core/validate.js';
 import { ServerError } from './server-error.js';
 
 /** Operations the server implements (names as in the OSS API reference). */
@@ -51,13 +51,14 @@ export interface Target {
 
 /** Decodes a query string; `+` stays a plus (OSS clients percent-encode spaces). */
 export function parseQuery(raw: string): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
+  // No prototype: a parameter named `constructor`, `toString` or `__proto__` is a parameter like any other.
+  const out = Object.create(null) as Record<string, string | null>;
   if (raw === '') return out;
   for (const pair of raw.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     const name = decode(eq < 0 ? pair : pair.slice(0, eq), 'query parameter');
-    if (name in out) continue;
+    if (Object.hasOwn(out, name)) continue;
     out[name] = eq < 0 ? null : decode(pair.slice(eq + 1), 'query parameter');
   }
   return out;

@@ -9,7 +9,7 @@ import type { OssContext } from '../api/context.js';
 import { OssAbortError } from '../errors.js';
 
 /** What {@link closeWithClient} asks a sink. */
-export interface SinkState {
+interface SinkState {
   /** The object is stored: the sink is only waited for. */
   committed(): boolean;
   /** The sink took bytes (or was ended): cancelling it is a failure its user must hear of. */

@@ -131,7 +131,7 @@ export async function prepareStreamResume(
 }
 
 /** What {@link resumeStream} needs of the sink it drives. */
-export interface ResumableSink {
+interface ResumableSink {
   /** The sink itself: the source is piped into it. */
   readonly writable: Writable;
   /** The sink's window: its signal cancels the checkpoint load, a failed save fails it. */

@@ -101,6 +101,20 @@ describe('server request handling with signatures', () => {
       expect([get.status, get.text]).to.deep.equal([206, 'ell']);
     });
 
+    it(`verifies a ${v} signature over query parameters named like Object.prototype members`, async () => {
+      const key = `proto-query-${v}.txt`;
+      const put = await signedCall(server, v, { method: 'PUT', bucket: 'bkt', key, query: {}, headers: {} }, 'abc');
+      expect(put.status).to.equal(200);
+      // OSS ignores parameters it does not know; V4 signs every one, so the server must see every one.
+      const query = Object.fromEntries<string | null>([
+        ['constructor', 'x'],
+        ['toString', null],
+        ['__proto__', 'y'],
+      ]);
+      const get = await signedCall(server, v, { method: 'GET', bucket: 'bkt', key, query, headers: {} });
+      expect([get.status, get.text]).to.deep.equal([200, 'abc']);
+    });
+
     it(`answers 403 SignatureDoesNotMatch for a wrong ${v} signature, without storing`, async () => {
       const req: SignableRequest = { method: 'PUT', bucket: 'bkt', key: `bad-${v}`, query: {}, headers: {} };
       if (v === 'v1') signRequestV1(req, { ...creds, accessKeySecret: 'wrong' }, new Date());

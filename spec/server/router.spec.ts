@@ -16,6 +16,20 @@ describe('server router', () => {
     expect(() => parseQuery('bad=%E0%A4%A')).to.throw(ServerError);
   });
 
+  it('keeps query parameters named like Object.prototype members (constructor, toString, __proto__)', () => {
+    const q = parseQuery('constructor=1&toString&hasOwnProperty=2&__proto__=3&valueOf=&constructor=4');
+    // Built with fromEntries: a `__proto__` key in an object literal would set the prototype instead.
+    const expected = Object.fromEntries([
+      ['constructor', '1'],
+      ['toString', null],
+      ['hasOwnProperty', '2'],
+      ['__proto__', '3'],
+      ['valueOf', ''],
+    ]);
+    expect(Object.entries(q)).to.deep.equal(Object.entries(expected));
+    expect(parseQuery('a=1')['constructor']).to.equal(undefined);
+  });
+
   it('resolves path-style and virtual-host addressing', () => {
     const t = (url: string, host?: string): Target => resolveTarget(url, host, exists);
     expect(t('/bkt/a%2Fb/c%20d?acl', '127.0.0.1:9000')).to.deep.equal({

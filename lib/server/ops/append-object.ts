@@ -5,7 +5,6 @@
 import { crc64Combine } from '../../core/crc64.js';
 import {
   checkDeclared,
-  checkMd5,
   declaredLength,
   expectedMd5,
   fileAlreadyExists,
@@ -21,19 +20,24 @@ import { invalidArgument, metaFromHeaders, objectRecord, sseHeaders } from '../o
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 
+/** The `position` an append starts at; 400 InvalidArgument unless a non-negative integer. */
+function positionOf(query: Record<string, string | null>): number {
+  const raw = query['position'];
+  if (raw === undefined || raw === null || !/^\d+$/.test(raw)) {
+    throw invalidArgument(
+      'position',
+      raw ?? '',
+      'The position parameter is required and must be a non-negative integer.',
+    );
+  }
+  return Number(raw);
+}
+
 /** Handles AppendObject. */
 export async function appendObject(ctx: OpContext): Promise<Reply> {
   const bucket = requireBucket(ctx);
   const key = requireKey(ctx);
-  const rawPos = ctx.query['position'];
-  if (rawPos === undefined || rawPos === null || !/^\d+$/.test(rawPos)) {
-    throw invalidArgument(
-      'position',
-      rawPos ?? '',
-      'The position parameter is required and must be a non-negative integer.',
-    );
-  }
-  const position = Number(rawPos);
+  const position = positionOf(ctx.query);
   const md5 = expectedMd5(ctx);
   const declared = declaredLength(ctx);
   const max = ctx.core.options.limits.maxPutSize;
@@ -68,8 +72,7 @@ export async function appendObject(ctx: OpContext): Promise<Reply> {
     const dest = staged?.stream ?? store.appendBlob(inPlace as string, length);
     let committed = false;
     try {
-      const digest = await receive(ctx, dest, max - length);
-      checkMd5(md5, digest);
+      const digest = await receive(ctx, dest, max - length, md5);
       const size = length + digest.size;
       const crc64 = crc64Combine(old?.crc64 ?? '0', digest.crc64, digest.size);
       const blob = inPlace ?? staged!.blob;

@@ -8,12 +8,12 @@ import { buildCompleteMultipartUploadResult } from '../../core/xml.js';
 import { parseCompleteMultipartUpload } from '../request-xml.js';
 import { callbackResult, parseCallback } from '../callback.js';
 import {
+  commitObject,
   encodingType,
   fileAlreadyExists,
   forbidsOverwrite,
   objectLocation,
   readSmall,
-  registry,
   requireBucket,
   requireKey,
   type OpContext,
@@ -59,10 +59,7 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<Reply> {
     segments: parts.filter((p) => p.size > 0).map((p) => ({ blob: p.blob, size: p.size })),
   });
   try {
-    await registry(ctx).withKey(bucket.name, key, async () => {
-      if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
-      await registry(ctx).commitLocked(bucket, rec);
-    });
+    await commitObject(ctx, bucket, rec, forbid);
   } catch (err) {
     bucket.uploads.restore(up);
     throw err;

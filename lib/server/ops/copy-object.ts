@@ -19,10 +19,9 @@ import {
   requireKey,
   type OpContext,
 } from '../context.js';
-import { md5Etag } from '../etag.js';
-import { noSuchUpload, type PartRecord } from '../multipart-store.js';
 import { checkObjectKey } from '../names.js';
 import {
+  creationMeta,
   invalidArgument,
   metaFromHeaders,
   objectRecord,
@@ -35,7 +34,7 @@ import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
 import type { Store } from '../storage/store.js';
 import { noSuchKey, readSegments } from './get-object.js';
-import { partNumberOf } from './upload-part.js';
+import { commitPart, targetPart } from './upload-part.js';
 
 /** Handles CopyObject. */
 export async function copyObject(ctx: OpContext): Promise<Reply> {
@@ -52,7 +51,7 @@ export async function copyObject(ctx: OpContext): Promise<Reply> {
 
   // COPY keeps the source's HTTP metadata; the ACL and the storage class are the request's (ACLs are not copied).
   const metaOf = (source: ObjectRecord): ObjectMeta => {
-    const meta: ObjectMeta = directive === 'REPLACE' ? { ...given } : { ...sourceMeta(source), acl: given.acl };
+    const meta: ObjectMeta = directive === 'REPLACE' ? { ...given } : { ...creationMeta(source), acl: given.acl };
     if (directive !== 'REPLACE') meta.storageClass = ctx.headers['x-oss-storage-class'] ?? source.storageClass;
     meta.tags = tagging === 'REPLACE' ? given.tags : source.tags;
     return meta;
@@ -104,11 +103,8 @@ function copyRecord(meta: ObjectMeta, source: ObjectRecord, key: string, segment
 
 /** Handles UploadPartCopy: the part's bytes are a range of an existing object, its ETag their MD5. */
 export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
-  const bucket = requireBucket(ctx);
-  const key = requireKey(ctx);
+  const { bucket, up, number } = targetPart(ctx);
   const limits = ctx.core.options.limits;
-  const number = partNumberOf(ctx.query, limits.maxParts);
-  const up = bucket.uploads.get(ctx.query['uploadId'] ?? '', key);
   const { rec: src } = copySource(ctx);
   const unchanged = sourceConditions(ctx, src);
   if (unchanged !== undefined) return unchanged;
@@ -133,16 +129,7 @@ export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
   const blob = copied.blob ?? (await emptyBlob(store));
   let kept = false;
   try {
-    if (!bucket.uploads.isLive(up)) throw noSuchUpload(up.id);
-    const part: PartRecord = {
-      number,
-      blob,
-      size: copied.digest.size,
-      etag: md5Etag(copied.digest.md5),
-      crc64: copied.digest.crc64,
-      lastModified: Date.now(),
-    };
-    await bucket.uploads.addPart(up, part);
+    const part = await commitPart(bucket, up, number, blob, copied.digest);
     kept = true;
     const xml = buildCopyPartResult({ etag: `"${part.etag}"`, lastModified: isoSeconds(part.lastModified) });
     // The ETag is in a header too: ali-oss's uploadPartCopy reads it from there.
@@ -151,22 +138,6 @@ export async function uploadPartCopy(ctx: OpContext): Promise<Reply> {
   } finally {
     if (!kept) await store.dropBlob(blob);
   }
-}
-
-/** The creation metadata of `rec`, without its other fields. */
-function sourceMeta(rec: ObjectRecord): ObjectMeta {
-  const meta: ObjectMeta = {
-    contentType: rec.contentType,
-    userMeta: rec.userMeta,
-    storageClass: rec.storageClass,
-    acl: rec.acl,
-    tags: rec.tags,
-  };
-  if (rec.cacheControl !== undefined) meta.cacheControl = rec.cacheControl;
-  if (rec.contentDisposition !== undefined) meta.contentDisposition = rec.contentDisposition;
-  if (rec.contentEncoding !== undefined) meta.contentEncoding = rec.contentEncoding;
-  if (rec.expires !== undefined) meta.expires = rec.expires;
-  return meta;
 }
 
 /** `COPY` (the default) or `REPLACE`; 400 InvalidArgument otherwise. */

@@ -22,7 +22,7 @@ import { getSymlink, putSymlink } from './symlink.js';
 import { uploadPart } from './upload-part.js';
 
 /** A request handler. Throws {@link ServerError} for OSS error answers. */
-export type OpHandler = (ctx: OpContext) => Promise<Reply>;
+type OpHandler = (ctx: OpContext) => Promise<Reply>;
 
 // Query parameters that sign or modify a request rather than name what it does.
 const NOT_SUBRESOURCES = new Set([

@@ -3,14 +3,7 @@
  * class, tagging…) is captured now and applied at Complete; the upload is persisted before its id is answered.
  */
 import { buildInitiateMultipartUploadResult } from '../../core/xml.js';
-import {
-  encodingType,
-  fileAlreadyExists,
-  forbidsOverwrite,
-  requireBucket,
-  requireKey,
-  type OpContext,
-} from '../context.js';
+import { checkOverwrite, encodingType, requireBucket, requireKey, type OpContext } from '../context.js';
 import { metaFromHeaders, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
@@ -20,7 +13,7 @@ export async function initiateMultipartUpload(ctx: OpContext): Promise<Reply> {
   const key = requireKey(ctx);
   const enc = encodingType(ctx);
   const meta = metaFromHeaders(ctx.headers);
-  if (forbidsOverwrite(ctx) && bucket.objects.has(key)) throw fileAlreadyExists();
+  checkOverwrite(ctx, bucket, key);
   const up = await bucket.uploads.create(key, meta);
   const xml = buildInitiateMultipartUploadResult({
     bucket: bucket.name,

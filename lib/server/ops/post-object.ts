@@ -9,11 +9,10 @@
 import { buildPostResponse } from '../../core/xml.js';
 import { authenticatePost } from '../auth.js';
 import type { BucketState } from '../bucket-registry.js';
-import { fileAlreadyExists, objectLocation, receive, registry, requireBucket, type OpContext } from '../context.js';
-import { md5Etag } from '../etag.js';
+import { commitObject, fileAlreadyExists, objectLocation, receive, requireBucket, type OpContext } from '../context.js';
 import { FormReader, formBoundary, type FormFields } from '../form-data.js';
 import { checkObjectKey } from '../names.js';
-import { invalidArgument, metaFromHeaders, objectRecord, type ObjectMeta } from '../object-record.js';
+import { invalidArgument, metaFromHeaders, receivedObject, storedHeaders, type ObjectMeta } from '../object-record.js';
 import { checkPolicy, type LengthRange } from '../post-policy.js';
 import type { Reply } from '../respond.js';
 import { ServerError } from '../server-error.js';
@@ -64,26 +63,10 @@ export async function postObject(ctx: OpContext): Promise<Reply> {
         MinSizeAllowed: String(d.range.min),
       });
     }
-    const rec = objectRecord(d.meta, {
-      key: d.key,
-      type: 'Normal',
-      size: digest.size,
-      crc64: digest.crc64,
-      etag: md5Etag(digest.md5),
-      contentMd5: digest.md5.toString('base64'),
-      lastModified: Date.now(),
-      segments: digest.size === 0 ? [] : [{ blob: staged!.blob, size: digest.size }],
-    });
-    await registry(ctx).withKey(bucket.name, d.key, async () => {
-      if (d.forbid && bucket.objects.has(d.key)) throw fileAlreadyExists();
-      await registry(ctx).commitLocked(bucket, rec);
-    });
+    const rec = receivedObject(d.meta, d.key, digest, staged!.blob);
+    await commitObject(ctx, bucket, rec, d.forbid);
     committed = digest.size > 0;
-    return answer(ctx, bucket.name, d.key, rec.etag, form, {
-      etag: `"${rec.etag}"`,
-      'content-md5': rec.contentMd5!,
-      'x-oss-hash-crc64ecma': rec.crc64,
-    });
+    return answer(ctx, bucket.name, d.key, rec.etag, form, storedHeaders(rec));
   } finally {
     if (!committed && staged !== undefined) await store.dropBlob(staged.blob);
   }

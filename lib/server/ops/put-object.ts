@@ -4,20 +4,15 @@
  */
 import { callbackResult, parseCallback } from '../callback.js';
 import {
-  checkDeclared,
-  checkMd5,
-  declaredLength,
-  expectedMd5,
-  fileAlreadyExists,
-  forbidsOverwrite,
+  checkBodyHeaders,
+  checkOverwrite,
+  commitObject,
   receive,
-  registry,
   requireBucket,
   requireKey,
   type OpContext,
 } from '../context.js';
-import { md5Etag } from '../etag.js';
-import { metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
+import { metaFromHeaders, receivedObject, sseHeaders, storedHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
 /** Handles PutObject. */
@@ -26,39 +21,19 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
   const key = requireKey(ctx);
   const meta = metaFromHeaders(ctx.headers);
   const callback = parseCallback(ctx);
-  const md5 = expectedMd5(ctx);
   const max = ctx.core.options.limits.maxPutSize;
-  checkDeclared(declaredLength(ctx), max);
-  const forbid = forbidsOverwrite(ctx);
-  if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
+  const md5 = checkBodyHeaders(ctx, max);
+  const forbid = checkOverwrite(ctx, bucket, key);
 
   const store = ctx.core.store;
   const staged = store.createBlob();
   let committed = false;
   try {
-    const digest = await receive(ctx, staged.stream, max);
-    checkMd5(md5, digest);
-    const rec = objectRecord(meta, {
-      key,
-      type: 'Normal',
-      size: digest.size,
-      crc64: digest.crc64,
-      etag: md5Etag(digest.md5),
-      contentMd5: digest.md5.toString('base64'),
-      lastModified: Date.now(),
-      segments: digest.size === 0 ? [] : [{ blob: staged.blob, size: digest.size }],
-    });
-    await registry(ctx).withKey(bucket.name, key, async () => {
-      if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
-      await registry(ctx).commitLocked(bucket, rec);
-    });
+    const digest = await receive(ctx, staged.stream, max, md5);
+    const rec = receivedObject(meta, key, digest, staged.blob);
+    await commitObject(ctx, bucket, rec, forbid);
     committed = digest.size > 0;
-    const headers = {
-      etag: `"${rec.etag}"`,
-      'content-md5': rec.contentMd5 as string,
-      'x-oss-hash-crc64ecma': rec.crc64,
-      ...sseHeaders(rec.sse),
-    };
+    const headers = { ...storedHeaders(rec), ...sseHeaders(rec.sse) };
     if (callback === undefined) return { status: 200, headers };
     return await callbackResult(
       callback,

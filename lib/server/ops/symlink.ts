@@ -4,14 +4,7 @@
  * is made; GET and HEAD of the link follow it (see `followSymlink` in get-object.ts).
  */
 import { createHash } from 'node:crypto';
-import {
-  fileAlreadyExists,
-  forbidsOverwrite,
-  registry,
-  requireBucket,
-  requireKey,
-  type OpContext,
-} from '../context.js';
+import { commitObject, forbidsOverwrite, requireBucket, requireKey, type OpContext } from '../context.js';
 import { md5Etag } from '../etag.js';
 import { checkObjectKey } from '../names.js';
 import { invalidArgument, metaFromHeaders, objectRecord } from '../object-record.js';
@@ -47,10 +40,7 @@ export async function putSymlink(ctx: OpContext): Promise<Reply> {
     segments: [],
     symlinkTarget: target,
   });
-  await registry(ctx).withKey(bucket.name, key, async () => {
-    if (forbid && bucket.objects.has(key)) throw fileAlreadyExists();
-    await registry(ctx).commitLocked(bucket, rec);
-  });
+  await commitObject(ctx, bucket, rec, forbid);
   return { status: 200, headers: { etag: `"${rec.etag}"` } };
 }
 

@@ -3,18 +3,11 @@
  * checked against the minimum at Complete, as OSS does; the maximum part size is checked here. The part is
  * committed (durable on disk storage) before the answer, so an answered part survives a crash of the server.
  */
-import {
-  checkDeclared,
-  checkMd5,
-  declaredLength,
-  expectedMd5,
-  receive,
-  requireBucket,
-  requireKey,
-  type OpContext,
-} from '../context.js';
+import type { BodyDigest } from '../body-receiver.js';
+import type { BucketState } from '../bucket-registry.js';
+import { checkBodyHeaders, receive, requireBucket, requireKey, type OpContext } from '../context.js';
 import { md5Etag } from '../etag.js';
-import { noSuchUpload, type PartRecord } from '../multipart-store.js';
+import { noSuchUpload, type PartRecord, type UploadRecord } from '../multipart-store.js';
 import { invalidArgument } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
@@ -27,33 +20,51 @@ export function partNumberOf(query: Record<string, string | null>, maxParts: num
   return Number(raw);
 }
 
-/** Handles UploadPart. */
-export async function uploadPart(ctx: OpContext): Promise<Reply> {
+/** The upload and part number an UploadPart or UploadPartCopy names (400 InvalidArgument, 404 NoSuchUpload). */
+export function targetPart(ctx: OpContext): { bucket: BucketState; up: UploadRecord; number: number } {
   const bucket = requireBucket(ctx);
   const key = requireKey(ctx);
-  const limits = ctx.core.options.limits;
-  const number = partNumberOf(ctx.query, limits.maxParts);
+  const number = partNumberOf(ctx.query, ctx.core.options.limits.maxParts);
   const up = bucket.uploads.get(ctx.query['uploadId'] ?? '', key);
-  const md5 = expectedMd5(ctx);
-  checkDeclared(declaredLength(ctx), limits.maxPartSize);
+  return { bucket, up, number };
+}
+
+/**
+ * Adds part `number` of `up`, its bytes in `blob` as `digest` describes them; 404 NoSuchUpload when Complete or
+ * Abort finished the upload while they arrived (addPart checks again, locked).
+ */
+export async function commitPart(
+  bucket: BucketState,
+  up: UploadRecord,
+  number: number,
+  blob: string,
+  digest: BodyDigest,
+): Promise<PartRecord> {
+  if (!bucket.uploads.isLive(up)) throw noSuchUpload(up.id);
+  const part: PartRecord = {
+    number,
+    blob,
+    size: digest.size,
+    etag: md5Etag(digest.md5),
+    crc64: digest.crc64,
+    lastModified: Date.now(),
+  };
+  await bucket.uploads.addPart(up, part);
+  return part;
+}
+
+/** Handles UploadPart. */
+export async function uploadPart(ctx: OpContext): Promise<Reply> {
+  const { bucket, up, number } = targetPart(ctx);
+  const limits = ctx.core.options.limits;
+  const md5 = checkBodyHeaders(ctx, limits.maxPartSize);
 
   const store = ctx.core.store;
   const staged = store.createBlob();
   let kept = false;
   try {
-    const digest = await receive(ctx, staged.stream, limits.maxPartSize);
-    checkMd5(md5, digest);
-    // Complete or Abort may have finished the upload while this body was arriving (addPart checks again, locked).
-    if (!bucket.uploads.isLive(up)) throw noSuchUpload(up.id);
-    const part: PartRecord = {
-      number,
-      blob: staged.blob,
-      size: digest.size,
-      etag: md5Etag(digest.md5),
-      crc64: digest.crc64,
-      lastModified: Date.now(),
-    };
-    await bucket.uploads.addPart(up, part);
+    const digest = await receive(ctx, staged.stream, limits.maxPartSize, md5);
+    const part = await commitPart(bucket, up, number, staged.blob, digest);
     kept = true;
     return {
       status: 200,

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { assertInside, isBlobId, keyMetaPath } from '../key-path.js';
 import { isUploadId, type PartRecord, type UploadInfo } from '../multipart-store.js';
-import { isValidBucketName } from '../names.js';
+import { isValidBucketName } from '../../core/validate.js';
 import type { ObjectRecord } from '../object-record.js';
 import { BlobHolds } from './blob-holds.js';
 import { syncPath } from './durable-write.js';
