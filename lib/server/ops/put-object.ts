@@ -16,7 +16,7 @@ import {
   requireKey,
   type OpContext,
 } from '../context.js';
-import { md5Etag } from '../etag.js';
+import { bodyEtag } from '../etag.js';
 import { metaFromHeaders, objectRecord, sseHeaders } from '../object-record.js';
 import type { Reply } from '../respond.js';
 
@@ -43,8 +43,8 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
       type: 'Normal',
       size: digest.size,
       crc64: digest.crc64,
-      etag: md5Etag(digest.md5),
-      contentMd5: digest.md5.toString('base64'),
+      etag: bodyEtag(digest),
+      ...(digest.md5 === undefined ? {} : { contentMd5: digest.md5.toString('base64') }),
       lastModified: Date.now(),
       segments: digest.size === 0 ? [] : [{ blob: staged.blob, size: digest.size }],
     });
@@ -55,7 +55,7 @@ export async function putObject(ctx: OpContext): Promise<Reply> {
     committed = digest.size > 0;
     const headers = {
       etag: `"${rec.etag}"`,
-      'content-md5': rec.contentMd5 as string,
+      ...(rec.contentMd5 === undefined ? {} : { 'content-md5': rec.contentMd5 }),
       'x-oss-hash-crc64ecma': rec.crc64,
       ...sseHeaders(rec.sse),
     };
