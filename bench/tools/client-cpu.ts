@@ -4,7 +4,10 @@
  * this process's CPU is the client's). Prints, per contender, the median MB/s, total CPU s/GiB (all threads) and
  * the main thread's share, with every run's figure so the spread shows.
  *
- *   node --import tsx bench/tools/client-cpu.ts [--mib 512] [--runs 3] [--only ours] [--server-mode no-verify]
+ *   node --import tsx bench/tools/client-cpu.ts [--mib 512] [--runs 3] [--only ours] [--skip-md5]
+ *
+ * `--skip-md5` starts the server in its benchmark mode (no MD5; CRC-64 still returned and verified): the client's own
+ * ceiling.
  */
 import { parseArgs } from 'node:util';
 import { startBenchServer } from '../support/child-server.js';
@@ -18,12 +21,13 @@ const { values } = parseArgs({
     mib: { type: 'string', default: '512' },
     runs: { type: 'string', default: '3' },
     only: { type: 'string', multiple: true },
+    'skip-md5': { type: 'boolean', default: false },
   },
 });
 const bytes = Number(values.mib) * MiB;
 const data = patternBuffer(bytes);
 const file = await tempFile(data);
-const server = await startBenchServer({ storage: 'discard', anonymous: true });
+const server = await startBenchServer({ storage: 'discard', anonymous: true, skipMd5: values['skip-md5'] });
 const PART = 8 * MiB;
 const CONCURRENCY = 4;
 try {
@@ -43,7 +47,8 @@ try {
   const samples = await rounds(picked, Number(values.runs), server.process.pid, 'cpu');
   const gib = bytes / GiB;
   const f = (x: number): string => x.toFixed(2);
-  console.log(`${values.mib} MiB, ${values.runs} runs, ${loadNote()}`);
+  const mode = values['skip-md5'] ? ', server --skip-md5' : '';
+  console.log(`${values.mib} MiB, ${values.runs} runs${mode}, ${loadNote()}`);
   console.log('contender        MB/s   total s/GiB (runs)              main s/GiB (runs)               server %');
   for (const [name, s] of samples) {
     const total = s.map((x) => x.clientCpu / gib);
