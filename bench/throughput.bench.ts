@@ -2,14 +2,17 @@
  * Scenario 1, throughput: a 1 GiB object, from memory and from a file, into the local server (discard and disk
  * storage) running in a child process. Side by side in one run: the raw-undici ceiling, oss-stream's
  * `createUploadStream`, ali-oss `multipartUpload` (same part size and parallelism) and ali-oss `putStream`; then a
- * grid of part size × concurrency.
+ * grid of part size × concurrency; client CPU per GiB (all threads and the main thread's part) side by side; and the
+ * client's own ceiling against a server in its `--skip-md5` benchmark mode.
  *
  *   node --import tsx bench/run.ts --only throughput [--quick]
  *
  * Every server here runs with `--anonymous` so the unsigned ceiling is accepted; the clients still sign every
  * request, the server just skips the check, for everybody alike. MB/s is 10^6 bytes per second, median of the
  * runs; "client CPU" is this process's user + system time per GiB sent, "server CPU" the server process's share
- * of one core during the runs: near 100 % means the server, not the client, set the pace.
+ * of one core during the runs: near 100 % means the server, not the client, set the pace. "Main thread" is the
+ * part of the client CPU spent on the JavaScript thread (Linux: /proc/self/task/<pid>/stat); the rest is libuv's
+ * file-system threads, V8's GC and compiler threads.
  */
 import { GiB, MiB, loadNote, median, mbps, ratio, round, size, spread } from './support/measure.js';
 import { patternBuffer, tempFile } from './support/data.js';
@@ -69,8 +72,12 @@ const GRID_CONCURRENCY = [1, 4, 8];
 interface Summary {
   mbps: number;
   runs: number[];
-  /** Client CPU seconds per GiB. */
+  /** Client CPU seconds per GiB, all threads. */
   cpuPerGiB: number;
+  /** The main thread's part of {@link cpuPerGiB}. */
+  mainPerGiB: number;
+  /** Client CPU seconds per wall second over the runs: cores the client kept busy. */
+  clientCores: number;
   /** Server CPU as a percentage of one core over the runs. */
   serverPct: number;
 }
@@ -82,6 +89,8 @@ function summarize(samples: readonly RunSample[], bytes: number): Summary {
     mbps: median(rates),
     runs: rates,
     cpuPerGiB: median(samples.map((s) => s.clientCpu)) / (bytes / GiB),
+    mainPerGiB: median(samples.map((s) => s.clientMainCpu)) / (bytes / GiB),
+    clientCores: samples.reduce((a, s) => a + s.clientCpu, 0) / wall,
     serverPct: (100 * samples.reduce((a, s) => a + s.serverCpu, 0)) / wall,
   };
 }
@@ -132,6 +141,94 @@ function defaultTable(label: string, results: Map<string, Summary>, plan: Plan, 
   };
 }
 
+/**
+ * Client CPU per GiB from the default-options runs against the discard server (the same runs as their tables), every
+ * contender and source side by side: all threads, and the main thread's part.
+ */
+function cpuTable(bySource: Map<string, Map<string, Summary>>, plan: Plan): BenchTable {
+  const rows: (string | number)[][] = [];
+  for (const [source, results] of bySource) {
+    const mine = results.get('oss-stream createUploadStream')!;
+    for (const [name, s] of results) {
+      rows.push([
+        name,
+        source,
+        round(s.mbps),
+        round(s.cpuPerGiB, 2),
+        round(s.mainPerGiB, 2),
+        `${round((100 * s.mainPerGiB) / s.cpuPerGiB)} %`,
+        name === 'oss-stream createUploadStream' ? '' : ratio(mine.cpuPerGiB, s.cpuPerGiB),
+      ]);
+    }
+  }
+  return {
+    title: `Client CPU per GiB: ${size(plan.bytes)} → discard server, ${size(DEFAULT_PART)} parts × ${DEFAULT_CONCURRENCY}, same runs as the tables above`,
+    columns: [
+      'contender',
+      'source',
+      'MB/s',
+      'client CPU s/GiB (all threads)',
+      'main thread s/GiB',
+      'main-thread share',
+      'oss-stream CPU ÷ this',
+    ],
+    rows,
+    notes:
+      'Medians of the runs. oss-stream computes the CRC-64 of every byte and checks it against the server, part by part ' +
+      'and whole; the raw-undici ceiling and ali-oss verify nothing. Target: oss-stream ≤ 0.6 s/GiB from memory and ' +
+      'from a file. Off the main thread: libuv file reads (the file source, ali-oss), V8 GC and compiler threads. ' +
+      `CPU seconds are inflated on a loaded machine (caches and memory bandwidth are shared): compare rows of one table. ${loadNote()}.`,
+  };
+}
+
+/**
+ * The client's own ceiling: oss-stream from memory into a discard server in its `--skip-md5` benchmark mode (CRC-64
+ * still computed and returned, so every byte is still verified), beside raw undici on the same server.
+ */
+async function clientCeiling(plan: Plan, data: Buffer): Promise<BenchTable> {
+  const server = await startBenchServer({ storage: 'discard', anonymous: true, skipMd5: true });
+  try {
+    const input: BenchInput = { kind: 'memory', data };
+    const results = await measure(
+      [ceiling(server.endpoint, input, DEFAULT_PART, DEFAULT_CONCURRENCY), ours(server.endpoint, input)],
+      plan.runs,
+      server,
+      'client-ceiling',
+      inputSize(input),
+    );
+    return {
+      title: `Client ceiling: ${size(plan.bytes)} from memory → discard server without MD5 (benchmark mode), ${size(DEFAULT_PART)} parts × ${DEFAULT_CONCURRENCY}, median of ${plan.runs}`,
+      columns: [
+        'contender',
+        'MB/s',
+        'runs min–max',
+        'client CPU s/GiB',
+        'main thread s/GiB',
+        'client cores busy',
+        'MB/s per client core',
+        'server CPU %',
+      ],
+      rows: [...results].map(([name, s]) => [
+        name,
+        round(s.mbps),
+        spread(s.runs),
+        round(s.cpuPerGiB, 2),
+        round(s.mainPerGiB, 2),
+        round(s.clientCores, 2),
+        round(mbps(GiB, s.cpuPerGiB)),
+        round(s.serverPct),
+      ]),
+      notes:
+        'The server runs `oss-stream serve --skip-md5`: it does not MD5 the bodies (not OSS-faithful: its ETags come from ' +
+        'the CRC-64), but still computes and returns the CRC-64, so oss-stream still verifies every byte. MB/s per client ' +
+        'core = 1 GiB ÷ client CPU s/GiB: what one process could push if its CPU were the only limit. Server CPU well ' +
+        `under 100 % means the server was not the limit. ${loadNote()}.`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 function inputFor(source: 'memory' | 'file', data: Buffer, file: string): BenchInput {
   return source === 'memory' ? { kind: 'memory', data } : { kind: 'file', path: file, size: data.length };
 }
@@ -146,6 +243,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
     (servers[storage] ??= await startBenchServer({ storage, anonymous: true }));
   const tables: BenchTable[] = [];
   let memoryDiscard: Map<string, Summary> | undefined;
+  const discardBySource = new Map<string, Map<string, Summary>>();
   try {
     // One small upload per contender first, so JIT and connection set-up do not land in the first table.
     const warm = await serverFor('discard');
@@ -178,6 +276,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
         inputSize(input),
       );
       if (combo.source === 'memory' && combo.storage === 'discard') memoryDiscard = results;
+      if (combo.storage === 'discard') discardBySource.set(combo.source, results);
       tables.push(
         defaultTable(
           `from ${combo.source === 'memory' ? 'memory' : 'a file (page cache)'} → ${combo.storage} server`,
@@ -187,6 +286,9 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
         ),
       );
     }
+
+    tables.push(cpuTable(discardBySource, plan));
+    tables.push(await clientCeiling(plan, data));
 
     const server = await serverFor('discard');
     const input = inputFor('memory', data.subarray(0, plan.gridBytes), file.path);

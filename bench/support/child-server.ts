@@ -25,6 +25,11 @@ export interface BenchServerOptions {
   storage: 'discard' | 'disk';
   /** Skip signature checks (the raw-undici ceiling sends unsigned requests). */
   anonymous?: boolean;
+  /**
+   * Benchmark mode `--skip-md5`: the server hashes CRC-64 only (still returned, so clients still verify), so that
+   * a fast client, not the server's MD5, sets the pace. ETags then are not content MD5s.
+   */
+  skipMd5?: boolean;
 }
 
 // The server as users start it (`oss-stream serve`, built), or its sources with BENCH_SOURCE=lib (see ./lib.ts).
@@ -49,6 +54,7 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
   ];
   args.push('--access-key-id', BENCH.accessKeyId, '--access-key-secret', BENCH.accessKeySecret);
   if (opts.anonymous === true) args.push('--anonymous');
+  if (opts.skipMd5 === true) args.push('--skip-md5');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

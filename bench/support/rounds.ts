@@ -2,13 +2,15 @@
  * Timed runs of several contenders, interleaved round-robin (a, b, c, b, c, a, …) so that a neighbour stealing the
  * CPU for a while hurts every column alike and the ratios of one table stay meaningful.
  */
-import { processCpuSeconds, selfCpuSeconds } from './measure.js';
+import { mainThreadCpuSeconds, processCpuSeconds, selfCpuSeconds } from './measure.js';
 
 /** One timed run. */
 export interface RunSample {
   seconds: number;
-  /** CPU seconds of this (client) process during the run. */
+  /** CPU seconds of this (client) process during the run, all threads. */
   clientCpu: number;
+  /** The part of {@link clientCpu} spent on the main thread (`NaN` off Linux). */
+  clientMainCpu: number;
   /** CPU seconds of the server process during the run (`NaN` off Linux). */
   serverCpu: number;
 }
@@ -36,12 +38,16 @@ export async function rounds(
       const c = contenders[i]!;
       const s0 = processCpuSeconds(serverPid);
       const c0 = selfCpuSeconds();
+      const m0 = mainThreadCpuSeconds();
       const t0 = performance.now();
       await c.upload(`${prefix}/${i}`);
       const seconds = (performance.now() - t0) / 1000;
-      out
-        .get(c.name)!
-        .push({ seconds, clientCpu: selfCpuSeconds() - c0, serverCpu: processCpuSeconds(serverPid) - s0 });
+      out.get(c.name)!.push({
+        seconds,
+        clientCpu: selfCpuSeconds() - c0,
+        clientMainCpu: mainThreadCpuSeconds() - m0,
+        serverCpu: processCpuSeconds(serverPid) - s0,
+      });
     }
   }
   return out;

@@ -20,9 +20,13 @@ export class ConnectionGone extends Error {
 /** Digest of a received body. */
 export interface BodyDigest {
   size: number;
-  md5: Buffer;
+  /** `undefined` when the body was not MD5-hashed ({@link ReceiveOptions.md5}). */
+  md5: Buffer | undefined;
   crc64: string;
 }
+
+/** A digest whose MD5 was computed (copies and POST forms always hash it). */
+export type HashedDigest = BodyDigest & { md5: Buffer };
 
 /** How to receive one body. */
 interface ReceiveOptions {
@@ -34,6 +38,8 @@ interface ReceiveOptions {
   onBytes: (n: number) => void;
   /** `x-oss-traffic-limit`: the body is read no faster than this pace (the request ends no earlier either). */
   throttle?: Throttle | undefined;
+  /** Hash MD5 too; default `true` (the server's benchmark mode `skipMd5` turns it off). */
+  md5?: boolean | undefined;
 }
 
 /** Destroys the request's connection with a TCP RST when the platform allows, like a network reset. */
@@ -50,7 +56,7 @@ export function resetConnection(req: IncomingMessage): void {
  */
 export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveOptions): Promise<BodyDigest> {
   return new Promise<BodyDigest>((resolve, reject) => {
-    const md5 = createHash('md5');
+    const md5 = opts.md5 === false ? undefined : createHash('md5');
     const crc = new Crc64();
     let size = 0;
     let settled = false;
@@ -92,7 +98,7 @@ export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveO
         );
         return;
       }
-      md5.update(chunk);
+      md5?.update(chunk);
       crc.update(chunk);
       const wait = opts.throttle?.take(chunk.length) ?? 0;
       if (wait > 0) {
@@ -132,7 +138,7 @@ export function receiveBody(req: IncomingMessage, dest: Writable, opts: ReceiveO
         if (settled) return;
         settled = true;
         dest.off('error', onDestError);
-        resolve({ size, md5: md5.digest(), crc64: crc.digest() });
+        resolve({ size, md5: md5?.digest(), crc64: crc.digest() });
       });
       dest.end();
     };

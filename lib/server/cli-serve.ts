@@ -121,7 +121,8 @@ export async function serveMain(argv: string[]): Promise<void> {
     `OSS server listening at ${server.endpoint}\n` +
       `  region:            ${server.region}\n` +
       `  root:              ${server.root}${options.root === undefined ? ' (temporary)' : ''}\n` +
-      `  storage:           ${server.storage}\n` +
+      `  storage:           ${server.storage}` +
+      `${options.skipMd5 === true ? ' (benchmark mode: no MD5, ETags from CRC-64)' : ''}\n` +
       `  buckets:           ${buckets}\n` +
       (options.anonymous === true
         ? '  auth:              anonymous (signatures not checked)\n'

@@ -10,6 +10,14 @@ export function md5Etag(md5: Buffer): string {
   return md5.toString('hex').toUpperCase();
 }
 
+/**
+ * ETag of a received body: its MD5, or, when the server's benchmark mode skipped MD5, the same CRC-64-derived form
+ * as an appendable object's.
+ */
+export function bodyEtag(digest: { md5: Buffer | undefined; crc64: string; size: number }): string {
+  return digest.md5 === undefined ? appendableEtag(digest.crc64, digest.size) : md5Etag(digest.md5);
+}
+
 /** `<HEX>-<n>` from the parts' upper-case hex MD5s, in part order. */
 export function multipartEtag(partMd5Hex: readonly string[]): string {
   const h = createHash('md5');

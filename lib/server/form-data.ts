@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Crc64 } from '../core/crc64.js';
-import type { BodyDigest } from './body-receiver.js';
+import type { HashedDigest } from './body-receiver.js';
 import { ServerError } from './server-error.js';
 
 /** Where the file goes, decided from the fields: a stream and the largest file accepted. */
@@ -65,7 +65,7 @@ export class FormReader extends Writable {
   #size = 0;
   readonly #md5 = createHash('md5');
   readonly #crc = new Crc64();
-  #result: { form: FormFields; digest: BodyDigest } | undefined;
+  #result: { form: FormFields; digest: HashedDigest } | undefined;
 
   constructor(boundary: string, onFile: (form: FormFields) => FileSink) {
     super();
@@ -76,7 +76,7 @@ export class FormReader extends Writable {
   }
 
   /** The fields and the file's digest, once the body was read whole. */
-  get result(): { form: FormFields; digest: BodyDigest } {
+  get result(): { form: FormFields; digest: HashedDigest } {
     if (this.#result === undefined) throw malformedPost('no file field');
     return this.#result;
   }

@@ -3,7 +3,7 @@
  * values and where its bytes live. Persisted as a sidecar JSON next to the bytes (disk storage).
  */
 import type { BodyDigest } from './body-receiver.js';
-import { md5Etag } from './etag.js';
+import { bodyEtag } from './etag.js';
 import { ServerError } from './server-error.js';
 
 /** `x-oss-object-type`. */
@@ -121,16 +121,20 @@ export function receivedObject(meta: ObjectMeta, key: string, digest: BodyDigest
     type: 'Normal',
     size: digest.size,
     crc64: digest.crc64,
-    etag: md5Etag(digest.md5),
-    contentMd5: digest.md5.toString('base64'),
+    etag: bodyEtag(digest),
+    ...(digest.md5 === undefined ? {} : { contentMd5: digest.md5.toString('base64') }),
     lastModified: Date.now(),
     segments: digest.size === 0 ? [] : [{ blob, size: digest.size }],
   });
 }
 
-/** The integrity headers of an answer that stored a Normal object: ETag, Content-MD5, CRC-64. */
+/** The integrity headers of an answer that stored a Normal object: ETag, Content-MD5 (unless skipped), CRC-64. */
 export function storedHeaders(rec: ObjectRecord): Record<string, string> {
-  return { etag: `"${rec.etag}"`, 'content-md5': rec.contentMd5!, 'x-oss-hash-crc64ecma': rec.crc64 };
+  return {
+    etag: `"${rec.etag}"`,
+    ...(rec.contentMd5 === undefined ? {} : { 'content-md5': rec.contentMd5 }),
+    'x-oss-hash-crc64ecma': rec.crc64,
+  };
 }
 
 const ACLS = new Set(['default', 'private', 'public-read', 'public-read-write']);

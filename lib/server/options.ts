@@ -39,6 +39,13 @@ export interface ServerOptions {
   limits?: Partial<OssLimits>;
   /** Callback request timeout; default 5000 ms as OSS. */
   callbackTimeoutMs?: number;
+  /**
+   * Benchmark mode, not OSS-faithful: bodies are not MD5-hashed (unless the request sends `Content-MD5`, which is
+   * still checked), so the server is not what limits a fast client. CRC-64 is still computed and returned, so
+   * clients keep verifying every byte; but PutObject and UploadPart ETags are derived from the CRC-64 and size
+   * instead of being the content's MD5, and no `Content-MD5` header is returned. Default `false`.
+   */
+  skipMd5?: boolean;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -53,6 +60,7 @@ export interface ResolvedServerOptions {
   readonly storage: StorageMode;
   readonly limits: OssLimits;
   readonly callbackTimeoutMs: number;
+  readonly skipMd5: boolean;
 }
 
 /** The credential used when none is configured. */
@@ -95,5 +103,6 @@ export async function resolveServerOptions(opts: ServerOptions = {}): Promise<Re
     storage,
     limits: resolveLimits(opts.limits),
     callbackTimeoutMs: opts.callbackTimeoutMs ?? 5000,
+    skipMd5: opts.skipMd5 ?? false,
   });
 }

@@ -104,6 +104,7 @@ describe('oss-stream serve (server as a child process)', function () {
       '--anonymous',
       '--storage',
       'discard',
+      '--skip-md5',
       '--access-key-id',
       'i',
       '--access-key-secret',
@@ -121,6 +122,7 @@ describe('oss-stream serve (server as a child process)', function () {
       region: 'oss-cn-beijing',
       anonymous: true,
       storage: 'discard',
+      skipMd5: true,
       credentials: [{ accessKeyId: 'i', accessKeySecret: 's', securityToken: 't' }],
     });
     expect(r.faults).to.deep.equal([{ op: 'PutObject', times: Infinity, action: { type: 'delay', ms: 5 } }]);

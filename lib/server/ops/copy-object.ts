@@ -9,7 +9,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Crc64 } from '../../core/crc64.js';
 import { buildCopyObjectResult, buildCopyPartResult } from '../../core/xml.js';
-import type { BodyDigest } from '../body-receiver.js';
+import type { HashedDigest } from '../body-receiver.js';
 import type { BucketState } from '../bucket-registry.js';
 import {
   fileAlreadyExists,
@@ -215,7 +215,7 @@ function isoSeconds(ms: number): string {
 /** A copied range: its staged blob (`undefined` when empty; the caller commits or drops it) and its digest. */
 interface CopiedBytes {
   blob: string | undefined;
-  digest: BodyDigest;
+  digest: HashedDigest;
 }
 
 /** Copies bytes `range` (inclusive) of `rec` into a new staged blob, hashing them, holding the source meanwhile. */

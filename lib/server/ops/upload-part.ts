@@ -6,7 +6,7 @@
 import type { BodyDigest } from '../body-receiver.js';
 import type { BucketState } from '../bucket-registry.js';
 import { checkBodyHeaders, receive, requireBucket, requireKey, type OpContext } from '../context.js';
-import { md5Etag } from '../etag.js';
+import { bodyEtag } from '../etag.js';
 import { noSuchUpload, type PartRecord, type UploadRecord } from '../multipart-store.js';
 import { invalidArgument } from '../object-record.js';
 import type { Reply } from '../respond.js';
@@ -45,7 +45,7 @@ export async function commitPart(
     number,
     blob,
     size: digest.size,
-    etag: md5Etag(digest.md5),
+    etag: bodyEtag(digest),
     crc64: digest.crc64,
     lastModified: Date.now(),
   };
@@ -70,7 +70,7 @@ export async function uploadPart(ctx: OpContext): Promise<Reply> {
       status: 200,
       headers: {
         etag: `"${part.etag}"`,
-        'content-md5': digest.md5.toString('base64'),
+        ...(digest.md5 === undefined ? {} : { 'content-md5': digest.md5.toString('base64') }),
         'x-oss-hash-crc64ecma': part.crc64,
       },
     };
