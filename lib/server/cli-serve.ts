@@ -28,6 +28,7 @@ Options:
   --region <id>              region for V4 signatures (default cn-hangzhou)
   --anonymous                accept unsigned requests (quick experiments only)
   --storage <disk|discard>   keep bytes on disk (default) or only count them
+  --skip-md5                 benchmark mode: no MD5 of bodies, ETags from CRC-64 (not OSS-faithful)
   --fault <json>             fault rule, e.g. '{"op":"PutObject","action":{"type":"error","status":503}}';
                              repeatable; "times":"Infinity" for every request
   -h, --help                 this help`;
@@ -49,6 +50,7 @@ export function parseServeArgs(argv: string[]): { options: ServerOptions; faults
       region: { type: 'string' },
       anonymous: { type: 'boolean' },
       storage: { type: 'string' },
+      'skip-md5': { type: 'boolean' },
       fault: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,6 +66,7 @@ export function parseServeArgs(argv: string[]): { options: ServerOptions; faults
   if (values.region !== undefined) options.region = values.region;
   if (values.bucket !== undefined) options.buckets = values.bucket;
   if (values.anonymous === true) options.anonymous = true;
+  if (values['skip-md5'] === true) options.skipMd5 = true;
   if (values.storage !== undefined) {
     if (values.storage !== 'disk' && values.storage !== 'discard')
       throw new TypeError(`--storage must be disk or discard, got ${values.storage}`);
