@@ -76,8 +76,9 @@ export interface LogSinkResult {
 /**
  * A `Writable` of log lines. Batches end at the last newline (a line longer than a batch is cut at `flushBytes`), so
  * an object never starts or ends inside a line; one append is in flight at a time and the write callback waits while
- * one batch is on the wire and the next is full (memory: two batch buffers here and two in the append stream
- * underneath, about `4 × flushBytes`). `'finish'` fires once every line is stored and the last object is closed.
+ * one batch is on the wire and the next is full. Memory: two batch buffers, `2 × flushBytes` (the batch on the wire
+ * is sent as it is, not copied; with gzip, plus its compressed member); {@link LogSink.bufferedBytes} says how much is
+ * held now. `'finish'` fires once every line is stored and the last object is closed.
  *
  * Events: `'roll'` ({@link RolledObject}: key, size, crc64, first and last write time) for each closed object, and
  * `'objectFailed'` ({@link FailedObject}) when an object stops taking appends because it is not ours (another writer
@@ -103,6 +104,8 @@ export class LogSink extends Writable {
   #spare: Buffer | undefined;
   #used = 0;
   #inFlight: Promise<void> | undefined;
+  /** Bytes of the batch on the wire (0 when none). */
+  #inFlightBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #error: Error | undefined;
   readonly #spool: Spool | undefined;
@@ -161,6 +164,7 @@ export class LogSink extends Writable {
         ? Promise.resolve()
         : this.#spool.open(bucket, this.#roller, opts.key, (line) => this.emit('notice', line));
     this.#ready.catch((err: unknown) => this.#fail(err));
+    if (this.#spool === undefined) this.#roller.prepare();
     if (this.#spool !== undefined && this.#intervalMs > 0) {
       this.#kicker = setInterval(() => this.#spool!.kick(), this.#intervalMs);
       this.#kicker.unref();
@@ -172,7 +176,29 @@ export class LogSink extends Writable {
     return { ...this.#result };
   }
 
+  /**
+   * Bytes written and held in memory, not stored yet: the batch filling plus the one on the wire, never more than
+   * `2 × flushBytes` (a spool holds its backlog in its file instead, and this is 0).
+   */
+  get bufferedBytes(): number {
+    return this.#used + this.#inFlightBytes;
+  }
+
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // Short strings (a line each) are encoded straight into the batch when they surely fit: no Buffer per line.
+    if (
+      typeof chunk === 'string' &&
+      this.#spool === undefined &&
+      this.#error === undefined &&
+      this.#used + chunk.length * 3 < this.#cap
+    ) {
+      const n = this.#batch.write(chunk, this.#used, this.#cap - this.#used, encoding ?? 'utf8');
+      this.#used += n;
+      this.#result.bytesIn += n;
+      this.#arm();
+      cb();
+      return;
+    }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunkBytes(chunk, encoding);
     if (bytes instanceof OssArgumentError) {
       cb(bytes);
@@ -255,9 +281,11 @@ export class LogSink extends Writable {
     if (rest > 0) shipped.copy(next, 0, end, this.#used);
     this.#batch = next;
     this.#used = rest;
+    this.#inFlightBytes = end;
     this.#inFlight = this.#roller.append(shipped.subarray(0, end)).then(
       (t: AppendTarget) => {
         this.#inFlight = undefined;
+        this.#inFlightBytes = 0;
         this.#spare = shipped;
         this.#result.bytesStored += t.length;
         this.#result.appends++;
@@ -266,6 +294,7 @@ export class LogSink extends Writable {
       },
       (err: unknown) => {
         this.#inFlight = undefined;
+        this.#inFlightBytes = 0;
         this.#fail(err);
         throw this.#error;
       },

@@ -4,14 +4,13 @@
  */
 import { Writable } from 'node:stream';
 import { contextOf, type Bucket } from '../bucket.js';
-import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
-import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
-import { retryDelayMs, retryVerdict, waitToRetry, type RetrySchedule } from '../core/retry-policy.js';
+import type { RetrySchedule } from '../core/retry-policy.js';
+import { AppendChain } from '../uploads/append-chain.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -131,7 +130,7 @@ export class AppendStream extends Writable {
   #position: number | undefined;
   #crc = '0';
   #size = 0;
-  #appends = 0;
+  #chain: AppendChain | undefined;
   #batch: Buffer;
   /** The buffer of the last batch that landed, reused for the next one: two batch buffers in all. */
   #spare: Buffer | undefined;
@@ -353,60 +352,26 @@ export class AppendStream extends Writable {
     this.#inFlight.catch(() => undefined);
   }
 
-  /** Appends one batch, retrying retryable failures and resolving a lost answer without duplicating bytes. */
+  /** Appends one batch through the object's chain (retries, lost answers), once the start position is known. */
   async #appendBatch(data: Buffer): Promise<void> {
     await this.#start;
-    const position = this.#position!;
-    const batchCrc = crc64(data);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await appendObject(this.#ctx, this.#key, position, data, {
-          headers: position === 0 ? this.#headers : undefined,
-          initCrc: this.#crc,
-          signal: this.#signal,
-          retries: 0,
-        });
-        this.#landed(r.nextPosition, r.crc64, data.byteLength, r);
-        return;
-      } catch (err) {
-        if (err instanceof PositionNotEqualToLengthError) {
-          let actual = err.nextPosition;
-          if (attempt > 0) {
-            // An earlier attempt may have landed with its answer lost: it did iff the object grew by exactly this
-            // batch AND its CRC64 is the chain extended by this batch.
-            const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
-            const expectedCrc = crc64Combine(this.#crc, batchCrc, data.byteLength);
-            actual = h.nextAppendPosition ?? h.size;
-            if (actual === position + data.byteLength && h.crc64 !== undefined && crc64Equal(h.crc64, expectedCrc)) {
-              this.#landed(actual, expectedCrc, data.byteLength, { etag: h.etag, requestId: h.requestId });
-              return;
-            }
-          }
-          throw new PositionNotEqualToLengthError(
-            `cannot append ${data.byteLength} bytes to ${this.#key} at position ${position}: the object is now ${actual} bytes long, ` +
-              `changed by another writer; this stream stored ${this.#size} bytes (see result) and stops here`,
-            { code: 'PositionNotEqualToLength', status: 409, requestId: err.requestId, cause: err },
-            actual,
-          );
-        }
-        // The batch is sent with the transport's own retries off and retried here whole, on the longer schedule,
-        // so that a resend after a lost answer goes through the PositionNotEqualToLength check above.
-        if (attempt >= this.#backoff.retries || retryVerdict(err) === undefined || this.#signal.aborted) throw err;
-        await waitToRetry(retryDelayMs(attempt, err, this.#backoff), this.#signal);
-      }
-    }
-  }
-
-  #landed(next: number, crc: string, size: number, r: Pick<AppendObjectResult, 'etag' | 'requestId'>): void {
-    this.#position = next;
-    this.#crc = crc;
-    this.#size += size;
-    this.#appends++;
+    this.#chain ??= new AppendChain(this.#ctx, this.#key, {
+      position: this.#position!,
+      crc64: this.#crc,
+      headers: this.#headers,
+      backoff: this.#backoff,
+      signal: this.#signal,
+    });
+    const c = this.#chain;
+    const r = await c.append(data);
+    this.#position = c.position;
+    this.#crc = c.crc;
+    this.#size = c.size;
     this.result = {
-      nextPosition: next,
-      crc64: crc,
-      size: this.#size,
-      appends: this.#appends,
+      nextPosition: c.position,
+      crc64: c.crc,
+      size: c.size,
+      appends: c.appends,
       etag: r.etag,
       requestId: r.requestId,
     };
