@@ -38,7 +38,7 @@ Options:
   --gzip-level <1-9>       default 6
   --roll-size <size>       start a new object before this size (default 1GiB, at most 5GiB)
   --roll-interval <time>   start a new object after this long (default: only by size and key)
-  --flush-size <size>      ship a batch at this many bytes (default 1MiB)
+  --flush-size <size>      ship a batch at this many bytes (default 1MiB; up to 4× that while catching up)
   --flush-interval <time>  ship whole lines at least this often (default 1s)
   --poll-interval <time>   check files this often without file-system events (default 250ms)
   --time-zone <utc|local>  of the date placeholders (default utc)

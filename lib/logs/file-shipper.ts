@@ -15,7 +15,7 @@ import { OssArgumentError } from '../errors.js';
 import { FINGERPRINT_BYTES, findFile, identify, sameStart, siblings, type FileIdentity } from './file-identity.js';
 import { KeyTemplate } from './key-template.js';
 import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
-import { resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
+import { inRun, resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
 /** Options of {@link FileShipper}. */
 export interface FileShipperOptions {
@@ -97,6 +97,14 @@ export class FileShipper extends EventEmitter {
   readonly #template: KeyTemplate;
   readonly #stateFile: ShipStateFile;
   readonly #cap: number;
+  /** Largest batch, when more than one batch is waiting (catching up): fewer, larger appends. */
+  readonly #catchUp: number;
+  /** The one batch buffer (appends are one at a time, so it is free again when the next batch is read). */
+  #buf: Buffer | undefined;
+  /** Uncompressed: one intent covers a run of appends (see ship-state.ts). */
+  readonly #linear: boolean;
+  readonly #rollBytes: number;
+  readonly #runBytes: number;
   readonly #intervalMs: number;
   readonly #pollMs: number;
   readonly #once: boolean;
@@ -133,10 +141,14 @@ export class FileShipper extends EventEmitter {
     const compress = opts.compress ?? 'none';
     if (compress !== 'gzip' && compress !== 'none')
       throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
+    this.#catchUp = Math.min(this.#cap * LOG_DEFAULTS.shipCatchUpBatches, rollBytes);
+    this.#linear = compress === 'none';
+    this.#rollBytes = rollBytes;
+    this.#runBytes = LOG_DEFAULTS.shipRunBytes;
     this.#roller = new ObjectRoller(bucket, this.#template, {
       rollBytes,
       rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
-      maxBatchBytes: this.#cap,
+      maxBatchBytes: this.#catchUp,
       gzipLevel:
         compress === 'gzip' ? checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9) : undefined,
       headers: validateHeaders(opts.headers),
@@ -318,8 +330,9 @@ export class FileShipper extends EventEmitter {
     const due =
       available >= this.#cap || !c.live || this.#once || this.#stopping || now - s.lastShipAt >= this.#intervalMs;
     if (!due) return false;
-    const n = Math.min(available, this.#cap);
-    const buf = Buffer.allocUnsafe(n);
+    const n = Math.min(available, this.#catchUp);
+    this.#buf ??= Buffer.allocUnsafeSlow(this.#catchUp);
+    const buf = this.#buf;
     let got = 0;
     while (got < n) {
       const { bytesRead } = await c.fh.read(buf, got, n - got, c.offset + got);
@@ -328,29 +341,40 @@ export class FileShipper extends EventEmitter {
     }
     let end = got;
     // A file that is still written may end in half a line: ship up to the last newline and wait for the rest. A
-    // rotated file's last bytes go as they are, and a batch without any newline is cut where it is full.
+    // rotated file's last bytes go as they are, and a line longer than a batch is cut at flushBytes.
     if (c.live || got < available) {
       const nl = buf.lastIndexOf(10, got - 1);
       if (nl >= 0) end = nl + 1;
       else if (got < this.#cap) return false;
+      else end = this.#cap;
     }
     if (end === 0) return false;
     const fileStart = c.offset;
     const fileEnd = c.offset + end;
     await this.#refreshFingerprint(c, st.size);
     await this.#roller.append(buf.subarray(0, end), async (t) => {
+      const at = { path: s.path, dev: c.id.dev, ino: c.id.ino, key: t.key, fileStart, fileEnd, position: t.position };
+      // Inside the run on record (uncompressed, contiguous): a crash anywhere in it is resolved from the object's
+      // length alone, so nothing needs writing before this append.
+      if (inRun(this.#state.intent, at) && this.#state.files[s.path]?.fp === c.id.fp) return;
       const cur = this.#roller.current!;
       this.#state.object = { key: cur.key, seq: cur.seq, prefix: cur.prefix, openedAt: cur.openedAt };
+      // Every other file's bytes so far are stored (appends are one at a time): their offsets are final.
+      for (const o of this.#sources) if (o.cur !== undefined && o !== s) this.#record(o, o.cur);
       this.#record(s, c);
+      const linear = this.#linear && t.length === end;
+      // A run reaches past this batch, as far as the rest of the file and the object's room allow.
+      const span = linear ? Math.max(end, Math.min(this.#runBytes, this.#rollBytes - t.position)) : end;
       this.#state.intent = {
         path: s.path,
         dev: c.id.dev,
         ino: c.id.ino,
         fileStart,
-        fileEnd,
+        fileEnd: fileStart + span,
         key: t.key,
         objectStart: t.position,
-        objectEnd: t.position + t.length,
+        objectEnd: t.position + (linear ? span : t.length),
+        linear,
       };
       await this.#stateFile.save(this.#state);
     });
