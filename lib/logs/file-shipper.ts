@@ -10,27 +10,15 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
-import { validateHeaders } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
 import { FINGERPRINT_BYTES, findFile, identify, sameStart, siblings, type FileIdentity } from './file-identity.js';
-import { KeyTemplate } from './key-template.js';
+import type { KeyTemplate } from './key-template.js';
+import { resolveRolling, type RollingOptions } from './rolling-options.js';
 import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
 import { inRun, resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
-/** Options of {@link FileShipper}. */
-export interface FileShipperOptions {
-  /** Key template, as {@link LogSinkOptions.key} (`{seq}` required). */
-  key: string;
-  timeZone?: 'utc' | 'local' | undefined;
-  vars?: Readonly<Record<string, string>> | undefined;
-  rollBytes?: number | undefined;
-  rollIntervalMs?: number | undefined;
-  flushBytes?: number | undefined;
-  flushIntervalMs?: number | undefined;
-  compress?: 'gzip' | 'none' | undefined;
-  gzipLevel?: number | undefined;
-  headers?: Record<string, string> | undefined;
-  retries?: number | undefined;
+/** Options of {@link FileShipper}: the rolling options of `createLogSink`, and how files are followed. */
+export interface FileShipperOptions extends RollingOptions {
   /** Directory of the state file (one file per bucket, template and set of paths). */
   stateDir: string;
   /** Ship what the files hold now (whole lines) and stop, instead of following them. */
@@ -39,7 +27,6 @@ export interface FileShipperOptions {
   pollIntervalMs?: number | undefined;
   /** Things a user should know (a rotated file that vanished before it was shipped…). */
   onNotice?: ((line: string) => void) | undefined;
-  now?: (() => Date) | undefined;
 }
 
 /** Progress of a shipper. */
@@ -122,40 +109,19 @@ export class FileShipper extends EventEmitter {
     this.#bucket = bucket;
     const abs = [...new Set(paths.map((p) => resolve(p)))];
     this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, lag: 0 }));
-    const limits = contextOf(bucket).options.limits;
-    this.#template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
-    const rollBytes = checkInteger(
-      'rollBytes',
-      opts.rollBytes ?? Math.min(LOG_DEFAULTS.rollBytes, limits.maxPutSize),
-      1,
-      limits.maxPutSize,
-    );
-    this.#cap = checkInteger(
-      'flushBytes',
-      opts.flushBytes ?? Math.min(LOG_DEFAULTS.flushBytes, rollBytes),
-      1,
-      rollBytes,
-    );
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? LOG_DEFAULTS.flushIntervalMs, 0);
-    this.#pollMs = checkInteger('pollIntervalMs', opts.pollIntervalMs ?? LOG_DEFAULTS.pollIntervalMs, 1);
-    const compress = opts.compress ?? 'none';
-    if (compress !== 'gzip' && compress !== 'none')
-      throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
-    this.#catchUp = Math.min(this.#cap * LOG_DEFAULTS.shipCatchUpBatches, rollBytes);
-    this.#linear = compress === 'none';
-    this.#rollBytes = rollBytes;
-    this.#runBytes = LOG_DEFAULTS.shipRunBytes;
-    this.#roller = new ObjectRoller(bucket, this.#template, {
-      rollBytes,
-      rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
-      maxBatchBytes: this.#catchUp,
-      gzipLevel:
-        compress === 'gzip' ? checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9) : undefined,
-      headers: validateHeaders(opts.headers),
-      retries: opts.retries,
+    const r = resolveRolling(bucket, opts, {
       signal: undefined,
-      now: opts.now ?? (() => new Date()),
+      batchBytes: (flushBytes, rollBytes) => Math.min(flushBytes * LOG_DEFAULTS.shipCatchUpBatches, rollBytes),
     });
+    this.#template = r.template;
+    this.#cap = r.flushBytes;
+    this.#catchUp = r.roller.maxBatchBytes;
+    this.#linear = r.compress === 'none';
+    this.#rollBytes = r.roller.rollBytes;
+    this.#runBytes = LOG_DEFAULTS.shipRunBytes;
+    this.#intervalMs = r.flushIntervalMs;
+    this.#pollMs = checkInteger('pollIntervalMs', opts.pollIntervalMs ?? LOG_DEFAULTS.pollIntervalMs, 1);
+    this.#roller = new ObjectRoller(bucket, this.#template, r.roller);
     this.#roller.on('roll', (o: RolledObject) => {
       this.#progress.objects++;
       this.emit('roll', o);

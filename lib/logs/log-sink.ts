@@ -4,46 +4,15 @@
  * batch — with batches that never split a line.
  */
 import { Writable } from 'node:stream';
-import { contextOf, type Bucket } from '../bucket.js';
-import { checkInteger, LOG_DEFAULTS } from '../config.js';
-import { validateHeaders } from '../core/validate.js';
+import type { Bucket } from '../bucket.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { chunkBytes } from '../sinks/chunk-bytes.js';
-import { KeyTemplate } from './key-template.js';
+import { resolveRolling, type RollingOptions } from './rolling-options.js';
 import { ObjectRoller, type AppendTarget, type FailedObject, type RolledObject } from './object-roller.js';
 import { Spool, type SpoolOptions } from './spool.js';
 
 /** Options of {@link createLogSink}. */
-export interface LogSinkOptions {
-  /**
-   * Key template, e.g. `'logs/{hostname}/{yyyy}/{MM}/{dd}/app-{HH}{mm}-{seq}.log'` (`.log.gz` with gzip). Placeholders:
-   * `{yyyy} {MM} {dd} {HH} {mm} {ss}` (UTC unless `timeZone: 'local'`), `{hostname}`, `{pid}`, `{seq}` (required:
-   * 0, 1, 2… per rendered prefix, never an object that exists), `{hash}` (6 hex digits that spread keys over OSS
-   * partitions) and the names in `vars`.
-   */
-  key: string;
-  timeZone?: 'utc' | 'local' | undefined;
-  /** Values for caller placeholders: `{ vars: { app: 'api' } }` fills `{app}`. */
-  vars?: Readonly<Record<string, string>> | undefined;
-  /** Roll before an object would pass this many bytes (default 1 GiB; at most 5 GiB, the appendable limit). */
-  rollBytes?: number | undefined;
-  /** Roll objects this old (ms since opened; default 0: never by age). */
-  rollIntervalMs?: number | undefined;
-  /** Ship a batch when this many bytes are buffered (default 1 MiB; cut at the last newline). */
-  flushBytes?: number | undefined;
-  /** Ship buffered whole lines after this long (default 1000 ms; 0: only when full and at the end). */
-  flushIntervalMs?: number | undefined;
-  /** `'gzip'`: every batch is appended as its own gzip member, so each object is always a valid gzip file. */
-  compress?: 'gzip' | 'none' | undefined;
-  /** zlib level with gzip, 1–9 (default 6). */
-  gzipLevel?: number | undefined;
-  /** Headers of each object (Content-Type, `x-oss-meta-*`…); Content-Type is otherwise guessed from the key. */
-  headers?: Record<string, string> | undefined;
-  /**
-   * Extra attempts per batch after a failure a request would be retried for: network error, 5xx, 429, 408,
-   * RequestTimeTooSkewed (default 10, backing off as `createAppendStream` does: 24–48 s in all).
-   */
-  retries?: number | undefined;
+export interface LogSinkOptions extends RollingOptions {
   /** Aborts the append in flight and errors the sink. */
   signal?: AbortSignal | undefined;
   /**
@@ -57,8 +26,6 @@ export interface LogSinkOptions {
   spool?: SpoolOptions | undefined;
   /** Called for each closed object (also emitted as `'roll'`). */
   onRoll?: ((object: RolledObject) => void) | undefined;
-  /** Clock (tests). */
-  now?: (() => Date) | undefined;
 }
 
 /** What a log sink has done so far. */
@@ -117,35 +84,10 @@ export class LogSink extends Writable {
     super({ objectMode: true, highWaterMark: 1 });
     if (opts === null || typeof opts !== 'object')
       throw new OssArgumentError('createLogSink needs options with a key template', 'options');
-    const limits = contextOf(bucket).options.limits;
-    const template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
-    const rollBytes = checkInteger(
-      'rollBytes',
-      opts.rollBytes ?? Math.min(LOG_DEFAULTS.rollBytes, limits.maxPutSize),
-      1,
-      limits.maxPutSize,
-    );
-    this.#cap = checkInteger(
-      'flushBytes',
-      opts.flushBytes ?? Math.min(LOG_DEFAULTS.flushBytes, rollBytes),
-      1,
-      rollBytes,
-    );
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? LOG_DEFAULTS.flushIntervalMs, 0);
-    const compress = opts.compress ?? 'none';
-    if (compress !== 'gzip' && compress !== 'none')
-      throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
-    const level = checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9);
-    this.#roller = new ObjectRoller(bucket, template, {
-      rollBytes,
-      rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
-      maxBatchBytes: this.#cap,
-      gzipLevel: compress === 'gzip' ? level : undefined,
-      headers: validateHeaders(opts.headers),
-      retries: opts.retries,
-      signal: opts.signal,
-      now: opts.now ?? (() => new Date()),
-    });
+    const r = resolveRolling(bucket, opts, { signal: opts.signal });
+    this.#cap = r.flushBytes;
+    this.#intervalMs = r.flushIntervalMs;
+    this.#roller = new ObjectRoller(bucket, r.template, r.roller);
     this.#roller.on('roll', (o: RolledObject) => {
       this.#result.objects++;
       opts.onRoll?.(o);
