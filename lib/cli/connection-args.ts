@@ -2,6 +2,7 @@
  * The command-line options every command that talks to OSS takes (`--endpoint`, `--local`, `--region`,
  * `--signature`, `--header`, `-q`, `-h`) and how they, with the environment, become one checked connection.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './args.js';
 
 /** The `parseArgs` options shared by `cp` and `ship`. */
@@ -14,6 +15,30 @@ export const CONNECTION_OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+type CommandLineConfig<T> = {
+  args: string[];
+  strict: true;
+  allowPositionals: true;
+  options: typeof CONNECTION_OPTIONS & T;
+};
+
+/**
+ * Parses a command's arguments: {@link CONNECTION_OPTIONS} and the command's own, strictly (an unknown option is a
+ * `parseArgs` error), positionals allowed.
+ */
+export function parseCommandLine<const T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: T,
+): ReturnType<typeof parseArgs<CommandLineConfig<T>>> {
+  const config: CommandLineConfig<T> = {
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: { ...CONNECTION_OPTIONS, ...options },
+  };
+  return parseArgs(config);
+}
 
 /** The usage error of a command without an endpoint. */
 export const NO_ENDPOINT =

@@ -3,10 +3,9 @@
  * Everything that can be checked without touching the network or the disk is checked here, so a typo exits with 2
  * before anything starts.
  */
-import { parseArgs } from 'node:util';
 import { checkBufferedPartSize, LIMITS, maxBufferedPartSize } from '../config.js';
 import { parseCount, parseDuration, parseHeader, parseMeta, parseSize, UsageError } from './args.js';
-import { CONNECTION_OPTIONS, connectionFrom, requireEndpoint, type ConnectionArgs } from './connection-args.js';
+import { connectionFrom, parseCommandLine, requireEndpoint, type ConnectionArgs } from './connection-args.js';
 import { parseTarget, type OssTarget } from './target.js';
 
 /** The one-line synopsis printed with every usage error. */
@@ -107,25 +106,19 @@ export function parseCpArgs(
   argv: readonly string[],
   vars: Readonly<Record<string, string | undefined>> = process.env,
 ): CpParse {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      ...CONNECTION_OPTIONS,
-      'part-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      parallel: { type: 'string' },
-      'checkpoint-dir': { type: 'string' },
-      'content-type': { type: 'string' },
-      meta: { type: 'string', multiple: true },
-      append: { type: 'boolean' },
-      'flush-interval': { type: 'string' },
-      retries: { type: 'string' },
-      'access-key-id': { type: 'string' },
-      'access-key-secret': { type: 'string' },
-      'security-token': { type: 'string' },
-    },
+  const { values, positionals } = parseCommandLine(argv, {
+    'part-size': { type: 'string' },
+    concurrency: { type: 'string' },
+    parallel: { type: 'string' },
+    'checkpoint-dir': { type: 'string' },
+    'content-type': { type: 'string' },
+    meta: { type: 'string', multiple: true },
+    append: { type: 'boolean' },
+    'flush-interval': { type: 'string' },
+    retries: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'access-key-secret': { type: 'string' },
+    'security-token': { type: 'string' },
   });
   if (values.help === true) return { help: true };
   if (positionals.length !== 2) {

@@ -4,9 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDuration, parseHeader, parseSize, UsageError } from './args.js';
-import { CONNECTION_OPTIONS, connectionFrom, requireEndpoint, type ConnectionArgs } from './connection-args.js';
+import { connectionFrom, parseCommandLine, requireEndpoint, type ConnectionArgs } from './connection-args.js';
 import { parseTarget, type OssTarget } from './target.js';
 
 /** The one-line synopsis printed with every usage error. */
@@ -80,24 +79,18 @@ export function parseShipArgs(
   argv: readonly string[],
   vars: Readonly<Record<string, string | undefined>> = process.env,
 ): ShipParse {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      ...CONNECTION_OPTIONS,
-      'state-dir': { type: 'string' },
-      once: { type: 'boolean' },
-      compress: { type: 'string' },
-      'gzip-level': { type: 'string' },
-      'roll-size': { type: 'string' },
-      'roll-interval': { type: 'string' },
-      'flush-size': { type: 'string' },
-      'flush-interval': { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'time-zone': { type: 'string' },
-      var: { type: 'string', multiple: true },
-    },
+  const { values, positionals } = parseCommandLine(argv, {
+    'state-dir': { type: 'string' },
+    once: { type: 'boolean' },
+    compress: { type: 'string' },
+    'gzip-level': { type: 'string' },
+    'roll-size': { type: 'string' },
+    'roll-interval': { type: 'string' },
+    'flush-size': { type: 'string' },
+    'flush-interval': { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'time-zone': { type: 'string' },
+    var: { type: 'string', multiple: true },
   });
   if (values.help === true) return { help: true };
   if (positionals.length < 2)
