@@ -6,9 +6,10 @@
 import { Writable } from 'node:stream';
 import type { Bucket } from '../bucket.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
+import { BatchBuffers } from '../sinks/batch-buffers.js';
 import { chunkBytes } from '../sinks/chunk-bytes.js';
 import { resolveRolling, type RollingOptions } from './rolling-options.js';
-import { ObjectRoller, type AppendTarget, type FailedObject, type RolledObject } from './object-roller.js';
+import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
 import { Spool, type SpoolOptions } from './spool.js';
 
 /** Options of {@link createLogSink}. */
@@ -65,15 +66,7 @@ export interface LogSinkResult {
  */
 export class LogSink extends Writable {
   readonly #roller: ObjectRoller;
-  readonly #cap: number;
-  readonly #intervalMs: number;
-  #batch: Buffer;
-  #spare: Buffer | undefined;
-  #used = 0;
-  #inFlight: Promise<void> | undefined;
-  /** Bytes of the batch on the wire (0 when none). */
-  #inFlightBytes = 0;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #batches: BatchBuffers;
   #error: Error | undefined;
   readonly #spool: Spool | undefined;
   readonly #ready: Promise<void>;
@@ -85,9 +78,18 @@ export class LogSink extends Writable {
     if (opts === null || typeof opts !== 'object')
       throw new OssArgumentError('createLogSink needs options with a key template', 'options');
     const r = resolveRolling(bucket, opts, { signal: opts.signal });
-    this.#cap = r.flushBytes;
-    this.#intervalMs = r.flushIntervalMs;
     this.#roller = new ObjectRoller(bucket, r.template, r.roller);
+    this.#batches = new BatchBuffers(r.flushBytes, r.flushIntervalMs, true, {
+      send: async (data) => {
+        const t = await this.#roller.append(data);
+        this.#result.bytesStored += t.length;
+        this.#result.appends++;
+      },
+      error: () => this.#error,
+      fail: (err) => this.#fail(err),
+      destroyed: () => this.destroyed,
+      failWrite: (cb) => cb(this.#error),
+    });
     this.#roller.on('roll', (o: RolledObject) => {
       this.#result.objects++;
       opts.onRoll?.(o);
@@ -99,16 +101,15 @@ export class LogSink extends Writable {
       () => this.destroy(new OssAbortError('The log sink was aborted', opts.signal?.reason)),
       { once: true },
     );
-    this.#batch = Buffer.allocUnsafeSlow(this.#cap);
-    this.#spool = opts.spool === undefined ? undefined : new Spool(opts.spool, this.#cap);
+    this.#spool = opts.spool === undefined ? undefined : new Spool(opts.spool, r.flushBytes);
     this.#ready =
       this.#spool === undefined
         ? Promise.resolve()
         : this.#spool.open(bucket, this.#roller, opts.key, (line) => this.emit('notice', line));
     this.#ready.catch((err: unknown) => this.#fail(err));
     if (this.#spool === undefined) this.#roller.prepare();
-    if (this.#spool !== undefined && this.#intervalMs > 0) {
-      this.#kicker = setInterval(() => this.#spool!.kick(), this.#intervalMs);
+    if (this.#spool !== undefined && r.flushIntervalMs > 0) {
+      this.#kicker = setInterval(() => this.#spool!.kick(), r.flushIntervalMs);
       this.#kicker.unref();
     }
   }
@@ -123,21 +124,13 @@ export class LogSink extends Writable {
    * `2 × flushBytes` (a spool holds its backlog in its file instead, and this is 0).
    */
   get bufferedBytes(): number {
-    return this.#used + this.#inFlightBytes;
+    return this.#batches.held;
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    // Short strings (a line each) are encoded straight into the batch when they surely fit: no Buffer per line.
-    if (
-      typeof chunk === 'string' &&
-      this.#spool === undefined &&
-      this.#error === undefined &&
-      this.#used + chunk.length * 3 < this.#cap
-    ) {
-      const n = this.#batch.write(chunk, this.#used, this.#cap - this.#used, encoding ?? 'utf8');
-      this.#used += n;
+    const n = this.#spool === undefined && typeof chunk === 'string' ? this.#batches.writeString(chunk, encoding) : -1;
+    if (n >= 0) {
       this.#result.bytesIn += n;
-      this.#arm();
       cb();
       return;
     }
@@ -147,7 +140,10 @@ export class LogSink extends Writable {
       return;
     }
     if (this.#spool === undefined) {
-      this.#fill(bytes, 0, cb);
+      this.#batches.fill(bytes, 0, (err) => {
+        if (err === undefined || err === null) this.#result.bytesIn += bytes.byteLength;
+        cb(err);
+      });
       return;
     }
     // Write-ahead: in the spool file before the callback; what ships is read back from it.
@@ -165,85 +161,6 @@ export class LogSink extends Writable {
       );
   }
 
-  /** Copies `bytes[off..]` into the batch; the callback waits while a batch is on the wire and the next is full. */
-  #fill(bytes: Uint8Array, off: number, cb: (err?: Error | null) => void): void {
-    if (this.#error !== undefined) {
-      cb(this.#error);
-      return;
-    }
-    while (off < bytes.byteLength) {
-      if (this.#used === this.#cap) {
-        if (this.#inFlight !== undefined) {
-          this.#inFlight.then(
-            () => this.#fill(bytes, off, cb),
-            () => cb(this.#error),
-          );
-          return;
-        }
-        this.#cut('full');
-      }
-      const n = Math.min(this.#cap - this.#used, bytes.byteLength - off);
-      this.#batch.set(bytes.subarray(off, off + n), this.#used);
-      this.#used += n;
-      off += n;
-      this.#result.bytesIn += n;
-    }
-    if (this.#used === this.#cap && this.#inFlight === undefined) this.#cut('full');
-    else this.#arm();
-    cb();
-  }
-
-  #arm(): void {
-    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#inFlight === undefined) this.#cut('lines');
-    }, this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  /**
-   * Ships the buffered batch up to its last newline (`'lines'`; `'full'` cuts a batch without any newline where it
-   * is full) or everything (`'all'`), keeping the rest for the next batch. Only when nothing is in flight.
-   */
-  #cut(mode: 'full' | 'lines' | 'all'): void {
-    if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    let end = this.#used;
-    if (mode !== 'all') {
-      const nl = this.#batch.lastIndexOf(10, this.#used - 1);
-      if (nl >= 0) end = nl + 1;
-      else if (mode === 'lines') return;
-    }
-    const shipped = this.#batch;
-    const next = this.#spare ?? Buffer.allocUnsafeSlow(this.#cap);
-    this.#spare = undefined;
-    const rest = this.#used - end;
-    if (rest > 0) shipped.copy(next, 0, end, this.#used);
-    this.#batch = next;
-    this.#used = rest;
-    this.#inFlightBytes = end;
-    this.#inFlight = this.#roller.append(shipped.subarray(0, end)).then(
-      (t: AppendTarget) => {
-        this.#inFlight = undefined;
-        this.#inFlightBytes = 0;
-        this.#spare = shipped;
-        this.#result.bytesStored += t.length;
-        this.#result.appends++;
-        if (this.#used === this.#cap) this.#cut('full');
-        else this.#arm();
-      },
-      (err: unknown) => {
-        this.#inFlight = undefined;
-        this.#inFlightBytes = 0;
-        this.#fail(err);
-        throw this.#error;
-      },
-    );
-    this.#inFlight.catch(() => undefined);
-  }
-
   /** Ships everything written so far (a partial last line too) and resolves once it is stored. */
   async flush(): Promise<void> {
     if (this.#spool !== undefined) {
@@ -251,16 +168,7 @@ export class LogSink extends Writable {
       await this.#spool.drain();
       return;
     }
-    for (;;) {
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#inFlight !== undefined) {
-        await this.#inFlight.catch(() => undefined);
-        continue;
-      }
-      if (this.#used === 0) return;
-      if (this.destroyed) throw new OssAbortError('The log sink was destroyed');
-      this.#cut('all');
-    }
+    await this.#batches.flush(() => new OssAbortError('The log sink was destroyed'));
   }
 
   #fail(err: unknown): void {
@@ -280,8 +188,7 @@ export class LogSink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#batches.clearTimer();
     if (this.writableFinished) {
       if (this.#kicker !== undefined) clearInterval(this.#kicker);
       cb(err);
@@ -291,7 +198,7 @@ export class LogSink extends Writable {
     this.#error ??= cause;
     this.#roller.destroy(cause);
     if (this.#kicker !== undefined) clearInterval(this.#kicker);
-    const pending = Promise.all([this.#inFlight?.catch(() => undefined), this.#spool?.abort()]);
+    const pending = Promise.all([this.#batches.inFlight?.catch(() => undefined), this.#spool?.abort()]);
     pending.then(
       () => cb(cause),
       () => cb(cause),

@@ -11,6 +11,7 @@ import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import type { RetrySchedule } from '../core/retry-policy.js';
 import { AppendChain } from '../uploads/append-chain.js';
+import { BatchBuffers } from './batch-buffers.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -117,26 +118,18 @@ export class AppendStream extends Writable {
 
   readonly #ctx: OssContext;
   readonly #key: string;
-  readonly #flushBytes: number;
-  readonly #intervalMs: number;
   readonly #headers: Record<string, string>;
   readonly #onProgress: ProgressCallback | undefined;
   readonly #signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #backoff: RetrySchedule;
-  readonly #lineMode: boolean;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onAbort: () => void;
   #position: number | undefined;
   #crc = '0';
   #size = 0;
   #chain: AppendChain | undefined;
-  #batch: Buffer;
-  /** The buffer of the last batch that landed, reused for the next one: two batch buffers in all. */
-  #spare: Buffer | undefined;
-  #used = 0;
-  #inFlight: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #batches: BatchBuffers;
   #error: Error | undefined;
   /** destroy() without an error: a quiet cancel. */
   #cancelled = false;
@@ -148,8 +141,8 @@ export class AppendStream extends Writable {
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
     // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
     const maxPut = this.#ctx.options.limits.maxPutSize;
-    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
+    const flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
+    const intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
     this.#backoff = Object.freeze({
@@ -161,7 +154,6 @@ export class AppendStream extends Writable {
     if (opts.lineMode !== undefined && typeof opts.lineMode !== 'boolean') {
       throw new OssArgumentError(`lineMode must be a boolean, got ${typeof opts.lineMode}`, 'lineMode');
     }
-    this.#lineMode = opts.lineMode ?? false;
     const pos = opts.position ?? 'auto';
     if (pos !== 'auto') checkInteger('position', pos, 0);
     this.#signal =
@@ -169,10 +161,17 @@ export class AppendStream extends Writable {
     this.#callerSignal = opts.signal;
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
+    this.#batches = new BatchBuffers(flushBytes, intervalMs, opts.lineMode ?? false, {
+      send: (data) => this.#appendBatch(data),
+      error: () => this.#error,
+      fail: (err) => this.#fail(err),
+      destroyed: () => this.destroyed,
+      failWrite: (cb) => this.#failWrite(cb),
+    });
     closeWithClient(this.#ctx, this, {
       committed: () => this.writableFinished,
-      started: () => this.#size > 0 || this.#used > 0 || this.#inFlight !== undefined || this.writableEnded,
+      started: () =>
+        this.#size > 0 || this.#batches.used > 0 || this.#batches.inFlight !== undefined || this.writableEnded,
     });
     this.#start = this.#locate(pos);
     this.#start.catch((err: unknown) => this.#fail(err));
@@ -220,11 +219,7 @@ export class AppendStream extends Writable {
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    // Log lines are mostly short strings: encode them straight into the batch when they fit, saving a Buffer each.
-    if (typeof chunk === 'string' && this.#error === undefined && this.#used + chunk.length * 3 <= this.#flushBytes) {
-      this.#used += this.#batch.write(chunk, this.#used, encoding);
-      if (this.#used === this.#flushBytes && this.#inFlight === undefined) this.#ship();
-      else this.#arm();
+    if (typeof chunk === 'string' && this.#batches.writeString(chunk, encoding) >= 0) {
       cb();
       return;
     }
@@ -233,35 +228,7 @@ export class AppendStream extends Writable {
       cb(bytes);
       return;
     }
-    this.#fill(bytes, 0, cb);
-  }
-
-  /** Copies `bytes[offset..]` into the batch, shipping full batches; the callback is held while two batches are busy. */
-  #fill(bytes: Uint8Array, offset: number, cb: (err?: Error | null) => void): void {
-    if (this.#error !== undefined) {
-      this.#failWrite(cb);
-      return;
-    }
-    while (offset < bytes.byteLength) {
-      if (this.#used === this.#flushBytes) {
-        if (this.#inFlight !== undefined) {
-          // Two batches at most: wait for the one on the wire.
-          this.#inFlight.then(
-            () => this.#fill(bytes, offset, cb),
-            () => this.#failWrite(cb),
-          );
-          return;
-        }
-        this.#ship();
-      }
-      const n = Math.min(this.#flushBytes - this.#used, bytes.byteLength - offset);
-      this.#batch.set(bytes.subarray(offset, offset + n), this.#used);
-      this.#used += n;
-      offset += n;
-    }
-    if (this.#used === this.#flushBytes && this.#inFlight === undefined) this.#ship();
-    else this.#arm();
-    cb();
+    this.#batches.fill(bytes, 0, cb);
   }
 
   /**
@@ -271,16 +238,6 @@ export class AppendStream extends Writable {
   #failWrite(cb: (err?: Error | null) => void): void {
     if (this.destroyed && this.#cancelled && !this.closed) this.once('close', () => cb(this.#error));
     else cb(this.#error);
-  }
-
-  #arm(): void {
-    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // A batch on the wire re-arms the timer when it lands.
-      if (this.#inFlight === undefined) this.#ship(false);
-    }, this.#intervalMs);
-    this.#timer.unref();
   }
 
   /**
@@ -296,60 +253,8 @@ export class AppendStream extends Writable {
    * Ships what is buffered now and resolves when everything written so far is stored; rejects with the stream's
    * error. Writes made while it waits are flushed too.
    */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#inFlight !== undefined) {
-        await this.#inFlight.catch(() => undefined);
-        continue;
-      }
-      if (this.#used === 0) return;
-      if (this.destroyed) throw new OssAbortError('The append stream was destroyed');
-      this.#ship(true);
-    }
-  }
-
-  /**
-   * Hands the current batch to the wire; the next batch fills the spare buffer (two buffers in all). `all` ships
-   * every byte; otherwise, in line mode, the batch ends after its last newline and the partial line after it is
-   * copied to the next batch (a full batch without any newline is one over-long line: it ships whole).
-   */
-  #ship(all = false): void {
-    if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
-    let end = this.#used;
-    if (this.#lineMode && !all) {
-      end = this.#batch.lastIndexOf(0x0a, this.#used - 1) + 1;
-      if (end === 0) {
-        // A partial line: it waits for its newline, unless it already fills a batch.
-        if (this.#used < this.#flushBytes) return;
-        end = this.#used;
-      }
-    }
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    const buffer = this.#batch;
-    const data = buffer.subarray(0, end);
-    this.#batch = this.#spare ?? Buffer.allocUnsafeSlow(this.#flushBytes);
-    this.#spare = undefined;
-    // The partial line is not on the wire, so it can be copied out before the batch is sent.
-    this.#used = buffer.copy(this.#batch, 0, end, this.#used);
-    this.#inFlight = this.#appendBatch(data).then(
-      () => {
-        this.#inFlight = undefined;
-        this.#spare = buffer;
-        // A batch that filled up while this one was on the wire goes at once, not after the timer.
-        if (this.#used === this.#flushBytes) this.#ship();
-        else this.#arm();
-      },
-      (err: unknown) => {
-        this.#inFlight = undefined;
-        this.#fail(err);
-        throw err;
-      },
-    );
-    this.#inFlight.catch(() => undefined);
+  flush(): Promise<void> {
+    return this.#batches.flush(() => new OssAbortError('The append stream was destroyed'));
   }
 
   /** Appends one batch through the object's chain (retries, lost answers), once the start position is known. */
@@ -406,8 +311,7 @@ export class AppendStream extends Writable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#callerSignal?.removeEventListener('abort', this.#onAbort);
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#batches.clearTimer();
     if (this.writableFinished) {
       cb(err);
       return;
@@ -423,7 +327,7 @@ export class AppendStream extends Writable {
       this.#outcome.failed(reported, 'The append stream was destroyed before it finished');
       cb(err);
     };
-    const inFlight = this.#inFlight;
+    const inFlight = this.#batches.inFlight;
     if (inFlight === undefined) settled();
     else inFlight.then(settled, settled);
   }
