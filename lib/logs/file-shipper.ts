@@ -1,8 +1,9 @@
 /**
  * The engine of `oss-stream ship`: follows files like `tail -F` (rotation by rename and by copytruncate) and ships
  * their lines into rolling appendable objects exactly once across crashes. The object's length is the cursor of
- * truth; the state file records, before each append, which file bytes are about to go where, so a restart after a
- * `kill -9` at any instant knows from the object's real length whether that append landed.
+ * truth; the state file records, before any byte it does not cover is sent, which file bytes go where (a run of
+ * appends uncompressed, one append with gzip), so a restart after a `kill -9` at any instant knows from the object's
+ * real length how far they landed.
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
