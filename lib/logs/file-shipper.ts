@@ -60,6 +60,8 @@ interface Source {
   /** Rotated files to ship after `cur`, oldest first, before the file at the path. */
   queue: Tracked[];
   lastShipAt: number;
+  /** The last batch was a full one: what is left is the end of a backlog, shipped without waiting for the timer. */
+  behind: boolean;
   lag: number;
 }
 
@@ -109,7 +111,7 @@ export class FileShipper extends EventEmitter {
       throw new OssArgumentError('ship needs at least one file', 'paths');
     this.#bucket = bucket;
     const abs = [...new Set(paths.map((p) => resolve(p)))];
-    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, lag: 0 }));
+    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, behind: false, lag: 0 }));
     const r = resolveRolling(bucket, opts, {
       signal: undefined,
       batchBytes: (flushBytes, rollBytes) => Math.min(flushBytes * LOG_DEFAULTS.shipCatchUpBatches, rollBytes),
@@ -286,7 +288,9 @@ export class FileShipper extends EventEmitter {
     s.lag = Math.max(0, available);
     if (available <= 0) {
       if (c.live) return false;
-      // A rotated file shipped to its end: on to what came after it.
+      // A rotated file shipped to its end: on to what came after it. Its record says so from the next save on, which
+      // may be another file's (an older record of it would ship its last run again after a crash).
+      this.#record(s, c);
       await c.fh.close();
       c.mtimeMs = st.mtimeMs;
       s.cur = undefined;
@@ -295,7 +299,12 @@ export class FileShipper extends EventEmitter {
     }
     const now = Date.now();
     const due =
-      available >= this.#cap || !c.live || this.#once || this.#stopping || now - s.lastShipAt >= this.#intervalMs;
+      available >= this.#cap ||
+      s.behind ||
+      !c.live ||
+      this.#once ||
+      this.#stopping ||
+      now - s.lastShipAt >= this.#intervalMs;
     if (!due) return false;
     const n = Math.min(available, this.#catchUp);
     this.#buf ??= Buffer.allocUnsafeSlow(this.#catchUp);
@@ -347,6 +356,7 @@ export class FileShipper extends EventEmitter {
     });
     c.offset = fileEnd;
     s.lastShipAt = now;
+    s.behind = end >= this.#cap;
     this.#progress.bytes += end;
     this.#progress.batches++;
     this.#progress.key = this.#roller.current?.key;
