@@ -257,4 +257,15 @@ export const LOG_DEFAULTS = Object.freeze({
   spoolFsyncIntervalMs: 1_000,
   /** `oss-stream ship`: how often files are polled when no file-system event came. */
   pollIntervalMs: 250,
+  /**
+   * `oss-stream ship`, uncompressed: one record in the state file covers the appends of up to this many bytes of one
+   * file into one object (a crash inside them is resolved from the object's length), so the state is written once
+   * per run, not once per batch. The bound is how far a restart trusts a length it did not see appended.
+   */
+  shipRunBytes: 64 * MiB,
+  /**
+   * `oss-stream ship`: while more than a batch is waiting in the files (catching up after a burst or a restart),
+   * batches of up to this many times `flushBytes`: fewer round trips per MB; memory is one such batch.
+   */
+  shipCatchUpBatches: 4,
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Auth, Bucket, StsAuth } from '../index.js';
 import { UsageError } from './args.js';
-import { NO_ENDPOINT, type CpCredentials } from './cp-args.js';
+import { NO_ENDPOINT, type CliCredentials } from './connection-args.js';
 
 /** What {@link openConnection} needs to know. */
 interface ConnectionRequest {
@@ -15,7 +15,7 @@ interface ConnectionRequest {
   /** Start the embedded server (`--local`); required when there is no endpoint. */
   readonly local: boolean;
   readonly region: string | undefined;
-  readonly credentials: CpCredentials | undefined;
+  readonly credentials: CliCredentials | undefined;
   readonly signatureVersion: 'v1' | 'v4' | undefined;
   /** The client's retries per request (default: the library's). */
   readonly retries?: number | undefined;
@@ -31,7 +31,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-function authFor(c: CpCredentials): Auth | StsAuth {
+function authFor(c: CliCredentials): Auth | StsAuth {
   return c.securityToken === undefined
     ? new Auth(c.accessKeyId, c.accessKeySecret)
     : new StsAuth(c.accessKeyId, c.accessKeySecret, c.securityToken);

@@ -3,18 +3,14 @@
  * Everything that can be checked without touching the network or the disk is checked here, so a typo exits with 2
  * before anything starts.
  */
-import { parseArgs } from 'node:util';
 import { checkBufferedPartSize, LIMITS, maxBufferedPartSize } from '../config.js';
 import { parseCount, parseDuration, parseHeader, parseMeta, parseSize, UsageError } from './args.js';
+import { connectionFrom, parseCommandLine, requireEndpoint, type ConnectionArgs } from './connection-args.js';
 import { parseTarget, type OssTarget } from './target.js';
 
 /** The one-line synopsis printed with every usage error. */
 export const CP_SYNOPSIS =
   'Usage: oss-stream cp <file | -> oss://bucket/key [options]   (oss-stream cp --help for more)';
-
-/** The usage error of a `cp` without an endpoint. */
-export const NO_ENDPOINT =
-  'no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local to try it out on a throw-away embedded server)';
 
 /** Help text of `cp`. */
 export const CP_USAGE = `Usage: oss-stream cp <file | -> oss://bucket/key [options]
@@ -56,25 +52,11 @@ Output: progress on stderr (a bar on a terminal, a line a second otherwise); one
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). SIGTERM is
 handled as Ctrl-C: a file upload keeps its checkpoint, a stdin upload is aborted, --append ships what was read.`;
 
-/** Credentials named on the command line or in the environment. */
-export interface CpCredentials {
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly securityToken?: string | undefined;
-}
-
 /** A checked `cp` command line. */
-export interface CpCommand {
+export interface CpCommand extends ConnectionArgs {
   /** A file path, or `undefined` for stdin (`-`). */
   readonly sourcePath: string | undefined;
   readonly target: OssTarget;
-  /** From `--endpoint` or `OSS_ENDPOINT`; `undefined` only with {@link CpCommand.local}. */
-  readonly endpoint: string | undefined;
-  /** `--local`: upload to an embedded server that lives as long as the command (never implied). */
-  readonly local: boolean;
-  readonly region: string | undefined;
-  readonly credentials: CpCredentials | undefined;
-  readonly signatureVersion: 'v1' | 'v4' | undefined;
   readonly partSize: number | undefined;
   readonly concurrency: number | undefined;
   readonly checkpointDir: string | undefined;
@@ -89,36 +71,6 @@ export interface CpCommand {
 
 /** What {@link parseCpArgs} returns: a command, or a request for help. */
 export type CpParse = { readonly help: true } | { readonly help: false; readonly command: CpCommand };
-
-function env(vars: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const v = vars[name];
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function credentialsFrom(
-  flags: { id: string | undefined; secret: string | undefined; token: string | undefined },
-  vars: Readonly<Record<string, string | undefined>>,
-): CpCredentials | undefined {
-  if (flags.id !== undefined || flags.secret !== undefined) {
-    if (flags.id === undefined || flags.secret === undefined)
-      throw new UsageError('--access-key-id and --access-key-secret go together');
-    return {
-      accessKeyId: flags.id,
-      accessKeySecret: flags.secret,
-      securityToken: flags.token ?? env(vars, 'OSS_SESSION_TOKEN'),
-    };
-  }
-  if (flags.token !== undefined) throw new UsageError('--security-token needs --access-key-id and --access-key-secret');
-  const id = env(vars, 'OSS_ACCESS_KEY_ID');
-  const secret = env(vars, 'OSS_ACCESS_KEY_SECRET');
-  if (id === undefined && secret === undefined) return undefined;
-  if (id === undefined || secret === undefined) {
-    throw new UsageError(
-      `${id === undefined ? 'OSS_ACCESS_KEY_ID' : 'OSS_ACCESS_KEY_SECRET'} is not set (the other one is)`,
-    );
-  }
-  return { accessKeyId: id, accessKeySecret: secret, securityToken: env(vars, 'OSS_SESSION_TOKEN') };
-}
 
 function partSizeFrom(text: string): number {
   const n = parseSize(text, '--part-size');
@@ -155,31 +107,19 @@ export function parseCpArgs(
   argv: readonly string[],
   vars: Readonly<Record<string, string | undefined>> = process.env,
 ): CpParse {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      endpoint: { type: 'string' },
-      local: { type: 'boolean' },
-      region: { type: 'string' },
-      signature: { type: 'string' },
-      'part-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      parallel: { type: 'string' },
-      'checkpoint-dir': { type: 'string' },
-      'content-type': { type: 'string' },
-      meta: { type: 'string', multiple: true },
-      header: { type: 'string', multiple: true },
-      append: { type: 'boolean' },
-      'flush-interval': { type: 'string' },
-      retries: { type: 'string' },
-      'access-key-id': { type: 'string' },
-      'access-key-secret': { type: 'string' },
-      'security-token': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(argv, {
+    'part-size': { type: 'string' },
+    concurrency: { type: 'string' },
+    parallel: { type: 'string' },
+    'checkpoint-dir': { type: 'string' },
+    'content-type': { type: 'string' },
+    meta: { type: 'string', multiple: true },
+    append: { type: 'boolean' },
+    'flush-interval': { type: 'string' },
+    retries: { type: 'string' },
+    'access-key-id': { type: 'string' },
+    'access-key-secret': { type: 'string' },
+    'security-token': { type: 'string' },
   });
   if (values.help === true) return { help: true };
   if (positionals.length !== 2) {
@@ -196,12 +136,6 @@ export function parseCpArgs(
   const target = parseTarget(dest, sourcePath);
   const append = values.append === true;
 
-  let signatureVersion: 'v1' | 'v4' | undefined;
-  if (values.signature !== undefined) {
-    if (values.signature !== 'v1' && values.signature !== 'v4')
-      throw new UsageError(`--signature must be v1 or v4, got ${JSON.stringify(values.signature)}`);
-    signatureVersion = values.signature;
-  }
   if (values['flush-interval'] !== undefined && !append)
     throw new UsageError('--flush-interval only applies with --append');
   if (values['checkpoint-dir'] !== undefined && (sourcePath === undefined || append)) {
@@ -221,23 +155,15 @@ export function parseCpArgs(
   for (const m of values.meta ?? []) setHeader(headers, ...parseMeta(m));
   if (values['content-type'] !== undefined) setHeader(headers, 'Content-Type', values['content-type']);
 
-  const local = values.local === true;
-  if (local && values.endpoint !== undefined) throw new UsageError('--local and --endpoint exclude each other');
-  // --local is explicit, so it wins over an OSS_ENDPOINT in the environment.
-  const endpoint = local ? undefined : (values.endpoint ?? env(vars, 'OSS_ENDPOINT'));
-  if (endpoint !== undefined && endpoint.trim() === '') throw new UsageError('--endpoint must not be empty');
-
+  const connection = connectionFrom(values, vars, {
+    id: values['access-key-id'],
+    secret: values['access-key-secret'],
+    token: values['security-token'],
+  });
   const command: CpCommand = {
+    ...connection,
     sourcePath,
     target,
-    endpoint,
-    local,
-    region: values.region ?? env(vars, 'OSS_REGION'),
-    credentials: credentialsFrom(
-      { id: values['access-key-id'], secret: values['access-key-secret'], token: values['security-token'] },
-      vars,
-    ),
-    signatureVersion,
     partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
     concurrency: concurrency === undefined ? undefined : parseCount(concurrency, '--concurrency', 1000),
     checkpointDir: values['checkpoint-dir'],
@@ -248,10 +174,6 @@ export function parseCpArgs(
     retries: values.retries === undefined ? undefined : parseCount(values.retries, '--retries', 100, 0),
     quiet: values.quiet === true,
   };
-  // Last, so every other mistake is reported first. A missing endpoint is never a reason to upload somewhere that
-  // vanishes with the command: a cron job without its environment must fail, not "succeed".
-  if (endpoint === undefined && !local) {
-    throw new UsageError(NO_ENDPOINT);
-  }
+  requireEndpoint(connection);
   return { help: false, command };
 }

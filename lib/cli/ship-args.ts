@@ -4,9 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDuration, parseHeader, parseSize, UsageError } from './args.js';
-import type { CpCredentials } from './cp-args.js';
+import { connectionFrom, parseCommandLine, requireEndpoint, type ConnectionArgs } from './connection-args.js';
 import { parseTarget, type OssTarget } from './target.js';
 
 /** The one-line synopsis printed with every usage error. */
@@ -38,7 +37,7 @@ Options:
   --gzip-level <1-9>       default 6
   --roll-size <size>       start a new object before this size (default 1GiB, at most 5GiB)
   --roll-interval <time>   start a new object after this long (default: only by size and key)
-  --flush-size <size>      ship a batch at this many bytes (default 1MiB)
+  --flush-size <size>      ship a batch at this many bytes (default 1MiB; up to 4× that while catching up)
   --flush-interval <time>  ship whole lines at least this often (default 1s)
   --poll-interval <time>   check files this often without file-system events (default 250ms)
   --time-zone <utc|local>  of the date placeholders (default utc)
@@ -51,15 +50,9 @@ Progress on stderr. SIGINT/SIGTERM ship the whole lines already written, then ex
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`;
 
 /** A checked `ship` command line. */
-export interface ShipCommand {
+export interface ShipCommand extends ConnectionArgs {
   readonly paths: readonly string[];
   readonly target: OssTarget;
-  readonly endpoint: string | undefined;
-  /** `--local`: ship to an embedded server that lives as long as the command (never implied). */
-  readonly local: boolean;
-  readonly region: string | undefined;
-  readonly credentials: CpCredentials | undefined;
-  readonly signatureVersion: 'v1' | 'v4' | undefined;
   readonly stateDir: string;
   readonly once: boolean;
   readonly compress: 'gzip' | 'none';
@@ -78,11 +71,6 @@ export interface ShipCommand {
 /** What {@link parseShipArgs} returns. */
 export type ShipParse = { readonly help: true } | { readonly help: false; readonly command: ShipCommand };
 
-function env(vars: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const v = vars[name];
-  return v === undefined || v === '' ? undefined : v;
-}
-
 /**
  * Parses the arguments after `ship`; `vars` is the environment (`OSS_ENDPOINT`, `OSS_REGION`, the credentials).
  * @throws UsageError on anything malformed (and `parseArgs`' own `ERR_PARSE_ARGS_*` errors).
@@ -91,30 +79,18 @@ export function parseShipArgs(
   argv: readonly string[],
   vars: Readonly<Record<string, string | undefined>> = process.env,
 ): ShipParse {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      endpoint: { type: 'string' },
-      local: { type: 'boolean' },
-      region: { type: 'string' },
-      signature: { type: 'string' },
-      'state-dir': { type: 'string' },
-      once: { type: 'boolean' },
-      compress: { type: 'string' },
-      'gzip-level': { type: 'string' },
-      'roll-size': { type: 'string' },
-      'roll-interval': { type: 'string' },
-      'flush-size': { type: 'string' },
-      'flush-interval': { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'time-zone': { type: 'string' },
-      var: { type: 'string', multiple: true },
-      header: { type: 'string', multiple: true },
-      quiet: { type: 'boolean', short: 'q' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(argv, {
+    'state-dir': { type: 'string' },
+    once: { type: 'boolean' },
+    compress: { type: 'string' },
+    'gzip-level': { type: 'string' },
+    'roll-size': { type: 'string' },
+    'roll-interval': { type: 'string' },
+    'flush-size': { type: 'string' },
+    'flush-interval': { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'time-zone': { type: 'string' },
+    var: { type: 'string', multiple: true },
   });
   if (values.help === true) return { help: true };
   if (positionals.length < 2)
@@ -128,12 +104,7 @@ export function parseShipArgs(
     throw new UsageError(
       `the key template needs {seq} (each rolled object needs a key of its own), got ${JSON.stringify(target.key)}`,
     );
-  let signatureVersion: 'v1' | 'v4' | undefined;
-  if (values.signature !== undefined) {
-    if (values.signature !== 'v1' && values.signature !== 'v4')
-      throw new UsageError(`--signature must be v1 or v4, got ${JSON.stringify(values.signature)}`);
-    signatureVersion = values.signature;
-  }
+  const connection = connectionFrom(values, vars);
   const compress = values.compress ?? 'none';
   if (compress !== 'gzip' && compress !== 'none')
     throw new UsageError(`--compress must be gzip or none, got ${JSON.stringify(compress)}`);
@@ -161,32 +132,14 @@ export function parseShipArgs(
     values[name] === undefined ? undefined : parseSize(values[name], `--${name}`);
   const duration = (name: 'roll-interval' | 'flush-interval' | 'poll-interval') =>
     values[name] === undefined ? undefined : parseDuration(values[name], `--${name}`);
-  const id = env(vars, 'OSS_ACCESS_KEY_ID');
-  const secret = env(vars, 'OSS_ACCESS_KEY_SECRET');
-  if ((id === undefined) !== (secret === undefined))
-    throw new UsageError('set both OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET');
-  const local = values.local === true;
-  if (local && values.endpoint !== undefined) throw new UsageError('--local and --endpoint exclude each other');
   // As for cp: a follower without its environment must fail, not ship into a server that vanishes with it.
-  const endpoint = local ? undefined : (values.endpoint ?? env(vars, 'OSS_ENDPOINT'));
-  if (endpoint === undefined && !local) {
-    throw new UsageError(
-      'no endpoint: set OSS_ENDPOINT or pass --endpoint <url> (or --local for a throw-away embedded server)',
-    );
-  }
+  requireEndpoint(connection);
   return {
     help: false,
     command: {
+      ...connection,
       paths,
       target,
-      endpoint,
-      local,
-      region: values.region ?? env(vars, 'OSS_REGION'),
-      credentials:
-        id === undefined
-          ? undefined
-          : { accessKeyId: id, accessKeySecret: secret!, securityToken: env(vars, 'OSS_SESSION_TOKEN') },
-      signatureVersion,
       stateDir: values['state-dir'] ?? join(homedir(), '.oss-stream-ship'),
       once: values.once === true,
       compress,

@@ -304,7 +304,7 @@ export class HttpClient {
   }
 }
 
-/** `undefined` when the length is unknown (streams) or when undici measures it itself (a string sent whole, no body). */
+/** `undefined` when the length is unknown (streams) or when undici measures it itself (a whole string, no body). */
 function bodyLength(body: RequestBody): number | undefined {
   if (body === undefined || typeof body === 'string') return undefined;
   if (body instanceof Uint8Array) return body.byteLength;

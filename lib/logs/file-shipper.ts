@@ -1,8 +1,9 @@
 /**
  * The engine of `oss-stream ship`: follows files like `tail -F` (rotation by rename and by copytruncate) and ships
  * their lines into rolling appendable objects exactly once across crashes. The object's length is the cursor of
- * truth; the state file records, before each append, which file bytes are about to go where, so a restart after a
- * `kill -9` at any instant knows from the object's real length whether that append landed.
+ * truth; the state file records, before any byte it does not cover is sent, which file bytes go where (a run of
+ * appends uncompressed, one append with gzip), so a restart after a `kill -9` at any instant knows from the object's
+ * real length how far they landed.
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
@@ -10,27 +11,15 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { contextOf, type Bucket } from '../bucket.js';
 import { checkInteger, LOG_DEFAULTS } from '../config.js';
-import { validateHeaders } from '../core/validate.js';
 import { OssArgumentError } from '../errors.js';
 import { FINGERPRINT_BYTES, findFile, identify, sameStart, siblings, type FileIdentity } from './file-identity.js';
-import { KeyTemplate } from './key-template.js';
+import type { KeyTemplate } from './key-template.js';
+import { resolveRolling, type RollingOptions } from './rolling-options.js';
 import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
-import { resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
+import { inRun, resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
-/** Options of {@link FileShipper}. */
-export interface FileShipperOptions {
-  /** Key template, as {@link LogSinkOptions.key} (`{seq}` required). */
-  key: string;
-  timeZone?: 'utc' | 'local' | undefined;
-  vars?: Readonly<Record<string, string>> | undefined;
-  rollBytes?: number | undefined;
-  rollIntervalMs?: number | undefined;
-  flushBytes?: number | undefined;
-  flushIntervalMs?: number | undefined;
-  compress?: 'gzip' | 'none' | undefined;
-  gzipLevel?: number | undefined;
-  headers?: Record<string, string> | undefined;
-  retries?: number | undefined;
+/** Options of {@link FileShipper}: the rolling options of `createLogSink`, and how files are followed. */
+export interface FileShipperOptions extends RollingOptions {
   /** Directory of the state file (one file per bucket, template and set of paths). */
   stateDir: string;
   /** Ship what the files hold now (whole lines) and stop, instead of following them. */
@@ -39,7 +28,6 @@ export interface FileShipperOptions {
   pollIntervalMs?: number | undefined;
   /** Things a user should know (a rotated file that vanished before it was shipped…). */
   onNotice?: ((line: string) => void) | undefined;
-  now?: (() => Date) | undefined;
 }
 
 /** Progress of a shipper. */
@@ -72,6 +60,8 @@ interface Source {
   /** Rotated files to ship after `cur`, oldest first, before the file at the path. */
   queue: Tracked[];
   lastShipAt: number;
+  /** The last batch was a full one: what is left is the end of a backlog, shipped without waiting for the timer. */
+  behind: boolean;
   lag: number;
 }
 
@@ -97,6 +87,14 @@ export class FileShipper extends EventEmitter {
   readonly #template: KeyTemplate;
   readonly #stateFile: ShipStateFile;
   readonly #cap: number;
+  /** Largest batch, when more than one batch is waiting (catching up): fewer, larger appends. */
+  readonly #catchUp: number;
+  /** The one batch buffer (appends are one at a time, so it is free again when the next batch is read). */
+  #buf: Buffer | undefined;
+  /** Uncompressed: one intent covers a run of appends (see ship-state.ts). */
+  readonly #linear: boolean;
+  readonly #rollBytes: number;
+  readonly #runBytes: number;
   readonly #intervalMs: number;
   readonly #pollMs: number;
   readonly #once: boolean;
@@ -113,37 +111,20 @@ export class FileShipper extends EventEmitter {
       throw new OssArgumentError('ship needs at least one file', 'paths');
     this.#bucket = bucket;
     const abs = [...new Set(paths.map((p) => resolve(p)))];
-    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, lag: 0 }));
-    const limits = contextOf(bucket).options.limits;
-    this.#template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
-    const rollBytes = checkInteger(
-      'rollBytes',
-      opts.rollBytes ?? Math.min(LOG_DEFAULTS.rollBytes, limits.maxPutSize),
-      1,
-      limits.maxPutSize,
-    );
-    this.#cap = checkInteger(
-      'flushBytes',
-      opts.flushBytes ?? Math.min(LOG_DEFAULTS.flushBytes, rollBytes),
-      1,
-      rollBytes,
-    );
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? LOG_DEFAULTS.flushIntervalMs, 0);
-    this.#pollMs = checkInteger('pollIntervalMs', opts.pollIntervalMs ?? LOG_DEFAULTS.pollIntervalMs, 1);
-    const compress = opts.compress ?? 'none';
-    if (compress !== 'gzip' && compress !== 'none')
-      throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
-    this.#roller = new ObjectRoller(bucket, this.#template, {
-      rollBytes,
-      rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
-      maxBatchBytes: this.#cap,
-      gzipLevel:
-        compress === 'gzip' ? checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9) : undefined,
-      headers: validateHeaders(opts.headers),
-      retries: opts.retries,
+    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, behind: false, lag: 0 }));
+    const r = resolveRolling(bucket, opts, {
       signal: undefined,
-      now: opts.now ?? (() => new Date()),
+      batchBytes: (flushBytes, rollBytes) => Math.min(flushBytes * LOG_DEFAULTS.shipCatchUpBatches, rollBytes),
     });
+    this.#template = r.template;
+    this.#cap = r.flushBytes;
+    this.#catchUp = r.roller.maxBatchBytes;
+    this.#linear = r.compress === 'none';
+    this.#rollBytes = r.roller.rollBytes;
+    this.#runBytes = LOG_DEFAULTS.shipRunBytes;
+    this.#intervalMs = r.flushIntervalMs;
+    this.#pollMs = checkInteger('pollIntervalMs', opts.pollIntervalMs ?? LOG_DEFAULTS.pollIntervalMs, 1);
+    this.#roller = new ObjectRoller(bucket, this.#template, r.roller);
     this.#roller.on('roll', (o: RolledObject) => {
       this.#progress.objects++;
       this.emit('roll', o);
@@ -307,7 +288,9 @@ export class FileShipper extends EventEmitter {
     s.lag = Math.max(0, available);
     if (available <= 0) {
       if (c.live) return false;
-      // A rotated file shipped to its end: on to what came after it.
+      // A rotated file shipped to its end: on to what came after it. Its record says so from the next save on, which
+      // may be another file's (an older record of it would ship its last run again after a crash).
+      this.#record(s, c);
       await c.fh.close();
       c.mtimeMs = st.mtimeMs;
       s.cur = undefined;
@@ -316,10 +299,16 @@ export class FileShipper extends EventEmitter {
     }
     const now = Date.now();
     const due =
-      available >= this.#cap || !c.live || this.#once || this.#stopping || now - s.lastShipAt >= this.#intervalMs;
+      available >= this.#cap ||
+      s.behind ||
+      !c.live ||
+      this.#once ||
+      this.#stopping ||
+      now - s.lastShipAt >= this.#intervalMs;
     if (!due) return false;
-    const n = Math.min(available, this.#cap);
-    const buf = Buffer.allocUnsafe(n);
+    const n = Math.min(available, this.#catchUp);
+    this.#buf ??= Buffer.allocUnsafeSlow(this.#catchUp);
+    const buf = this.#buf;
     let got = 0;
     while (got < n) {
       const { bytesRead } = await c.fh.read(buf, got, n - got, c.offset + got);
@@ -328,34 +317,46 @@ export class FileShipper extends EventEmitter {
     }
     let end = got;
     // A file that is still written may end in half a line: ship up to the last newline and wait for the rest. A
-    // rotated file's last bytes go as they are, and a batch without any newline is cut where it is full.
+    // rotated file's last bytes go as they are, and a line longer than a batch is cut at flushBytes.
     if (c.live || got < available) {
       const nl = buf.lastIndexOf(10, got - 1);
       if (nl >= 0) end = nl + 1;
       else if (got < this.#cap) return false;
+      else end = this.#cap;
     }
     if (end === 0) return false;
     const fileStart = c.offset;
     const fileEnd = c.offset + end;
     await this.#refreshFingerprint(c, st.size);
     await this.#roller.append(buf.subarray(0, end), async (t) => {
+      const at = { path: s.path, dev: c.id.dev, ino: c.id.ino, key: t.key, fileStart, fileEnd, position: t.position };
+      // Inside the run on record (uncompressed, contiguous): a crash anywhere in it is resolved from the object's
+      // length alone, so nothing needs writing before this append.
+      if (inRun(this.#state.intent, at) && this.#state.files[s.path]?.fp === c.id.fp) return;
       const cur = this.#roller.current!;
       this.#state.object = { key: cur.key, seq: cur.seq, prefix: cur.prefix, openedAt: cur.openedAt };
+      // Every other file's bytes so far are stored (appends are one at a time): their offsets are final.
+      for (const o of this.#sources) if (o.cur !== undefined && o !== s) this.#record(o, o.cur);
       this.#record(s, c);
+      const linear = this.#linear && t.length === end;
+      // A run reaches past this batch, as far as the rest of the file and the object's room allow.
+      const span = linear ? Math.max(end, Math.min(this.#runBytes, this.#rollBytes - t.position)) : end;
       this.#state.intent = {
         path: s.path,
         dev: c.id.dev,
         ino: c.id.ino,
         fileStart,
-        fileEnd,
+        fileEnd: fileStart + span,
         key: t.key,
         objectStart: t.position,
-        objectEnd: t.position + t.length,
+        objectEnd: t.position + (linear ? span : t.length),
+        linear,
       };
       await this.#stateFile.save(this.#state);
     });
     c.offset = fileEnd;
     s.lastShipAt = now;
+    s.behind = end >= this.#cap;
     this.#progress.bytes += end;
     this.#progress.batches++;
     this.#progress.key = this.#roller.current?.key;

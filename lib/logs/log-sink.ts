@@ -4,46 +4,16 @@
  * batch — with batches that never split a line.
  */
 import { Writable } from 'node:stream';
-import { contextOf, type Bucket } from '../bucket.js';
-import { checkInteger, LOG_DEFAULTS } from '../config.js';
-import { validateHeaders } from '../core/validate.js';
+import type { Bucket } from '../bucket.js';
 import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
+import { BatchBuffers } from '../sinks/batch-buffers.js';
 import { chunkBytes } from '../sinks/chunk-bytes.js';
-import { KeyTemplate } from './key-template.js';
-import { ObjectRoller, type AppendTarget, type FailedObject, type RolledObject } from './object-roller.js';
+import { resolveRolling, type RollingOptions } from './rolling-options.js';
+import { ObjectRoller, type FailedObject, type RolledObject } from './object-roller.js';
 import { Spool, type SpoolOptions } from './spool.js';
 
 /** Options of {@link createLogSink}. */
-export interface LogSinkOptions {
-  /**
-   * Key template, e.g. `'logs/{hostname}/{yyyy}/{MM}/{dd}/app-{HH}{mm}-{seq}.log'` (`.log.gz` with gzip). Placeholders:
-   * `{yyyy} {MM} {dd} {HH} {mm} {ss}` (UTC unless `timeZone: 'local'`), `{hostname}`, `{pid}`, `{seq}` (required:
-   * 0, 1, 2… per rendered prefix, never an object that exists), `{hash}` (6 hex digits that spread keys over OSS
-   * partitions) and the names in `vars`.
-   */
-  key: string;
-  timeZone?: 'utc' | 'local' | undefined;
-  /** Values for caller placeholders: `{ vars: { app: 'api' } }` fills `{app}`. */
-  vars?: Readonly<Record<string, string>> | undefined;
-  /** Roll before an object would pass this many bytes (default 1 GiB; at most 5 GiB, the appendable limit). */
-  rollBytes?: number | undefined;
-  /** Roll objects this old (ms since opened; default 0: never by age). */
-  rollIntervalMs?: number | undefined;
-  /** Ship a batch when this many bytes are buffered (default 1 MiB; cut at the last newline). */
-  flushBytes?: number | undefined;
-  /** Ship buffered whole lines after this long (default 1000 ms; 0: only when full and at the end). */
-  flushIntervalMs?: number | undefined;
-  /** `'gzip'`: every batch is appended as its own gzip member, so each object is always a valid gzip file. */
-  compress?: 'gzip' | 'none' | undefined;
-  /** zlib level with gzip, 1–9 (default 6). */
-  gzipLevel?: number | undefined;
-  /** Headers of each object (Content-Type, `x-oss-meta-*`…); Content-Type is otherwise guessed from the key. */
-  headers?: Record<string, string> | undefined;
-  /**
-   * Extra attempts per batch after a failure a request would be retried for: network error, 5xx, 429, 408,
-   * RequestTimeTooSkewed (default 10, backing off as `createAppendStream` does: 24–48 s in all).
-   */
-  retries?: number | undefined;
+export interface LogSinkOptions extends RollingOptions {
   /** Aborts the append in flight and errors the sink. */
   signal?: AbortSignal | undefined;
   /**
@@ -57,8 +27,6 @@ export interface LogSinkOptions {
   spool?: SpoolOptions | undefined;
   /** Called for each closed object (also emitted as `'roll'`). */
   onRoll?: ((object: RolledObject) => void) | undefined;
-  /** Clock (tests). */
-  now?: (() => Date) | undefined;
 }
 
 /** What a log sink has done so far. */
@@ -76,8 +44,9 @@ export interface LogSinkResult {
 /**
  * A `Writable` of log lines. Batches end at the last newline (a line longer than a batch is cut at `flushBytes`), so
  * an object never starts or ends inside a line; one append is in flight at a time and the write callback waits while
- * one batch is on the wire and the next is full (memory: two batch buffers here and two in the append stream
- * underneath, about `4 × flushBytes`). `'finish'` fires once every line is stored and the last object is closed.
+ * one batch is on the wire and the next is full. Memory: two batch buffers, `2 × flushBytes` (the batch on the wire
+ * is sent as it is, not copied; with gzip, plus its compressed member); {@link LogSink.bufferedBytes} says how much is
+ * held now. `'finish'` fires once every line is stored and the last object is closed.
  *
  * Events: `'roll'` ({@link RolledObject}: key, size, crc64, first and last write time) for each closed object, and
  * `'objectFailed'` ({@link FailedObject}) when an object stops taking appends because it is not ours (another writer
@@ -97,13 +66,7 @@ export interface LogSinkResult {
  */
 export class LogSink extends Writable {
   readonly #roller: ObjectRoller;
-  readonly #cap: number;
-  readonly #intervalMs: number;
-  #batch: Buffer;
-  #spare: Buffer | undefined;
-  #used = 0;
-  #inFlight: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #batches: BatchBuffers;
   #error: Error | undefined;
   readonly #spool: Spool | undefined;
   readonly #ready: Promise<void>;
@@ -114,34 +77,18 @@ export class LogSink extends Writable {
     super({ objectMode: true, highWaterMark: 1 });
     if (opts === null || typeof opts !== 'object')
       throw new OssArgumentError('createLogSink needs options with a key template', 'options');
-    const limits = contextOf(bucket).options.limits;
-    const template = new KeyTemplate(opts.key, { timeZone: opts.timeZone, vars: opts.vars });
-    const rollBytes = checkInteger(
-      'rollBytes',
-      opts.rollBytes ?? Math.min(LOG_DEFAULTS.rollBytes, limits.maxPutSize),
-      1,
-      limits.maxPutSize,
-    );
-    this.#cap = checkInteger(
-      'flushBytes',
-      opts.flushBytes ?? Math.min(LOG_DEFAULTS.flushBytes, rollBytes),
-      1,
-      rollBytes,
-    );
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? LOG_DEFAULTS.flushIntervalMs, 0);
-    const compress = opts.compress ?? 'none';
-    if (compress !== 'gzip' && compress !== 'none')
-      throw new OssArgumentError(`compress must be 'gzip' or 'none', got ${String(compress)}`, 'compress');
-    const level = checkInteger('gzipLevel', opts.gzipLevel ?? LOG_DEFAULTS.gzipLevel, 1, 9);
-    this.#roller = new ObjectRoller(bucket, template, {
-      rollBytes,
-      rollIntervalMs: checkInteger('rollIntervalMs', opts.rollIntervalMs ?? 0, 0),
-      maxBatchBytes: this.#cap,
-      gzipLevel: compress === 'gzip' ? level : undefined,
-      headers: validateHeaders(opts.headers),
-      retries: opts.retries,
-      signal: opts.signal,
-      now: opts.now ?? (() => new Date()),
+    const r = resolveRolling(bucket, opts, { signal: opts.signal });
+    this.#roller = new ObjectRoller(bucket, r.template, r.roller);
+    this.#batches = new BatchBuffers(r.flushBytes, r.flushIntervalMs, true, {
+      send: async (data) => {
+        const t = await this.#roller.append(data);
+        this.#result.bytesStored += t.length;
+        this.#result.appends++;
+      },
+      error: () => this.#error,
+      fail: (err) => this.#fail(err),
+      destroyed: () => this.destroyed,
+      failWrite: (cb) => cb(this.#error),
     });
     this.#roller.on('roll', (o: RolledObject) => {
       this.#result.objects++;
@@ -154,15 +101,15 @@ export class LogSink extends Writable {
       () => this.destroy(new OssAbortError('The log sink was aborted', opts.signal?.reason)),
       { once: true },
     );
-    this.#batch = Buffer.allocUnsafeSlow(this.#cap);
-    this.#spool = opts.spool === undefined ? undefined : new Spool(opts.spool, this.#cap);
+    this.#spool = opts.spool === undefined ? undefined : new Spool(opts.spool, r.flushBytes);
     this.#ready =
       this.#spool === undefined
         ? Promise.resolve()
         : this.#spool.open(bucket, this.#roller, opts.key, (line) => this.emit('notice', line));
     this.#ready.catch((err: unknown) => this.#fail(err));
-    if (this.#spool !== undefined && this.#intervalMs > 0) {
-      this.#kicker = setInterval(() => this.#spool!.kick(), this.#intervalMs);
+    if (this.#spool === undefined) this.#roller.prepare();
+    if (this.#spool !== undefined && r.flushIntervalMs > 0) {
+      this.#kicker = setInterval(() => this.#spool!.kick(), r.flushIntervalMs);
       this.#kicker.unref();
     }
   }
@@ -172,14 +119,31 @@ export class LogSink extends Writable {
     return { ...this.#result };
   }
 
+  /**
+   * Bytes written and held in memory, not stored yet: the batch filling plus the one on the wire, never more than
+   * `2 × flushBytes` (a spool holds its backlog in its file instead, and this is 0).
+   */
+  get bufferedBytes(): number {
+    return this.#batches.held;
+  }
+
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const n = this.#spool === undefined && typeof chunk === 'string' ? this.#batches.writeString(chunk, encoding) : -1;
+    if (n >= 0) {
+      this.#result.bytesIn += n;
+      cb();
+      return;
+    }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunkBytes(chunk, encoding);
     if (bytes instanceof OssArgumentError) {
       cb(bytes);
       return;
     }
     if (this.#spool === undefined) {
-      this.#fill(bytes, 0, cb);
+      this.#batches.fill(bytes, 0, (err) => {
+        if (err === undefined || err === null) this.#result.bytesIn += bytes.byteLength;
+        cb(err);
+      });
       return;
     }
     // Write-ahead: in the spool file before the callback; what ships is read back from it.
@@ -197,82 +161,6 @@ export class LogSink extends Writable {
       );
   }
 
-  /** Copies `bytes[off..]` into the batch; the callback waits while a batch is on the wire and the next is full. */
-  #fill(bytes: Uint8Array, off: number, cb: (err?: Error | null) => void): void {
-    if (this.#error !== undefined) {
-      cb(this.#error);
-      return;
-    }
-    while (off < bytes.byteLength) {
-      if (this.#used === this.#cap) {
-        if (this.#inFlight !== undefined) {
-          this.#inFlight.then(
-            () => this.#fill(bytes, off, cb),
-            () => cb(this.#error),
-          );
-          return;
-        }
-        this.#cut('full');
-      }
-      const n = Math.min(this.#cap - this.#used, bytes.byteLength - off);
-      this.#batch.set(bytes.subarray(off, off + n), this.#used);
-      this.#used += n;
-      off += n;
-      this.#result.bytesIn += n;
-    }
-    if (this.#used === this.#cap && this.#inFlight === undefined) this.#cut('full');
-    else this.#arm();
-    cb();
-  }
-
-  #arm(): void {
-    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#inFlight === undefined) this.#cut('lines');
-    }, this.#intervalMs);
-    this.#timer.unref();
-  }
-
-  /**
-   * Ships the buffered batch up to its last newline (`'lines'`; `'full'` cuts a batch without any newline where it
-   * is full) or everything (`'all'`), keeping the rest for the next batch. Only when nothing is in flight.
-   */
-  #cut(mode: 'full' | 'lines' | 'all'): void {
-    if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    let end = this.#used;
-    if (mode !== 'all') {
-      const nl = this.#batch.lastIndexOf(10, this.#used - 1);
-      if (nl >= 0) end = nl + 1;
-      else if (mode === 'lines') return;
-    }
-    const shipped = this.#batch;
-    const next = this.#spare ?? Buffer.allocUnsafeSlow(this.#cap);
-    this.#spare = undefined;
-    const rest = this.#used - end;
-    if (rest > 0) shipped.copy(next, 0, end, this.#used);
-    this.#batch = next;
-    this.#used = rest;
-    this.#inFlight = this.#roller.append(shipped.subarray(0, end)).then(
-      (t: AppendTarget) => {
-        this.#inFlight = undefined;
-        this.#spare = shipped;
-        this.#result.bytesStored += t.length;
-        this.#result.appends++;
-        if (this.#used === this.#cap) this.#cut('full');
-        else this.#arm();
-      },
-      (err: unknown) => {
-        this.#inFlight = undefined;
-        this.#fail(err);
-        throw this.#error;
-      },
-    );
-    this.#inFlight.catch(() => undefined);
-  }
-
   /** Ships everything written so far (a partial last line too) and resolves once it is stored. */
   async flush(): Promise<void> {
     if (this.#spool !== undefined) {
@@ -280,16 +168,7 @@ export class LogSink extends Writable {
       await this.#spool.drain();
       return;
     }
-    for (;;) {
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#inFlight !== undefined) {
-        await this.#inFlight.catch(() => undefined);
-        continue;
-      }
-      if (this.#used === 0) return;
-      if (this.destroyed) throw new OssAbortError('The log sink was destroyed');
-      this.#cut('all');
-    }
+    await this.#batches.flush(() => new OssAbortError('The log sink was destroyed'));
   }
 
   #fail(err: unknown): void {
@@ -309,8 +188,7 @@ export class LogSink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#batches.clearTimer();
     if (this.writableFinished) {
       if (this.#kicker !== undefined) clearInterval(this.#kicker);
       cb(err);
@@ -320,7 +198,7 @@ export class LogSink extends Writable {
     this.#error ??= cause;
     this.#roller.destroy(cause);
     if (this.#kicker !== undefined) clearInterval(this.#kicker);
-    const pending = Promise.all([this.#inFlight?.catch(() => undefined), this.#spool?.abort()]);
+    const pending = Promise.all([this.#batches.inFlight?.catch(() => undefined), this.#spool?.abort()]);
     pending.then(
       () => cb(cause),
       () => cb(cause),

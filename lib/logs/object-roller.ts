@@ -2,15 +2,18 @@
  * The rolling object behind the log sink and `oss-stream ship`: takes batches of whole lines, gzips them when asked,
  * and appends each to the current object of a {@link KeyTemplate}, opening the next object when the current one would
  * pass `rollBytes`, when the rendered prefix changes, or when `rollIntervalMs` has passed. Appends go through an
- * {@link AppendStream} per object, so the CRC64 chain, retries and the lost-answer check are the append stream's.
+ * {@link AppendChain} per object (the append stream's: CRC64 chain, retries, lost-answer check), which sends each
+ * batch as it is given: the roller holds no copy of it.
  */
 import { EventEmitter } from 'node:events';
-import { finished } from 'node:stream/promises';
 import { contextOf, type Bucket } from '../bucket.js';
 import { headObject } from '../api/head-object.js';
-import { AppendStream } from '../sinks/append-stream.js';
+import { AppendChain } from '../uploads/append-chain.js';
+import { checkInteger, DEFAULTS } from '../config.js';
+import type { RetrySchedule } from '../core/retry-policy.js';
 import {
   ObjectNotAppendableError,
+  OssAbortError,
   OssArgumentError,
   OssServiceError,
   PositionNotEqualToLengthError,
@@ -72,7 +75,7 @@ interface OpenObject {
   key: string;
   seq: number;
   prefix: string;
-  stream: AppendStream;
+  chain: AppendChain;
   size: number;
   crc64: string;
   appends: number;
@@ -101,12 +104,24 @@ export class ObjectRoller extends EventEmitter {
   #last: { prefix: string; seq: number } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
+  /** Aborts the append in flight: {@link destroy}, the caller's signal, or the client closing. */
+  readonly #controller = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #backoff: RetrySchedule;
 
   constructor(bucket: Bucket, template: KeyTemplate, opts: ObjectRollerOptions) {
     super();
     this.#bucket = bucket;
     this.#template = template;
     this.#opts = opts;
+    this.#signal =
+      opts.signal === undefined ? this.#controller.signal : AbortSignal.any([opts.signal, this.#controller.signal]);
+    this.#backoff = Object.freeze({
+      retries: checkInteger('retries', opts.retries ?? DEFAULTS.appendRetries, 0, 100),
+      baseDelayMs: DEFAULTS.appendRetryBaseDelayMs,
+      maxDelayMs: DEFAULTS.appendRetryMaxDelayMs,
+      jitter: DEFAULTS.appendRetryJitter,
+    });
     const max = contextOf(bucket).options.limits.maxPutSize;
     if (opts.rollBytes > max)
       throw new OssArgumentError(`rollBytes must be at most ${max} (an appendable object's limit)`, 'rollBytes');
@@ -132,7 +147,7 @@ export class ObjectRoller extends EventEmitter {
       let position = 0;
       let crc = '0';
       try {
-        const h = await headObject(contextOf(this.#bucket), key, { signal: this.#opts.signal });
+        const h = await headObject(contextOf(this.#bucket), key, { signal: this.#signal });
         position = h.nextAppendPosition ?? h.size;
         crc = h.crc64 ?? '0';
       } catch (err) {
@@ -140,6 +155,19 @@ export class ObjectRoller extends EventEmitter {
       }
       this.#start(key, seq, prefix, position, crc, openedAt);
     });
+  }
+
+  /**
+   * Opens the object the next append will go to now, as a file destination opens its file before the first line:
+   * the `{seq}` probe is off the first batch's path. An object still empty when the key or the interval says roll is
+   * dropped without a `'roll'` event; a failed probe is made again by the first append.
+   */
+  prepare(): void {
+    void this.#serial(async () => {
+      if (this.#open !== undefined) return;
+      const now = this.#opts.now();
+      await this.#openNext(now, this.#template.prefix(now));
+    }).catch(() => undefined);
   }
 
   /**
@@ -165,18 +193,20 @@ export class ObjectRoller extends EventEmitter {
         const cur = this.#open ?? (await this.#openNext(now, prefix));
         const target: AppendTarget = { key: cur.key, seq: cur.seq, position: cur.size, length: data.byteLength };
         await before?.(target);
+        // bucket.close() aborts the append in flight, as it does an append stream's.
+        const untrack = contextOf(this.#bucket).track({ cancel: async (reason) => this.destroy(reason) });
         try {
-          cur.stream.write(data);
-          await cur.stream.flush();
+          await cur.chain.append(data);
         } catch (err) {
           if (!isForeignObjectError(err)) throw err;
           this.#failed(cur, err as Error);
           continue;
+        } finally {
+          untrack();
         }
-        const r = cur.stream.result!;
         const at = new Date();
-        cur.size = r.nextPosition;
-        cur.crc64 = r.crc64;
+        cur.size = cur.chain.position;
+        cur.crc64 = cur.chain.crc;
         cur.appends++;
         cur.written += data.byteLength;
         cur.firstWriteAt ??= at;
@@ -191,10 +221,10 @@ export class ObjectRoller extends EventEmitter {
     return this.#serial(() => this.#close('close'));
   }
 
-  /** Stops the interval timer and drops the open object without waiting (its appends are aborted). */
+  /** Stops the interval timer and drops the open object without waiting (the append in flight is aborted). */
   destroy(err?: Error): void {
     this.#clearTimer();
-    this.#open?.stream.destroy(err);
+    this.#controller.abort(err ?? new OssAbortError('The rolling object was destroyed'));
     this.#open = undefined;
   }
 
@@ -223,7 +253,7 @@ export class ObjectRoller extends EventEmitter {
   async #firstFree(now: Date, after: number): Promise<number> {
     const taken = async (seq: number): Promise<boolean> => {
       try {
-        await headObject(contextOf(this.#bucket), this.#template.render(now, seq), { signal: this.#opts.signal });
+        await headObject(contextOf(this.#bucket), this.#template.render(now, seq), { signal: this.#signal });
         return true;
       } catch (err) {
         if (err instanceof OssServiceError && err.status === 404) return false;
@@ -247,21 +277,20 @@ export class ObjectRoller extends EventEmitter {
   }
 
   #start(key: string, seq: number, prefix: string, position: number, crc: string, openedAt: number): void {
-    const stream = new AppendStream(this.#bucket, key, {
+    // The position comes from a HEAD already made (the free {seq}, or the adopted object): no second one. A key
+    // another writer created meanwhile fails the first append (PositionNotEqualToLength), and rolls.
+    const chain = new AppendChain(contextOf(this.#bucket), key, {
       position,
-      flushBytes: this.#encodedBound(),
-      flushIntervalMs: 0,
-      headers: this.#opts.headers,
-      retries: this.#opts.retries,
-      signal: this.#opts.signal,
+      crc64: crc,
+      headers: this.#opts.headers ?? {},
+      backoff: this.#backoff,
+      signal: this.#signal,
     });
-    // Failures surface through flush(); the stream's own 'error' event must not crash the process.
-    stream.on('error', () => undefined);
     this.#open = {
       key,
       seq,
       prefix,
-      stream,
+      chain,
       size: position,
       crc64: crc,
       appends: 0,
@@ -278,7 +307,7 @@ export class ObjectRoller extends EventEmitter {
         this.#timer = undefined;
         // An idle object is closed on time, so whoever indexes the 'roll' events sees it without waiting for data.
         void this.#serial(async () => {
-          if (this.#open?.stream === stream) await this.#close('interval');
+          if (this.#open?.chain === chain) await this.#close('interval');
         }).catch(() => undefined);
       }, wait);
       this.#timer.unref();
@@ -290,15 +319,12 @@ export class ObjectRoller extends EventEmitter {
     if (o === undefined) return;
     this.#open = undefined;
     this.#clearTimer();
-    o.stream.end();
-    await finished(o.stream);
     this.#emitRoll(o, reason);
   }
 
   #failed(o: OpenObject, error: Error): void {
     this.#open = undefined;
     this.#clearTimer();
-    o.stream.destroy();
     if (o.appends > 0) this.#emitRoll(o, 'failed');
     const failure: FailedObject = { key: o.key, error, stored: o.written };
     this.emit('objectFailed', failure);

@@ -1,8 +1,13 @@
 /**
  * The shipper's small state file: for each followed path, the file being shipped (device, inode, fingerprint) and how
- * far it was shipped; the open object; and the intent of the one append that may be in flight. It is replaced
- * atomically (temp file, fsync, rename, directory fsync) before every append, so after a `kill -9` the object's real
- * length says whether that append landed: exactly once, whatever the instant of the crash.
+ * far it was shipped; the open object; and the intent: which file bytes go where in the object. It is replaced
+ * atomically (temp file, fsync, rename, directory fsync) before any byte the intent does not cover is sent, so after a
+ * `kill -9` the object's real length says how much of it landed: exactly once, whatever the instant of the crash.
+ *
+ * Uncompressed, file bytes land in the object one for one, so one intent covers a whole run of appends (one file's
+ * bytes, contiguous, into one object, up to a bound): any length inside it maps to a file offset, and the state is
+ * written once per run instead of once per batch. A gzip batch's length says nothing of the file bytes it holds: its
+ * intent covers that one append.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
@@ -18,7 +23,7 @@ export interface ShippedFile extends FileIdentity {
   offset: number;
 }
 
-/** The append that was about to be (or was) sent when the state was saved. */
+/** The appends that were about to be (or were) sent when the state was saved. */
 export interface AppendIntent {
   path: string;
   dev: number;
@@ -26,9 +31,33 @@ export interface AppendIntent {
   fileStart: number;
   fileEnd: number;
   key: string;
-  /** The object's length before the append, and after it if it landed. */
+  /** The object's length before the first append, and after the last one if all landed. */
   objectStart: number;
   objectEnd: number;
+  /**
+   * A run: file bytes `fileStart + n` go to object byte `objectStart + n`, appended in batches that may stop anywhere
+   * in between, so any length from `objectStart` to `objectEnd` is a valid outcome. Otherwise (gzip) one append:
+   * the length is `objectStart` or `objectEnd`.
+   */
+  linear?: boolean | undefined;
+}
+
+/** True when appending file bytes `[fileStart, fileEnd)` at object `position` of `key` stays inside run `i`. */
+export function inRun(
+  i: AppendIntent | null,
+  at: { path: string; dev: number; ino: number; key: string; fileStart: number; fileEnd: number; position: number },
+): boolean {
+  return (
+    i !== null &&
+    i.linear === true &&
+    i.path === at.path &&
+    i.dev === at.dev &&
+    i.ino === at.ino &&
+    i.key === at.key &&
+    at.fileStart - i.fileStart === at.position - i.objectStart &&
+    at.fileStart >= i.fileStart &&
+    at.fileEnd <= i.fileEnd
+  );
 }
 
 /** The open object (continued after a restart). */
@@ -130,10 +159,12 @@ export class ShipStateFile {
 }
 
 /**
- * Resolves the append that may have been in flight when `state` was saved, from the object's real length: landed
- * (the length is the intent's end) or not (its start); the file's offset follows. A length that is neither means
- * another writer changed the object: the open object is dropped (the next append opens a new `{seq}`) and `notice`
- * says so. Mutates `state`; the intent is cleared.
+ * Resolves the appends that may have been in flight when `state` was saved, from the object's real length: for one
+ * append, landed (the length is the intent's end) or not (its start); for a run, every length in between maps to the
+ * file offset it reached. The file's offset follows. A length outside the intent means another writer changed the
+ * object: the open object is dropped (the next append opens a new `{seq}`) and `notice` says so; the file continues
+ * from the intent's end when the object is longer (a single append: it landed) or from its start (a run: which of its
+ * bytes landed is unknown, so they are shipped again rather than lost). Mutates `state`; the intent is cleared.
  */
 export async function resolveIntent(ctx: OssContext, state: ShipState, notice: (line: string) => void): Promise<void> {
   const i = state.intent;
@@ -145,16 +176,20 @@ export async function resolveIntent(ctx: OssContext, state: ShipState, notice: (
   } catch (err) {
     if (!(err instanceof OssServiceError && err.status === 404)) throw err;
   }
-  let landed = length === i.objectEnd;
-  if (!landed && length !== i.objectStart) {
-    landed = length > i.objectEnd;
+  let offset: number;
+  if (length >= i.objectStart && length <= i.objectEnd && (i.linear === true || length === i.objectStart)) {
+    offset = i.fileStart + (i.linear === true ? length - i.objectStart : 0);
+  } else if (length === i.objectEnd) {
+    offset = i.fileEnd;
+  } else {
+    offset = length > i.objectEnd && i.linear !== true ? i.fileEnd : i.fileStart;
     notice(
-      `${i.key} is ${length} bytes long, expected ${i.objectStart} or ${i.objectEnd}: ` +
-        'another writer changed it; continuing in a new object',
+      `${i.key} is ${length} bytes long, expected ${i.linear === true ? 'from ' : ''}${i.objectStart} ` +
+        `${i.linear === true ? 'to' : 'or'} ${i.objectEnd}: another writer changed it; continuing in a new object`,
     );
     state.object = null;
   }
   const f = state.files[i.path];
-  if (f !== undefined && f.dev === i.dev && f.ino === i.ino) f.offset = landed ? i.fileEnd : i.fileStart;
+  if (f !== undefined && f.dev === i.dev && f.ino === i.ino) f.offset = offset;
   state.intent = null;
 }

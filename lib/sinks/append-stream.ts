@@ -4,14 +4,14 @@
  */
 import { Writable } from 'node:stream';
 import { contextOf, type Bucket } from '../bucket.js';
-import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
-import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
-import { retryDelayMs, retryVerdict, waitToRetry, type RetrySchedule } from '../core/retry-policy.js';
+import type { RetrySchedule } from '../core/retry-policy.js';
+import { AppendChain } from '../uploads/append-chain.js';
+import { BatchBuffers } from './batch-buffers.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
   ObjectNotAppendableError,
@@ -121,26 +121,18 @@ export class AppendStream extends Writable {
 
   readonly #ctx: OssContext;
   readonly #key: string;
-  readonly #flushBytes: number;
-  readonly #intervalMs: number;
   readonly #headers: Record<string, string>;
   readonly #onProgress: ProgressCallback | undefined;
   readonly #signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #backoff: RetrySchedule;
-  readonly #lineMode: boolean;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onAbort: () => void;
   #position: number | undefined;
   #crc = '0';
   #size = 0;
-  #appends = 0;
-  #batch: Buffer;
-  /** The buffer of the last batch that landed, reused for the next one: two batch buffers in all. */
-  #spare: Buffer | undefined;
-  #used = 0;
-  #inFlight: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #chain: AppendChain | undefined;
+  readonly #batches: BatchBuffers;
   #error: Error | undefined;
   /** destroy() without an error: a quiet cancel. */
   #cancelled = false;
@@ -152,8 +144,8 @@ export class AppendStream extends Writable {
     this.#key = validateObjectKey(key, this.#ctx.options.limits);
     // A batch is one Buffer: at most what this Node can allocate (4 GiB on Node 20).
     const maxPut = this.#ctx.options.limits.maxPutSize;
-    this.#flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
-    this.#intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
+    const flushBytes = checkBufferSize('flushBytes', opts.flushBytes ?? DEFAULTS.appendFlushBytes, 1, maxPut);
+    const intervalMs = checkInteger('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.appendFlushIntervalMs, 0);
     this.#headers = validateHeaders(opts.headers);
     this.#onProgress = opts.onProgress;
     this.#backoff = Object.freeze({
@@ -165,7 +157,6 @@ export class AppendStream extends Writable {
     if (opts.lineMode !== undefined && typeof opts.lineMode !== 'boolean') {
       throw new OssArgumentError(`lineMode must be a boolean, got ${typeof opts.lineMode}`, 'lineMode');
     }
-    this.#lineMode = opts.lineMode ?? false;
     const pos = opts.position ?? 'auto';
     if (pos !== 'auto') checkInteger('position', pos, 0);
     this.#signal =
@@ -173,10 +164,17 @@ export class AppendStream extends Writable {
     this.#callerSignal = opts.signal;
     this.#onAbort = () => this.destroy(new OssAbortError('The append stream was aborted', opts.signal?.reason));
     opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#batch = Buffer.allocUnsafeSlow(this.#flushBytes);
+    this.#batches = new BatchBuffers(flushBytes, intervalMs, opts.lineMode ?? false, {
+      send: (data) => this.#appendBatch(data),
+      error: () => this.#error,
+      fail: (err) => this.#fail(err),
+      destroyed: () => this.destroyed,
+      failWrite: (cb) => this.#failWrite(cb),
+    });
     closeWithClient(this.#ctx, this, {
       committed: () => this.writableFinished,
-      started: () => this.#size > 0 || this.#used > 0 || this.#inFlight !== undefined || this.writableEnded,
+      started: () =>
+        this.#size > 0 || this.#batches.used > 0 || this.#batches.inFlight !== undefined || this.writableEnded,
     });
     this.#start = this.#locate(pos);
     this.#start.catch((err: unknown) => this.#fail(err));
@@ -224,11 +222,7 @@ export class AppendStream extends Writable {
   }
 
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    // Log lines are mostly short strings: encode them straight into the batch when they fit, saving a Buffer each.
-    if (typeof chunk === 'string' && this.#error === undefined && this.#used + chunk.length * 3 <= this.#flushBytes) {
-      this.#used += this.#batch.write(chunk, this.#used, encoding);
-      if (this.#used === this.#flushBytes && this.#inFlight === undefined) this.#ship();
-      else this.#arm();
+    if (typeof chunk === 'string' && this.#batches.writeString(chunk, encoding) >= 0) {
       cb();
       return;
     }
@@ -237,35 +231,7 @@ export class AppendStream extends Writable {
       cb(bytes);
       return;
     }
-    this.#fill(bytes, 0, cb);
-  }
-
-  /** Copies `bytes[offset..]` into the batch, shipping full batches; holds the callback while two batches are busy. */
-  #fill(bytes: Uint8Array, offset: number, cb: (err?: Error | null) => void): void {
-    if (this.#error !== undefined) {
-      this.#failWrite(cb);
-      return;
-    }
-    while (offset < bytes.byteLength) {
-      if (this.#used === this.#flushBytes) {
-        if (this.#inFlight !== undefined) {
-          // Two batches at most: wait for the one on the wire.
-          this.#inFlight.then(
-            () => this.#fill(bytes, offset, cb),
-            () => this.#failWrite(cb),
-          );
-          return;
-        }
-        this.#ship();
-      }
-      const n = Math.min(this.#flushBytes - this.#used, bytes.byteLength - offset);
-      this.#batch.set(bytes.subarray(offset, offset + n), this.#used);
-      this.#used += n;
-      offset += n;
-    }
-    if (this.#used === this.#flushBytes && this.#inFlight === undefined) this.#ship();
-    else this.#arm();
-    cb();
+    this.#batches.fill(bytes, 0, cb);
   }
 
   /**
@@ -275,16 +241,6 @@ export class AppendStream extends Writable {
   #failWrite(cb: (err?: Error | null) => void): void {
     if (this.destroyed && this.#cancelled && !this.closed) this.once('close', () => cb(this.#error));
     else cb(this.#error);
-  }
-
-  #arm(): void {
-    if (this.#intervalMs === 0 || this.#timer !== undefined || this.#used === 0 || this.destroyed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // A batch on the wire re-arms the timer when it lands.
-      if (this.#inFlight === undefined) this.#ship(false);
-    }, this.#intervalMs);
-    this.#timer.unref();
   }
 
   /**
@@ -300,117 +256,30 @@ export class AppendStream extends Writable {
    * Ships what is buffered now and resolves when everything written so far is stored; rejects with the stream's
    * error. Writes made while it waits are flushed too.
    */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.#error !== undefined) throw this.#error;
-      if (this.#inFlight !== undefined) {
-        await this.#inFlight.catch(() => undefined);
-        continue;
-      }
-      if (this.#used === 0) return;
-      if (this.destroyed) throw new OssAbortError('The append stream was destroyed');
-      this.#ship(true);
-    }
+  flush(): Promise<void> {
+    return this.#batches.flush(() => new OssAbortError('The append stream was destroyed'));
   }
 
-  /**
-   * Hands the current batch to the wire; the next batch fills the spare buffer (two buffers in all). `all` ships
-   * every byte; otherwise, in line mode, the batch ends after its last newline and the partial line after it is
-   * copied to the next batch (a full batch without any newline is one over-long line: it ships whole).
-   */
-  #ship(all = false): void {
-    if (this.#used === 0 || this.#error !== undefined || this.destroyed) return;
-    let end = this.#used;
-    if (this.#lineMode && !all) {
-      end = this.#batch.lastIndexOf(0x0a, this.#used - 1) + 1;
-      if (end === 0) {
-        // A partial line: it waits for its newline, unless it already fills a batch.
-        if (this.#used < this.#flushBytes) return;
-        end = this.#used;
-      }
-    }
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    const buffer = this.#batch;
-    const data = buffer.subarray(0, end);
-    this.#batch = this.#spare ?? Buffer.allocUnsafeSlow(this.#flushBytes);
-    this.#spare = undefined;
-    // The partial line is not on the wire, so it can be copied out before the batch is sent.
-    this.#used = buffer.copy(this.#batch, 0, end, this.#used);
-    this.#inFlight = this.#appendBatch(data).then(
-      () => {
-        this.#inFlight = undefined;
-        this.#spare = buffer;
-        // A batch that filled up while this one was on the wire goes at once, not after the timer.
-        if (this.#used === this.#flushBytes) this.#ship();
-        else this.#arm();
-      },
-      (err: unknown) => {
-        this.#inFlight = undefined;
-        this.#fail(err);
-        throw err;
-      },
-    );
-    this.#inFlight.catch(() => undefined);
-  }
-
-  /** Appends one batch, retrying retryable failures and resolving a lost answer without duplicating bytes. */
+  /** Appends one batch through the object's chain (retries, lost answers), once the start position is known. */
   async #appendBatch(data: Buffer): Promise<void> {
     await this.#start;
-    const position = this.#position!;
-    const batchCrc = crc64(data);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await appendObject(this.#ctx, this.#key, position, data, {
-          headers: position === 0 ? this.#headers : undefined,
-          initCrc: this.#crc,
-          signal: this.#signal,
-          retries: 0,
-        });
-        this.#landed(r.nextPosition, r.crc64, data.byteLength, r);
-        return;
-      } catch (err) {
-        if (err instanceof PositionNotEqualToLengthError) {
-          let actual = err.nextPosition;
-          if (attempt > 0) {
-            // An earlier attempt may have landed with its answer lost: it did iff the object grew by exactly this
-            // batch AND its CRC64 is the chain extended by this batch.
-            const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
-            const expectedCrc = crc64Combine(this.#crc, batchCrc, data.byteLength);
-            actual = h.nextAppendPosition ?? h.size;
-            if (actual === position + data.byteLength && h.crc64 !== undefined && crc64Equal(h.crc64, expectedCrc)) {
-              this.#landed(actual, expectedCrc, data.byteLength, { etag: h.etag, requestId: h.requestId });
-              return;
-            }
-          }
-          throw new PositionNotEqualToLengthError(
-            `cannot append ${data.byteLength} bytes to ${this.#key} at position ${position}: ` +
-              `the object is now ${actual} bytes long, changed by another writer; ` +
-              `this stream stored ${this.#size} bytes (see result) and stops here`,
-            { code: 'PositionNotEqualToLength', status: 409, requestId: err.requestId, cause: err },
-            actual,
-          );
-        }
-        // The batch is sent with the transport's own retries off and retried here whole, on the longer schedule,
-        // so that a resend after a lost answer goes through the PositionNotEqualToLength check above.
-        if (attempt >= this.#backoff.retries || retryVerdict(err) === undefined || this.#signal.aborted) throw err;
-        await waitToRetry(retryDelayMs(attempt, err, this.#backoff), this.#signal);
-      }
-    }
-  }
-
-  #landed(next: number, crc: string, size: number, r: Pick<AppendObjectResult, 'etag' | 'requestId'>): void {
-    this.#position = next;
-    this.#crc = crc;
-    this.#size += size;
-    this.#appends++;
+    this.#chain ??= new AppendChain(this.#ctx, this.#key, {
+      position: this.#position!,
+      crc64: this.#crc,
+      headers: this.#headers,
+      backoff: this.#backoff,
+      signal: this.#signal,
+    });
+    const c = this.#chain;
+    const r = await c.append(data);
+    this.#position = c.position;
+    this.#crc = c.crc;
+    this.#size = c.size;
     this.result = {
-      nextPosition: next,
-      crc64: crc,
-      size: this.#size,
-      appends: this.#appends,
+      nextPosition: c.position,
+      crc64: c.crc,
+      size: c.size,
+      appends: c.appends,
       etag: r.etag,
       requestId: r.requestId,
     };
@@ -445,8 +314,7 @@ export class AppendStream extends Writable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#callerSignal?.removeEventListener('abort', this.#onAbort);
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#batches.clearTimer();
     if (this.writableFinished) {
       cb(err);
       return;
@@ -462,7 +330,7 @@ export class AppendStream extends Writable {
       this.#outcome.failed(reported, 'The append stream was destroyed before it finished');
       cb(err);
     };
-    const inFlight = this.#inFlight;
+    const inFlight = this.#batches.inFlight;
     if (inFlight === undefined) settled();
     else inFlight.then(settled, settled);
   }

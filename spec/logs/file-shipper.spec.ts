@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { FileShipper } from '../../lib/logs/file-shipper.js';
+import { ShipStateFile } from '../../lib/logs/ship-state.js';
 import { eventually } from '../support/eventually.js';
 import { clientFor, startServer } from '../support/local-oss.js';
 
@@ -62,6 +63,34 @@ describe('FileShipper', () => {
     await appendFile(f, 'ee\n');
     await s.run();
     expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal('one\ntwo\nthree\n');
+  });
+
+  it('uncompressed, writes the state once per run of appends, not per batch; gzip, once per batch', async () => {
+    const f = join(dir, 'a.log');
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i}\n`).join('');
+    await writeFile(f, text);
+    const save = ShipStateFile.prototype.save;
+    const saves = { none: 0, gzip: 0 };
+    let mode: 'none' | 'gzip' = 'none';
+    ShipStateFile.prototype.save = function (this: ShipStateFile, state) {
+      saves[mode]++;
+      return save.call(this, state);
+    };
+    try {
+      // 100-byte batches, 400 while catching up: 9 appends of 3.5 KB, one object.
+      const p = await shipper([f], { once: true, flushBytes: 100 }).run();
+      expect(p.batches).to.be.at.least(5);
+      expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal(text);
+      mode = 'gzip';
+      base = `${base}gz-`;
+      const g = await shipper([f], { once: true, flushBytes: 100, compress: 'gzip', stateDir: join(dir, 'gz') }).run();
+      expect(gunzipSync(await readBack(bucket, `${base}0.log`)).toString()).to.equal(text);
+      // The file put on record, one run, the clean record at the end; with gzip, one record per batch as well.
+      expect(saves.none).to.equal(3);
+      expect(saves.gzip).to.equal(g.batches + 2);
+    } finally {
+      ShipStateFile.prototype.save = save;
+    }
   });
 
   it('follows several files into one object, through a rename rotation, until stop()', async () => {

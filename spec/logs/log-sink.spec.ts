@@ -242,17 +242,27 @@ describe('createLogSink', () => {
     expect(s.result.bytesStored).to.be.lessThan(s.result.bytesIn);
   });
 
-  it('holds the write callback while a batch is on the wire and the next is full (backpressure)', async () => {
-    server.faults.add({ op: 'AppendObject', action: { type: 'delay', ms: 300 } });
+  it('holds two batches at most (the one on the wire and the one filling); the write callbacks wait beyond', async () => {
+    server.faults.add({ op: 'AppendObject', action: { type: 'delay', ms: 1000 } });
     const s = sink({ flushBytes: 100 });
     const ten = 'x'.repeat(9) + '\n';
     let called = 0;
+    expect(s.bufferedBytes).to.equal(0);
     for (let i = 0; i < 30; i++) s.write(ten, () => called++);
-    // One batch in flight, one full: the rest waits.
-    await consistently(() => expect(called).to.be.at.most(20), { minMs: 100 });
+    // One batch in flight, one full: 200 bytes held, and the rest waits for the append to land.
+    await eventually(() => expect(called).to.equal(20));
+    expect(s.bufferedBytes).to.equal(200);
+    await consistently(
+      () => {
+        expect(called).to.equal(20);
+        expect(s.bufferedBytes).to.equal(200);
+      },
+      { minMs: 300 },
+    );
     s.end();
     await finished(s);
     expect(called).to.equal(30);
+    expect(s.bufferedBytes).to.equal(0);
     expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal(ten.repeat(30));
   });
 
