@@ -6,7 +6,8 @@
  * ~2 GB/s on one core, ahead of the native `crc64-ecma182` addon (bench/crc64.bench.ts). The caller's bytes are
  * copied into the kernel's memory in 64 KiB chunks, a memcpy worth ~5% of the time. Smaller inputs stay in JS,
  * where a byte loop beats the copy and the call (measured crossover ~32 bytes). The kernel is compiled on first use,
- * synchronously (1 KiB of wasm). Without WebAssembly (`node --jitless`) everything takes the byte loop: same results, much slower.
+ * synchronously (1 KiB of wasm). Without WebAssembly (`node --jitless`) everything takes the byte loop: same
+ * results, much slower.
  *
  * "Continue from a previous CRC" means: pass the CRC *result* of the preceding bytes (`'0'` for none), the
  * convention of crcmod's `initCrc`, Go's `crc64.Update` and the OSS SDKs.
