@@ -17,13 +17,18 @@
 
 /** Bounds of a {@link ConcurrencyTuner}. */
 export interface ConcurrencyTunerOptions {
-  /** Parts in flight at the start. */
-  start: number;
+  /** Parts in flight at the start (default {@link AUTO_START}, at most `max`). */
+  start?: number;
   /** Never more than this: the memory budget ÷ the part size, and the caller's cap. */
   max: number;
   /** Never fewer than this (default 1). */
   min?: number;
+  /** Called with the new limit whenever it changes (the sink sets its window's limit). */
+  onChange?: ((limit: number) => void) | undefined;
 }
+
+/** Parts in flight an auto window starts with. */
+export const AUTO_START = 4;
 
 // Parts queued at the bottleneck that the tuner aims for: below LOW the link may idle, above HIGH only memory is spent.
 const LOW = 1;
@@ -34,7 +39,8 @@ const SMOOTHING = 0.3;
 /** Decides the window of an upload from the parts it has stored. */
 export class ConcurrencyTuner {
   readonly min: number;
-  readonly max: number;
+  #max: number;
+  readonly #onChange: ((limit: number) => void) | undefined;
   #limit: number;
   #floor = Infinity;
   #cost = 0;
@@ -44,8 +50,21 @@ export class ConcurrencyTuner {
 
   constructor(opts: ConcurrencyTunerOptions) {
     this.min = Math.max(1, opts.min ?? 1);
-    this.max = Math.max(this.min, opts.max);
-    this.#limit = Math.min(this.max, Math.max(this.min, opts.start));
+    this.#max = Math.max(this.min, opts.max);
+    this.#limit = Math.min(this.#max, Math.max(this.min, opts.start ?? AUTO_START));
+    this.#onChange = opts.onChange;
+  }
+
+  /** The most parts in flight allowed now. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Lowers (or raises) the ceiling: parts grew (long streams), so fewer fit in the memory budget. */
+  capAt(max: number): void {
+    if (max === this.#max) return;
+    this.#max = Math.max(this.min, max);
+    if (this.#limit > this.#max) this.#set(this.#max);
   }
 
   /** Parts to keep in flight now. */
@@ -96,8 +115,10 @@ export class ConcurrencyTuner {
   }
 
   #set(limit: number): void {
-    this.#limit = Math.min(this.max, Math.max(this.min, limit));
+    const before = this.#limit;
+    this.#limit = Math.min(this.#max, Math.max(this.min, limit));
     this.#sinceChange = 0;
     this.#blocked = false;
+    if (this.#limit !== before) this.#onChange?.(this.#limit);
   }
 }

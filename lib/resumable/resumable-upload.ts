@@ -6,7 +6,16 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { contextOf, type Bucket } from '../bucket.js';
-import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
+import {
+  autoConcurrencyMax,
+  checkInteger,
+  DEFAULTS,
+  resolveConcurrency,
+  type Concurrency,
+  type OssLimits,
+} from '../config.js';
+import { ConcurrencyTuner } from '../parts/concurrency-tuner.js';
+import { isThrottled } from '../core/retry-policy.js';
 import type { OssContext } from '../api/context.js';
 import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
@@ -39,8 +48,14 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
    * stream sinks does not apply. A resumed upload keeps the part size it started with.
    */
   partSize?: number | undefined;
-  /** Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. */
-  concurrency?: number | undefined;
+  /**
+   * Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. Or
+   * `'auto'`: found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1` parts (here that
+   * bound caps connections rather than memory) and the client's `connectionPoolSize`.
+   */
+  concurrency?: Concurrency | undefined;
+  /** `concurrency: 'auto'`: bounds the window to `maxMemory ÷ partSize − 1` parts (default 256 MiB). */
+  maxMemory?: number | undefined;
   /** @deprecated Use `concurrency` (the same option, named as in the stream sinks); kept as an alias. */
   parallel?: number | undefined;
   /**
@@ -70,7 +85,8 @@ interface Resolved {
   store: CheckpointStore;
   multipartThreshold: number;
   partSize: number;
-  concurrency: number;
+  concurrency: Concurrency;
+  maxMemory: number;
   onProgress: ProgressCallback | undefined;
   signal: AbortSignal | undefined;
   retries: number | undefined;
@@ -105,6 +121,7 @@ function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolv
     ),
     partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.partSize, 1, limits.maxPartSize),
     concurrency: resolveConcurrency(opts),
+    maxMemory: checkInteger('maxMemory', opts.maxMemory ?? DEFAULTS.maxMemory, 1),
     onProgress: opts.onProgress,
     signal: opts.signal,
     retries: opts.retries === undefined ? undefined : checkInteger('retries', opts.retries, 0, 100),
@@ -270,7 +287,12 @@ async function multipart(
     todo = partRanges(info.size, partSize);
   }
   const resumedBytes = record.parts.reduce((s, p) => s + p.size, 0);
-  const window = new Window(o.concurrency, o.signal);
+  let tuner: ConcurrencyTuner | undefined;
+  if (o.concurrency === 'auto') {
+    const max = autoConcurrencyMax(o.maxMemory, record.partSize, ctx.options.connectionPoolSize);
+    tuner = new ConcurrencyTuner({ max, onChange: (n) => (window.limit = n) });
+  }
+  const window = new Window(tuner?.limit ?? (o.concurrency as number), o.signal);
   const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
   // Written before the first part: an upload that exists only on the server is an orphan nobody can resume.
   try {
@@ -285,14 +307,18 @@ async function multipart(
   progress.begin();
   const uploadId = record.uploadId;
   for (const range of todo) {
+    if (window.isFull) tuner?.blocked();
     await new Promise<void>((r) => window.whenSlot(r));
     if (window.failed) break;
     window.run(async (signal) => {
+      const t0 = performance.now();
       const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
         signal,
         retries: o.retries,
+        onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
         onBodyProgress: (n) => progress.sent(n, range.partNumber),
       });
+      tuner?.partDone(r.size, performance.now() - t0);
       if (r.size !== range.size) {
         throw new OssError(
           `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: the file changed during the upload`,

@@ -16,6 +16,9 @@ import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { PartBuffers } from '../parts/part-buffers.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
+import { ConcurrencyTuner } from '../parts/concurrency-tuner.js';
+import { autoConcurrencyMax } from '../config.js';
+import { isThrottled } from '../core/retry-policy.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../uploads/multipart-result.js';
@@ -83,6 +86,8 @@ export class MultipartWritable extends Writable {
   readonly #headers: Record<string, string>;
   #cutter: PartCutter;
   readonly #window: Window;
+  /** `concurrency: 'auto'`: moves the window's limit. */
+  readonly #tuner: ConcurrencyTuner | undefined;
   readonly #buffers: PartBuffers;
   #progress: UploadProgress;
   /** Bytes before this run's first byte (a resumed stream starts after its stored parts). */
@@ -113,11 +118,20 @@ export class MultipartWritable extends Writable {
     this.#opts = resolveSinkOptions(options, this.#ctx.options.limits);
     this.#putWhenSmall = (options as InternalSinkOptions)[SINK_INTERNALS]?.putWhenSmall ?? false;
     this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
+    const c = this.#opts.concurrency;
+    if (c === 'auto') {
+      const max = autoConcurrencyMax(
+        this.#opts.maxMemory,
+        this.#opts.partSizeFor(1),
+        this.#ctx.options.connectionPoolSize,
+      );
+      this.#tuner = new ConcurrencyTuner({ max, onChange: (n) => (this.#window.limit = n) });
+    }
     // Part buffers are recycled once their part is stored (see PartBuffers).
-    this.#buffers = new PartBuffers(this.#opts.concurrency + 1);
+    this.#buffers = new PartBuffers((this.#tuner?.max ?? (c as number)) + 1);
     const allocate = (size: number): Buffer => this.#buffers.allocate(size);
     this.#cutter = new PartCutter({ partSize: this.#opts.partSizeFor, allocate });
-    this.#window = new Window(this.#opts.concurrency, this.#opts.signal);
+    this.#window = new Window(this.#tuner?.limit ?? (c as number), this.#opts.signal);
     this.#progress = new UploadProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     closeWithClient(this.#ctx, this, {
@@ -198,6 +212,11 @@ export class MultipartWritable extends Writable {
     return this.#window.inFlight;
   }
 
+  /** Parts allowed in flight now: `concurrency`, or where `'auto'` has moved it. */
+  get concurrencyLimit(): number {
+    return this.#window.limit;
+  }
+
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     const bytes = chunkBytes(chunk, encoding);
     if (bytes instanceof OssArgumentError) {
@@ -253,6 +272,7 @@ export class MultipartWritable extends Writable {
           this.#held.push(this.#cutter.take());
         } else {
           if (this.#window.isFull) {
+            this.#tuner?.blocked();
             this.#window.whenSlot(() => this.#pump());
             return;
           }
@@ -302,15 +322,21 @@ export class MultipartWritable extends Writable {
     this.#window.run(async (signal) => {
       try {
         const uploadId = await this.#initiate();
+        const tuner = this.#tuner;
+        // Parts double in size on long streams: fewer of them fit in the memory budget.
+        tuner?.capAt(autoConcurrencyMax(this.#opts.maxMemory, part.data.length, this.#ctx.options.connectionPoolSize));
+        const t0 = performance.now();
         const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
           signal,
           // hashed by the cutter while copying; our buffer does not change until the part is stored
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
+          onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
           // Progress slices the body into socket writes: only pay for it when someone listens.
           onBodyProgress:
             this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
         });
+        tuner?.partDone(r.size, performance.now() - t0);
         this.#progress.partDone(part.partNumber, r.size);
         this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
         this.#checkpoint?.add({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
