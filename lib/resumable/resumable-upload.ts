@@ -271,9 +271,12 @@ async function multipart(
       todo = plan.todo;
     }
   }
+  let initiateMs: number | undefined;
   if (record === undefined) {
     const partSize = determinePartSize(info.size, o.partSize, ctx.options.limits);
+    const t0 = performance.now();
     const init = await initiateMultipartUpload(ctx, key, { headers: initiateHeaders(headers), signal: o.signal });
+    initiateMs = performance.now() - t0;
     record = {
       uploadId: init.uploadId,
       bucket: ctx.bucket,
@@ -291,6 +294,8 @@ async function multipart(
   if (o.concurrency === 'auto') {
     const max = autoConcurrencyMax(o.maxMemory, record.partSize, ctx.options.connectionPoolSize);
     tuner = new ConcurrencyTuner({ max, onChange: (n) => (window.limit = n) });
+    // A small request on a fresh connection: the ramp's measuring interval (a resumed upload keeps the 100 ms).
+    if (initiateMs !== undefined) tuner.roundTrip(initiateMs);
   }
   const window = new Window(tuner?.limit ?? (o.concurrency as number), o.signal);
   const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
@@ -312,11 +317,17 @@ async function multipart(
     if (window.failed) break;
     window.run(async (signal) => {
       const t0 = performance.now();
+      let handed = 0;
       const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
         signal,
         retries: o.retries,
         onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-        onBodyProgress: (n) => progress.sent(n, range.partNumber),
+        onBodyProgress: (n) => {
+          // n counts this attempt's bytes: a retry starts again from 0
+          if (n > handed) tuner?.sent(n - handed);
+          handed = n;
+          progress.sent(n, range.partNumber);
+        },
       });
       tuner?.partDone(r.size, performance.now() - t0);
       if (r.size !== range.size) {

@@ -12,6 +12,10 @@ export interface OpStats {
   bytesOut: number;
   /** Requests answered with a status >= 300 (or dropped by a fault). */
   errors: number;
+  /** Requests of the operation being handled right now (arrived, not yet answered or dropped). */
+  inFlight: number;
+  /** Most requests of the operation handled at once (how many parts a client really kept in flight). */
+  peakInFlight: number;
 }
 
 /** Live counters of a server; read them at any time, {@link ServerStats.reset} between test cases. */
@@ -22,7 +26,7 @@ export class ServerStats {
   op(op: string): OpStats {
     let s = this.#ops.get(op);
     if (s === undefined) {
-      s = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
+      s = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0, inFlight: 0, peakInFlight: 0 };
       this.#ops.set(op, s);
     }
     return s;
@@ -30,12 +34,14 @@ export class ServerStats {
 
   /** Total over every operation. */
   get total(): OpStats {
-    const t: OpStats = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
+    const t: OpStats = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0, inFlight: 0, peakInFlight: 0 };
     for (const s of this.#ops.values()) {
       t.requests += s.requests;
       t.bytesIn += s.bytesIn;
       t.bytesOut += s.bytesOut;
       t.errors += s.errors;
+      t.inFlight += s.inFlight;
+      t.peakInFlight = Math.max(t.peakInFlight, s.peakInFlight);
     }
     return t;
   }

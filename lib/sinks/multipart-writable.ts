@@ -308,9 +308,12 @@ export class MultipartWritable extends Writable {
   #initiate(): Promise<string> {
     // Not cancelled by a failure or destroy(): once the request left, the server may have created the upload, and
     // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
+    const t0 = performance.now();
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
       headers: initiateHeaders(this.#headers),
     }).then((r) => {
+      // A small request on a fresh connection: the auto ramp's measuring interval.
+      this.#tuner?.roundTrip(performance.now() - t0);
       // From now on the process must not exit with this upload open (unless the caller keeps the parts).
       if (!this.#opts.leavePartsOnError) this.#unguard = guardUpload(this.#ctx, this.#key, r.uploadId);
       return (this.#uploadId = r.uploadId);
@@ -326,15 +329,23 @@ export class MultipartWritable extends Writable {
         // Parts double in size on long streams: fewer of them fit in the memory budget.
         tuner?.capAt(autoConcurrencyMax(this.#opts.maxMemory, part.data.length, this.#ctx.options.connectionPoolSize));
         const t0 = performance.now();
+        let handed = 0;
         const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
           signal,
           // hashed by the cutter while copying; our buffer does not change until the part is stored
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
           onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-          // Progress slices the body into socket writes: only pay for it when someone listens.
+          // Progress slices the body into socket writes: only pay for it when someone listens (or 'auto' ramps).
           onBodyProgress:
-            this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
+            this.#opts.onProgress === undefined && tuner === undefined
+              ? undefined
+              : (n) => {
+                  // n counts this attempt's bytes: a retry starts again from 0
+                  if (n > handed) tuner?.sent(n - handed);
+                  handed = n;
+                  if (this.#opts.onProgress !== undefined) this.#progress.sent(n, part.partNumber);
+                },
         });
         tuner?.partDone(r.size, performance.now() - t0);
         this.#progress.partDone(part.partNumber, r.size);

@@ -20,6 +20,7 @@ import {
 import { startLinkProxy, type LinkProxy } from '../support/link-model.js';
 import { BUCKET, CRED, download, useLocalOss } from '../support/local-oss.js';
 import { pattern } from '../support/bytes.js';
+import { AUTO_START } from '../../lib/parts/concurrency-tuner.js';
 import { eventually } from '../support/eventually.js';
 
 const KiB = 1024;
@@ -34,10 +35,10 @@ describe('sinks: concurrency auto', function () {
   let linked: Bucket;
 
   before(async () => {
-    // 2 MB/s a connection and no host cap: every part added in flight adds throughput, up to the memory budget.
+    // 1 MB/s a connection and no host cap: every part added in flight adds throughput, up to the memory budget.
     proxy = await startLinkProxy(oss.server.endpoint, {
       rttMs: 2,
-      perConnectionBytesPerSecond: 2 * MB,
+      perConnectionBytesPerSecond: 1 * MB,
       aggregateBytesPerSecond: Infinity,
       queueBytes: 64 * KiB,
     });
@@ -57,10 +58,9 @@ describe('sinks: concurrency auto', function () {
   }
 
   it('grows past its start where the per-connection cap limits, within maxMemory, and stores the stream whole', async () => {
-    const data = pattern(20 * MiB, 3);
-    const partSize = 256 * KiB;
-    const maxMemory = 4 * MiB; // 16 part buffers: 15 in flight and one filling
-    const before = proxy.peakConnections;
+    const data = pattern(24 * MiB, 3);
+    const partSize = 128 * KiB;
+    const maxMemory = 8 * MiB; // 64 part buffers: 63 in flight and one filling
     let peakInFlight = 0;
     let peakLimit = 0;
     const sink = createUploadStream(linked, 'auto/grow.bin', {
@@ -75,9 +75,9 @@ describe('sinks: concurrency auto', function () {
     await pipeline(Readable.from([data]), sink);
     expect(sink.result!.crc64).to.equal(crc64(data));
     expect((await download(oss.bucket, 'auto/grow.bin')).equals(data)).to.equal(true);
-    // The link saw more requests at once than the 4 an auto window starts with…
-    expect(proxy.peakConnections - before, 'connections the link carried at once').to.be.above(4);
-    expect(peakInFlight).to.be.above(4);
+    // The server saw more parts at once than the 16 an auto window starts with…
+    expect(oss.server.stats.op('UploadPart').peakInFlight, 'parts at the server at once').to.be.above(AUTO_START);
+    expect(peakInFlight).to.be.above(AUTO_START);
     // …and never more part buffers than maxMemory holds.
     expect(peakLimit).to.be.at.most(maxMemory / partSize - 1);
     expect((peakInFlight + 1) * partSize).to.be.at.most(maxMemory);
@@ -98,24 +98,25 @@ describe('sinks: concurrency auto', function () {
     });
     await pipeline(Readable.from([data]), sink);
     expect(oss.server.stats.op('UploadPart').errors).to.be.at.least(2);
-    expect(sink.concurrencyLimit, `limits seen: ${[...new Set(limitsSeen)].join(', ')}`).to.be.below(4);
-    expect(Math.min(...limitsSeen)).to.be.at.most(2);
+    // Two throttled answers: the start halved twice.
+    expect(sink.concurrencyLimit, `limits seen: ${[...new Set(limitsSeen)].join(', ')}`).to.be.below(AUTO_START);
+    expect(Math.min(...limitsSeen)).to.be.at.most(AUTO_START / 4);
     expect((await download(oss.bucket, 'auto/throttled.bin')).equals(data)).to.equal(true);
   });
 
   it('an abort while the window is growing cancels every part and aborts the upload', async () => {
     const ac = new AbortController();
     const sink = createUploadStream(linked, 'auto/abort.bin', {
-      partSize: 256 * KiB,
+      partSize: 128 * KiB,
       concurrency: 'auto',
-      maxMemory: 4 * MiB,
+      maxMemory: 8 * MiB,
       signal: ac.signal,
     });
     const done = pipeline(Readable.from([pattern(32 * MiB)]), sink).then(
       () => undefined,
       (e: unknown) => e,
     );
-    await eventually(() => sink.partsInFlight > 4, { timeoutMs: 20_000 });
+    await eventually(() => sink.partsInFlight > AUTO_START, { timeoutMs: 20_000 });
     ac.abort();
     const err = await done;
     expect(err).to.be.instanceOf(OssAbortError);
@@ -125,12 +126,12 @@ describe('sinks: concurrency auto', function () {
 
   it('resumableUpload grows past its start too', async () => {
     const path = join(oss.dir, 'auto-file.bin');
-    const data = pattern(12 * MiB, 9);
+    const data = pattern(16 * MiB, 9);
     await writeFile(path, data);
     // A link of its own: the connections the other cases keep alive would count in its peak.
     const link = await startLinkProxy(oss.server.endpoint, {
       rttMs: 2,
-      perConnectionBytesPerSecond: 2 * MB,
+      perConnectionBytesPerSecond: 1 * MB,
       aggregateBytesPerSecond: Infinity,
       queueBytes: 64 * KiB,
     });
@@ -138,17 +139,18 @@ describe('sinks: concurrency auto', function () {
     const own = new Bucket(new Auth(CRED.accessKeyId, CRED.accessKeySecret), link.endpoint, BUCKET, { limits });
     const r = await resumableUpload(own, 'auto/file.bin', path, {
       store: new ResumableStore({ root: oss.dir, dir: 'checkpoints' }),
-      partSize: 256 * KiB,
-      multipartThreshold: 256 * KiB,
+      partSize: 128 * KiB,
+      multipartThreshold: 128 * KiB,
       concurrency: 'auto',
-      maxMemory: 4 * MiB,
+      maxMemory: 8 * MiB,
     });
     await own.close();
     await link.close();
     expect(r.crc64).to.equal(crc64(data));
     expect((await download(client, 'auto/file.bin')).equals(data)).to.equal(true);
-    expect(link.peakConnections).to.be.above(4);
-    expect(link.peakConnections).to.be.at.most(15 + 1); // + the InitiateMultipartUpload's connection
+    const parts = oss.server.stats.op('UploadPart').peakInFlight;
+    expect(parts, 'parts at the server at once').to.be.above(AUTO_START);
+    expect(parts).to.be.at.most((8 * MiB) / (128 * KiB) - 1);
   });
 
   it('rejects a maxMemory that cannot hold two parts, and a concurrency that is neither a number nor auto', () => {
