@@ -146,7 +146,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
     await server.stop();
   }
   return {
-    title: `Link model: RTT × per-connection cap × host cap, 8 MiB parts, one run per contender${opts.quick ? ' (quick)' : ''}`,
+    title:
+      'Link model: RTT × per-connection cap × host cap, 8 MiB parts, one run per contender' +
+      (opts.quick ? ' (quick)' : ''),
     columns: ['cell (RTT, MB/s a connection, MB/s in all)', 'contender', 'MB/s', '÷ ceiling'],
     rows,
     notes:

@@ -102,9 +102,7 @@ async function handle(
   }
   const counters = stats.op(op);
   counters.requests += 1;
-  counters.inFlight += 1;
-  counters.peakInFlight = Math.max(counters.peakInFlight, counters.inFlight);
-  res.once('close', () => (counters.inFlight -= 1));
+  res.once('close', stats.started(op));
   const onBytesIn = (n: number): void => {
     counters.bytesIn += n;
   };

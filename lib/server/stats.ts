@@ -12,36 +12,48 @@ export interface OpStats {
   bytesOut: number;
   /** Requests answered with a status >= 300 (or dropped by a fault). */
   errors: number;
-  /** Requests of the operation being handled right now (arrived, not yet answered or dropped). */
-  inFlight: number;
-  /** Most requests of the operation handled at once (how many parts a client really kept in flight). */
-  peakInFlight: number;
 }
 
 /** Live counters of a server; read them at any time, {@link ServerStats.reset} between test cases. */
 export class ServerStats {
   #ops = new Map<string, OpStats>();
+  #inFlight = new Map<string, { now: number; peak: number }>();
 
   /** Counters of `op` (e.g. `'UploadPart'`), zeros when never seen. The object is live: it keeps counting. */
   op(op: string): OpStats {
     let s = this.#ops.get(op);
     if (s === undefined) {
-      s = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0, inFlight: 0, peakInFlight: 0 };
+      s = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
       this.#ops.set(op, s);
     }
     return s;
   }
 
+  /** A request of `op` arrived; the returned function marks it answered (or dropped). */
+  started(op: string): () => void {
+    let g = this.#inFlight.get(op);
+    if (g === undefined) this.#inFlight.set(op, (g = { now: 0, peak: 0 }));
+    const gauge = g;
+    gauge.now += 1;
+    gauge.peak = Math.max(gauge.peak, gauge.now);
+    return () => {
+      gauge.now -= 1;
+    };
+  }
+
+  /** Most requests of `op` handled at once since the last reset (how many parts a client really kept in flight). */
+  peakInFlight(op: string): number {
+    return this.#inFlight.get(op)?.peak ?? 0;
+  }
+
   /** Total over every operation. */
   get total(): OpStats {
-    const t: OpStats = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0, inFlight: 0, peakInFlight: 0 };
+    const t: OpStats = { requests: 0, bytesIn: 0, bytesOut: 0, errors: 0 };
     for (const s of this.#ops.values()) {
       t.requests += s.requests;
       t.bytesIn += s.bytesIn;
       t.bytesOut += s.bytesOut;
       t.errors += s.errors;
-      t.inFlight += s.inFlight;
-      t.peakInFlight = Math.max(t.peakInFlight, s.peakInFlight);
     }
     return t;
   }
@@ -56,5 +68,7 @@ export class ServerStats {
   /** Zeroes every counter. */
   reset(): void {
     this.#ops.clear();
+    // Requests still in flight keep counting down their own gauge; the peak starts again from what is in flight.
+    for (const g of this.#inFlight.values()) g.peak = g.now;
   }
 }

@@ -51,8 +51,8 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
 /**
  * Uploads a stream of any length (up to OSS's limits) as a multipart upload.
  *
- * - Memory: at most `(concurrency + 1) × partSize` of part buffers (the caller's chunks are copied, never
- *   retained). When the sink is done they go to a process-wide pool that the next upload takes them from (at most
+ * - Memory: at most `(concurrency + 1) × partSize` of part buffers, `maxMemory` with `concurrency: 'auto'` (the
+ *   caller's chunks are copied, never retained). When the sink is done they go to a process-wide pool that the next upload takes them from (at most
  *   256 MiB idle, dropped 2 s after last use). The write callback is held while `concurrency` parts are in flight
  *   and the next part is full: that is the backpressure.
  * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked

@@ -76,7 +76,7 @@ describe('sinks: concurrency auto', function () {
     expect(sink.result!.crc64).to.equal(crc64(data));
     expect((await download(oss.bucket, 'auto/grow.bin')).equals(data)).to.equal(true);
     // The server saw more parts at once than the 16 an auto window starts with…
-    expect(oss.server.stats.op('UploadPart').peakInFlight, 'parts at the server at once').to.be.above(AUTO_START);
+    expect(oss.server.stats.peakInFlight('UploadPart'), 'parts at the server at once').to.be.above(AUTO_START);
     expect(peakInFlight).to.be.above(AUTO_START);
     // …and never more part buffers than maxMemory holds.
     expect(peakLimit).to.be.at.most(maxMemory / partSize - 1);
@@ -148,7 +148,7 @@ describe('sinks: concurrency auto', function () {
     await link.close();
     expect(r.crc64).to.equal(crc64(data));
     expect((await download(client, 'auto/file.bin')).equals(data)).to.equal(true);
-    const parts = oss.server.stats.op('UploadPart').peakInFlight;
+    const parts = oss.server.stats.peakInFlight('UploadPart');
     expect(parts, 'parts at the server at once').to.be.above(AUTO_START);
     expect(parts).to.be.at.most((8 * MiB) / (128 * KiB) - 1);
   });
