@@ -133,6 +133,13 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
       const worker = new URL('./workers/memory-worker.ts', import.meta.url);
       const r = await runWorker<MemoryReport>(worker, job, ['--expose-gc']);
       const rss = (r.peakRss - r.baselineRss) / MiB;
+      const bound = MAX_MEMORY / MiB + 32;
+      rows.push([
+        `${cell.rttMs} ms, ${cell.perConnection / MB}/conn, ${cell.aggregate / MB} all`,
+        `oss-stream auto peak RSS (own process, ${job.bytes / MiB} MiB): ${round(rss)} MiB, bound ${bound} MiB`,
+        '',
+        rss <= bound ? 'within' : 'OVER',
+      ]);
       rssNote =
         `Peak RSS of oss-stream auto (own process, ${job.bytes / MiB} MiB, ${cell.rttMs} ms, ` +
         `${cell.perConnection / MB} MB/s a connection, ${cell.aggregate / MB} MB/s in all): ${round(rss)} MiB over ` +
