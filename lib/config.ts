@@ -74,9 +74,10 @@ export const DEFAULTS = Object.freeze({
   partSize: 8 * MiB,
   /**
    * Parts in flight (`concurrency`; resumableUpload also reads its deprecated alias `parallel`): a number, or
-   * `'auto'` (found while uploading, see `parts/concurrency-tuner.ts`).
+   * `'auto'` (found while uploading, see `parts/concurrency-tuner.ts`). `'auto'` is the default since it matched
+   * or beat a fixed 4 in every cell of the link model (bench scenario `link`), within `maxMemory`.
    */
-  concurrency: 4 as Concurrency,
+  concurrency: 'auto' as Concurrency,
   /**
    * `concurrency: 'auto'`: the most part buffers an upload may hold, the part being filled included; with the part
    * size it bounds the window (256 MiB ÷ 8 MiB parts: 31 in flight and one filling).

@@ -34,7 +34,7 @@ Options:
   --region <id>            region for V4 signatures, e.g. cn-hangzhou (env OSS_REGION; derived from oss-<region> hosts)
   --signature <v1|v4>      signature version (default v4)
   --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}: Node 20 Buffers stop at 4GiB)
-  --concurrency <n|auto>   parts in flight (default 4), or auto: found while uploading, within 256 MiB of parts;
+  --concurrency <n|auto>   parts in flight (default auto: found while uploading, within 256 MiB of parts);
                            --parallel is the old name, still accepted
   --checkpoint-dir <dir>   where file uploads keep their resume checkpoints (default ~/.oss-stream-upload)
   --content-type <type>    Content-Type (default: guessed from the file or key name)

@@ -49,9 +49,9 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
    */
   partSize?: number | undefined;
   /**
-   * Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. Or
-   * `'auto'`: found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1` parts (here that
-   * bound caps connections rather than memory) and the client's `connectionPoolSize`.
+   * Parts in flight, each read from its own file range: memory does not grow with the part size. A number, or
+   * `'auto'` (the default): found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1`
+   * parts (here that bound caps connections rather than memory) and the client's `connectionPoolSize`.
    */
   concurrency?: Concurrency | undefined;
   /** `concurrency: 'auto'`: bounds the window to `maxMemory ÷ partSize − 1` parts (default 256 MiB). */

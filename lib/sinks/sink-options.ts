@@ -25,14 +25,15 @@ export interface SinkOptions extends UploadHeaderOptions {
    */
   partSize?: number | undefined;
   /**
-   * Parts in flight: a number (default 4), or `'auto'`: start with a few, add parts while the measured throughput
-   * still rises, halve on throttling (503, `x-oss-qos-delay-time`), never beyond `maxMemory` of part buffers nor the
-   * client's `connectionPoolSize` (see `parts/concurrency-tuner.ts`).
+   * Parts in flight: a number (1..1000), or `'auto'` (the default): start with 16, add parts while the measured
+   * throughput still rises, halve on throttling (503, `x-oss-qos-delay-time`), never beyond `maxMemory` of part
+   * buffers nor the client's `connectionPoolSize` (see `parts/concurrency-tuner.ts`).
    */
   concurrency?: Concurrency | undefined;
   /**
-   * `concurrency: 'auto'`: most bytes of part buffers, the part being filled included (default 256 MiB; at least
-   * two parts). Ignored with a fixed concurrency, whose memory is `(concurrency + 1) × partSize`.
+   * `concurrency: 'auto'` (the default): most bytes of part buffers, the part being filled included (default 256 MiB,
+   * or two parts if they are larger; a smaller value given here is an error). Ignored with a fixed concurrency, whose
+   * memory is `(concurrency + 1) × partSize`.
    */
   maxMemory?: number | undefined;
   /** createUploadStream: streams up to this many bytes become one PutObject (default: `partSize`). */
@@ -81,7 +82,8 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   const partSize = checkBufferedPartSize('partSize', requested ?? DEFAULTS.partSize, limits);
   const maxPart = maxBufferedPartSize(limits);
   const concurrency = checkConcurrency('concurrency', opts.concurrency ?? DEFAULTS.concurrency);
-  const maxMemory = checkInteger('maxMemory', opts.maxMemory ?? DEFAULTS.maxMemory, 1);
+  const givenMemory = opts.maxMemory === undefined ? undefined : checkInteger('maxMemory', opts.maxMemory, 1);
+  let maxMemory: number;
   // What fits under the threshold is joined into one Buffer for the PutObject: the Buffer limit applies too.
   const threshold = opts.multipartThreshold ?? partSize;
   const multipartThreshold = checkBufferSize('multipartThreshold', threshold, 0, limits.maxPutSize);
@@ -114,12 +116,12 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
       );
     }
     partSizeFor = () => fixed;
-    checkAutoMemory(concurrency, maxMemory, fixed);
+    maxMemory = autoMemory(concurrency, givenMemory, fixed);
   } else {
     // Growth stops at the largest part this Node can hold, not at a size whose allocation would throw.
     const growthLimits = maxPart < limits.maxPartSize ? { ...limits, maxPartSize: maxPart } : limits;
     partSizeFor = (n) => growingPartSize(n, partSize, 1000, growthLimits);
-    checkAutoMemory(concurrency, maxMemory, partSize);
+    maxMemory = autoMemory(concurrency, givenMemory, partSize);
   }
   return Object.freeze({
     headers: opts.headers,
@@ -143,8 +145,13 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   });
 }
 
-/** 'auto' needs room for one part in flight and one being filled, or the budget could not hold. */
-function checkAutoMemory(concurrency: Concurrency, maxMemory: number, partSize: number): void {
+/**
+ * The memory budget of an auto window: room for one part in flight and one being filled at least. A caller who set
+ * `maxMemory` below that gets an error (the budget could not hold); the default budget grows to two parts instead,
+ * so a large `partSize` alone keeps working (with one part in flight).
+ */
+function autoMemory(concurrency: Concurrency, maxMemory: number | undefined, partSize: number): number {
+  if (maxMemory === undefined) return Math.max(DEFAULTS.maxMemory, 2 * partSize);
   if (concurrency === 'auto' && maxMemory < 2 * partSize) {
     throw new OssArgumentError(
       `maxMemory ${maxMemory} cannot hold two parts of ${partSize} bytes (one in flight, one being filled): ` +
@@ -152,6 +159,7 @@ function checkAutoMemory(concurrency: Concurrency, maxMemory: number, partSize: 
       'maxMemory',
     );
   }
+  return maxMemory;
 }
 
 function checkResume(
