@@ -85,7 +85,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
         const rss = (r.peakRss - r.baselineRss) / MiB;
         const ab = (r.peakArrayBuffers - r.baselineArrayBuffers) / MiB;
         const heap = (r.peakHeapTotal - r.baselineHeapTotal) / MiB;
-        const bound = ((row.job.concurrency + 1) * row.job.partSize) / MiB;
+        const bound = ((Number(row.job.concurrency) + 1) * row.job.partSize) / MiB;
         const target = 1.25 * bound + 32;
         if (row.job.client === 'ours' && row.job.partSize === 8 * MiB && row.job.source === undefined)
           oursPeaks.set(row.job.bytes, rss);

@@ -2,10 +2,10 @@
  * The shared benchmark runner: runs each scenario in one process, prints its table, and with `--json` prints JSON.
  * `--write` regenerates bench/RESULTS.md (never hand-edited). `--only crc64` picks scenarios; `--quick` shrinks them.
  *
- * Scenarios: throughput, memory, crc64, small-objects, append, signing, wan, logs. The end-to-end ones start the local server
- * in a child process (bench/support/child-server.ts) so this process's CPU and memory are the client's alone; the
- * memory scenario also runs each measured client in its own process. Whole run: under 10 minutes; `--quick`: under
- * 2 minutes. Profiling the upload path: bench/tools/profile-upload.ts and bench/tools/cpuprofile-top.ts.
+ * Scenarios: throughput, memory, crc64, small-objects, append, signing, wan, link, logs. The end-to-end ones start
+ * the local server in a child process (bench/support/child-server.ts) so this process's CPU and memory are the
+ * client's alone; the memory scenario also runs each measured client in its own process. Whole run: under 10
+ * minutes; `--quick`: under 2 minutes. Profiling the upload path: bench/tools/profile-upload.ts and bench/tools/cpuprofile-top.ts.
  * `npm run bench` builds first: the library and the server are measured from `dist/` (see support/lib.ts).
  */
 import { writeFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'append', load: () => import('./append.bench.js') },
   { name: 'signing', load: () => import('./signing.bench.js') },
   { name: 'wan', load: () => import('./wan.bench.js') },
+  { name: 'link', load: () => import('./link.bench.js') },
   { name: 'logs', load: () => import('./logs.bench.js') },
 ];
 

@@ -47,8 +47,11 @@ export const DEFAULTS = Object.freeze({
   /** Region used for V4 signing when none is given nor derivable from the endpoint. */
   region: 'cn-hangzhou',
   signatureVersion: 'v4' as 'v4' | 'v1',
-  /** Keep-alive connections per origin; at least the largest concurrency you use. */
-  connectionPoolSize: 16,
+  /**
+   * Keep-alive connections per origin; at least the largest concurrency you use. Opened only as requests need
+   * them; `concurrency: 'auto'` never keeps more parts in flight than this.
+   */
+  connectionPoolSize: 64,
   /** Connect timeout. */
   connectTimeoutMs: 10_000,
   /** Time to wait for response headers once the request body is sent. */
@@ -69,8 +72,17 @@ export const DEFAULTS = Object.freeze({
   maxQosDelayMs: 60_000,
   /** Multipart part size, for the stream sinks and resumableUpload alike. */
   partSize: 8 * MiB,
-  /** Parts in flight (`concurrency`; resumableUpload also reads its deprecated alias `parallel`). */
-  concurrency: 4,
+  /**
+   * Parts in flight (`concurrency`; resumableUpload also reads its deprecated alias `parallel`): a number, or
+   * `'auto'` (found while uploading, see `parts/concurrency-tuner.ts`). `'auto'` is the default since it matched
+   * or beat a fixed 4 in every cell of the link model (bench scenario `link`), within `maxMemory`.
+   */
+  concurrency: 'auto' as Concurrency,
+  /**
+   * `concurrency: 'auto'`: the most part buffers an upload may hold, the part being filled included; with the part
+   * size it bounds the window (256 MiB ÷ 8 MiB parts: 31 in flight and one filling).
+   */
+  maxMemory: 256 * MiB,
   /** resumableUpload: files up to this size go up with one PutObject. */
   multipartThreshold: 10 * MiB,
   /**
@@ -91,6 +103,9 @@ export const DEFAULTS = Object.freeze({
   /** Equal jitter gives the time an append stream keeps retrying a floor: the outage it survives is a guarantee. */
   appendRetryJitter: 'equal' as 'full' | 'equal',
 });
+
+/** Parts in flight: a fixed number (1..1000), or `'auto'`: found while uploading, within `maxMemory`. */
+export type Concurrency = number | 'auto';
 
 /** Longest validity of a presigned URL, in seconds (7 days): the V4 limit, which V1 URLs are held to as well. */
 export const MAX_PRESIGN_EXPIRES_SECONDS = 604_800;
@@ -140,7 +155,7 @@ export interface ClientOptions {
   cname?: boolean;
   /** Bring your own undici `Dispatcher` (Agent, Pool, MockAgent for your tests…). */
   dispatcher?: unknown;
-  /** Keep-alive connections per origin (default 16). */
+  /** Keep-alive connections per origin (default 64; also the ceiling of `concurrency: 'auto'`). */
   connectionPoolSize?: number;
   /** One timeout for connect, headers and body idle; each of the three below, when given, wins over it. */
   timeoutMs?: number;
@@ -189,11 +204,23 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
   return value;
 }
 
+/** Throws unless `value` is `'auto'` or an integer from 1 to 1000. */
+export function checkConcurrency(name: string, value: unknown): Concurrency {
+  if (value === 'auto') return value;
+  if (typeof value === 'string') {
+    throw new OssArgumentError(`${name} must be 'auto' or an integer from 1 to 1000, got '${value}'`, name);
+  }
+  return checkInteger(name, value, 1, 1000);
+}
+
 /**
- * Parts in flight: `concurrency` (default 4), the one name for parallelism; `parallel`, where an option had that
- * name, is kept as a deprecated alias. Both given must agree.
+ * Parts in flight: `concurrency` (default {@link DEFAULTS}.concurrency), the one name for parallelism; `parallel`,
+ * where an option had that name, is kept as a deprecated alias. Both given must agree.
  */
-export function resolveConcurrency(opts: { concurrency?: number | undefined; parallel?: number | undefined }): number {
+export function resolveConcurrency(opts: {
+  concurrency?: Concurrency | undefined;
+  parallel?: number | undefined;
+}): Concurrency {
   const { concurrency, parallel } = opts;
   if (concurrency !== undefined && parallel !== undefined && concurrency !== parallel) {
     throw new OssArgumentError(
@@ -202,7 +229,16 @@ export function resolveConcurrency(opts: { concurrency?: number | undefined; par
     );
   }
   if (concurrency === undefined && parallel !== undefined) return checkInteger('parallel', parallel, 1, 1000);
-  return checkInteger('concurrency', concurrency ?? DEFAULTS.concurrency, 1, 1000);
+  return checkConcurrency('concurrency', concurrency ?? DEFAULTS.concurrency);
+}
+
+/**
+ * The most parts `concurrency: 'auto'` keeps in flight: what `maxMemory` holds besides the part being filled, and
+ * never more than the connections the client keeps per origin (a part waiting for a connection holds its buffer
+ * and measures nothing). At least 1.
+ */
+export function autoConcurrencyMax(maxMemory: number, partSize: number, connections: number): number {
+  return Math.max(1, Math.min(connections, Math.floor(maxMemory / Math.max(1, partSize)) - 1, 1000));
 }
 
 /** Merges partial limits over the service's, validating each. */

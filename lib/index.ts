@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export * from './errors.js';
-export { LIMITS, type ClientOptions, type OssLimits } from './config.js';
+export { LIMITS, type ClientOptions, type Concurrency, type OssLimits } from './config.js';
 export {
   Auth,
   StsAuth,

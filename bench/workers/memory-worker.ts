@@ -26,7 +26,10 @@ export interface MemoryJob {
   endpoint: string;
   bytes: number;
   partSize: number;
-  concurrency: number;
+  /** `'auto'` only for `ours`. */
+  concurrency: number | 'auto';
+  /** For `ours` with `concurrency: 'auto'`: its memory budget (default the library's). */
+  maxMemory?: number;
   /** For `ali-multipartUpload-file`: the file of `bytes` bytes. */
   file?: string;
   /**
@@ -82,17 +85,26 @@ if (job.client === 'none') {
 } else if (job.client === 'undici-raw') {
   const data = patternBuffer(job.bytes);
   // Warmed like the other clients: one tiny request (a 1-part upload of 1 KiB), not a whole run.
-  const warm = ceiling(job.endpoint, { kind: 'memory', data: data.subarray(0, 1024) }, job.partSize, job.concurrency);
+  const warm = ceiling(
+    job.endpoint,
+    { kind: 'memory', data: data.subarray(0, 1024) },
+    job.partSize,
+    Number(job.concurrency),
+  );
   await warm.upload('memory/warm-up');
   await warm.close();
-  const raw = ceiling(job.endpoint, { kind: 'memory', data }, job.partSize, job.concurrency);
+  const raw = ceiling(job.endpoint, { kind: 'memory', data }, job.partSize, Number(job.concurrency));
   upload = () => raw.upload('memory/undici-raw');
 } else if (job.client === 'ours') {
   const bucket = new Bucket(new Auth(BENCH.accessKeyId, BENCH.accessKeySecret), job.endpoint, BENCH.bucket);
   await bucket.putObject('memory/warm-up', 'x');
   const source = makeSource();
   upload = async () => {
-    const sink = createUploadStream(bucket, 'memory/ours', { partSize: job.partSize, concurrency: job.concurrency });
+    const sink = createUploadStream(bucket, 'memory/ours', {
+      partSize: job.partSize,
+      concurrency: job.concurrency,
+      maxMemory: job.maxMemory,
+    });
     await pipeline(source, sink);
     if (sink.result?.size !== job.bytes) throw new Error(`stored ${sink.result?.size} of ${job.bytes} bytes`);
     await bucket.close();
@@ -111,7 +123,7 @@ if (job.client === 'none') {
   upload = async () => {
     const r = await client.multipartUpload('memory/ali-mp', job.file!, {
       partSize: job.partSize,
-      parallel: job.concurrency,
+      parallel: Number(job.concurrency),
     });
     if (r.res.status !== 200) throw new Error(`multipartUpload answered ${r.res.status}`);
   };

@@ -28,6 +28,7 @@ interface OssRequest {
   onBodyProgress?: ((attemptBytes: number, attempt: number) => void) | undefined;
   onBodyChunk?: ((chunk: Uint8Array, attempt: number) => void) | undefined;
   retries?: number | undefined;
+  onRetry?: ((failure: unknown) => void) | undefined;
   expectedStatus?: readonly number[] | undefined;
 }
 
@@ -81,6 +82,7 @@ export class OssContext {
       onBodyProgress: req.onBodyProgress,
       onBodyChunk: req.onBodyChunk,
       retries: req.retries,
+      onRetry: req.onRetry,
       expectedStatus: req.expectedStatus,
       sign: (headers, now) => {
         const creds = this.#credentials.getCredentials();

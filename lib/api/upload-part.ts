@@ -14,6 +14,8 @@ export interface UploadPartOptions {
   contentLength?: number | undefined;
   /** Override the client's retries for this part. */
   retries?: number | undefined;
+  /** Sees each failure of this part that is about to be retried (the throttling signal of `concurrency: 'auto'`). */
+  onRetry?: ((failure: unknown) => void) | undefined;
   /** Observe each chunk as it is handed to the socket (used by sinks for aggregate progress). */
   onBodyProgress?: ((attemptBytes: number, attempt: number) => void) | undefined;
   /**
@@ -66,6 +68,7 @@ export async function uploadPart(
       body: body.body,
       signal: opts.signal,
       retries: opts.retries,
+      onRetry: opts.onRetry,
       onBodyChunk: known === undefined ? (c, a) => body.observe(c, a) : undefined,
       onBodyProgress:
         opts.onProgress === undefined && opts.onBodyProgress === undefined

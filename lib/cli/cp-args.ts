@@ -31,7 +31,8 @@ Options:
   --signature <v1|v4>      signature version (default v4)
   --part-size <size>       part size, e.g. 8MiB (default 8MiB; 100KiB..${partSizeMaxText()}:
                            Node 20 Buffers stop at 4GiB)
-  --concurrency <n>        parts in flight (default 4); --parallel is the old name, still accepted
+  --concurrency <n|auto>   parts in flight (default auto: found while uploading, within 256 MiB of parts);
+                           --parallel is the old name, still accepted
   --checkpoint-dir <dir>   where file uploads keep their resume checkpoints (default ~/.oss-stream-upload)
   --content-type <type>    Content-Type (default: guessed from the file or key name)
   --meta <k=v>             user metadata x-oss-meta-k; repeatable
@@ -58,7 +59,8 @@ export interface CpCommand extends ConnectionArgs {
   readonly sourcePath: string | undefined;
   readonly target: OssTarget;
   readonly partSize: number | undefined;
-  readonly concurrency: number | undefined;
+  /** A number, or `'auto'` (found while uploading). */
+  readonly concurrency: number | 'auto' | undefined;
   readonly checkpointDir: string | undefined;
   /** Upload headers: `--header`s, then `--meta`s, then `--content-type` (later ones win). */
   readonly headers: Readonly<Record<string, string>>;
@@ -165,7 +167,10 @@ export function parseCpArgs(
     sourcePath,
     target,
     partSize: values['part-size'] === undefined ? undefined : partSizeFrom(values['part-size']),
-    concurrency: concurrency === undefined ? undefined : parseCount(concurrency, '--concurrency', 1000),
+    concurrency:
+      concurrency === undefined || concurrency === 'auto'
+        ? concurrency
+        : parseCount(concurrency, '--concurrency', 1000),
     checkpointDir: values['checkpoint-dir'],
     headers,
     append,

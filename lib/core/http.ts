@@ -74,6 +74,11 @@ export interface HttpRequest {
   onBodyChunk?(chunk: Uint8Array, attempt: number): void;
   /** Extra attempts for this request, overriding the client's `retries`. */
   retries?: number;
+  /**
+   * Called with each failure that will be retried, before the backoff wait (a sink backs off its concurrency on a
+   * throttled answer: see `isThrottled` in `core/retry-policy.ts`).
+   */
+  onRetry?(failure: unknown): void;
   /** Statuses that count as success; default 200..299. */
   expectedStatus?: readonly number[];
 }
@@ -262,6 +267,7 @@ export class HttpClient {
         throw signal?.aborted ? abortError(signal) : finalError(failure, verdict);
       }
       const delayMs = retryDelayMs(attempt - 1, failure, this.#backoff);
+      req.onRetry?.(failure);
       if (retryChannel.hasSubscribers) {
         retryChannel.publish({
           operation: req.operation,

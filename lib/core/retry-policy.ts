@@ -78,6 +78,16 @@ export function retryVerdict(err: unknown): RetryVerdict | undefined {
   return undefined;
 }
 
+/**
+ * True when `err` is the service asking for less load: 503 (ServiceUnavailable, SlowDown), 429, or any answer with
+ * `x-oss-qos-delay-time`. `concurrency: 'auto'` halves its window on it; a reset or a 500 says nothing about load.
+ */
+export function isThrottled(err: unknown): boolean {
+  if (!(err instanceof OssServiceError)) return false;
+  if (err.status === 503 || err.status === 429) return true;
+  return Number(err.details?.headers?.['x-oss-qos-delay-time']) > 0;
+}
+
 /** The first known network error code along the `cause` chain. */
 export function networkCode(err: unknown): string | undefined {
   let e = err as { code?: unknown; cause?: unknown } | undefined;

@@ -5,10 +5,11 @@
  *
  * Backpressure is built on {@link Window.whenSlot}: a sink holds its write callback until a slot frees.
  */
+import { setMaxListeners } from 'node:events';
 import { OssAbortError } from '../errors.js';
 
 export class Window {
-  readonly #limit: number;
+  #limit: number;
   readonly #controller = new AbortController();
   #inFlight = 0;
   #error: unknown = undefined;
@@ -23,6 +24,8 @@ export class Window {
    */
   constructor(limit: number, parent?: AbortSignal) {
     this.#limit = limit;
+    // Every task listens to this one signal (a request each, its retry wait): an auto window of 31 parts is no leak.
+    setMaxListeners(0, this.#controller.signal);
     if (parent !== undefined) {
       // Callers branch on our AbortError (name 'AbortError', code 'AbortError'), with the signal's reason as cause.
       const onAbort = () => this.fail(new OssAbortError('The upload was aborted', parent.reason));
@@ -46,6 +49,20 @@ export class Window {
   /** Aborted once the window failed; pass it to every request. */
   get signal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  /** Tasks allowed in flight. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * Changes the limit while tasks run (`concurrency: 'auto'`). Raising it wakes waiters for the new slots at once;
+   * lowering it never cancels a task: the window drains to the new limit as tasks end.
+   */
+  set limit(n: number) {
+    this.#limit = Math.max(1, Math.floor(n));
+    this.#wakeSlots();
   }
 
   get inFlight(): number {

@@ -6,7 +6,16 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { contextOf, type Bucket } from '../bucket.js';
-import { checkInteger, DEFAULTS, resolveConcurrency, type OssLimits } from '../config.js';
+import {
+  autoConcurrencyMax,
+  checkInteger,
+  DEFAULTS,
+  resolveConcurrency,
+  type Concurrency,
+  type OssLimits,
+} from '../config.js';
+import { ConcurrencyTuner } from '../parts/concurrency-tuner.js';
+import { isThrottled } from '../core/retry-policy.js';
 import type { OssContext } from '../api/context.js';
 import { abortIfPresent } from '../api/abort-multipart-upload.js';
 import { completeMultipartUpload, type CompleteMultipartUploadResult } from '../api/complete-multipart-upload.js';
@@ -39,8 +48,14 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
    * stream sinks does not apply. A resumed upload keeps the part size it started with.
    */
   partSize?: number | undefined;
-  /** Parts in flight (default 4), each read from its own file range: memory does not grow with the part size. */
-  concurrency?: number | undefined;
+  /**
+   * Parts in flight, each read from its own file range: memory does not grow with the part size. A number, or
+   * `'auto'` (the default): found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1`
+   * parts (here that bound caps connections rather than memory) and the client's `connectionPoolSize`.
+   */
+  concurrency?: Concurrency | undefined;
+  /** `concurrency: 'auto'`: bounds the window to `maxMemory ÷ partSize − 1` parts (default 256 MiB). */
+  maxMemory?: number | undefined;
   /** @deprecated Use `concurrency` (the same option, named as in the stream sinks); kept as an alias. */
   parallel?: number | undefined;
   /**
@@ -70,7 +85,8 @@ interface Resolved {
   store: CheckpointStore;
   multipartThreshold: number;
   partSize: number;
-  concurrency: number;
+  concurrency: Concurrency;
+  maxMemory: number;
   onProgress: ProgressCallback | undefined;
   signal: AbortSignal | undefined;
   retries: number | undefined;
@@ -105,6 +121,7 @@ function resolveOptions(opts: ResumableUploadOptions, limits: OssLimits): Resolv
     ),
     partSize: checkInteger('partSize', opts.partSize ?? DEFAULTS.partSize, 1, limits.maxPartSize),
     concurrency: resolveConcurrency(opts),
+    maxMemory: checkInteger('maxMemory', opts.maxMemory ?? DEFAULTS.maxMemory, 1),
     onProgress: opts.onProgress,
     signal: opts.signal,
     retries: opts.retries === undefined ? undefined : checkInteger('retries', opts.retries, 0, 100),
@@ -272,9 +289,12 @@ async function multipart(
       todo = plan.todo;
     }
   }
+  let initiateMs: number | undefined;
   if (record === undefined) {
     const partSize = determinePartSize(info.size, o.partSize, ctx.options.limits);
+    const t0 = performance.now();
     const init = await initiateMultipartUpload(ctx, key, { headers: initiateHeaders(headers), signal: o.signal });
+    initiateMs = performance.now() - t0;
     record = {
       uploadId: init.uploadId,
       bucket: ctx.bucket,
@@ -288,7 +308,14 @@ async function multipart(
     todo = partRanges(info.size, partSize);
   }
   const resumedBytes = record.parts.reduce((s, p) => s + p.size, 0);
-  const window = new Window(o.concurrency, o.signal);
+  let tuner: ConcurrencyTuner | undefined;
+  if (o.concurrency === 'auto') {
+    const max = autoConcurrencyMax(o.maxMemory, record.partSize, ctx.options.connectionPoolSize);
+    tuner = new ConcurrencyTuner({ max, onChange: (n) => (window.limit = n) });
+    // A small request on a fresh connection: the ramp's measuring interval (a resumed upload keeps the 100 ms).
+    if (initiateMs !== undefined) tuner.roundTrip(initiateMs);
+  }
+  const window = new Window(tuner?.limit ?? (o.concurrency as number), o.signal);
   const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
   // Written before the first part: an upload that exists only on the server is an orphan nobody can resume.
   try {
@@ -303,14 +330,24 @@ async function multipart(
   progress.begin();
   const uploadId = record.uploadId;
   for (const range of todo) {
+    if (window.isFull) tuner?.blocked();
     await new Promise<void>((r) => window.whenSlot(r));
     if (window.failed) break;
     window.run(async (signal) => {
+      const t0 = performance.now();
+      let handed = 0;
       const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
         signal,
         retries: o.retries,
-        onBodyProgress: (n) => progress.sent(n, range.partNumber),
+        onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
+        onBodyProgress: (n) => {
+          // n counts this attempt's bytes: a retry starts again from 0
+          if (n > handed) tuner?.sent(n - handed);
+          handed = n;
+          progress.sent(n, range.partNumber);
+        },
       });
+      tuner?.partDone(r.size, performance.now() - t0);
       if (r.size !== range.size) {
         throw new OssError(
           `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +

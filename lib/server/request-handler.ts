@@ -94,6 +94,7 @@ async function handle(
   const { target, op, routeError } = route(core, req, method, headers);
   const counters = stats.op(op);
   counters.requests += 1;
+  res.once('close', stats.started(op));
   const onBytesIn = (n: number): void => {
     counters.bytesIn += n;
   };

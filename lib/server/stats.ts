@@ -17,6 +17,7 @@ export interface OpStats {
 /** Live counters of a server; read them at any time, {@link ServerStats.reset} between test cases. */
 export class ServerStats {
   #ops = new Map<string, OpStats>();
+  #inFlight = new Map<string, { now: number; peak: number }>();
 
   /** Counters of `op` (e.g. `'UploadPart'`), zeros when never seen. The object is live: it keeps counting. */
   op(op: string): OpStats {
@@ -26,6 +27,23 @@ export class ServerStats {
       this.#ops.set(op, s);
     }
     return s;
+  }
+
+  /** A request of `op` arrived; the returned function marks it answered (or dropped). */
+  started(op: string): () => void {
+    let g = this.#inFlight.get(op);
+    if (g === undefined) this.#inFlight.set(op, (g = { now: 0, peak: 0 }));
+    const gauge = g;
+    gauge.now += 1;
+    gauge.peak = Math.max(gauge.peak, gauge.now);
+    return () => {
+      gauge.now -= 1;
+    };
+  }
+
+  /** Most requests of `op` handled at once since the last reset (how many parts a client really kept in flight). */
+  peakInFlight(op: string): number {
+    return this.#inFlight.get(op)?.peak ?? 0;
   }
 
   /** Total over every operation. */
@@ -50,5 +68,7 @@ export class ServerStats {
   /** Zeroes every counter. */
   reset(): void {
     this.#ops.clear();
+    // Requests still in flight keep counting down their own gauge; the peak starts again from what is in flight.
+    for (const g of this.#inFlight.values()) g.peak = g.now;
   }
 }

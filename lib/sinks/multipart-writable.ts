@@ -16,6 +16,9 @@ import { OssAbortError, OssArgumentError, OssError } from '../errors.js';
 import { PartBuffers } from '../parts/part-buffers.js';
 import { PartCutter, type Part } from '../parts/part-cutter.js';
 import { Window } from '../parts/window.js';
+import { ConcurrencyTuner } from '../parts/concurrency-tuner.js';
+import { autoConcurrencyMax } from '../config.js';
+import { isThrottled } from '../core/retry-policy.js';
 import { resolveSinkOptions, type ResolvedSinkOptions, type SinkOptions } from './sink-options.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { multipartResult, putResult, type MultipartResult, type UploadedPart } from '../uploads/multipart-result.js';
@@ -48,9 +51,9 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
 /**
  * Uploads a stream of any length (up to OSS's limits) as a multipart upload.
  *
- * - Memory: at most `(concurrency + 1) × partSize` of part buffers (the caller's chunks are copied, never
- *   retained). When the sink is done they go to a process-wide pool that the next upload takes them from (at most
- *   256 MiB idle, dropped 2 s after last use). The write callback is held while `concurrency` parts are in flight
+ * - Memory: at most `(concurrency + 1) × partSize` of part buffers, `maxMemory` with `concurrency: 'auto'` (the
+ *   caller's chunks are copied, never retained). When the sink is done they go to a process-wide pool that the
+ *   next upload takes them from (at most 256 MiB idle, dropped 2 s after last use). The write callback is held while `concurrency` parts are in flight
  *   and the next part is full: that is the backpressure.
  * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked
  *   at Complete.
@@ -83,6 +86,8 @@ export class MultipartWritable extends Writable {
   readonly #headers: Record<string, string>;
   #cutter: PartCutter;
   readonly #window: Window;
+  /** `concurrency: 'auto'`: moves the window's limit. */
+  readonly #tuner: ConcurrencyTuner | undefined;
   readonly #buffers: PartBuffers;
   #progress: UploadProgress;
   /** Bytes before this run's first byte (a resumed stream starts after its stored parts). */
@@ -113,11 +118,20 @@ export class MultipartWritable extends Writable {
     this.#opts = resolveSinkOptions(options, this.#ctx.options.limits);
     this.#putWhenSmall = (options as InternalSinkOptions)[SINK_INTERNALS]?.putWhenSmall ?? false;
     this.#headers = uploadHeaders(this.#opts, this.#opts.contentTypeFrom ?? key);
+    const c = this.#opts.concurrency;
+    if (c === 'auto') {
+      const max = autoConcurrencyMax(
+        this.#opts.maxMemory,
+        this.#opts.partSizeFor(1),
+        this.#ctx.options.connectionPoolSize,
+      );
+      this.#tuner = new ConcurrencyTuner({ max, onChange: (n) => (this.#window.limit = n) });
+    }
     // Part buffers are recycled once their part is stored (see PartBuffers).
-    this.#buffers = new PartBuffers(this.#opts.concurrency + 1);
+    this.#buffers = new PartBuffers((this.#tuner?.max ?? (c as number)) + 1);
     const allocate = (size: number): Buffer => this.#buffers.allocate(size);
     this.#cutter = new PartCutter({ partSize: this.#opts.partSizeFor, allocate });
-    this.#window = new Window(this.#opts.concurrency, this.#opts.signal);
+    this.#window = new Window(this.#tuner?.limit ?? (c as number), this.#opts.signal);
     this.#progress = new UploadProgress(this.#opts.onProgress, this.#opts.contentLength ?? null);
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
     closeWithClient(this.#ctx, this, {
@@ -198,6 +212,11 @@ export class MultipartWritable extends Writable {
     return this.#window.inFlight;
   }
 
+  /** Parts allowed in flight now: `concurrency`, or where `'auto'` has moved it. */
+  get concurrencyLimit(): number {
+    return this.#window.limit;
+  }
+
   override _write(chunk: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     const bytes = chunkBytes(chunk, encoding);
     if (bytes instanceof OssArgumentError) {
@@ -253,6 +272,7 @@ export class MultipartWritable extends Writable {
           this.#held.push(this.#cutter.take());
         } else {
           if (this.#window.isFull) {
+            this.#tuner?.blocked();
             this.#window.whenSlot(() => this.#pump());
             return;
           }
@@ -288,9 +308,12 @@ export class MultipartWritable extends Writable {
   #initiate(): Promise<string> {
     // Not cancelled by a failure or destroy(): once the request left, the server may have created the upload, and
     // only its id lets #cleanup abort it. Cleanup waits for this answer instead of orphaning the upload.
+    const t0 = performance.now();
     this.#initiating ??= initiateMultipartUpload(this.#ctx, this.#key, {
       headers: initiateHeaders(this.#headers),
     }).then((r) => {
+      // A small request on a fresh connection: the auto ramp's measuring interval.
+      this.#tuner?.roundTrip(performance.now() - t0);
       // From now on the process must not exit with this upload open (unless the caller keeps the parts).
       if (!this.#opts.leavePartsOnError) this.#unguard = guardUpload(this.#ctx, this.#key, r.uploadId);
       return (this.#uploadId = r.uploadId);
@@ -302,15 +325,29 @@ export class MultipartWritable extends Writable {
     this.#window.run(async (signal) => {
       try {
         const uploadId = await this.#initiate();
+        const tuner = this.#tuner;
+        // Parts double in size on long streams: fewer of them fit in the memory budget.
+        tuner?.capAt(autoConcurrencyMax(this.#opts.maxMemory, part.data.length, this.#ctx.options.connectionPoolSize));
+        const t0 = performance.now();
+        let handed = 0;
         const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
           signal,
           // hashed by the cutter while copying; our buffer does not change until the part is stored
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
-          // Progress slices the body into socket writes: only pay for it when someone listens.
+          onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
+          // Progress slices the body into socket writes: only pay for it when someone listens (or 'auto' ramps).
           onBodyProgress:
-            this.#opts.onProgress === undefined ? undefined : (n) => this.#progress.sent(n, part.partNumber),
+            this.#opts.onProgress === undefined && tuner === undefined
+              ? undefined
+              : (n) => {
+                  // n counts this attempt's bytes: a retry starts again from 0
+                  if (n > handed) tuner?.sent(n - handed);
+                  handed = n;
+                  if (this.#opts.onProgress !== undefined) this.#progress.sent(n, part.partNumber);
+                },
         });
+        tuner?.partDone(r.size, performance.now() - t0);
         this.#progress.partDone(part.partNumber, r.size);
         this.#done.push({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
         this.#checkpoint?.add({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });

@@ -2,8 +2,10 @@
 import {
   checkBufferedPartSize,
   checkBufferSize,
+  checkConcurrency,
   checkInteger,
   DEFAULTS,
+  type Concurrency,
   maxBufferedPartSize,
   type OssLimits,
 } from '../config.js';
@@ -22,8 +24,18 @@ export interface SinkOptions extends UploadHeaderOptions {
    * needed to fit 10,000 parts.
    */
   partSize?: number | undefined;
-  /** Parts in flight (default 4). */
-  concurrency?: number | undefined;
+  /**
+   * Parts in flight: a number (1..1000), or `'auto'` (the default): start with 16, add parts while the measured
+   * throughput still rises, halve on throttling (503, `x-oss-qos-delay-time`), never beyond `maxMemory` of part
+   * buffers nor the client's `connectionPoolSize` (see `parts/concurrency-tuner.ts`).
+   */
+  concurrency?: Concurrency | undefined;
+  /**
+   * `concurrency: 'auto'` (the default): most bytes of part buffers, the part being filled included (default 256 MiB,
+   * or two parts if they are larger; a smaller value given here is an error). Ignored with a fixed concurrency, whose
+   * memory is `(concurrency + 1) × partSize`.
+   */
+  maxMemory?: number | undefined;
   /** createUploadStream: streams up to this many bytes become one PutObject (default: `partSize`). */
   multipartThreshold?: number | undefined;
   /** Total length when known: picks the part size up front and is enforced (more or fewer bytes fail). */
@@ -51,7 +63,8 @@ export interface SinkOptions extends UploadHeaderOptions {
 export interface ResolvedSinkOptions extends UploadHeaderOptions {
   readonly partSize: number;
   readonly partSizeFor: (partNumber: number) => number;
-  readonly concurrency: number;
+  readonly concurrency: Concurrency;
+  readonly maxMemory: number;
   readonly multipartThreshold: number;
   readonly contentLength: number | undefined;
   readonly onProgress: ProgressCallback | undefined;
@@ -68,7 +81,9 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
   const requested = opts.partSize;
   const partSize = checkBufferedPartSize('partSize', requested ?? DEFAULTS.partSize, limits);
   const maxPart = maxBufferedPartSize(limits);
-  const concurrency = checkInteger('concurrency', opts.concurrency ?? DEFAULTS.concurrency, 1, 1000);
+  const concurrency = checkConcurrency('concurrency', opts.concurrency ?? DEFAULTS.concurrency);
+  const givenMemory = opts.maxMemory === undefined ? undefined : checkInteger('maxMemory', opts.maxMemory, 1);
+  let maxMemory: number;
   // What fits under the threshold is joined into one Buffer for the PutObject: the Buffer limit applies too.
   const threshold = opts.multipartThreshold ?? partSize;
   const multipartThreshold = checkBufferSize('multipartThreshold', threshold, 0, limits.maxPutSize);
@@ -102,10 +117,12 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
       );
     }
     partSizeFor = () => fixed;
+    maxMemory = autoMemory(concurrency, givenMemory, fixed);
   } else {
     // Growth stops at the largest part this Node can hold, not at a size whose allocation would throw.
     const growthLimits = maxPart < limits.maxPartSize ? { ...limits, maxPartSize: maxPart } : limits;
     partSizeFor = (n) => growingPartSize(n, partSize, 1000, growthLimits);
+    maxMemory = autoMemory(concurrency, givenMemory, partSize);
   }
   return Object.freeze({
     headers: opts.headers,
@@ -116,6 +133,7 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     partSize,
     partSizeFor,
     concurrency,
+    maxMemory,
     multipartThreshold,
     contentLength,
     onProgress: opts.onProgress,
@@ -126,6 +144,23 @@ export function resolveSinkOptions(opts: SinkOptions, limits: OssLimits): Resolv
     resume: checkResume(opts.resume, contentLength),
     contentTypeFrom: opts.contentTypeFrom,
   });
+}
+
+/**
+ * The memory budget of an auto window: room for one part in flight and one being filled at least. A caller who set
+ * `maxMemory` below that gets an error (the budget could not hold); the default budget grows to two parts instead,
+ * so a large `partSize` alone keeps working (with one part in flight).
+ */
+function autoMemory(concurrency: Concurrency, maxMemory: number | undefined, partSize: number): number {
+  if (maxMemory === undefined) return Math.max(DEFAULTS.maxMemory, 2 * partSize);
+  if (concurrency === 'auto' && maxMemory < 2 * partSize) {
+    throw new OssArgumentError(
+      `maxMemory ${maxMemory} cannot hold two parts of ${partSize} bytes (one in flight, one being filled): ` +
+        `raise maxMemory to at least ${2 * partSize} or lower partSize`,
+      'maxMemory',
+    );
+  }
+  return maxMemory;
 }
 
 function checkResume(

@@ -9,7 +9,8 @@ import type { SinkOptions } from './sink-options.js';
  * empty object); a longer one becomes a multipart upload with `concurrency` parts in flight. A known
  * `contentLength` decides at once. `'finish'` fires once the object is committed; `sink.result` is set before.
  *
- * Memory: at most `(concurrency + 1) × partSize` of part buffers, whatever the stream's length.
+ * Memory: at most `maxMemory` (default 256 MiB) of part buffers with the default `concurrency: 'auto'`, and
+ * `(concurrency + 1) × partSize` with a fixed concurrency, whatever the stream's length.
  *
  * @example
  * ```ts

@@ -134,6 +134,13 @@ describe('cli/cp-args', () => {
     expect(command(['backup.tar', 'oss://bkt/k'], { OSS_ENDPOINT: 'http://127.0.0.1:1' }).local).to.equal(false);
   });
 
+  it('takes --concurrency auto (and --parallel auto, its old name)', () => {
+    const env = { OSS_ENDPOINT: 'http://127.0.0.1:9000' };
+    expect(command(['a', 'oss://bkt/a', '--concurrency', 'auto'], env).concurrency).to.equal('auto');
+    expect(command(['a', 'oss://bkt/a', '--parallel', 'auto'], env).concurrency).to.equal('auto');
+    expect(() => command(['a', 'oss://bkt/a', '--concurrency', 'fast'], env)).to.throw(/--concurrency/);
+  });
+
   it('asks for help', () => {
     expect(parseCpArgs(['--help'], {})).to.deep.equal({ help: true });
     expect(parseCpArgs(['-h', 'whatever'], {})).to.deep.equal({ help: true });

@@ -35,6 +35,29 @@ describe('parts/window', () => {
     }).to.throw(/over the limit/);
   });
 
+  it('a limit changed while tasks run: raising it starts waiters at once, lowering it cancels nothing', async () => {
+    const w = new Window(1);
+    const release: (() => void)[] = [];
+    const task = () => new Promise<void>((resolve) => release.push(resolve));
+    let started = 0;
+    const start = () => w.whenSlot(() => (w.run(task), started++));
+    for (let i = 0; i < 4; i++) start();
+    expect(started).to.equal(1);
+    w.limit = 3;
+    expect(started).to.equal(3);
+    w.limit = 1;
+    expect(w.inFlight).to.equal(3); // no task is cancelled…
+    expect(w.isFull).to.equal(true);
+    release.shift()!();
+    release.shift()!();
+    await eventually(() => w.inFlight === 1);
+    expect(started).to.equal(3); // …and none starts until the window is under its new limit
+    release.shift()!();
+    await eventually(() => started === 4);
+    release.shift()!();
+    await w.settled();
+  });
+
   it('first error wins, aborts the others, and settled() waits for all of them', async () => {
     const w = new Window(3);
     const ended: string[] = [];

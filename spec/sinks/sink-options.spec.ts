@@ -79,6 +79,15 @@ describe('sinks/sink-options', function () {
     expect(o.partSizeFor(1001)).to.equal(MAX_BUFFER_BYTES); // 6 GiB doubled, capped at what a Buffer holds
   });
 
+  it("concurrency 'auto' with parts over half the default maxMemory: the budget becomes two parts, unless given", () => {
+    // The default budget (256 MiB) cannot hold two 3 GiB parts: a large partSize alone must not become an error.
+    expect(resolveSinkOptions({ partSize: 3 * GiB }, LIMITS).maxMemory).to.equal(6 * GiB);
+    expect(resolveSinkOptions({ partSize: 8 * 1024 * 1024 }, LIMITS).maxMemory).to.equal(256 * 1024 * 1024);
+    expect(() => resolveSinkOptions({ partSize: 3 * GiB, maxMemory: 4 * GiB }, LIMITS))
+      .to.throw(OssArgumentError)
+      .with.property('argument', 'maxMemory');
+  });
+
   it('createAppendStream refuses a flushBytes over the Buffer limit with an OssArgumentError, not a RangeError', () => {
     let caught: unknown;
     try {

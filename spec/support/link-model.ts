@@ -85,13 +85,17 @@ export async function startLinkProxy(target: string, link: LinkModel): Promise<L
 
     client.on('data', (chunk: Buffer) => {
       const now = performance.now();
-      const start = Math.max(now, connectionFreeAt, aggregateFreeAt);
-      connectionFreeAt = start + (chunk.length / link.perConnectionBytesPerSecond) * 1000;
+      // Two schedules, each a FIFO: the connection's and the host's. A chunk leaves once both have carried it. The
+      // host's slot is taken from now, not from the connection's next slot: a chunk waiting for its own connection
+      // must not hold the other connections back (that made four 2 MB/s connections carry 2.8 MB/s in all).
+      connectionFreeAt = Math.max(now, connectionFreeAt) + (chunk.length / link.perConnectionBytesPerSecond) * 1000;
+      let leaves = connectionFreeAt;
       if (Number.isFinite(link.aggregateBytesPerSecond)) {
-        aggregateFreeAt = start + (chunk.length / link.aggregateBytesPerSecond) * 1000;
+        aggregateFreeAt = Math.max(now, aggregateFreeAt) + (chunk.length / link.aggregateBytesPerSecond) * 1000;
+        leaves = Math.max(leaves, aggregateFreeAt);
       }
       queuedBytes += chunk.length;
-      up.push(chunk, Math.max(connectionFreeAt, aggregateFreeAt) + oneWayMs);
+      up.push(chunk, leaves + oneWayMs);
       if (queuedBytes >= queueLimit) client.pause();
     });
     upstream.on('data', (chunk: Buffer) => down.push(chunk, performance.now() + oneWayMs));

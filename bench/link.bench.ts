@@ -1,0 +1,167 @@
+/**
+ * Scenario `link`: where the link, not the server, is the limit. The local server (discard storage, anonymous) sits
+ * behind the link model of spec/support/link-model.ts, run in a process of its own: a round trip, a cap per
+ * connection and a cap for the host. In each cell the ceiling is raw undici PUTting UploadPart-sized parts of the
+ * same bytes at the best concurrency of a sweep; against it: oss-stream with default options, with
+ * `concurrency: 'auto'` and with a fixed 4, ali-oss `multipartUpload` (its defaults, and 8 MiB × 4) and `putStream`
+ * (one connection, so it gets a shorter prefix of the stream where a connection is slow). The peak RSS of
+ * oss-stream auto is measured in a child process against `maxMemory` + 32 MiB.
+ *
+ *   node --import tsx bench/run.ts --only link [--quick]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { startBenchServer } from './support/child-server.js';
+import { aliClient, aliPutStream, ceiling, ours, type BenchInput, type Contender } from './support/contenders.js';
+import { runWorker } from './support/child-job.js';
+import { patternBuffer } from './support/data.js';
+import { MiB, loadNote, mbps, median, processCpuSeconds, round } from './support/measure.js';
+import { rounds } from './support/rounds.js';
+import type { BenchTable } from './table.js';
+import type { MemoryJob, MemoryReport } from './workers/memory-worker.js';
+
+const MB = 1e6;
+const MAX_MEMORY = 256 * MiB;
+
+interface Cell {
+  rttMs: number;
+  perConnection: number;
+  aggregate: number;
+}
+
+const CELLS: Cell[] = [
+  { rttMs: 1, perConnection: 8 * MB, aggregate: 64 * MB },
+  { rttMs: 20, perConnection: 8 * MB, aggregate: 200 * MB },
+  { rttMs: 80, perConnection: 32 * MB, aggregate: 200 * MB },
+  { rttMs: 20, perConnection: 32 * MB, aggregate: 64 * MB },
+  { rttMs: 80, perConnection: 8 * MB, aggregate: 64 * MB },
+  { rttMs: 1, perConnection: 32 * MB, aggregate: 200 * MB },
+];
+
+/** The link model in its own process; resolves once it listens. */
+async function startLink(target: string, cell: Cell): Promise<{ endpoint: string; child: ChildProcess }> {
+  const worker = fileURLToPath(new URL('./workers/link-proxy-worker.ts', import.meta.url));
+  const job = {
+    target,
+    rttMs: cell.rttMs,
+    perConnectionBytesPerSecond: cell.perConnection,
+    aggregateBytesPerSecond: cell.aggregate,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, JSON.stringify(job)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  child.stdout!.resume();
+  return { endpoint: (JSON.parse(line.toString().trim().split('\n')[0]!) as { endpoint: string }).endpoint, child };
+}
+
+/** ali-oss `multipartUpload` with its own defaults (part size, parallelism) or the given ones. */
+function aliMultipartWith(endpoint: string, input: BenchInput, name: string, opts: object): Contender {
+  const client = aliClient(endpoint);
+  return {
+    name,
+    async upload(key) {
+      const r = await client.multipartUpload(key, (input as { data: Buffer }).data, opts);
+      if (r.res.status !== 200) throw new Error(`ali-oss multipartUpload answered ${r.res.status}`);
+    },
+    close: async () => undefined,
+  };
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
+  const cells = opts.quick ? [CELLS[1]!, CELLS[2]!, CELLS[0]!] : CELLS;
+  const sweep = opts.quick ? [8, 16, 31] : [4, 8, 16, 24, 31];
+  const partSize = 8 * MiB;
+  const rows: (string | number)[][] = [];
+  const server = await startBenchServer({ storage: 'discard', anonymous: true });
+  let rssNote: string | undefined;
+  try {
+    for (const cell of cells) {
+      const bytes = ((cell.aggregate >= 200 * MB ? 256 : 128) * MiB) / (opts.quick ? 2 : 1);
+      const label = `${cell.rttMs} ms, ${cell.perConnection / MB}/conn, ${cell.aggregate / MB} all`;
+      const link = await startLink(server.endpoint, cell);
+      const data = patternBuffer(bytes);
+      const input: BenchInput = { kind: 'memory', data };
+      // One connection at 8 MB/s would take half a minute on 256 MiB: putStream gets a 32 MiB prefix there.
+      const putBytes = cell.perConnection < 32 * MB ? Math.min(bytes, 32 * MiB) : bytes;
+      const ceilings = sweep.map((c) => ({ c, contender: ceiling(link.endpoint, input, partSize, c) }));
+      const contenders: Contender[] = [
+        ...ceilings.map((x) => ({ ...x.contender, name: `ceiling c=${x.c}` })),
+        ours(link.endpoint, input, {}, 'oss-stream default options'),
+        ours(link.endpoint, input, { concurrency: 'auto' }, 'oss-stream auto'),
+        ours(link.endpoint, input, { concurrency: 4 }, 'oss-stream fixed 4'),
+        aliMultipartWith(link.endpoint, input, 'ali-oss multipartUpload (defaults)', {}),
+        aliMultipartWith(link.endpoint, input, 'ali-oss multipartUpload 8 MiB × 4', { partSize, parallel: 4 }),
+        aliPutStream(link.endpoint, { kind: 'memory', data: data.subarray(0, putBytes) }),
+      ];
+      try {
+        const proxyCpu0 = processCpuSeconds(link.child.pid);
+        const t0 = performance.now();
+        const samples = await rounds(contenders, 1, server.process.pid, 'link');
+        const proxyShare = (processCpuSeconds(link.child.pid) - proxyCpu0) / ((performance.now() - t0) / 1000);
+        const rate = (name: string, n = bytes) => mbps(n, median(samples.get(name)!.map((s) => s.seconds)));
+        const best = ceilings
+          .map((x) => ({ c: x.c, r: rate(`ceiling c=${x.c}`) }))
+          .reduce((a, b) => (b.r > a.r ? b : a));
+        const row = (name: string, r: number, note = '') =>
+          rows.push([label, name + note, round(r), (r / best.r).toFixed(2)]);
+        row(`ceiling (raw undici, best of c ∈ {${sweep.join(', ')}}: c=${best.c})`, best.r);
+        for (const c of contenders.slice(ceilings.length, -1)) row(c.name, rate(c.name));
+        const put = contenders.at(-1)!;
+        row(put.name, rate(put.name, putBytes), putBytes < bytes ? ` (${putBytes / MiB} MiB)` : '');
+        rows.push([label, `link model process CPU: ${round(proxyShare * 100)} % of one core`, '', '']);
+      } finally {
+        await Promise.all(contenders.map((c) => c.close()));
+        link.child.kill('SIGTERM');
+        await once(link.child, 'exit');
+      }
+    }
+    // Peak RSS of oss-stream auto in its own process, in the cell where it grows the most (8 MB/s a connection).
+    const cell = CELLS[1]!;
+    const link = await startLink(server.endpoint, cell);
+    try {
+      const job: MemoryJob = {
+        client: 'ours',
+        endpoint: link.endpoint,
+        bytes: (opts.quick ? 128 : 256) * MiB,
+        partSize,
+        concurrency: 'auto',
+        maxMemory: MAX_MEMORY,
+        source: 'views',
+      };
+      const worker = new URL('./workers/memory-worker.ts', import.meta.url);
+      const r = await runWorker<MemoryReport>(worker, job, ['--expose-gc']);
+      const rss = (r.peakRss - r.baselineRss) / MiB;
+      const bound = MAX_MEMORY / MiB + 32;
+      rows.push([
+        `${cell.rttMs} ms, ${cell.perConnection / MB}/conn, ${cell.aggregate / MB} all`,
+        `oss-stream auto peak RSS (own process, ${job.bytes / MiB} MiB): ${round(rss)} MiB, bound ${bound} MiB`,
+        '',
+        rss <= bound ? 'within' : 'OVER',
+      ]);
+      rssNote =
+        `Peak RSS of oss-stream auto (own process, ${job.bytes / MiB} MiB, ${cell.rttMs} ms, ` +
+        `${cell.perConnection / MB} MB/s a connection, ${cell.aggregate / MB} MB/s in all): ${round(rss)} MiB over ` +
+        `its baseline, against maxMemory + 32 MiB = ${MAX_MEMORY / MiB + 32} MiB ` +
+        `(${rss <= MAX_MEMORY / MiB + 32 ? 'within' : 'OVER'}). `;
+    } finally {
+      link.child.kill('SIGTERM');
+      await once(link.child, 'exit');
+    }
+  } finally {
+    await server.stop();
+  }
+  return {
+    title:
+      'Link model: RTT × per-connection cap × host cap, 8 MiB parts, one run per contender' +
+      (opts.quick ? ' (quick)' : ''),
+    columns: ['cell (RTT, MB/s a connection, MB/s in all)', 'contender', 'MB/s', '÷ ceiling'],
+    rows,
+    notes:
+      (rssNote ?? '') +
+      'oss-stream rows are createUploadStream fed 64 KiB views (unknown length); ali-oss multipartUpload gets the ' +
+      'whole buffer (known length). ' +
+      loadNote(),
+  };
+}
