@@ -35,10 +35,12 @@ try {
   const disk: BenchInput = { kind: 'file', path: file.path, size: bytes };
   const all: Contender[] = [
     { ...ceiling(server.endpoint, mem, PART, CONCURRENCY), name: 'ceiling memory' },
-    ours(server.endpoint, mem, {}, 'ours memory'),
+    ours(server.endpoint, mem, { concurrency: CONCURRENCY }, 'ours memory'),
+    ours(server.endpoint, mem, {}, 'ours auto memory'),
+    ours(server.endpoint, mem, { concurrency: CONCURRENCY, onProgress: () => {} }, 'ours progress memory'),
     { ...aliMultipart(server.endpoint, mem, PART, CONCURRENCY), name: 'ali-oss memory' },
     { ...ceiling(server.endpoint, disk, PART, CONCURRENCY), name: 'ceiling file' },
-    ours(server.endpoint, disk, {}, 'ours file'),
+    ours(server.endpoint, disk, { concurrency: CONCURRENCY }, 'ours file'),
     { ...aliMultipart(server.endpoint, disk, PART, CONCURRENCY), name: 'ali-oss file' },
   ];
   const picked = values.only?.length ? all.filter((c) => values.only!.some((o) => c.name.includes(o))) : all;
@@ -49,14 +51,14 @@ try {
   const f = (x: number): string => x.toFixed(2);
   const mode = values['skip-md5'] ? ', server --skip-md5' : '';
   console.log(`${values.mib} MiB, ${values.runs} runs${mode}, ${loadNote()}`);
-  console.log('contender        MB/s   total s/GiB (runs)              main s/GiB (runs)               server %');
+  console.log('contender            MB/s   total s/GiB (runs)              main s/GiB (runs)               server %');
   for (const [name, s] of samples) {
     const total = s.map((x) => x.clientCpu / gib);
     const main = s.map((x) => x.clientMainCpu / gib);
     const wall = s.reduce((a, x) => a + x.seconds, 0);
     const srv = (100 * s.reduce((a, x) => a + x.serverCpu, 0)) / wall;
     console.log(
-      `${name.padEnd(16)} ${median(s.map((x) => mbps(bytes, x.seconds)))
+      `${name.padEnd(20)} ${median(s.map((x) => mbps(bytes, x.seconds)))
         .toFixed(0)
         .padStart(4)}   ${f(median(total))} (${total.map(f).join(' ')})`.padEnd(56) +
         `${f(median(main))} (${main.map(f).join(' ')})`.padEnd(32) +

@@ -2,7 +2,7 @@
  * The workload to profile: oss-stream's `createUploadStream` sending 1 GiB from memory (64 KiB views, unknown
  * length) to a discard server in a child process, so the profile holds the client alone.
  *
- *   node --cpu-prof --cpu-prof-dir=bench/out/prof --import tsx bench/tools/profile-upload.ts [--mib 1024] [--part-mib 8] [--concurrency 4] [--runs 3]
+ *   node --cpu-prof --cpu-prof-dir=bench/out/prof --import tsx bench/tools/profile-upload.ts [--mib 1024] [--part-mib 8] [--concurrency 4|auto] [--runs 3]
  *   node --import tsx bench/tools/cpuprofile-top.ts bench/out/prof/<main thread file>.cpuprofile --window bench/out/upload-window.json
  *
  * The uploads' time window (monotonic µs, the clock V8's profiler stamps samples with) is written to
@@ -31,7 +31,7 @@ try {
   const c = ours(
     server.endpoint,
     { kind: 'memory', data },
-    { partSize: Number(values['part-mib']) * MiB, concurrency: Number(values.concurrency) },
+    { partSize: Number(values['part-mib']) * MiB, concurrency: values.concurrency === 'auto' ? 'auto' : Number(values.concurrency) },
   );
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const from = nowUs();

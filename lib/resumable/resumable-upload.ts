@@ -216,22 +216,27 @@ async function upload(
   // Two uploads of one file to one key would race on one record and one upload id: the second one stops here.
   const unlock = await o.store.lock?.(ctx.bucket, key, path);
   try {
-    return await fromCheckpoint(ctx, key, path, info, headers, o, opts);
+    return await fromCheckpoint({ ctx, key, path, info, headers, o, opts });
   } finally {
     await unlock?.();
   }
 }
 
+/** One upload of one file version, as {@link upload} resolved it. */
+interface UploadJob {
+  ctx: OssContext;
+  key: string;
+  /** Absolute. */
+  path: string;
+  info: { size: number; mtimeMs: number };
+  headers: Record<string, string>;
+  o: Resolved;
+  opts: ResumableUploadOptions;
+}
+
 /** Resumes the recorded upload of this file version, or starts one (a put when it is small). */
-async function fromCheckpoint(
-  ctx: OssContext,
-  key: string,
-  path: string,
-  info: { size: number; mtimeMs: number },
-  headers: Record<string, string>,
-  o: Resolved,
-  opts: ResumableUploadOptions,
-): Promise<ResumableUploadResult> {
+async function fromCheckpoint(job: UploadJob): Promise<ResumableUploadResult> {
+  const { ctx, key, path, info, o, opts } = job;
   let record = await o.store.load(ctx.bucket, key, path);
   if (record !== undefined && !fileUnchanged(record, info)) {
     // Parts of another version of the file: useless, and billed while they stay.
@@ -253,19 +258,11 @@ async function fromCheckpoint(
     });
     return { ...putResult(r), resumedBytes: 0 };
   }
-  return multipart(ctx, key, path, info, headers, o, opts, record);
+  return multipart(job, record);
 }
 
-async function multipart(
-  ctx: OssContext,
-  key: string,
-  path: string,
-  info: { size: number; mtimeMs: number },
-  headers: Record<string, string>,
-  o: Resolved,
-  opts: ResumableUploadOptions,
-  previous: CheckpointRecord | undefined,
-): Promise<ResumableUploadResult> {
+async function multipart(job: UploadJob, previous: CheckpointRecord | undefined): Promise<ResumableUploadResult> {
+  const { ctx, key, path, info, headers, o, opts } = job;
   let record: CheckpointRecord | undefined;
   let todo: PartRange[] = [];
   if (previous !== undefined) {
