@@ -50,7 +50,7 @@ Progress on stderr. SIGINT/SIGTERM ship the whole lines already written, then ex
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`;
 
 /** A checked `ship` command line. */
-export interface ShipCommand extends ConnectionArgs {
+interface ShipCommand extends ConnectionArgs {
   readonly paths: readonly string[];
   readonly target: OssTarget;
   readonly stateDir: string;

@@ -45,7 +45,7 @@ export async function sameStart(fh: FileHandle, id: FileIdentity): Promise<boole
 }
 
 /** An open file found for an identity. */
-export interface FoundFile {
+interface FoundFile {
   fh: FileHandle;
   path: string;
   dev: number;

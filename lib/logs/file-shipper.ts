@@ -19,7 +19,7 @@ import { ObjectRoller, type FailedObject, type RolledObject } from './object-rol
 import { inRun, resolveIntent, ShipStateFile, type ShipState } from './ship-state.js';
 
 /** Options of {@link FileShipper}: the rolling options of `createLogSink`, and how files are followed. */
-export interface FileShipperOptions extends RollingOptions {
+interface FileShipperOptions extends RollingOptions {
   /** Directory of the state file (one file per bucket, template and set of paths). */
   stateDir: string;
   /** Ship what the files hold now (whole lines) and stop, instead of following them. */
@@ -31,7 +31,7 @@ export interface FileShipperOptions extends RollingOptions {
 }
 
 /** Progress of a shipper. */
-export interface ShipProgress {
+interface ShipProgress {
   /** File bytes shipped by this run. */
   bytes: number;
   batches: number;

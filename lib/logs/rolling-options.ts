@@ -45,7 +45,7 @@ export interface RollingOptions {
 }
 
 /** {@link RollingOptions} checked, with their defaults. */
-export interface ResolvedRolling {
+interface ResolvedRolling {
   template: KeyTemplate;
   flushBytes: number;
   flushIntervalMs: number;

@@ -18,13 +18,13 @@ import { OssError, OssServiceError } from '../errors.js';
 import type { FileIdentity } from './file-identity.js';
 
 /** A followed path's file and how far it is shipped. */
-export interface ShippedFile extends FileIdentity {
+interface ShippedFile extends FileIdentity {
   /** Bytes of the file stored (before any append in flight). */
   offset: number;
 }
 
 /** The appends that were about to be (or were) sent when the state was saved. */
-export interface AppendIntent {
+interface AppendIntent {
   path: string;
   dev: number;
   ino: number;
@@ -61,7 +61,7 @@ export function inRun(
 }
 
 /** The open object (continued after a restart). */
-export interface ShipObject {
+interface ShipObject {
   key: string;
   seq: number;
   prefix: string;

@@ -11,7 +11,7 @@
  */
 
 /** Limits of a {@link BufferPool}. */
-export interface BufferPoolOptions {
+interface BufferPoolOptions {
   /** Most bytes kept idle; a buffer given beyond that is left to the garbage collector. */
   maxIdleBytes: number;
   /** Idle buffers are dropped after this many milliseconds without any take or give. */

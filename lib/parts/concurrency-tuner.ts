@@ -26,7 +26,7 @@
  */
 
 /** Bounds of a {@link ConcurrencyTuner}. */
-export interface ConcurrencyTunerOptions {
+interface ConcurrencyTunerOptions {
   /** Parts in flight at the start (default {@link AUTO_START}, at most `max`). */
   start?: number;
   /** Never more than this: the memory budget ÷ the part size, and the caller's cap. */

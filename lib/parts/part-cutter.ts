@@ -24,7 +24,7 @@ export interface Part {
 }
 
 /** Options of a {@link PartCutter}. */
-export interface PartCutterOptions {
+interface PartCutterOptions {
   /** Size of part `partNumber`'s buffer (a constant, or a growing schedule for unknown lengths). */
   partSize: (partNumber: number) => number;
   /** First part number (a resumed stream continues after the parts already uploaded). */

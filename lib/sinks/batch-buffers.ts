@@ -6,7 +6,7 @@
  */
 
 /** What the owner does for its batches. */
-export interface BatchOwner {
+interface BatchOwner {
   /** Sends one batch; the buffer is not touched until the promise settles. */
   send(data: Buffer): Promise<void>;
   /** The owner's error, once it failed; no batch is shipped after it. */

@@ -32,7 +32,7 @@ import { guardUpload } from './exit-guard.js';
 const YIELD_BYTES = 256 * 1024;
 
 /** Internal knobs createUploadStream sets. */
-export interface MultipartInternals {
+interface MultipartInternals {
   /** Send one PutObject when the whole stream fits in `multipartThreshold` bytes. */
   putWhenSmall?: boolean;
 }

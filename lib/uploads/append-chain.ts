@@ -12,7 +12,7 @@ import { retryDelayMs, retryVerdict, waitToRetry, type RetrySchedule } from '../
 import { PositionNotEqualToLengthError } from '../errors.js';
 
 /** Where a chain starts and how it appends. */
-export interface AppendChainOptions {
+interface AppendChainOptions {
   /** The object's length (0 for a missing object). */
   position: number;
   /** The object's CRC64 (decimal; `'0'` for a missing object). */
@@ -24,7 +24,7 @@ export interface AppendChainOptions {
 }
 
 /** The chain's state after a batch landed. */
-export type AppendLanded = Pick<AppendObjectResult, 'etag' | 'requestId'>;
+type AppendLanded = Pick<AppendObjectResult, 'etag' | 'requestId'>;
 
 /** Appends batches to `key` in order; callers await each {@link append} before the next. */
 export class AppendChain {
