@@ -96,7 +96,6 @@ export async function findFile(
   minSize: number,
   skipIno?: number,
 ): Promise<FoundFile | undefined> {
-  const candidates = [{ path }, ...(await siblings(path))];
   const tryOpen = async (p: string, wantInode: boolean): Promise<FoundFile | undefined> => {
     let fh: FileHandle;
     try {
@@ -112,8 +111,13 @@ export async function findFile(
     await fh.close();
     return undefined;
   };
+  // The path first, its siblings listed after: a rotation (rename, or copy then truncate) that the check of the path
+  // just missed has put the file, or its copy, among them by then. Listed before, both could be missed.
+  const atPath = await tryOpen(path, true);
+  if (atPath !== undefined) return atPath;
+  const candidates = [{ path }, ...(await siblings(path))];
   for (const wantInode of [true, false]) {
-    for (const c of candidates) {
+    for (const c of wantInode ? candidates.slice(1) : candidates) {
       const f = await tryOpen(c.path, wantInode);
       if (f !== undefined) return f;
     }

@@ -62,6 +62,8 @@ interface Source {
   lastShipAt: number;
   /** The last batch was a full one: what is left is the end of a backlog, shipped without waiting for the timer. */
   behind: boolean;
+  /** The rotated file shipped to its end last, until the file at the path is taken up after it. */
+  prev: Tracked | undefined;
   lag: number;
 }
 
@@ -111,7 +113,15 @@ export class FileShipper extends EventEmitter {
       throw new OssArgumentError('ship needs at least one file', 'paths');
     this.#bucket = bucket;
     const abs = [...new Set(paths.map((p) => resolve(p)))];
-    this.#sources = abs.map((path) => ({ path, cur: undefined, queue: [], lastShipAt: 0, behind: false, lag: 0 }));
+    this.#sources = abs.map((path) => ({
+      path,
+      cur: undefined,
+      queue: [],
+      lastShipAt: 0,
+      behind: false,
+      lag: 0,
+      prev: undefined,
+    }));
     const r = resolveRolling(bucket, opts, {
       signal: undefined,
       batchBytes: (flushBytes, rollBytes) => Math.min(flushBytes * LOG_DEFAULTS.shipCatchUpBatches, rollBytes),
@@ -243,18 +253,26 @@ export class FileShipper extends EventEmitter {
     if (!live) s.queue = await this.#successors(s, s.cur);
   }
 
-  /** Rotated files newer than `t` (they were rotated after it), oldest first, not counting the file at the path. */
-  async #successors(s: Source, t: Tracked): Promise<Tracked[]> {
+  /**
+   * Rotated files newer than `t` (they were rotated after it), oldest first, not counting the file at the path, nor
+   * `next` (the file at the path, already open) and copies of it (its truncation finds them).
+   */
+  async #successors(s: Source, t: Tracked, next?: Tracked): Promise<Tracked[]> {
     const liveIno = await stat(s.path).then(
       (st) => st.ino,
       () => undefined,
     );
     const out: Tracked[] = [];
     for (const sib of await siblings(s.path)) {
-      if (sib.mtimeMs <= t.mtimeMs || sib.ino === t.realIno || sib.ino === liveIno) continue;
+      if (sib.mtimeMs <= t.mtimeMs || sib.ino === t.realIno || sib.ino === liveIno || sib.ino === next?.realIno)
+        continue;
       try {
         const fh = await open(sib.path, 'r');
         const id = await identify(fh);
+        if (next !== undefined && next.id.fpLen > 0 && (await sameStart(fh, next.id))) {
+          await fh.close();
+          continue;
+        }
         out.push({ fh, id, offset: 0, live: false, mtimeMs: id.mtimeMs, realIno: id.ino });
       } catch {
         // rotated away meanwhile
@@ -269,17 +287,31 @@ export class FileShipper extends EventEmitter {
       const next = s.queue.shift();
       if (next !== undefined) {
         s.cur = next;
+        if (next.live) s.prev = undefined;
         return true;
       }
+      let t: Tracked;
       try {
         const fh = await open(s.path, 'r');
         const id = await identify(fh);
-        s.cur = { fh, id, offset: 0, live: true, mtimeMs: id.mtimeMs, realIno: id.ino };
-        return true;
+        t = { fh, id, offset: 0, live: true, mtimeMs: id.mtimeMs, realIno: id.ino };
       } catch {
         s.lag = 0;
         return false;
       }
+      // Files rotated away after the last look at the directory and before this open (the file that was at the path
+      // then, renamed, or its copy before a truncation) come first: looked for now that the file at the path is open,
+      // so a rotation is either among them or, if later, one of this file's own (followed through its handle).
+      if (s.prev !== undefined) {
+        s.queue = await this.#successors(s, s.prev, t);
+        s.prev = undefined;
+        if (s.queue.length > 0) {
+          s.queue.push(t);
+          return true;
+        }
+      }
+      s.cur = t;
+      return true;
     }
     const c = s.cur;
     if (await this.#rotated(s, c)) return true;
@@ -294,6 +326,7 @@ export class FileShipper extends EventEmitter {
       await c.fh.close();
       c.mtimeMs = st.mtimeMs;
       s.cur = undefined;
+      s.prev = c;
       if (s.queue.length === 0) s.queue = await this.#successors(s, c);
       return true;
     }
@@ -315,6 +348,8 @@ export class FileShipper extends EventEmitter {
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    // Nothing, or other bytes than the file's: truncated since the size was read. The next step finds the copy.
+    if (got === 0 || !(await sameStart(c.fh, c.id))) return true;
     let end = got;
     // A file that is still written may end in half a line: ship up to the last newline and wait for the rest. A
     // rotated file's last bytes go as they are, and a line longer than a batch is cut at flushBytes.

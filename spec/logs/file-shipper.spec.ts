@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import fsp, { appendFile, mkdir, mkdtemp, open, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,6 +11,43 @@ import { FileShipper } from '../../lib/logs/file-shipper.js';
 import { ShipStateFile } from '../../lib/logs/ship-state.js';
 import { eventually } from '../support/eventually.js';
 import { clientFor, startServer } from '../support/local-oss.js';
+
+/**
+ * Runs `fn` with `fs.promises.readdir` and `fs.promises.open` calling `after(path)` once each listing or open is made
+ * (the imports of lib/ see them too): a way to act at an exact instant between the shipper's steps.
+ */
+async function afterEachLook<T>(after: (path: string) => void, fn: () => Promise<T>): Promise<T> {
+  const saved = { readdir: fsp.readdir, open: fsp.open };
+  const patched = fsp as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  for (const name of ['readdir', 'open'] as const) {
+    const real = saved[name] as (...a: unknown[]) => Promise<unknown>;
+    patched[name] = async (...args: unknown[]) => {
+      const r = await real.apply(fsp, args);
+      after(String(args[0]));
+      return r;
+    };
+  }
+  syncBuiltinESMExports();
+  try {
+    return await fn();
+  } finally {
+    Object.assign(fsp, saved);
+    syncBuiltinESMExports();
+  }
+}
+
+/** Rotations as logrotate makes them, done at once (between two steps of the shipper). */
+const rotateBy = {
+  copytruncate(path: string, suffix: string, next: string): void {
+    copyFileSync(path, `${path}.${suffix}`);
+    truncateSync(path, 0);
+    appendFileSync(path, next);
+  },
+  rename(path: string, suffix: string, next: string): void {
+    renameSync(path, `${path}.${suffix}`);
+    writeFileSync(path, next);
+  },
+};
 
 async function readBack(bucket: Bucket, key: string): Promise<Buffer> {
   const { body } = await bucket.getObject(key);
@@ -121,6 +160,95 @@ describe('FileShipper', () => {
     await shipper([f], { once: true, onNotice: (l) => notices.push(l) }).run();
     expect(notices.join('\n')).to.match(/is gone/);
     expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal('old 1\nnew 1\n');
+  });
+
+  describe('a rotation at any instant while the shipper was down or looking', () => {
+    // A restarted shipper looks at the followed path and its siblings several times (the recorded file, what was
+    // rotated after it, the file at the path). Each case rotates the log right after the k-th listing of the
+    // directory or open of the path in a run, for every k that run makes, and checks that every line is shipped
+    // exactly once, in order.
+    const cases = [
+      {
+        name: 'the recorded file is still at the path, with unshipped lines',
+        // Before: the path was checked after the siblings were listed, so a copytruncate in between lost 'a3'.
+        prepare: async (f: string) => {
+          await appendFile(f, 'a3\n');
+        },
+        want: 'a1\na2\na3\nb1\n',
+      },
+      {
+        name: 'the recorded file was renamed away, and a new one is at the path',
+        // Before: the path was opened after the last look at the siblings, so a rotation in between lost 'b1'.
+        prepare: async (f: string) => {
+          await appendFile(f, 'a3\n');
+          await rename(f, `${f}.0`);
+          // Rotated well before the next one (rotated files are ordered by mtime, which may be coarse).
+          await utimes(`${f}.0`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+          await writeFile(f, 'a4\n');
+        },
+        want: 'a1\na2\na3\na4\nb1\n',
+      },
+    ];
+    for (const c of cases) {
+      for (const kind of ['copytruncate', 'rename'] as const) {
+        it(`${c.name}; ${kind} right after any listing or open`, async () => {
+          let fired = 0;
+          for (let k = 1; ; k++) {
+            const logs = join(dir, `${kind}-${k}`);
+            await mkdir(logs);
+            const f = join(logs, 'app.log');
+            const key = `${base}${kind}-${k}-{seq}.log`;
+            const run = () => shipper([f], { once: true, key, stateDir: join(logs, '..', `state-${kind}-${k}`) }).run();
+            await writeFile(f, 'a1\na2\n');
+            await run();
+            await c.prepare(f);
+            let looks = 0;
+            await afterEachLook((p) => {
+              if ((p === logs || p === f) && ++looks === k) rotateBy[kind](f, 'r', 'b1\n');
+            }, run);
+            if (looks < k) {
+              // This run looks fewer times: every instant is covered.
+              expect(fired, 'rotations made mid-run').to.be.at.least(1);
+              break;
+            }
+            fired++;
+            await run();
+            expect((await readBack(bucket, key.replace('{seq}', '0'))).toString(), `rotated after look ${k}`).to.equal(
+              c.want,
+            );
+          }
+        });
+      }
+    }
+
+    it('a file truncated between reading its size and reading its bytes: shipped from its copy', async () => {
+      // Before: the read found nothing and the batch was cut from the previous batch's bytes still in the buffer
+      // (duplicated), and the offset jumped past the copy's end (the rest of the file lost).
+      const f = join(dir, 'a.log');
+      const text = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`).join('');
+      await writeFile(f, text);
+      const probe = await open(f, 'r');
+      const proto = Object.getPrototypeOf(probe) as { read: (...a: unknown[]) => Promise<unknown> };
+      await probe.close();
+      const read = proto.read;
+      let rotated = false;
+      proto.read = function (this: unknown, ...args: unknown[]) {
+        // The first read past the start is the second batch's (fingerprints read from byte 0).
+        if (!rotated && typeof args[3] === 'number' && args[3] > 0) {
+          rotated = true;
+          rotateBy.copytruncate(f, '1', 'b1\n');
+        }
+        return read.apply(this, args);
+      };
+      try {
+        await shipper([f], { once: true, flushBytes: 64 }).run();
+      } finally {
+        proto.read = read;
+      }
+      expect(rotated).to.equal(true);
+      await shipper([f], { once: true }).run();
+      expect((await readBack(bucket, `${base}0.log`)).toString()).to.equal(`${text}b1\n`);
+    });
   });
 
   it('stops with InvalidShipState on a state file it cannot read, instead of guessing', async () => {

@@ -50,6 +50,8 @@ export interface ShipCrashOptions {
   /** Lines between rotations. */
   rotateEvery: number;
   log?: ((line: string) => void) | undefined;
+  /** Keep the scratch directory (state file, logs) for a post-mortem. */
+  keep?: boolean | undefined;
 }
 
 export interface ShipCrashResult {
@@ -180,6 +182,7 @@ export async function runShipCrashScenario(opts: ShipCrashOptions): Promise<Ship
       const r = await s.exited;
       if (r.signal !== 'SIGKILL') throw new Error(`shipper ended on its own (${r.code}): ${r.stderr}`);
       opts.log?.(`kill ${k + 1}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+      if (opts.keep === true) await writeFile(join(dir, `stderr-${k + 1}.txt`), r.stderr);
     }
     if (writer === undefined) startWriter();
     writer!.kill('SIGTERM');
@@ -221,6 +224,7 @@ export async function runShipCrashScenario(opts: ShipCrashOptions): Promise<Ship
     for (const c of children) c.kill('SIGKILL');
     await bucket.close();
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    if (opts.keep === true) opts.log?.(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
