@@ -31,7 +31,10 @@ try {
   const c = ours(
     server.endpoint,
     { kind: 'memory', data },
-    { partSize: Number(values['part-mib']) * MiB, concurrency: values.concurrency === 'auto' ? 'auto' : Number(values.concurrency) },
+    {
+      partSize: Number(values['part-mib']) * MiB,
+      concurrency: values.concurrency === 'auto' ? 'auto' : Number(values.concurrency),
+    },
   );
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
   const from = nowUs();
