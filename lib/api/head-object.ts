@@ -24,10 +24,16 @@ export interface HeadObjectResult extends OssResult {
 export async function headObject(
   ctx: OssContext,
   key: string,
-  opts: { signal?: AbortSignal | undefined } = {},
+  opts: { signal?: AbortSignal | undefined; retries?: number | undefined } = {},
 ): Promise<HeadObjectResult> {
   validateObjectKey(key, ctx.options.limits);
-  const res = await ctx.send({ operation: 'HeadObject', method: 'HEAD', key, signal: opts.signal });
+  const res = await ctx.send({
+    operation: 'HeadObject',
+    method: 'HEAD',
+    key,
+    signal: opts.signal,
+    retries: opts.retries,
+  });
   await res.dump();
   const h = res.headers;
   const meta: Record<string, string> = {};

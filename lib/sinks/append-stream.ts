@@ -4,13 +4,12 @@
  */
 import { Writable } from 'node:stream';
 import { contextOf, type Bucket } from '../bucket.js';
-import { headObject } from '../api/head-object.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { checkBufferSize, checkInteger, DEFAULTS } from '../config.js';
 import { chunkBytes } from './chunk-bytes.js';
 import { closeWithClient, SinkOutcome } from './sink-outcome.js';
 import type { RetrySchedule } from '../core/retry-policy.js';
-import { AppendChain } from '../uploads/append-chain.js';
+import { AppendChain, headOnSchedule } from '../uploads/append-chain.js';
 import { BatchBuffers } from './batch-buffers.js';
 import { validateHeaders, validateObjectKey } from '../core/validate.js';
 import {
@@ -183,7 +182,7 @@ export class AppendStream extends Writable {
   /** Finds where to append and the object's CRC64 (to chain it). */
   async #locate(pos: 'auto' | number): Promise<void> {
     try {
-      const h = await headObject(this.#ctx, this.#key, { signal: this.#signal });
+      const h = await headOnSchedule(this.#ctx, this.#key, this.#backoff, this.#signal);
       if (h.objectType !== 'Appendable') {
         throw new ObjectNotAppendableError(
           `${this.#key} is a ${h.objectType ?? 'non-appendable'} object; append streams need an Appendable object`,

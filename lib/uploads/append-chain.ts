@@ -6,7 +6,7 @@
  */
 import { appendObject, type AppendObjectResult } from '../api/append-object.js';
 import type { OssContext } from '../api/context.js';
-import { headObject } from '../api/head-object.js';
+import { headObject, type HeadObjectResult } from '../api/head-object.js';
 import { crc64, crc64Combine, crc64Equal } from '../core/crc64.js';
 import { retryDelayMs, retryVerdict, waitToRetry, type RetrySchedule } from '../core/retry-policy.js';
 import { PositionNotEqualToLengthError } from '../errors.js';
@@ -25,6 +25,26 @@ interface AppendChainOptions {
 
 /** The chain's state after a batch landed. */
 type AppendLanded = Pick<AppendObjectResult, 'etag' | 'requestId'>;
+
+/**
+ * HEAD of an appendable object, retried on the append schedule rather than the client's shorter one: an append
+ * riding out an outage must not fail on the HEAD that tells where it stands.
+ */
+export async function headOnSchedule(
+  ctx: OssContext,
+  key: string,
+  backoff: RetrySchedule,
+  signal: AbortSignal,
+): Promise<HeadObjectResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await headObject(ctx, key, { signal, retries: 0 });
+    } catch (err) {
+      if (attempt >= backoff.retries || retryVerdict(err) === undefined || signal.aborted) throw err;
+      await waitToRetry(retryDelayMs(attempt, err, backoff), signal);
+    }
+  }
+}
 
 /** Appends batches to `key` in order; callers await each {@link append} before the next. */
 export class AppendChain {
@@ -71,7 +91,7 @@ export class AppendChain {
           if (attempt > 0) {
             // An earlier attempt may have landed with its answer lost: it did iff the object grew by exactly this
             // batch AND its CRC64 is the chain extended by this batch.
-            const h = await headObject(this.#ctx, this.#key, { signal: this.#opts.signal });
+            const h = await headOnSchedule(this.#ctx, this.#key, this.#opts.backoff, this.#opts.signal);
             const expectedCrc = crc64Combine(this.crc, batchCrc, data.byteLength);
             actual = h.nextAppendPosition ?? h.size;
             if (actual === position + data.byteLength && h.crc64 !== undefined && crc64Equal(h.crc64, expectedCrc)) {

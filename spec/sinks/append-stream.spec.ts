@@ -510,6 +510,26 @@ describe('createAppendStream', () => {
       expect(appends()).to.equal(sink.result!.appends + 8);
     });
 
+    const fastRetries = { retries: 9, retryBaseDelayMs: 4, retryMaxDelayMs: 32 };
+
+    it('its HEADs ride out the outage on the same schedule: at the start, and after a lost answer', async () => {
+      // The client's own 2 retries would give up on both HEADs below.
+      server.faults.add({ op: 'HeadObject', times: 5, action: { type: 'error', status: 500 } });
+      const sink = createAppendStream(bucket, key, { flushBytes: 1000, flushIntervalMs: 0, ...fastRetries });
+      sink.write(pattern(1000, 1));
+      await sink.flush();
+      expect(server.stats.op('HeadObject').requests).to.equal(6);
+      server.faults.add({ op: 'AppendObject', action: { type: 'drop-after-commit' } });
+      server.faults.add({ op: 'HeadObject', times: 5, action: { type: 'error', status: 500 } });
+      const rest = pattern(1500, 2);
+      sink.end(rest);
+      await once(sink, 'finish');
+      const expected = Buffer.concat([pattern(1000, 1), rest]);
+      expect((await readBack(bucket, key)).equals(expected)).to.equal(true);
+      expect(server.stats.op('HeadObject').requests).to.equal(12);
+      expect(sink.result).to.deep.include({ size: 2500, crc64: crc64(expected) });
+    });
+
     it('gives up when the outage outlasts its retries, with what was stored in result', async () => {
       server.faults.add({ op: 'AppendObject', times: 5, action: { type: 'error', status: 500 } });
       const sink = createAppendStream(bucket, key, {
