@@ -103,6 +103,11 @@ export class FileShipper extends EventEmitter {
   readonly #notice: (line: string) => void;
   #state: ShipState;
   #stopping = false;
+  /**
+   * Set at a graceful stop: each source's file then (inode) and its size then. A stop ships up to there and no
+   * further, so a writer faster than the link cannot hold it back; later bytes wait for the next run, in the files.
+   */
+  #stopAt: Map<Source, { ino: number; size: number } | undefined> | undefined;
   #wake: (() => void) | undefined;
   #watchers: FSWatcher[] = [];
   readonly #progress: ShipProgress = { bytes: 0, batches: 0, objects: 0, lag: 0, key: undefined };
@@ -159,8 +164,8 @@ export class FileShipper extends EventEmitter {
   }
 
   /**
-   * Ships whole lines that can be read now, then resolves {@link run}: a graceful stop (SIGINT/SIGTERM). What is
-   * written later is shipped by the next run, from the files.
+   * Ships the whole lines the files hold now, then resolves {@link run}: a graceful stop (SIGINT/SIGTERM). What is
+   * written later (even while the stop ships) is shipped by the next run, from the files.
    */
   stop(): void {
     this.#stopping = true;
@@ -281,8 +286,26 @@ export class FileShipper extends EventEmitter {
     return out;
   }
 
+  /** Where a graceful stop ends: each source's current file and its size at the first step after {@link stop}. */
+  async #fixStopPoint(): Promise<void> {
+    const at = new Map<Source, { ino: number; size: number } | undefined>();
+    for (const s of this.#sources) {
+      const c = s.cur;
+      const size =
+        c === undefined
+          ? undefined
+          : await c.fh.stat().then(
+              (st) => st.size,
+              () => undefined,
+            );
+      at.set(s, c === undefined || size === undefined ? undefined : { ino: c.realIno, size });
+    }
+    this.#stopAt = at;
+  }
+
   /** One unit of work on a source; false when there is nothing to do right now. */
   async #step(s: Source): Promise<boolean> {
+    if (this.#stopping && this.#stopAt === undefined) await this.#fixStopPoint();
     if (s.cur === undefined) {
       const next = s.queue.shift();
       if (next !== undefined) {
@@ -290,6 +313,8 @@ export class FileShipper extends EventEmitter {
         if (next.live) s.prev = undefined;
         return true;
       }
+      // Stopping: a file that appeared at the path since holds only bytes written after the stop.
+      if (this.#stopAt !== undefined) return false;
       let t: Tracked;
       try {
         const fh = await open(s.path, 'r');
@@ -316,8 +341,12 @@ export class FileShipper extends EventEmitter {
     const c = s.cur;
     if (await this.#rotated(s, c)) return true;
     const st = await c.fh.stat();
-    const available = st.size - c.offset;
-    s.lag = Math.max(0, available);
+    const stopAt = this.#stopAt?.get(s);
+    // Stopping: the file that was current at the stop ends where it ended then.
+    const bounded = stopAt !== undefined && stopAt.ino === c.realIno && stopAt.size < st.size;
+    const available = (bounded ? stopAt.size : st.size) - c.offset;
+    s.lag = Math.max(0, st.size - c.offset);
+    if (bounded && available <= 0) return false;
     if (available <= 0) {
       if (c.live) return false;
       // A rotated file shipped to its end: on to what came after it. Its record says so from the next save on, which
@@ -353,7 +382,7 @@ export class FileShipper extends EventEmitter {
     let end = got;
     // A file that is still written may end in half a line: ship up to the last newline and wait for the rest. A
     // rotated file's last bytes go as they are, and a line longer than a batch is cut at flushBytes.
-    if (c.live || got < available) {
+    if (c.live || bounded || got < available) {
       const nl = buf.lastIndexOf(10, got - 1);
       if (nl >= 0) end = nl + 1;
       else if (got < this.#cap) return false;

@@ -149,6 +149,48 @@ describe('FileShipper', () => {
     expect((await running).bytes).to.equal(12);
   });
 
+  it('stop() ships what the file held then, even while a faster writer keeps appending', async () => {
+    // Before: the stop chased the writer, which is always ahead here (1 KiB more before every read of 256 B at
+    // most), and ended only when the writer did.
+    const f = join(dir, 'a.log');
+    let line = 0;
+    const lines = (count: number) =>
+      Array.from({ length: count }, () => `line ${String(line++).padStart(6, '0')}\n`).join('');
+    await writeFile(f, lines(20));
+    const s = shipper([f], { flushBytes: 64 });
+    const running = s.run();
+    await eventually(async () => expect((await readBack(bucket, `${base}0.log`)).length).to.be.above(0));
+    const probe = await open(f, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const read = proto.read;
+    let grown = 0;
+    proto.read = function (this: unknown, ...args: unknown[]) {
+      if (grown < 2000) {
+        grown++;
+        appendFileSync(f, lines(80)); // 1,040 bytes
+      }
+      return read.apply(this, args);
+    };
+    const sizeAtStop = (await fsp.stat(f)).size;
+    try {
+      s.stop();
+      await running;
+    } finally {
+      proto.read = read;
+    }
+    const shipped = await readBack(bucket, `${base}0.log`);
+    const file = await readFile(f);
+    expect(shipped.length).to.be.at.least(sizeAtStop);
+    // Fixed at the stop (give or take the reads already under way): not the ~2 MB the writer went on to append.
+    expect(shipped.length).to.be.at.most(sizeAtStop + 4 * 1040);
+    expect(shipped.equals(file.subarray(0, shipped.length))).to.equal(true);
+    expect(shipped.at(-1)).to.equal(0x0a);
+    // The next run ships the rest, from the file.
+    await shipper([f], { once: true }).run();
+    expect((await readBack(bucket, `${base}0.log`)).equals(await readFile(f))).to.equal(true);
+  });
+
   it('says so when the recorded file is gone, and goes on with the file at the path', async () => {
     const f = join(dir, 'a.log');
     await writeFile(f, 'old 1\n');
