@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/run.ts --only wan [--quick]
  */
-import { startThrottleProxy } from '../spec/support/throttle-proxy.js';
+import { startLinkProxy } from '../spec/support/link-model.js';
 import { startBenchServer } from './support/child-server.js';
 import { aliMultipart, aliPutStream, ceiling, ours, type BenchInput } from './support/contenders.js';
 import { patternBuffer } from './support/data.js';
@@ -23,7 +23,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable> {
   const partSize = 8 * MiB;
   const concurrency = 4;
   const server = await startBenchServer({ storage: 'discard', anonymous: true });
-  const proxy = await startThrottleProxy(server.endpoint, PER_CONNECTION);
+  const proxy = await startLinkProxy(server.endpoint, {
+    rttMs: 0,
+    perConnectionBytesPerSecond: PER_CONNECTION,
+    aggregateBytesPerSecond: Infinity,
+  });
   try {
     const input: BenchInput = { kind: 'memory', data: patternBuffer(bytes) };
     const contenders = [

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { crc64, ResumableStore, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { clientFor, startServer } from '../support/local-oss.js';
-import { startThrottleProxy, type ThrottleProxy } from '../support/throttle-proxy.js';
+import { startLinkProxy, type LinkProxy } from '../support/link-model.js';
 
 const RUNNER = fileURLToPath(new URL('./crash-runner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -134,11 +134,16 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
   const dir = await mkdtemp(join(tmpdir(), 'oss-stream-crash-'));
   let server: OssServer | undefined;
   let bucket: Bucket | undefined;
-  let proxy: ThrottleProxy | undefined;
+  let proxy: LinkProxy | undefined;
   try {
     server = await startServer({ limits });
     bucket = clientFor(server, { limits });
-    proxy = await startThrottleProxy(server.endpoint, s.bytesPerSecond ?? 10_000_000);
+    // Paced per connection only (no round trip, no host cap): parts stay in flight long enough to be killed.
+    proxy = await startLinkProxy(server.endpoint, {
+      rttMs: 0,
+      perConnectionBytesPerSecond: s.bytesPerSecond ?? 10_000_000,
+      aggregateBytesPerSecond: Infinity,
+    });
     const data = randomBytes(s.size);
     const path = join(dir, 'big.bin');
     await writeFile(path, data);
