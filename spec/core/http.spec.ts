@@ -103,6 +103,10 @@ function client(opts: ClientOptions = {}): HttpClient {
   clients.push(c);
   return c;
 }
+/** A GET the test server answers as it likes: no signature, no headers. */
+function unsignedGet(url: string): HttpRequest {
+  return { method: 'GET', url, headers: {}, operation: 'GetObject', sign: (h) => h };
+}
 async function server(handler: Handler): Promise<TestServer> {
   const s = await startServer(handler);
   servers.push(s);
@@ -237,13 +241,7 @@ describe('core/http HttpClient', () => {
   for (const status of [429, 408, 502, 503]) {
     it(`retries HTTP ${status}`, async () => {
       const srv = await server((req, res, seen) => (seen.index === 0 ? sendError(res, status, 'Busy') : res.end('ok')));
-      const res = await client().request({
-        method: 'GET',
-        url: srv.url,
-        headers: {},
-        operation: 'GetObject',
-        sign: (h) => h,
-      });
+      const res = await client().request(unsignedGet(srv.url));
       expect(res.attempts).to.equal(2);
       expect(srv.seen.length).to.equal(2);
       await res.dump();
@@ -258,9 +256,7 @@ describe('core/http HttpClient', () => {
   ] as const) {
     it(`does not retry HTTP ${status} ${code}`, async () => {
       const srv = await server((req, res) => sendError(res, status, code));
-      const err = await rejection(
-        client().request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }),
-      );
+      const err = await rejection(client().request(unsignedGet(srv.url)));
       expect(err).to.be.instanceOf(OssServiceError);
       expect(err.status).to.equal(status);
       expect(err.code).to.equal(code);
@@ -309,15 +305,7 @@ describe('core/http HttpClient', () => {
 
   it('retries: 0 (client option) disables retries', async () => {
     const srv = await server((req, res) => sendError(res, 500, 'InternalError'));
-    const err = await rejection(
-      client({ retries: 0 }).request({
-        method: 'GET',
-        url: srv.url,
-        headers: {},
-        operation: 'GetObject',
-        sign: (h) => h,
-      }),
-    );
+    const err = await rejection(client({ retries: 0 }).request(unsignedGet(srv.url)));
     expect(err).to.be.instanceOf(OssServiceError);
     expect(err.code).to.equal('InternalError');
     expect(err.status).to.equal(500);
@@ -327,14 +315,10 @@ describe('core/http HttpClient', () => {
   it('per-request retries override the client and bound the attempts', async () => {
     const srv = await server((req, res) => sendError(res, 503, 'ServiceUnavailable'));
     const c = client({ retries: 5 });
-    const err0 = await rejection(
-      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 0 }),
-    );
+    const err0 = await rejection(c.request({ ...unsignedGet(srv.url), retries: 0 }));
     expect(err0.status).to.equal(503);
     expect(srv.seen.length).to.equal(1);
-    const err2 = await rejection(
-      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h, retries: 2 }),
-    );
+    const err2 = await rejection(c.request({ ...unsignedGet(srv.url), retries: 2 }));
     expect(err2.code).to.equal('ServiceUnavailable');
     expect(srv.seen.length).to.equal(4);
   });
@@ -345,13 +329,7 @@ describe('core/http HttpClient', () => {
         ? sendError(res, 503, 'UploadTrafficRateLimitExceeded', { 'x-oss-qos-delay-time': '150' })
         : res.end('ok'),
     );
-    const res = await client().request({
-      method: 'GET',
-      url: srv.url,
-      headers: {},
-      operation: 'GetObject',
-      sign: (h) => h,
-    });
+    const res = await client().request(unsignedGet(srv.url));
     await res.dump();
     expect(res.attempts).to.equal(2);
     expect(srv.seen[1]!.at - srv.seen[0]!.at).to.be.at.least(149);
@@ -388,9 +366,7 @@ describe('core/http HttpClient', () => {
   it('keeps no skew when the server clock agrees', async () => {
     const srv = await server((req, res) => res.end('ok'));
     const c = client();
-    await (
-      await c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h })
-    ).dump();
+    await (await c.request(unsignedGet(srv.url))).dump();
     expect(c.clockSkewMs).to.equal(0);
   });
 
@@ -540,15 +516,7 @@ describe('core/http HttpClient', () => {
       /* never answers */
     });
     const started = performance.now();
-    const err = await rejection(
-      client({ headersTimeoutMs: 100, retries: 1 }).request({
-        method: 'GET',
-        url: srv.url,
-        headers: {},
-        operation: 'GetObject',
-        sign: (h) => h,
-      }),
-    );
+    const err = await rejection(client({ headersTimeoutMs: 100, retries: 1 }).request(unsignedGet(srv.url)));
     expect(err).to.be.instanceOf(OssError);
     expect(err.code).to.equal('RequestTimeout');
     expect(err.status).to.equal(-1);
@@ -564,11 +532,7 @@ describe('core/http HttpClient', () => {
       const reason = new Error('stop');
       const err = await rejection(
         client().request({
-          method: 'GET',
-          url: srv.url,
-          headers: {},
-          operation: 'GetObject',
-          sign: (h) => h,
+          ...unsignedGet(srv.url),
           signal: AbortSignal.abort(reason),
         }),
       );
@@ -588,11 +552,7 @@ describe('core/http HttpClient', () => {
       const started = performance.now();
       const err = await rejection(
         client().request({
-          method: 'GET',
-          url: srv.url,
-          headers: {},
-          operation: 'GetObject',
-          sign: (h) => h,
+          ...unsignedGet(srv.url),
           signal: ac.signal,
         }),
       );
@@ -636,11 +596,7 @@ describe('core/http HttpClient', () => {
       subscribe(RETRY_CHANNEL, onRetry);
       const err = await rejection(
         client().request({
-          method: 'GET',
-          url: srv.url,
-          headers: {},
-          operation: 'GetObject',
-          sign: (h) => h,
+          ...unsignedGet(srv.url),
           signal: ac.signal,
         }),
       ).finally(() => unsubscribe(RETRY_CHANNEL, onRetry));
@@ -812,9 +768,7 @@ describe('core/http HttpClient', () => {
     const srv = await server((req, res) => res.end());
     const c = client();
     await c.close();
-    const err = await rejection(
-      c.request({ method: 'GET', url: srv.url, headers: {}, operation: 'GetObject', sign: (h) => h }),
-    );
+    const err = await rejection(c.request(unsignedGet(srv.url)));
     expect(err.code).to.equal('RequestError');
     expect(srv.seen.length).to.equal(0);
   });
