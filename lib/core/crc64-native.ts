@@ -5,8 +5,8 @@
  *
  * Loading never throws: on another platform, where the binary is missing or refused (`--no-addons`, the permission
  * model, a bundler that left it behind), on a CPU without PCLMULQDQ (the addon checks CPUID and then exports no
- * kernel at all), or if its answer to a check input differs from the JS kernel's, the result says why and the caller falls
- * back to wasm.
+ * kernel at all), or if its answer to a check input differs from the JS kernel's, the result says why and the
+ * caller falls back to wasm.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
