@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { NATIVE_CRC64_FILE, loadNativeCrc64 } from '../../lib/core/crc64-native.js';
 import { JS_CRC64_KERNEL, type Crc64Kernel } from '../../lib/core/crc64-table.js';
 import { loadWasmCrc64 } from '../../lib/core/crc64-wasm-kernel.js';
@@ -180,6 +181,36 @@ describe('native CRC-64 kernel (PCLMULQDQ)', () => {
         expect(() => update(...args), String(args.slice(1).map(String))).to.throw(type);
         expect([...state]).to.deep.equal([123, 456]);
       }
+    });
+
+    it('loads in worker threads too, each its own instance, and a thread that ends takes nothing down', async () => {
+      // Plain JS in the workers (they do not inherit the TypeScript loader): the addon itself, as the kernel uses it.
+      const code = `const { parentPort, workerData } = require('node:worker_threads');
+        const addon = { exports: {} };
+        process.dlopen(addon, workerData.file);
+        const state = new Int32Array(2);
+        addon.exports.update(state, workerData.data, 5, workerData.data.length);
+        parentPort.postMessage([addon.exports.cpu, state[0], state[1]]);`;
+      const data = noise(100_000, 5);
+      const state = new Int32Array(2);
+      wasm.update(state, data, 5, data.length);
+      const file = join(REPO_ROOT, NATIVE_CRC64_FILE);
+      const results = await Promise.all(
+        [1, 2, 3].map(
+          () =>
+            new Promise<unknown>((resolve, reject) => {
+              const worker = new Worker(code, { eval: true, workerData: { file, data } });
+              worker.once('message', (message) => {
+                resolve(message);
+                void worker.terminate();
+              });
+              worker.once('error', reject);
+            }),
+        ),
+      );
+      for (const result of results) expect(result).to.deep.equal(['pclmulqdq', state[0], state[1]]);
+      // This thread's instance still works after theirs are gone.
+      expect(run(native, data, 5)).to.equal(run(wasm, data, 5));
     });
 
     it('loads again in the same process (a second copy of the package, ESM beside CJS)', () => {
