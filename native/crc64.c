@@ -14,7 +14,7 @@
  * - No allocation, no global mutable state (one module instance per worker thread shares nothing), no pointer
  *   arithmetic past the view; an empty range never touches the data pointer (it may be NULL).
  *
- * Build: npm run build:native (bench/tools/crc64-native-build.ts), which writes native/crc64-linux-x64.node.
+ * Build: npm run build:native (bench/tools/native-build.ts), which writes native/crc64-linux-x64.node.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>

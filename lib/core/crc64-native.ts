@@ -8,9 +8,7 @@
  * kernel at all), or if its answer to a check input differs from the JS kernel's, the result says why and the
  * caller falls back to wasm.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './native-addon.js';
 import { JS_CRC64_KERNEL, type Crc64Kernel } from './crc64-table.js';
 
 /** The binary, relative to the package root (beside `dist/` when installed, beside `lib/` in the repository). */
@@ -25,35 +23,11 @@ interface Crc64Addon {
 /** The native kernel, or why there is none. */
 export type NativeCrc64Load = { kernel: Crc64Kernel; reason?: undefined } | { kernel: null; reason: string };
 
-/** The directory of the package.json named oss-stream above this module (≤ 4 levels), or null. */
-function packageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
-      if (pkg.name === 'oss-stream') return dir;
-    } catch {
-      // not here: one level up
-    }
-  }
-  return null;
-}
-
 /** Loads the addon (once per call: the caller keeps the kernel). Never throws. */
 export function loadNativeCrc64(): NativeCrc64Load {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    return { kernel: null, reason: `no native kernel for ${process.platform}-${process.arch}` };
-  }
-  let addon: Crc64Addon;
-  try {
-    const root = packageRoot();
-    if (root === null) return { kernel: null, reason: 'the oss-stream package root was not found' };
-    const module = { exports: {} as Crc64Addon };
-    process.dlopen(module, join(root, NATIVE_CRC64_FILE));
-    addon = module.exports;
-  } catch (error) {
-    return { kernel: null, reason: `the addon did not load: ${(error as Error).message}` };
-  }
+  const load = loadAddon<Crc64Addon>(NATIVE_CRC64_FILE);
+  if (load.addon === null) return { kernel: null, reason: load.reason };
+  const addon = load.addon;
   const update = addon.update;
   if (addon.cpu !== 'pclmulqdq' || typeof update !== 'function') {
     return { kernel: null, reason: `the CPU lacks PCLMULQDQ (addon: ${String(addon.cpu)})` };

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { NATIVE_CRC64_FILE, loadNativeCrc64 } from '../../lib/core/crc64-native.js';
 import { JS_CRC64_KERNEL, type Crc64Kernel } from '../../lib/core/crc64-table.js';
 import { loadWasmCrc64 } from '../../lib/core/crc64-wasm-kernel.js';
-import { REPO_ROOT, buildNativeCrc64 } from '../../bench/tools/crc64-native-build.js';
+import { REPO_ROOT, buildNativeCrc64 } from '../../bench/tools/native-build.js';
 import { renderCrc64Constants } from '../../bench/tools/crc64-fold-constants.js';
 
 /** Whether this machine should run the native kernel: linux-x64 with PCLMULQDQ, per the kernel's own /proc view. */
