@@ -330,22 +330,23 @@ export class MultipartWritable extends Writable {
         tuner?.capAt(autoConcurrencyMax(this.#opts.maxMemory, part.data.length, this.#ctx.options.connectionPoolSize));
         const t0 = performance.now();
         let handed = 0;
+        // Watching the body slices it into 64 KiB socket writes: only pay for that when someone listens, or while
+        // the auto ramp counts bytes as they reach the sockets. After the ramp whole parts steer, in one write each.
+        const watch = this.#opts.onProgress !== undefined || tuner?.rampingUp === true;
         const r = await uploadPart(this.#ctx, this.#key, uploadId, part.partNumber, part.data, {
           signal,
           // hashed by the cutter while copying; our buffer does not change until the part is stored
           knownCrc64: part.crc64,
           retries: this.#opts.retries,
           onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-          // Progress slices the body into socket writes: only pay for it when someone listens (or 'auto' ramps).
-          onBodyProgress:
-            this.#opts.onProgress === undefined && tuner === undefined
-              ? undefined
-              : (n) => {
-                  // n counts this attempt's bytes: a retry starts again from 0
-                  if (n > handed) tuner?.sent(n - handed);
-                  handed = n;
-                  if (this.#opts.onProgress !== undefined) this.#progress.sent(n, part.partNumber);
-                },
+          onBodyProgress: !watch
+            ? undefined
+            : (n) => {
+                // n counts this attempt's bytes: a retry starts again from 0
+                if (n > handed) tuner?.sent(n - handed);
+                handed = n;
+                if (this.#opts.onProgress !== undefined) this.#progress.sent(n, part.partNumber);
+              },
         });
         tuner?.partDone(r.size, performance.now() - t0);
         this.#progress.partDone(part.partNumber, r.size);
