@@ -15,7 +15,7 @@ export {
   type ProvidedCredentials,
   type ProviderAuthOptions,
 } from './core/credentials.js';
-export { crc64, crc64Combine, crc64Equal, Crc64, Crc64Stream } from './core/crc64.js';
+export { crc64, crc64Combine, crc64Equal, crc64Kernel, Crc64, Crc64Stream } from './core/crc64.js';
 export { FileSlice } from './core/file-slice.js';
 export type { UploadCallback, CallbackVars } from './core/callback.js';
 export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';

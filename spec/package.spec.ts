@@ -236,6 +236,42 @@ export const wrong: number = bucket;
     ).to.deep.equal([]);
   });
 
+  it('installed from the packed tarball, ESM and CJS find the shipped native CRC-64 kernel', async function () {
+    const capable =
+      process.platform === 'linux' &&
+      process.arch === 'x64' &&
+      /^flags\s*:.*\bpclmulqdq\b/m.test(await readFile('/proc/cpuinfo', 'utf8'));
+    const dir = await mkdtemp(join(tmpdir(), 'oss-stream-installed-'));
+    try {
+      const r = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir]);
+      expect(r.code, r.out).to.equal(0);
+      const [{ filename, files }] = JSON.parse(r.out.slice(r.out.indexOf('['))) as {
+        filename: string;
+        files: { path: string }[];
+      }[];
+      expect(files.map((f) => f.path)).to.include.members(['native/crc64-linux-x64.node', 'native/crc64.c']);
+      const installed = join(dir, 'node_modules/oss-stream');
+      await mkdir(installed, { recursive: true });
+      expect((await run('tar', ['-xzf', join(dir, filename), '-C', installed, '--strip-components=1'])).code).to.equal(
+        0,
+      );
+      // Its dependencies, as npm would have installed them.
+      await symlink(join(ROOT, 'node_modules'), join(installed, 'node_modules'), 'dir');
+      const script =
+        "const cjs = require('oss-stream'); import('oss-stream').then((esm) => console.log(" +
+        'esm.crc64Kernel(), cjs.crc64Kernel(), esm.crc64(Buffer.alloc(4096, 7)) === cjs.crc64(Buffer.alloc(4096, 7))))';
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script], { cwd: dir, timeout: 60_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(stderr)) : resolve(stdout.trim()),
+        ),
+      );
+      const kernel = capable ? 'native' : 'wasm';
+      expect(out).to.equal(`${kernel} ${kernel} true`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the bin prints its usage', async () => {
     const r = await run(process.execPath, [join(ROOT, 'dist/cli.js'), '--help']);
     expect(r.code).to.equal(0);

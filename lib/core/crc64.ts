@@ -2,120 +2,51 @@
  * CRC-64/XZ, the checksum OSS returns in `x-oss-hash-crc64ecma`: ECMA-182 polynomial, reflected
  * (0xC96C5795D7870F42), init and xorout all ones. On the wire it is an unsigned 64-bit decimal string.
  *
- * Speed: inputs over 32 bytes go through a slicing-by-16 WebAssembly kernel (see `bench/tools/crc64-wasm-gen.ts`),
- * ~2 GB/s on one core, ahead of the native `crc64-ecma182` addon (bench/crc64.bench.ts). The caller's bytes are
- * copied into the kernel's memory in 64 KiB chunks, a memcpy worth ~5% of the time. Smaller inputs stay in JS,
- * where a byte loop beats the copy and the call (measured crossover ~32 bytes). The kernel is compiled on first use,
- * synchronously (1 KiB of wasm). Without WebAssembly (`node --jitless`) everything takes the byte loop: same
- * results, much slower.
+ * Speed: inputs over 32 bytes go through the fastest kernel this process has (`crc64-kernel.ts`): native
+ * carry-less-multiply folding on linux-x64 (~13 GB/s, the bytes hashed where they are), else a WebAssembly
+ * slicing-by-16 loop (~2.5 GB/s, the bytes copied into its memory), else a JS byte loop (`node --jitless`). Smaller
+ * inputs always stay in JS, where a byte loop beats the call (measured crossover ~32 bytes). Every kernel gives the
+ * same answers; {@link crc64Kernel} tells which one runs.
  *
  * "Continue from a previous CRC" means: pass the CRC *result* of the preceding bytes (`'0'` for none), the
  * convention of crcmod's `initCrc`, Go's `crc64.Update` and the OSS SDKs.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { OssArgumentError } from '../errors.js';
-import { CRC64_WASM_BASE64, CRC64_WASM_SCRATCH_BASE, CRC64_WASM_SLICES, CRC64_WASM_TABLE_BASE } from './crc64-wasm.js';
+import { activeCrc64Kernel } from './crc64-kernel.js';
+import {
+  JS_CRC64_KERNEL,
+  POLY_HI as POLY_HI_EXPORT,
+  POLY_LO as POLY_LO_EXPORT,
+  type Crc64Kernel,
+} from './crc64-table.js';
 
-/** Reflected ECMA-182 polynomial, split in 32-bit halves: JS bit operations are 32-bit. */
-const POLY_HI = 0xc96c5795 | 0;
-const POLY_LO = 0xd7870f42 | 0;
+export { crc64Kernel } from './crc64-kernel.js';
 
-/** At or under this many bytes the JS byte loop beats copying into the kernel and calling it. */
+// Module-local copies for mulmod's loop: through tsx, reading the imported bindings there made crc64Combine 8x slower.
+const POLY_HI = POLY_HI_EXPORT;
+const POLY_LO = POLY_LO_EXPORT;
+
+/** At or under this many bytes the JS byte loop beats calling a kernel. */
 const SMALL_INPUT = 32;
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
-/** T0[n]: register after feeding byte n into a zero register, as hi/lo halves. */
-const T0_HI = new Int32Array(256);
-const T0_LO = new Int32Array(256);
-for (let n = 0; n < 256; n++) {
-  let hi = 0;
-  let lo = n;
-  for (let k = 0; k < 8; k++) {
-    const mask = -(lo & 1);
-    lo = ((lo >>> 1) | (hi << 31)) ^ (POLY_LO & mask);
-    hi = (hi >>> 1) ^ (POLY_HI & mask);
-  }
-  T0_HI[n] = hi;
-  T0_LO[n] = lo;
-}
-
-interface Kernel {
-  /** Words 0 (low) and 1 (high) of the kernel memory: the CRC result the kernel reads and writes. */
-  state: Int32Array;
-  /** The whole kernel memory, to copy input into the scratch area. */
-  memory: Uint8Array;
-  /** Bytes copied per kernel call: the scratch area's size. */
-  chunk: number;
-  fold: (ptr: number, len: number) => void;
-}
-
-/** undefined: not loaded yet; null: this runtime has no WebAssembly (e.g. `node --jitless`), use the JS loop. */
-let kernel: Kernel | null | undefined;
-
-function loadKernel(): Kernel | null {
-  if (typeof WebAssembly === 'undefined') {
-    kernel = null;
-    return null;
-  }
-  const module = new WebAssembly.Module(Buffer.from(CRC64_WASM_BASE64, 'base64'));
-  const exports = new WebAssembly.Instance(module, {}).exports;
-  // The memory has a fixed maximum equal to its size, so these views can never be detached by a grow.
-  const buffer = (exports['m'] as WebAssembly.Memory).buffer;
-  const words = new Int32Array(buffer);
-  // Tk[n] = register after byte n then k zero bytes = T(k-1)[n] advanced by one zero byte.
-  const base = CRC64_WASM_TABLE_BASE / 4;
-  for (let n = 0; n < 256; n++) {
-    words[base + 2 * n] = T0_LO[n]!;
-    words[base + 2 * n + 1] = T0_HI[n]!;
-  }
-  for (let t = 1; t < CRC64_WASM_SLICES; t++) {
-    for (let n = 0; n < 256; n++) {
-      const prev = base + 512 * (t - 1) + 2 * n;
-      const lo = words[prev]!;
-      const hi = words[prev + 1]!;
-      const x = lo & 0xff;
-      words[prev + 512] = ((lo >>> 8) | (hi << 24)) ^ T0_LO[x]!;
-      words[prev + 513] = (hi >>> 8) ^ T0_HI[x]!;
-    }
-  }
-  kernel = {
-    state: words,
-    memory: new Uint8Array(buffer),
-    chunk: buffer.byteLength - CRC64_WASM_SCRATCH_BASE,
-    fold: exports['u'] as (ptr: number, len: number) => void,
-  };
-  return kernel;
-}
+/** The kernel for larger inputs, once chosen. */
+let kernel: Crc64Kernel | undefined;
 
 // Results of fold()/mulmod()/parse: module-level so the hot paths allocate nothing (JS is single-threaded).
 let outHi = 0;
 let outLo = 0;
+/** The CRC result handed to a kernel and back: [0] low, [1] high 32 bits. */
+const state = new Int32Array(2);
 
 /** Folds data[start, end) into the CRC result (hi, lo); the new result lands in outHi/outLo. */
 function fold(hi: number, lo: number, data: Uint8Array, start: number, end: number): void {
-  const k = end - start <= SMALL_INPUT ? null : kernel === undefined ? loadKernel() : kernel;
-  if (k === null) {
-    let h = ~hi;
-    let l = ~lo;
-    for (let i = start; i < end; i++) {
-      const x = (l ^ data[i]!) & 0xff;
-      l = ((l >>> 8) | (h << 24)) ^ T0_LO[x]!;
-      h = (h >>> 8) ^ T0_HI[x]!;
-    }
-    outHi = ~h;
-    outLo = ~l;
-    return;
-  }
-  const { state, memory, chunk } = k;
   state[0] = lo;
   state[1] = hi;
-  for (let at = start; at < end; at += chunk) {
-    const stop = Math.min(end, at + chunk);
-    // A plain view rather than data.subarray(): a Buffer's subarray goes through the species constructor.
-    memory.set(new Uint8Array(data.buffer, data.byteOffset + at, stop - at), CRC64_WASM_SCRATCH_BASE);
-    k.fold(CRC64_WASM_SCRATCH_BASE, stop - at);
-  }
+  if (end - start <= SMALL_INPUT) JS_CRC64_KERNEL.update(state, data, start, end);
+  else (kernel ??= activeCrc64Kernel()).update(state, data, start, end);
   outHi = state[1]!;
   outLo = state[0]!;
 }

@@ -10,6 +10,8 @@
  * what it wrote.
  */
 
+import { allocatePartBuffer } from './page-allocator.js';
+
 /** Limits of a {@link BufferPool}. */
 interface BufferPoolOptions {
   /** Most bytes kept idle; a buffer given beyond that is left to the garbage collector. */
@@ -18,7 +20,7 @@ interface BufferPoolOptions {
   idleMs: number;
 }
 
-/** A pool of whole `Buffer.allocUnsafeSlow` buffers, by exact size. */
+/** A pool of whole buffers from {@link allocatePartBuffer} (huge pages where possible), by exact size. */
 export class BufferPool {
   readonly maxIdleBytes: number;
   readonly idleMs: number;
@@ -39,7 +41,7 @@ export class BufferPool {
   /** A buffer of exactly `size` bytes (contents unspecified): an idle one if there is one, else a fresh one. */
   take(size: number): Buffer {
     const reused = this.#idle.get(size)?.pop();
-    if (reused === undefined) return Buffer.allocUnsafeSlow(size);
+    if (reused === undefined) return allocatePartBuffer(size);
     this.#idleBytes -= size;
     this.#touch();
     return reused;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { Crc64, Crc64Stream, crc64, crc64Combine, crc64Equal } from '../../lib/core/crc64.js';
+import { Crc64, Crc64Stream, crc64, crc64Combine, crc64Equal, crc64Kernel } from '../../lib/core/crc64.js';
 import { OssArgumentError } from '../../lib/errors.js';
 import { renderCrc64WasmModule } from '../../bench/tools/crc64-wasm-gen.js';
 
@@ -80,7 +80,8 @@ const nativeCrc = (data: Uint8Array): string =>
     .readBigUInt64LE(0)
     .toString();
 
-describe('core/crc64', () => {
+// Run once per kernel (OSS_STREAM_CRC64=wasm, =js): the title says which one ran.
+describe(`core/crc64 (${crc64Kernel()} kernel)`, () => {
   describe('test vectors (oss-protocol §5.4)', () => {
     const strings: [string, string, string][] = [
       ['', '0000000000000000', '0'],
@@ -442,16 +443,17 @@ describe('core/crc64', () => {
     });
   });
 
-  it('gives the same answers without WebAssembly (node --jitless falls back to the JS loop)', () => {
+  it('gives the same answers without WebAssembly (node --jitless, native kernel ruled out: the JS loop)', () => {
     const lib = fileURLToPath(new URL('../../lib/core/crc64.ts', import.meta.url));
-    const script = `import { crc64 } from ${JSON.stringify(lib)};
+    const script = `import { crc64, crc64Kernel } from ${JSON.stringify(lib)};
       const buf = Uint8Array.from({ length: 204801 }, (_, i) => (i * 7 + 3) & 0xff);
-      console.log(typeof WebAssembly, crc64(buf), crc64('123456789'));`;
+      console.log(typeof WebAssembly, crc64Kernel(), crc64(buf), crc64('123456789'));`;
     const child = spawnSync(process.execPath, ['--jitless', '--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, OSS_STREAM_CRC64: 'wasm' },
       encoding: 'utf8',
     });
-    expect(child.stdout.trim()).to.equal('undefined 13774458494986373463 11051210869376104954');
+    expect(child.stdout.trim()).to.equal('undefined js 13774458494986373463 11051210869376104954');
   });
 
   it('the embedded wasm kernel is exactly what bench/tools/crc64-wasm-gen.ts generates', () => {
