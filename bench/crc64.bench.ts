@@ -16,6 +16,7 @@ import { loadNativeCrc64 } from '../lib/core/crc64-native.js';
 import { JS_CRC64_KERNEL, type Crc64Kernel } from '../lib/core/crc64-table.js';
 import { loadWasmCrc64 } from '../lib/core/crc64-wasm-kernel.js';
 import { formatTable, type BenchTable } from './table.js';
+import { noise } from '../spec/support/bytes.js';
 
 const native = createRequire(import.meta.url)('crc64-ecma182') as { crc64(buf: Buffer): Buffer };
 
@@ -98,18 +99,6 @@ const mbps = (bytes: number, fns: (() => unknown)[], timing: Timing): number[] =
   callsPerMs(fns, timing).map((rate) => Math.round((bytes * rate) / 1e3));
 const nsPerOp = (fns: (() => unknown)[], timing: Timing): number[] =>
   callsPerMs(fns, timing).map((rate) => Math.round(1e6 / rate));
-
-function noise(length: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(length);
-  let s = 0x2545f491;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
-}
 
 function agree(what: string, ours: string, theirs: string): void {
   if (ours !== theirs) throw new Error(`${what}: oss-stream says ${ours}, the baseline says ${theirs}`);

@@ -10,6 +10,7 @@ import { JS_CRC64_KERNEL, type Crc64Kernel } from '../../lib/core/crc64-table.js
 import { loadWasmCrc64 } from '../../lib/core/crc64-wasm-kernel.js';
 import { REPO_ROOT, buildNativeCrc64 } from '../../bench/tools/native-build.js';
 import { renderCrc64Constants } from '../../bench/tools/crc64-fold-constants.js';
+import { noise } from '../support/bytes.js';
 
 /** Whether this machine should run the native kernel: linux-x64 with PCLMULQDQ, per the kernel's own /proc view. */
 const CAPABLE =
@@ -19,19 +20,6 @@ const CAPABLE =
 
 const load = loadNativeCrc64();
 const wasm = loadWasmCrc64()!;
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function noise(length: number, seed = 0x2545f491): Uint8Array {
-  const out = new Uint8Array(length);
-  let s = seed | 0;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
-}
 
 /** The decimal CRC of data[start, end) through `kernel`, continuing `previous`. */
 function run(kernel: Crc64Kernel, data: Uint8Array, start = 0, end = data.length, previous = 0n): string {

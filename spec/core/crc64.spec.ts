@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Crc64, Crc64Stream, crc64, crc64Combine, crc64Equal, crc64Kernel } from '../../lib/core/crc64.js';
 import { OssArgumentError } from '../../lib/errors.js';
 import { renderCrc64WasmModule } from '../../bench/tools/crc64-wasm-gen.js';
+import { noise } from '../support/bytes.js';
 
 // ---- Oracles, deliberately naive and independent of the implementation under test ----
 
@@ -54,19 +55,6 @@ function matrixCombine(crc1: bigint, crc2: bigint, len2: bigint): bigint {
     if (n === 0n) break;
   }
   return crc ^ crc2;
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function noise(length: number, seed = 0x9e3779b9): Uint8Array {
-  const out = new Uint8Array(length);
-  let s = seed | 0;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
 }
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -139,7 +127,7 @@ describe(`core/crc64 (${crc64Kernel()} kernel)`, () => {
 
   describe('against the bitwise oracle', () => {
     it('every length 0..70, at every alignment 0..7, one-shot and incremental', () => {
-      const backing = noise(80);
+      const backing = noise(80, 0x9e3779b9);
       for (let length = 0; length <= 70; length++) {
         for (let offset = 0; offset < 8 && offset + length <= backing.length; offset++) {
           const data = backing.subarray(offset, offset + length);

@@ -16,6 +16,19 @@ export function pattern(n: number, seed = 0): Buffer {
   return b;
 }
 
+/** Deterministic pseudo-random bytes (xorshift32 from `seed`), so failures reproduce; no structure to hide behind. */
+export function noise(length: number, seed = 0x2545f491): Buffer {
+  const out = Buffer.allocUnsafeSlow(length);
+  let s = seed | 0;
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s & 0xff;
+  }
+  return out;
+}
+
 /** `data` cut into chunks of the given sizes (cycling; a size below 1 counts as 1), as views. */
 export function chunked(data: Buffer, sizes: readonly number[] = [1, 7, 4093, 65_536, 100_003]): Buffer[] {
   const out: Buffer[] = [];
