@@ -10,6 +10,7 @@ import {
   autoConcurrencyMax,
   checkInteger,
   DEFAULTS,
+  MAX_BUFFER_BYTES,
   resolveConcurrency,
   type Concurrency,
   type OssLimits,
@@ -26,6 +27,7 @@ import { putObject } from '../api/put-object.js';
 import { completeHeaders, initiateHeaders, uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { uploadPart } from '../api/upload-part.js';
 import { FileSlice } from '../core/file-slice.js';
+import { FilePartReader } from '../parts/file-part-reader.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
@@ -261,6 +263,33 @@ async function fromCheckpoint(job: UploadJob): Promise<ResumableUploadResult> {
   return multipart(job, record);
 }
 
+/**
+ * The reader of a multipart upload's parts: into pooled buffers when the most parts in flight fit in `maxMemory`
+ * (and a part in one Buffer), else none, and each part streams from the file through its own reader, which holds
+ * no more than a 256 KiB chunk at once but costs several times the CPU (fresh memory for every read).
+ */
+async function partReader(
+  path: string,
+  partSize: number,
+  mostInFlight: number,
+  maxMemory: number,
+): Promise<FilePartReader | undefined> {
+  if (partSize > MAX_BUFFER_BYTES || mostInFlight * partSize > maxMemory) return undefined;
+  return FilePartReader.open(path, partSize);
+}
+
+/** Aborts an upload of a file that changed, and forgets it: its parts hold a version of the file that is gone. */
+async function dropUpload(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  store: CheckpointStore,
+  path: string,
+): Promise<void> {
+  await abortIfPresent(ctx, key, uploadId);
+  await store.delete(ctx.bucket, key, path);
+}
+
 async function multipart(job: UploadJob, previous: CheckpointRecord | undefined): Promise<ResumableUploadResult> {
   const { ctx, key, path, info, headers, o, opts } = job;
   let record: CheckpointRecord | undefined;
@@ -326,50 +355,68 @@ async function multipart(job: UploadJob, previous: CheckpointRecord | undefined)
   const progress = new UploadProgress(o.onProgress, info.size, resumedBytes);
   progress.begin();
   const uploadId = record.uploadId;
-  for (const range of todo) {
-    if (window.isFull) tuner?.blocked();
-    await new Promise<void>((r) => window.whenSlot(r));
-    if (window.failed) break;
-    window.run(async (signal) => {
-      const t0 = performance.now();
-      let handed = 0;
-      const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
-        signal,
-        retries: o.retries,
-        onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-        onBodyProgress: (n) => {
-          // n counts this attempt's bytes: a retry starts again from 0
-          if (n > handed) tuner?.sent(n - handed);
-          handed = n;
-          progress.sent(n, range.partNumber);
-        },
+  const reader = await partReader(path, record.partSize, tuner?.max ?? (o.concurrency as number), o.maxMemory);
+  try {
+    for (const range of todo) {
+      if (window.isFull) tuner?.blocked();
+      await new Promise<void>((r) => window.whenSlot(r));
+      if (window.failed) break;
+      window.run(async (signal) => {
+        // Read inside the window: the next parts are read while the earlier ones are on the wire.
+        const part = await reader?.read(range.offset, range.size);
+        try {
+          const t0 = performance.now();
+          let handed = 0;
+          const data = part?.data ?? new FileSlice(path, range.offset, range.size);
+          const r = await uploadPart(ctx, key, uploadId, range.partNumber, data, {
+            signal,
+            // hashed as it was read; the buffer does not change until the request settled
+            knownCrc64: part?.crc64,
+            retries: o.retries,
+            onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
+            onBodyProgress: (n) => {
+              // n counts this attempt's bytes: a retry starts again from 0
+              if (n > handed) tuner?.sent(n - handed);
+              handed = n;
+              progress.sent(n, range.partNumber);
+            },
+          });
+          tuner?.partDone(r.size, performance.now() - t0);
+          if (r.size !== range.size) {
+            throw new OssError(
+              `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +
+                'the file changed during the upload',
+              { code: 'FileChanged' },
+            );
+          }
+          progress.partDone(range.partNumber, r.size);
+          writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
+        } finally {
+          if (part !== undefined) reader!.release(part);
+        }
       });
-      tuner?.partDone(r.size, performance.now() - t0);
-      if (r.size !== range.size) {
-        throw new OssError(
-          `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +
-            'the file changed during the upload',
-          { code: 'FileChanged' },
-        );
-      }
-      progress.partDone(range.partNumber, r.size);
-      writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
-    });
+    }
+    await window.settled();
+  } finally {
+    window.dispose();
+    await reader?.close();
   }
-  await window.settled();
-  window.dispose();
   // Whatever happened, the parts that did finish are worth writing down before reporting.
   const saveError = await writer.flush().then(
     () => undefined,
     (err: unknown) => err ?? new Error('checkpoint save failed'),
   );
-  if (window.failed) throw window.error;
+  if (window.failed) {
+    // A part read short: the parts stored so far hold another version of the file, useless for a resume.
+    // (If the abort fails, the record stays: the next run sees the changed file and aborts the upload then.)
+    if (isCode(window.error, 'FileChanged')) await dropUpload(ctx, key, uploadId, o.store, path).catch(() => {});
+    throw window.error;
+  }
   if (saveError !== undefined) throw saveError;
 
   const now = await stat(path);
   if (!fileUnchanged(record, now)) {
-    await abortIfPresent(ctx, key, uploadId);
-    await o.store.delete(ctx.bucket, key, path);
+    await dropUpload(ctx, key, uploadId, o.store, path);
     throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, {
       code: 'FileChanged',
     });
