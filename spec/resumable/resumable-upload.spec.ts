@@ -746,7 +746,7 @@ describe('resumable/resumableUpload', function () {
       expect(held()).to.equal(0);
     });
 
-    it('an abort gives every buffer back and leaves only the recorded upload, which the next run completes', async () => {
+    it('an abort gives every buffer back and leaves only the recorded upload, which a rerun completes', async () => {
       const f = await file();
       server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 3000 } });
       const ac = new AbortController();
@@ -803,7 +803,7 @@ describe('resumable/resumableUpload', function () {
       expect(await records()).to.deep.equal([]);
     });
 
-    it('a file that shrinks: FileChanged at the first short part, before it is sent; upload aborted, record dropped', async () => {
+    it('a file that shrinks: FileChanged at the first short part, unsent; upload aborted, record dropped', async () => {
       const f = await file();
       let cut = false;
       const err = await resumableUpload(
