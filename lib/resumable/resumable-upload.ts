@@ -27,7 +27,7 @@ import { putObject } from '../api/put-object.js';
 import { completeHeaders, initiateHeaders, uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { uploadPart } from '../api/upload-part.js';
 import { FileSlice } from '../core/file-slice.js';
-import { FilePartReader } from '../parts/file-part-reader.js';
+import { FilePartReader, withFileBytes } from '../parts/file-part-reader.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
@@ -46,17 +46,24 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
   multipartThreshold?: number | undefined;
   /**
    * Preferred part size (default 8 MiB, as the stream sinks), raised by {@link determinePartSize} so the file fits
-   * in 10,000 parts. Up to 5 GiB: parts are read from the file, never held in memory, so the Buffer limit of the
-   * stream sinks does not apply. A resumed upload keeps the part size it started with.
+   * in 10,000 parts. Up to 5 GiB: a part too large to hold in memory (see `maxMemory`) streams from the file
+   * instead, so the Buffer limit of the stream sinks does not apply. A resumed upload keeps the part size it
+   * started with.
    */
   partSize?: number | undefined;
   /**
-   * Parts in flight, each read from its own file range: memory does not grow with the part size. A number, or
-   * `'auto'` (the default): found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1`
-   * parts (here that bound caps connections rather than memory) and the client's `connectionPoolSize`.
+   * Parts in flight, each read whole from its file range into a pooled part buffer, hashed, and sent (and resent)
+   * from it: memory is at most `concurrency × partSize`. A number, or `'auto'` (the default): found while
+   * uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1` parts and the client's
+   * `connectionPoolSize`.
    */
   concurrency?: Concurrency | undefined;
-  /** `concurrency: 'auto'`: bounds the window to `maxMemory ÷ partSize − 1` parts (default 256 MiB). */
+  /**
+   * The most memory the parts in flight may hold (default 256 MiB). With `concurrency: 'auto'` it bounds the window
+   * to `maxMemory ÷ partSize − 1` parts; when the most parts in flight times `partSize` is over it (a large fixed
+   * `concurrency` or `partSize`), parts stream from the file instead of being read into memory: a 256 KiB chunk at
+   * a time, but several times the CPU per GiB (a fresh buffer for every read).
+   */
   maxMemory?: number | undefined;
   /** @deprecated Use `concurrency` (the same option, named as in the stream sinks); kept as an alias. */
   parallel?: number | undefined;
@@ -143,7 +150,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  *
  * - Up to `multipartThreshold` bytes (default 10 MiB): one PutObject, nothing checkpointed.
  * - Above: a multipart upload with `determinePartSize(size, partSize)` parts, `concurrency` in flight, each read from
- *   its file range. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
+ *   its file range (one open handle per upload) into a pooled part buffer and sent from it; a retry resends that
+ *   buffer. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
  * - With a checkpoint from an earlier attempt: a corrupt one is discarded; if the file's size or modification time
  *   changed, the old upload is aborted and a new one started; if the upload is gone (`NoSuchUpload`), a new one is
  *   started. Otherwise the record is reconciled with ListParts (a part the server holds with another ETag or size
@@ -151,9 +159,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  *   parts are sent.
  * - Complete verifies the whole object's CRC64 against the combination of every part's CRC64 (including parts
  *   from earlier attempts, which oss2 skips). The checkpoint is deleted once the object is committed.
- * - Failure or abort: requests in flight are cancelled; the checkpoint and the multipart upload are kept so the
- *   next call resumes. Only a committed object (or a file that changed during the upload, which aborts the upload)
- *   removes the checkpoint.
+ * - Failure or abort: requests in flight are cancelled, and every part buffer goes back to the pool; the checkpoint
+ *   and the multipart upload are kept so the next call resumes. Only a committed object, or a file that changed
+ *   during the upload (`FileChanged`: its size or modification time at the end, or a part that read short, caught
+ *   before that part is sent), which aborts the upload, removes the checkpoint.
  * - Headers are stored at InitiateMultipartUpload: a resumed upload keeps the first attempt's headers; the
  *   callback (sent with Complete) and `x-oss-object-acl` / `x-oss-forbid-overwrite` come from the current call.
  *
@@ -248,16 +257,18 @@ async function fromCheckpoint(job: UploadJob): Promise<ResumableUploadResult> {
   }
   throwIfAborted(o.signal);
   if (record === undefined && info.size <= o.multipartThreshold) {
-    const r = await putObject(ctx, key, new FileSlice(path, 0, info.size), {
-      headers: opts.headers,
-      callback: opts.callback,
-      callbackVar: opts.callbackVar,
-      tags: opts.tags,
-      meta: opts.meta,
-      contentTypeFrom: opts.contentTypeFrom ?? path,
-      onProgress: o.onProgress,
-      signal: o.signal,
-    });
+    const r = await withFileBytes(new FileSlice(path, 0, info.size), (body) =>
+      putObject(ctx, key, body, {
+        headers: opts.headers,
+        callback: opts.callback,
+        callbackVar: opts.callbackVar,
+        tags: opts.tags,
+        meta: opts.meta,
+        contentTypeFrom: opts.contentTypeFrom ?? path,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      }),
+    );
     return { ...putResult(r), resumedBytes: 0 };
   }
   return multipart(job, record);

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc64, OssError } from 'oss-stream';
+import { crc64, FileSlice, OssError } from 'oss-stream';
+import { DEFAULTS, MAX_BUFFERED_FILE_BODY } from '../../lib/config.js';
 import { BufferPool } from '../../lib/parts/buffer-pool.js';
-import { FilePartReader } from '../../lib/parts/file-part-reader.js';
+import { FilePartReader, withFileBytes } from '../../lib/parts/file-part-reader.js';
 import { pattern } from '../support/bytes.js';
 
 describe('parts/file-part-reader: FilePartReader', () => {
@@ -93,5 +94,66 @@ describe('parts/file-part-reader: FilePartReader', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  describe('withFileBytes', () => {
+    it('hands a small slice over as its bytes in a part-sized pool buffer, and takes the buffer back after', async () => {
+      const data = pattern(3 * PART, 8);
+      const path = await fileOf(data);
+      const seen: Buffer[] = [];
+      const out = await withFileBytes(
+        new FileSlice(path, 5, 2 * PART),
+        async (body) => {
+          expect(body).to.be.instanceOf(Buffer);
+          seen.push(body as Buffer);
+          expect(pool.lent).to.equal(1);
+          return 'sent';
+        },
+        pool,
+      );
+      expect(out).to.equal('sent');
+      expect(seen[0]!.equals(data.subarray(5, 5 + 2 * PART))).to.equal(true);
+      expect(seen[0]!.buffer.byteLength).to.equal(DEFAULTS.partSize);
+      expect(pool.lent).to.equal(0);
+      // A failed send gives it back as well; a caller's handle is read, not closed.
+      const fh = await open(path, 'r');
+      try {
+        const err = await withFileBytes(new FileSlice(fh, 0, PART), () => Promise.reject(new Error('boom')), pool).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((err as Error).message).to.equal('boom');
+        expect(pool.lent).to.equal(0);
+        expect((await fh.stat()).size).to.equal(data.length);
+      } finally {
+        await fh.close();
+      }
+    });
+
+    it('passes anything else as it is: other data, an empty slice, a slice over the limit', async () => {
+      const path = await fileOf(pattern(10, 1));
+      for (const data of [
+        'text',
+        new Uint8Array(3),
+        new FileSlice(path, 0, 0),
+        new FileSlice(path, 0, MAX_BUFFERED_FILE_BODY + 1),
+      ]) {
+        expect(await withFileBytes(data, async (body) => body, pool)).to.equal(data);
+      }
+      expect(pool.lent).to.equal(0);
+    });
+
+    it('a slice reaching past the end of the file fails with FileChanged before send, its buffer back', async () => {
+      const path = await fileOf(pattern(100, 2));
+      let sent = false;
+      const err = await withFileBytes(new FileSlice(path, 50, 51), async () => (sent = true), pool).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as OssError).code).to.equal('FileChanged');
+      expect((err as Error).message).to.include('ended at byte 100');
+      expect(sent).to.equal(false);
+      expect(pool.lent).to.equal(0);
+    });
   });
 });
