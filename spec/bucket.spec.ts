@@ -134,7 +134,7 @@ describe('Bucket', () => {
       expect((await download(oss.bucket, 'retry.bin')).equals(data)).to.equal(true);
     });
 
-    it('up to 16 MiB the file is read into a pool buffer, given back whatever the outcome; above, it streams', async () => {
+    it('≤ 16 MiB: read into a pool buffer, given back whatever the outcome; above, it streams', async () => {
       const lent0 = partBuffers.lent;
       let most = 0;
       const watch = { onProgress: () => (most = Math.max(most, partBuffers.lent - lent0)) };
@@ -160,7 +160,7 @@ describe('Bucket', () => {
       expect((await download(oss.bucket, 'large.bin')).equals(more)).to.equal(true);
     });
 
-    it('uploadPart of a FileSlice sends its range from a pool buffer; a slice past the end fails before sending', async () => {
+    it('uploadPart of a FileSlice: its range from a pool buffer; a slice past the end fails unsent', async () => {
       const file = join(oss.dir, 'parts.bin');
       const data = pattern(300 * KiB, 6);
       await writeFile(file, data);

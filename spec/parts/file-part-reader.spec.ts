@@ -27,7 +27,7 @@ describe('parts/file-part-reader: FilePartReader', () => {
     return path;
   }
 
-  it('reads each range exactly, with its CRC64, into part-sized pooled buffers (the last part a view on one)', async () => {
+  it('reads each range exactly, with its CRC64, into part-sized pool buffers (the last a view on one)', async () => {
     const data = pattern(2 * PART + 123, 5);
     const reader = await FilePartReader.open(await fileOf(data), PART, pool);
     try {
@@ -72,7 +72,7 @@ describe('parts/file-part-reader: FilePartReader', () => {
     }
   });
 
-  it('a range past the end of a file that shrank fails with FileChanged, and its buffer is back in the pool', async () => {
+  it('a range past the end of a file that shrank: FileChanged, and its buffer is back in the pool', async () => {
     const data = pattern(2 * PART, 7);
     const path = await fileOf(data);
     const reader = await FilePartReader.open(path, PART, pool);
@@ -97,7 +97,7 @@ describe('parts/file-part-reader: FilePartReader', () => {
   });
 
   describe('withFileBytes', () => {
-    it('hands a small slice over as its bytes in a part-sized pool buffer, and takes the buffer back after', async () => {
+    it('hands a small slice over as its bytes in a part-sized pool buffer, taken back after', async () => {
       const data = pattern(3 * PART, 8);
       const path = await fileOf(data);
       const seen: Buffer[] = [];
