@@ -385,12 +385,16 @@ async function multipart(job: UploadJob, previous: CheckpointRecord | undefined)
             knownCrc64: part?.crc64,
             retries: o.retries,
             onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-            onBodyProgress: (n) => {
-              // n counts this attempt's bytes: a retry starts again from 0
-              if (n > handed) tuner?.sent(n - handed);
-              handed = n;
-              progress.sent(n, range.partNumber);
-            },
+            // Progress slices the body into socket writes: only pay for it when someone listens (or 'auto' ramps).
+            onBodyProgress:
+              o.onProgress === undefined && tuner === undefined
+                ? undefined
+                : (n) => {
+                    // n counts this attempt's bytes: a retry starts again from 0
+                    if (n > handed) tuner?.sent(n - handed);
+                    handed = n;
+                    progress.sent(n, range.partNumber);
+                  },
           });
           tuner?.partDone(r.size, performance.now() - t0);
           if (r.size !== range.size) {
