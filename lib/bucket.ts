@@ -103,6 +103,7 @@ export class Bucket {
    * reopened for every attempt.
    */
   putObject(key: string, data: UploadData, opts?: PutObjectOptions): Promise<PutObjectResult> {
+    if (!(data instanceof FileSlice)) return putObject(this.#context, key, data, opts);
     return withFileBytes(data, (body) => putObject(this.#context, key, body, opts));
   }
 
@@ -150,6 +151,7 @@ export class Bucket {
     data: UploadData,
     opts?: UploadPartOptions,
   ): Promise<UploadPartResult> {
+    if (!(data instanceof FileSlice)) return uploadPart(this.#context, key, uploadId, partNumber, data, opts);
     // knownCrc64 is the caller's claim about bytes they passed: a slice read here is hashed as it is sent instead.
     return withFileBytes(data, (body) =>
       uploadPart(
