@@ -1,7 +1,8 @@
 /**
  * Scenario 1, throughput: a 1 GiB object, from memory and from a file, into the local server (discard and disk
  * storage) running in a child process. Side by side in one run: the raw-undici ceiling, oss-stream's
- * `createUploadStream`, ali-oss `multipartUpload` (same part size and parallelism) and ali-oss `putStream`; then a
+ * `createUploadStream` (and, from the file into the discard server, its `resumableUpload`: what `oss-stream cp`
+ * runs), ali-oss `multipartUpload` (same part size and parallelism) and ali-oss `putStream`; then a
  * grid of part size × concurrency; client CPU per GiB (all threads and the main thread's part) side by side; and the
  * client's own ceiling against a server in its `--skip-md5` benchmark mode.
  *
@@ -23,6 +24,7 @@ import {
   ceiling,
   inputSize,
   ours,
+  oursResumable,
   type BenchInput,
   type Contender,
 } from './support/contenders.js';
@@ -178,7 +180,9 @@ function cpuTable(bySource: Map<string, Map<string, Summary>>, plan: Plan): Benc
     notes:
       'Medians of the runs. oss-stream computes the CRC-64 of every byte and checks it against the server, part by part ' +
       'and whole; the raw-undici ceiling and ali-oss verify nothing. Target: oss-stream ≤ 0.6 s/GiB from memory and ' +
-      'from a file. Off the main thread: libuv file reads (the file source, ali-oss), V8 GC and compiler threads. ' +
+      'from a file. oss-stream resumableUpload (file only) reads each part into a pooled buffer with one FileHandle ' +
+      'and saves (fsyncs) its checkpoint after every part. ' +
+      'Off the main thread: libuv file reads (the file source, ali-oss), V8 GC and compiler threads. ' +
       `CPU seconds are inflated on a loaded machine (caches and memory bandwidth are shared): compare rows of one table. ${loadNote()}.`,
   };
 }
@@ -276,6 +280,10 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
           // The default window ('auto') beside the fixed one: on this server the pace is the server's, so this row
           // shows what auto costs (memory, CPU), not what it gains (see the link scenario).
           ...(combo.storage === 'discard' ? [ours(server.endpoint, input, {}, AUTO)] : []),
+          // What `oss-stream cp` runs: parts read from the file into pooled buffers, a checkpoint saved after each.
+          ...(combo.storage === 'discard' && input.kind === 'file'
+            ? [oursResumable(server.endpoint, input, { partSize: DEFAULT_PART, concurrency: DEFAULT_CONCURRENCY })]
+            : []),
           aliMultipart(server.endpoint, input, DEFAULT_PART, DEFAULT_CONCURRENCY),
           aliPutStream(server.endpoint, input),
         ],

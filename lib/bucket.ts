@@ -8,6 +8,7 @@ import type { CredentialsProvider } from './core/credentials.js';
 import { FileSlice } from './core/file-slice.js';
 import { validateHeaders, validateObjectKey } from './core/validate.js';
 import { OssArgumentError } from './errors.js';
+import { withFileBytes } from './parts/file-part-reader.js';
 import { OssContext } from './api/context.js';
 import type { UploadData } from './api/body.js';
 import { abortMultipartUpload } from './api/abort-multipart-upload.js';
@@ -97,19 +98,25 @@ export class Bucket {
   /**
    * Uploads `data` with one PutObject (≤ 5 GiB). Strings go as UTF-8; bytes, strings, file slices and untouched
    * `fs.ReadStream`s are retried on network errors; other streams and iterables are sent once, chunked unless
-   * `contentLength` is given. The server's CRC64 is checked against the bytes sent.
+   * `contentLength` is given. The server's CRC64 is checked against the bytes sent. A {@link FileSlice} of up to
+   * 16 MiB is read into memory first (a pooled buffer, resent as is on a retry); a larger one streams from the file,
+   * reopened for every attempt.
    */
   putObject(key: string, data: UploadData, opts?: PutObjectOptions): Promise<PutObjectResult> {
-    return putObject(this.#context, key, data, opts);
+    if (!(data instanceof FileSlice)) return putObject(this.#context, key, data, opts);
+    return withFileBytes(data, (body) => putObject(this.#context, key, body, opts));
   }
 
-  /** Uploads the file at `path` (Content-Type from the file name unless given); retries reopen the file. */
+  /**
+   * Uploads the file at `path` (Content-Type from the file name unless given). Up to 16 MiB it is read into memory
+   * and sent from there (a retry resends those bytes); a larger file streams, reopened for every attempt.
+   */
   async putObjectFromFile(key: string, path: string, opts: PutObjectOptions = {}): Promise<PutObjectResult> {
     validateObjectKey(key, this.#context.options.limits);
     if (typeof path !== 'string' || path === '') throw new OssArgumentError('path must be a non-empty string', 'path');
     const info = await stat(path);
     if (!info.isFile()) throw new OssArgumentError(`${path} is not a regular file`, 'path');
-    return putObject(this.#context, key, new FileSlice(path, 0, info.size), {
+    return this.putObject(key, new FileSlice(path, 0, info.size), {
       ...opts,
       contentTypeFrom: opts.contentTypeFrom ?? path,
     });
@@ -133,7 +140,10 @@ export class Bucket {
     return initiateMultipartUpload(this.#context, key, opts);
   }
 
-  /** Uploads part `partNumber` (1..10,000); a {@link FileSlice} reads only its range and is retryable. */
+  /**
+   * Uploads part `partNumber` (1..10,000); a {@link FileSlice} reads only its range and is retryable: up to 16 MiB
+   * it is read into memory first (a pooled buffer, resent as is on a retry), a larger one streams from the file.
+   */
   uploadPart(
     key: string,
     uploadId: string,
@@ -141,7 +151,18 @@ export class Bucket {
     data: UploadData,
     opts?: UploadPartOptions,
   ): Promise<UploadPartResult> {
-    return uploadPart(this.#context, key, uploadId, partNumber, data, opts);
+    if (!(data instanceof FileSlice)) return uploadPart(this.#context, key, uploadId, partNumber, data, opts);
+    // knownCrc64 is the caller's claim about bytes they passed: a slice read here is hashed as it is sent instead.
+    return withFileBytes(data, (body) =>
+      uploadPart(
+        this.#context,
+        key,
+        uploadId,
+        partNumber,
+        body,
+        body === data ? opts : { ...opts, knownCrc64: undefined },
+      ),
+    );
   }
 
   /** Commits the parts (sorted for you); with each part's `crc64` and `size`, the whole-object CRC64 is verified. */

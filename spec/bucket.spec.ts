@@ -10,6 +10,7 @@ import {
   createAppendStream,
   createPutStream,
   createUploadStream,
+  FileSlice,
   MultipartWritable,
   OssArgumentError,
   OssError,
@@ -19,6 +20,8 @@ import { eventually } from './support/eventually.js';
 import { oracleCrc, pattern, rejection } from './support/bytes.js';
 import { BUCKET, CRED, download, STS, useLocalOss } from './support/local-oss.js';
 import { contextOf } from '../lib/bucket.js';
+import { MAX_BUFFERED_FILE_BODY } from '../lib/config.js';
+import { partBuffers } from '../lib/parts/buffer-pool.js';
 
 const KiB = 1024;
 const GiB = 1024 ** 3;
@@ -119,7 +122,7 @@ describe('Bucket', () => {
       expect(types).to.deep.equal(['text/x-typed', 'text/csv; charset=utf-8', 'application/json; charset=utf-8']);
     });
 
-    it('retries reopen the file (a reset mid-body, then a 500)', async () => {
+    it('retries resend the file (a reset mid-body, then a 500)', async () => {
       const file = join(oss.dir, 'retry.bin');
       const data = pattern(500 * KiB, 2);
       await writeFile(file, data);
@@ -129,6 +132,60 @@ describe('Bucket', () => {
       expect(r.crc64).to.equal(oracleCrc(data));
       expect(oss.server.stats.op('PutObject').requests).to.equal(3);
       expect((await download(oss.bucket, 'retry.bin')).equals(data)).to.equal(true);
+    });
+
+    it('≤ 16 MiB: read into a pool buffer, given back whatever the outcome; above, it streams', async () => {
+      const lent0 = partBuffers.lent;
+      let most = 0;
+      const watch = { onProgress: () => (most = Math.max(most, partBuffers.lent - lent0)) };
+      const small = join(oss.dir, 'small.bin');
+      const data = pattern(MAX_BUFFERED_FILE_BODY, 4);
+      await writeFile(small, data);
+      expect((await oss.bucket.putObjectFromFile('small.bin', small, watch)).crc64).to.equal(oracleCrc(data));
+      expect(most).to.equal(1);
+      expect(partBuffers.lent).to.equal(lent0);
+      // An abort mid-body gives the buffer back too.
+      const ac = new AbortController();
+      const aborted = await rejection(
+        oss.bucket.putObjectFromFile('small.bin', small, { signal: ac.signal, onProgress: (n) => n > 0 && ac.abort() }),
+      );
+      expect(aborted.name).to.equal('AbortError');
+      expect(partBuffers.lent).to.equal(lent0);
+      const large = join(oss.dir, 'large.bin');
+      const more = pattern(MAX_BUFFERED_FILE_BODY + 1, 5);
+      await writeFile(large, more);
+      most = 0;
+      expect((await oss.bucket.putObjectFromFile('large.bin', large, watch)).crc64).to.equal(oracleCrc(more));
+      expect(most).to.equal(0);
+      expect((await download(oss.bucket, 'large.bin')).equals(more)).to.equal(true);
+    });
+
+    it('uploadPart of a FileSlice: its range from a pool buffer; a slice past the end fails unsent', async () => {
+      const file = join(oss.dir, 'parts.bin');
+      const data = pattern(300 * KiB, 6);
+      await writeFile(file, data);
+      const lent0 = partBuffers.lent;
+      const { uploadId } = await oss.bucket.initMultipartUpload('sliced.bin');
+      // The caller's knownCrc64 describes bytes the caller passed; for a slice it is not ours to trust.
+      const r = await oss.bucket.uploadPart('sliced.bin', uploadId, 1, new FileSlice(file, 1000, 200 * KiB), {
+        knownCrc64: '1',
+      });
+      expect([r.crc64, r.size]).to.deep.equal([oracleCrc(data.subarray(1000, 1000 + 200 * KiB)), 200 * KiB]);
+      const fh = await open(file, 'r');
+      try {
+        oss.server.stats.reset();
+        const e = await rejection(
+          oss.bucket.uploadPart('sliced.bin', uploadId, 2, new FileSlice(fh, 200 * KiB, 200 * KiB)),
+        );
+        expect(e.code).to.equal('FileChanged');
+        expect(oss.server.stats.op('UploadPart').requests).to.equal(0);
+        // The caller's handle is still open.
+        expect((await fh.stat()).size).to.equal(data.length);
+      } finally {
+        await fh.close();
+      }
+      expect(partBuffers.lent).to.equal(lent0);
+      await oss.bucket.abortMultipartUpload('sliced.bin', uploadId);
     });
 
     it('a directory, a missing file or a 6 GiB file fail before any request', async () => {

@@ -7,15 +7,27 @@
  *   input (views of the buffer, or file ranges) with the same part size and concurrency, then Complete. Needs a
  *   server started with `--anonymous`.
  * - ours: `createUploadStream` fed by a Readable (64 KiB chunks, unknown length).
+ * - ours resumable: `resumableUpload` of the file (known length, parts read from the file, checkpointed).
  * - ali-oss `multipartUpload` of the buffer or file (known length), same part size and parallelism.
  * - ali-oss `putStream` of the same Readable (one chunked PutObject).
  */
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import OSS from 'ali-oss';
 import { Agent, request } from 'undici';
-import { Auth, Bucket, createUploadStream, type SinkOptions } from './lib.js';
+import {
+  Auth,
+  Bucket,
+  createUploadStream,
+  resumableUpload,
+  ResumableStore,
+  type ResumableUploadOptions,
+  type SinkOptions,
+} from './lib.js';
 import { viewSource } from './data.js';
 import { BENCH } from './child-server.js';
 
@@ -102,6 +114,36 @@ export function ours(
       if (sink.result?.size !== total) throw new Error(`ours: stored ${sink.result?.size} of ${total} bytes`);
     },
     close: () => bucket.close(),
+  };
+}
+
+/**
+ * oss-stream's `resumableUpload` of a file input (what `oss-stream cp` runs): parts read from the file, a checkpoint
+ * saved (fsynced) after each part in a temporary directory, every part and the whole object CRC-64 verified.
+ */
+export function oursResumable(
+  endpoint: string,
+  input: BenchInput,
+  options: Omit<ResumableUploadOptions, 'store'> = {},
+  name = 'oss-stream resumableUpload',
+): Contender {
+  if (input.kind !== 'file') throw new Error('resumableUpload uploads files: give it a file input');
+  const bucket = new Bucket(new Auth(BENCH.accessKeyId, BENCH.accessKeySecret), endpoint, BENCH.bucket);
+  let dir: string | undefined;
+  return {
+    name,
+    async upload(key) {
+      dir ??= await mkdtemp(join(tmpdir(), 'oss-stream-bench-cp-'));
+      const r = await resumableUpload(bucket, key, input.path, {
+        ...options,
+        store: new ResumableStore({ root: dir }),
+      });
+      if (r.size !== input.size) throw new Error(`ours resumable: stored ${r.size} of ${input.size} bytes`);
+    },
+    async close() {
+      await bucket.close();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 

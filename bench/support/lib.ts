@@ -25,5 +25,5 @@ const lib = (
   BENCH_SOURCE === 'dist' ? await import(DIST_INDEX.href) : await import('../../lib/index.js')
 ) as typeof Lib;
 
-export const { Auth, Bucket, createAppendStream, createUploadStream } = lib;
-export type { SinkOptions } from '../../lib/index.js';
+export const { Auth, Bucket, createAppendStream, createUploadStream, resumableUpload, ResumableStore } = lib;
+export type { ResumableUploadOptions, SinkOptions } from '../../lib/index.js';

@@ -1,6 +1,7 @@
 /**
- * Client CPU per GiB, focused: oss-stream's `createUploadStream` from memory and from a file beside the raw-undici
- * ceiling and ali-oss `multipartUpload`, interleaved in one run against a discard server in a child process (so
+ * Client CPU per GiB, focused: oss-stream's `createUploadStream` from memory and from a file, and its
+ * `resumableUpload` of the file (what `oss-stream cp` runs), beside the raw-undici ceiling and ali-oss
+ * `multipartUpload`, interleaved in one run against a discard server in a child process (so
  * this process's CPU is the client's). Prints, per contender, the median MB/s, total CPU s/GiB (all threads) and
  * the main thread's share, with every run's figure so the spread shows.
  *
@@ -11,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startBenchServer } from '../support/child-server.js';
-import { aliMultipart, ceiling, ours, type BenchInput, type Contender } from '../support/contenders.js';
+import { aliMultipart, ceiling, ours, oursResumable, type BenchInput, type Contender } from '../support/contenders.js';
 import { patternBuffer, tempFile } from '../support/data.js';
 import { GiB, MiB, loadNote, mbps, median } from '../support/measure.js';
 import { rounds } from '../support/rounds.js';
@@ -41,6 +42,7 @@ try {
     { ...aliMultipart(server.endpoint, mem, PART, CONCURRENCY), name: 'ali-oss memory' },
     { ...ceiling(server.endpoint, disk, PART, CONCURRENCY), name: 'ceiling file' },
     ours(server.endpoint, disk, { concurrency: CONCURRENCY }, 'ours file'),
+    oursResumable(server.endpoint, disk, { partSize: PART, concurrency: CONCURRENCY }, 'ours resumable file'),
     { ...aliMultipart(server.endpoint, disk, PART, CONCURRENCY), name: 'ali-oss file' },
   ];
   const picked = values.only?.length ? all.filter((c) => values.only!.some((o) => c.name.includes(o))) : all;

@@ -26,6 +26,7 @@ export class BufferPool {
   readonly idleMs: number;
   readonly #idle = new Map<number, Buffer[]>();
   #idleBytes = 0;
+  #lent = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: BufferPoolOptions) {
@@ -38,8 +39,17 @@ export class BufferPool {
     return this.#idleBytes;
   }
 
+  /**
+   * Buffers handed out by {@link take} and not given back yet (a buffer given that was never taken counts as one
+   * given back): an upload that returns every buffer leaves it where it found it.
+   */
+  get lent(): number {
+    return this.#lent;
+  }
+
   /** A buffer of exactly `size` bytes (contents unspecified): an idle one if there is one, else a fresh one. */
   take(size: number): Buffer {
+    this.#lent++;
     const reused = this.#idle.get(size)?.pop();
     if (reused === undefined) return allocatePartBuffer(size);
     this.#idleBytes -= size;
@@ -52,6 +62,7 @@ export class BufferPool {
    * underlying memory is kept). Beyond the idle limit it is simply dropped.
    */
   give(buf: Uint8Array): void {
+    this.#lent--;
     const whole = Buffer.from(buf.buffer, 0, buf.buffer.byteLength);
     if (whole.length === 0 || this.#idleBytes + whole.length > this.maxIdleBytes) return;
     let list = this.#idle.get(whole.length);

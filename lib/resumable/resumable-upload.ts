@@ -10,6 +10,7 @@ import {
   autoConcurrencyMax,
   checkInteger,
   DEFAULTS,
+  MAX_BUFFER_BYTES,
   resolveConcurrency,
   type Concurrency,
   type OssLimits,
@@ -26,6 +27,7 @@ import { putObject } from '../api/put-object.js';
 import { completeHeaders, initiateHeaders, uploadHeaders, type UploadHeaderOptions } from '../api/upload-headers.js';
 import { uploadPart } from '../api/upload-part.js';
 import { FileSlice } from '../core/file-slice.js';
+import { FilePartReader, withFileBytes } from '../parts/file-part-reader.js';
 import { validateObjectKey } from '../core/validate.js';
 import { OssAbortError, OssArgumentError, OssCallbackError, OssError, OssIntegrityError } from '../errors.js';
 import { determinePartSize } from '../parts/part-size.js';
@@ -44,17 +46,24 @@ export interface ResumableUploadOptions extends UploadHeaderOptions {
   multipartThreshold?: number | undefined;
   /**
    * Preferred part size (default 8 MiB, as the stream sinks), raised by {@link determinePartSize} so the file fits
-   * in 10,000 parts. Up to 5 GiB: parts are read from the file, never held in memory, so the Buffer limit of the
-   * stream sinks does not apply. A resumed upload keeps the part size it started with.
+   * in 10,000 parts. Up to 5 GiB: a part too large to hold in memory (see `maxMemory`) streams from the file
+   * instead, so the Buffer limit of the stream sinks does not apply. A resumed upload keeps the part size it
+   * started with.
    */
   partSize?: number | undefined;
   /**
-   * Parts in flight, each read from its own file range: memory does not grow with the part size. A number, or
-   * `'auto'` (the default): found while uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1`
-   * parts (here that bound caps connections rather than memory) and the client's `connectionPoolSize`.
+   * Parts in flight, each read whole from its file range into a pooled part buffer, hashed, and sent (and resent)
+   * from it: memory is at most `concurrency × partSize`. A number, or `'auto'` (the default): found while
+   * uploading, as in the stream sinks, at most `maxMemory ÷ partSize − 1` parts and the client's
+   * `connectionPoolSize`.
    */
   concurrency?: Concurrency | undefined;
-  /** `concurrency: 'auto'`: bounds the window to `maxMemory ÷ partSize − 1` parts (default 256 MiB). */
+  /**
+   * The most memory the parts in flight may hold (default 256 MiB). With `concurrency: 'auto'` it bounds the window
+   * to `maxMemory ÷ partSize − 1` parts; when the most parts in flight times `partSize` is over it (a large fixed
+   * `concurrency` or `partSize`), parts stream from the file instead of being read into memory: a 256 KiB chunk at
+   * a time, but several times the CPU per GiB (a fresh buffer for every read).
+   */
   maxMemory?: number | undefined;
   /** @deprecated Use `concurrency` (the same option, named as in the stream sinks); kept as an alias. */
   parallel?: number | undefined;
@@ -141,7 +150,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  *
  * - Up to `multipartThreshold` bytes (default 10 MiB): one PutObject, nothing checkpointed.
  * - Above: a multipart upload with `determinePartSize(size, partSize)` parts, `concurrency` in flight, each read from
- *   its file range. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
+ *   its file range (one open handle per upload) into a pooled part buffer and sent from it; a retry resends that
+ *   buffer. After each stored part the checkpoint is rewritten atomically (see {@link ResumableStore}).
  * - With a checkpoint from an earlier attempt: a corrupt one is discarded; if the file's size or modification time
  *   changed, the old upload is aborted and a new one started; if the upload is gone (`NoSuchUpload`), a new one is
  *   started. Otherwise the record is reconciled with ListParts (a part the server holds with another ETag or size
@@ -149,9 +159,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  *   parts are sent.
  * - Complete verifies the whole object's CRC64 against the combination of every part's CRC64 (including parts
  *   from earlier attempts, which oss2 skips). The checkpoint is deleted once the object is committed.
- * - Failure or abort: requests in flight are cancelled; the checkpoint and the multipart upload are kept so the
- *   next call resumes. Only a committed object (or a file that changed during the upload, which aborts the upload)
- *   removes the checkpoint.
+ * - Failure or abort: requests in flight are cancelled, and every part buffer goes back to the pool; the checkpoint
+ *   and the multipart upload are kept so the next call resumes. Only a committed object, or a file that changed
+ *   during the upload (`FileChanged`: its size or modification time at the end, or a part that read short, caught
+ *   before that part is sent), which aborts the upload, removes the checkpoint.
  * - Headers are stored at InitiateMultipartUpload: a resumed upload keeps the first attempt's headers; the
  *   callback (sent with Complete) and `x-oss-object-acl` / `x-oss-forbid-overwrite` come from the current call.
  *
@@ -246,19 +257,48 @@ async function fromCheckpoint(job: UploadJob): Promise<ResumableUploadResult> {
   }
   throwIfAborted(o.signal);
   if (record === undefined && info.size <= o.multipartThreshold) {
-    const r = await putObject(ctx, key, new FileSlice(path, 0, info.size), {
-      headers: opts.headers,
-      callback: opts.callback,
-      callbackVar: opts.callbackVar,
-      tags: opts.tags,
-      meta: opts.meta,
-      contentTypeFrom: opts.contentTypeFrom ?? path,
-      onProgress: o.onProgress,
-      signal: o.signal,
-    });
+    const r = await withFileBytes(new FileSlice(path, 0, info.size), (body) =>
+      putObject(ctx, key, body, {
+        headers: opts.headers,
+        callback: opts.callback,
+        callbackVar: opts.callbackVar,
+        tags: opts.tags,
+        meta: opts.meta,
+        contentTypeFrom: opts.contentTypeFrom ?? path,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      }),
+    );
     return { ...putResult(r), resumedBytes: 0 };
   }
   return multipart(job, record);
+}
+
+/**
+ * The reader of a multipart upload's parts: into pooled buffers when the most parts in flight fit in `maxMemory`
+ * (and a part in one Buffer), else none, and each part streams from the file through its own reader, which holds
+ * no more than a 256 KiB chunk at once but costs several times the CPU (fresh memory for every read).
+ */
+async function partReader(
+  path: string,
+  partSize: number,
+  mostInFlight: number,
+  maxMemory: number,
+): Promise<FilePartReader | undefined> {
+  if (partSize > MAX_BUFFER_BYTES || mostInFlight * partSize > maxMemory) return undefined;
+  return FilePartReader.open(path, partSize);
+}
+
+/** Aborts an upload of a file that changed, and forgets it: its parts hold a version of the file that is gone. */
+async function dropUpload(
+  ctx: OssContext,
+  key: string,
+  uploadId: string,
+  store: CheckpointStore,
+  path: string,
+): Promise<void> {
+  await abortIfPresent(ctx, key, uploadId);
+  await store.delete(ctx.bucket, key, path);
 }
 
 async function multipart(job: UploadJob, previous: CheckpointRecord | undefined): Promise<ResumableUploadResult> {
@@ -326,50 +366,72 @@ async function multipart(job: UploadJob, previous: CheckpointRecord | undefined)
   const progress = new UploadProgress(o.onProgress, info.size, resumedBytes);
   progress.begin();
   const uploadId = record.uploadId;
-  for (const range of todo) {
-    if (window.isFull) tuner?.blocked();
-    await new Promise<void>((r) => window.whenSlot(r));
-    if (window.failed) break;
-    window.run(async (signal) => {
-      const t0 = performance.now();
-      let handed = 0;
-      const r = await uploadPart(ctx, key, uploadId, range.partNumber, new FileSlice(path, range.offset, range.size), {
-        signal,
-        retries: o.retries,
-        onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
-        onBodyProgress: (n) => {
-          // n counts this attempt's bytes: a retry starts again from 0
-          if (n > handed) tuner?.sent(n - handed);
-          handed = n;
-          progress.sent(n, range.partNumber);
-        },
+  const reader = await partReader(path, record.partSize, tuner?.max ?? (o.concurrency as number), o.maxMemory);
+  try {
+    for (const range of todo) {
+      if (window.isFull) tuner?.blocked();
+      await new Promise<void>((r) => window.whenSlot(r));
+      if (window.failed) break;
+      window.run(async (signal) => {
+        // Read inside the window: the next parts are read while the earlier ones are on the wire.
+        const part = await reader?.read(range.offset, range.size);
+        try {
+          const t0 = performance.now();
+          let handed = 0;
+          const data = part?.data ?? new FileSlice(path, range.offset, range.size);
+          const r = await uploadPart(ctx, key, uploadId, range.partNumber, data, {
+            signal,
+            // hashed as it was read; the buffer does not change until the request settled
+            knownCrc64: part?.crc64,
+            retries: o.retries,
+            onRetry: tuner === undefined ? undefined : (failure) => isThrottled(failure) && tuner.throttled(),
+            // Progress slices the body into socket writes: only pay for it when someone listens (or 'auto' ramps).
+            onBodyProgress:
+              o.onProgress === undefined && tuner === undefined
+                ? undefined
+                : (n) => {
+                    // n counts this attempt's bytes: a retry starts again from 0
+                    if (n > handed) tuner?.sent(n - handed);
+                    handed = n;
+                    progress.sent(n, range.partNumber);
+                  },
+          });
+          tuner?.partDone(r.size, performance.now() - t0);
+          if (r.size !== range.size) {
+            throw new OssError(
+              `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +
+                'the file changed during the upload',
+              { code: 'FileChanged' },
+            );
+          }
+          progress.partDone(range.partNumber, r.size);
+          writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
+        } finally {
+          if (part !== undefined) reader!.release(part);
+        }
       });
-      tuner?.partDone(r.size, performance.now() - t0);
-      if (r.size !== range.size) {
-        throw new OssError(
-          `part ${range.partNumber} of ${path} had ${r.size} bytes instead of ${range.size}: ` +
-            'the file changed during the upload',
-          { code: 'FileChanged' },
-        );
-      }
-      progress.partDone(range.partNumber, r.size);
-      writer.add({ partNumber: range.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
-    });
+    }
+    await window.settled();
+  } finally {
+    window.dispose();
+    await reader?.close();
   }
-  await window.settled();
-  window.dispose();
   // Whatever happened, the parts that did finish are worth writing down before reporting.
   const saveError = await writer.flush().then(
     () => undefined,
     (err: unknown) => err ?? new Error('checkpoint save failed'),
   );
-  if (window.failed) throw window.error;
+  if (window.failed) {
+    // A part read short: the parts stored so far hold another version of the file, useless for a resume.
+    // (If the abort fails, the record stays: the next run sees the changed file and aborts the upload then.)
+    if (isCode(window.error, 'FileChanged')) await dropUpload(ctx, key, uploadId, o.store, path).catch(() => {});
+    throw window.error;
+  }
   if (saveError !== undefined) throw saveError;
 
   const now = await stat(path);
   if (!fileUnchanged(record, now)) {
-    await abortIfPresent(ctx, key, uploadId);
-    await o.store.delete(ctx.bucket, key, path);
+    await dropUpload(ctx, key, uploadId, o.store, path);
     throw new OssError(`${path} changed during the upload (size or modification time); the upload was aborted`, {
       code: 'FileChanged',
     });

@@ -290,7 +290,7 @@ describe('api/put-object', () => {
       expect(oss.server.stats.op('PutObject')).to.include({ requests: 2, errors: 1 });
     });
 
-    it('a FileSlice is reopened after a 500 and after a connection reset mid-body', async () => {
+    it('a FileSlice is resent after a 500 and after a connection reset mid-body', async () => {
       const file = join(oss.dir, 'retry-slice.bin');
       const data = pattern(400 * KiB, 3);
       await writeFile(file, data);

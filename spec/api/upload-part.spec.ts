@@ -57,7 +57,7 @@ describe('api/upload-part', () => {
     expect(listed.map((p) => [p.partNumber, p.etag])).to.deep.equal([[1, again.etag]]);
   });
 
-  it('a FileSlice part is reopened after a 500 and after a reset; only that part number is hit', async () => {
+  it('a FileSlice part is resent after a 500 and after a reset; only that part number is hit', async () => {
     const file = join(oss.dir, 'retry-part.bin');
     const data = pattern(300 * KiB, 3);
     await writeFile(file, data);

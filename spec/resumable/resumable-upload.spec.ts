@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { appendFileSync, truncateSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import {
+  abandonResumable,
   crc64,
   OssArgumentError,
   OssAbortError,
@@ -18,6 +20,7 @@ import {
   type CheckpointStore,
 } from 'oss-stream';
 import { DEFAULTS } from '../../lib/config.js';
+import { partBuffers } from '../../lib/parts/buffer-pool.js';
 import type { OssServer } from 'oss-stream/server';
 import { pattern } from '../support/bytes.js';
 import { eventually } from '../support/eventually.js';
@@ -686,5 +689,200 @@ describe('resumable/resumableUpload', function () {
     );
     expect((missing as { code?: string }).code).to.equal('ENOENT');
     expect(server.stats.total.requests).to.equal(0);
+  });
+
+  describe('parts read from the file into pooled buffers', () => {
+    /** Pool buffers this test holds: a part's buffer is taken from the pool when it is read, given back when sent. */
+    let lent0: number;
+    beforeEach(() => (lent0 = partBuffers.lent));
+    const held = (): number => partBuffers.lent - lent0;
+
+    it('files around part boundaries: every byte and the CRC64, never more buffers than parts in flight', async () => {
+      for (const size of [1, PART - 1, PART, PART + 1, 3 * PART - 1, 3 * PART, 3 * PART + 1]) {
+        const f = await file(size);
+        server.stats.reset();
+        let most = 0;
+        const r = await resumableUpload(
+          bucket,
+          f.key,
+          f.path,
+          opts({ multipartThreshold: 0, parallel: 2, onProgress: () => (most = Math.max(most, held())) }),
+        );
+        expect(r.mode, `${size}`).to.equal('multipart');
+        expect(r.crc64, `${size}`).to.equal(crc64(f.data));
+        expect(r.parts!.map((p) => p.size)).to.deep.equal(
+          Array.from({ length: Math.ceil(size / PART) }, (_, i) => Math.min(PART, size - i * PART)),
+        );
+        expect(stats('UploadPart'), `${size}`).to.include({ requests: Math.ceil(size / PART), bytesIn: size });
+        expect((await readBack(f.key)).equals(f.data), `${size}`).to.equal(true);
+        expect((await bucket.headObject(f.key)).crc64).to.equal(crc64(f.data));
+        // Progress runs while a part is on the wire: its buffer is out of the pool then, and at most 2 are. (A
+        // one-part upload reports no progress between its start and its commit.)
+        expect(most, `${size}`).to.be.within(size > PART ? 1 : 0, 2);
+        expect(held(), `${size}`).to.equal(0);
+      }
+    });
+
+    it('a retried part resends its own bytes from its buffer, while other parts take buffers of the pool', async () => {
+      const f = await file();
+      server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'reset', afterBytes: 1000 } });
+      server.faults.add({ op: 'UploadPart', partNumber: 5, action: { type: 'error', status: 500 } });
+      const r = await resumableUpload(bucket, f.key, f.path, opts({ parallel: 3, retries: 3 }));
+      expect(stats('UploadPart').requests).to.equal(11 + 2);
+      expect(r.crc64).to.equal(crc64(f.data));
+      expect(r.parts![1]!.crc64).to.equal(crc64(f.data.subarray(PART, 2 * PART)));
+      expect(r.parts![4]!.crc64).to.equal(crc64(f.data.subarray(4 * PART, 5 * PART)));
+      expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+      expect(held()).to.equal(0);
+    });
+
+    it('a failed part gives its buffer back; the parts stored before it are kept for the resume', async () => {
+      const f = await file();
+      await interrupted(f);
+      expect(held()).to.equal(0);
+      const r = await resumableUpload(bucket, f.key, f.path, opts({ parallel: 3 }));
+      expect(r.resumedBytes).to.equal(3 * PART);
+      expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+      expect(held()).to.equal(0);
+    });
+
+    it('an abort gives every buffer back and leaves only the recorded upload, which a rerun completes', async () => {
+      const f = await file();
+      server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'delay', ms: 3000 } });
+      const ac = new AbortController();
+      let inFlight = 0;
+      const err = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({
+          parallel: 2,
+          signal: ac.signal,
+          onProgress: (done) => {
+            // part 3 is held by the server; part 4 was read and is on the wire beside it
+            if (done > 3 * PART && inFlight === 0) {
+              inFlight = held();
+              ac.abort(new Error('user cancelled'));
+            }
+          },
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(OssAbortError);
+      expect(inFlight).to.equal(2);
+      expect(held()).to.equal(0);
+      const rec = await store.load(bucket.name, f.key, f.path);
+      const open = await bucket.listMultipartUploads({ prefix: f.key });
+      expect(open.map((u) => u.uploadId)).to.deep.equal([rec!.uploadId]);
+      const r = await resumableUpload(bucket, f.key, f.path, opts({ parallel: 2 }));
+      expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+      expect(r.crc64).to.equal(crc64(f.data));
+      expect(await bucket.listMultipartUploads({ prefix: f.key })).to.deep.equal([]);
+      expect(held()).to.equal(0);
+    });
+
+    it('an abort, then abandonResumable: no multipart upload is left open', async () => {
+      const f = await file();
+      server.faults.add({ op: 'UploadPart', partNumber: 2, action: { type: 'delay', ms: 3000 } });
+      const ac = new AbortController();
+      const err = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({ signal: ac.signal, onProgress: (done) => done > PART && ac.abort() }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(OssAbortError);
+      expect(held()).to.equal(0);
+      expect(await abandonResumable(bucket, f.key, f.path, { store })).to.equal(true);
+      expect(await bucket.listMultipartUploads({ prefix: f.key })).to.deep.equal([]);
+      expect(await records()).to.deep.equal([]);
+    });
+
+    it('a file that shrinks: FileChanged at the first short part, unsent; upload aborted, record dropped', async () => {
+      const f = await file();
+      let cut = false;
+      const err = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({
+          onProgress: (done) => {
+            // one part at a time: part 2 is read after part 1's bytes went out
+            if (done >= PART && !cut) {
+              cut = true;
+              truncateSync(f.path, PART + 100);
+            }
+          },
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(OssError);
+      expect((err as OssError).code).to.equal('FileChanged');
+      expect((err as Error).message).to.include(`ended at byte ${PART + 100}`);
+      // Part 2 was never sent: a short part is caught before its request, not by a length mismatch on the wire.
+      expect(stats('UploadPart').requests).to.equal(1);
+      expect(stats('CompleteMultipartUpload').requests).to.equal(0);
+      expect(stats('AbortMultipartUpload').requests).to.equal(1);
+      expect(await bucket.listMultipartUploads({ prefix: f.key })).to.deep.equal([]);
+      expect(await records()).to.deep.equal([]);
+      expect(held()).to.equal(0);
+    });
+
+    it('a file that grows: the parts read their planned ranges, then FileChanged aborts the upload', async () => {
+      const f = await file();
+      let grown = false;
+      const err = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({
+          parallel: 2,
+          onProgress: (done) => {
+            if (done >= PART && !grown) {
+              grown = true;
+              appendFileSync(f.path, 'more');
+            }
+          },
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as OssError).code).to.equal('FileChanged');
+      expect(stats('UploadPart')).to.include({ requests: 11, bytesIn: SIZE });
+      expect(stats('CompleteMultipartUpload').requests).to.equal(0);
+      expect(await bucket.listMultipartUploads({ prefix: f.key })).to.deep.equal([]);
+      expect(await records()).to.deep.equal([]);
+      expect(held()).to.equal(0);
+    });
+
+    it('parts stream from the file instead when the parts in flight would not fit in maxMemory', async () => {
+      const f = await file();
+      let most = 0;
+      const r = await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({ parallel: 3, maxMemory: 3 * PART - 1, onProgress: () => (most = Math.max(most, held())) }),
+      );
+      expect(most).to.equal(0);
+      expect(r.crc64).to.equal(crc64(f.data));
+      expect((await readBack(f.key)).equals(f.data)).to.equal(true);
+      let inMemory = 0;
+      await resumableUpload(
+        bucket,
+        f.key,
+        f.path,
+        opts({ parallel: 3, maxMemory: 3 * PART, onProgress: () => (inMemory = Math.max(inMemory, held())) }),
+      );
+      expect(inMemory).to.be.within(1, 3);
+    });
   });
 });
