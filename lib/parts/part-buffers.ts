@@ -31,6 +31,8 @@ export class PartBuffers {
 
   /** A stored part's buffer (nothing reads it any more): kept for the next part, or handed to the pool. */
   release(data: Buffer): void {
+    // An empty part before any byte took no buffer (the cutter hands out `Buffer.alloc(0)`): nothing to give back.
+    if (data.buffer.byteLength === 0) return;
     // Part buffers own their whole ArrayBuffer, so the full buffer is recoverable from any view of it.
     if (this.#free.length < this.#keep) this.#free.push(Buffer.from(data.buffer, 0, data.buffer.byteLength));
     else this.#pool.give(data);

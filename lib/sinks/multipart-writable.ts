@@ -354,6 +354,8 @@ export class MultipartWritable extends Writable {
         this.#checkpoint?.add({ partNumber: part.partNumber, etag: r.etag, crc64: r.crc64, size: r.size });
         this.#buffers.release(part.data);
       } catch (err) {
+        // The request settled: a failed or aborted one had its socket destroyed, so nothing reads the buffer now.
+        this.#buffers.release(part.data);
         this.#window.fail(err);
         // A failure while no write waits and before _final must still surface: error the stream now.
         queueMicrotask(() => {
@@ -401,11 +403,17 @@ export class MultipartWritable extends Writable {
       return;
     }
     // A resumed stream whose bytes were all stored already ends with an empty part: nothing to send.
-    const tail = last.data.length === 0 && this.#base > 0 ? [] : [last];
-    for (const part of [...this.#held.splice(0), ...tail]) {
+    const queue = [...this.#held.splice(0)];
+    if (last.data.length === 0 && this.#base > 0) this.#buffers.release(last.data);
+    else queue.push(last);
+    for (let i = 0; i < queue.length; i++) {
       await new Promise<void>((resolve) => this.#window.whenSlot(resolve));
-      if (this.#window.failed) break;
-      this.#send(part);
+      if (this.#window.failed) {
+        // Parts that will never go out: their buffers go back now.
+        for (const part of queue.slice(i)) this.#buffers.release(part.data);
+        break;
+      }
+      this.#send(queue[i]!);
     }
     await this.#window.settled();
     if (this.#window.failed) throw this.#firstError();
@@ -453,6 +461,9 @@ export class MultipartWritable extends Writable {
             );
       if (!committed) await this.#cleanup();
       this.#unguard();
+      // What never went out goes back too: parts held for the lookahead, and the part being filled.
+      for (const part of this.#held.splice(0)) this.#buffers.release(part.data);
+      if (this.#cutter.buffered > 0) this.#buffers.release(this.#cutter.take().data);
       this.#buffers.returnAll();
       this.#window.dispose();
       this.#opts.signal?.removeEventListener('abort', this.#onAbort);

@@ -152,11 +152,14 @@ describe('sinks/MultipartWritable', function () {
     expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
     // A failed upload in between takes from the pool and gives back only what no request still reads.
     server.faults.add({ op: 'UploadPart', partNumber: 3, action: { type: 'error', status: 500 } });
+    const lent = partBuffers.lent;
     const failing = new MultipartWritable(strict, 'mw/pool-3.bin', { partSize, concurrency: 2 });
     const err = await pipeline(Readable.from(chunked(first, [3000])), failing).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(OssError);
     await new Promise((resolve) => (failing.closed ? resolve(undefined) : failing.once('close', resolve)));
     expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
+    // Every buffer it took came back: the failed part's, the stored ones', the one being filled.
+    expect(partBuffers.lent, 'buffers still out').to.equal(lent);
     // The next upload, with other bytes and a short last part, reuses them: what it stores is its own, exactly.
     const second = Buffer.alloc(30 * KiB + 5, 0x7a);
     const two = new MultipartWritable(bucket, 'mw/pool-2.bin', { partSize, concurrency: 2 });
