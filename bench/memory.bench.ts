@@ -1,7 +1,8 @@
 /**
- * Scenario 2, memory: peak RSS and `arrayBuffers` above a baseline while 1 GiB and 4 GiB streams of unknown length
- * (fresh 64 KiB chunks, like a socket or a file stream) are uploaded, against the bound `(concurrency+1) × partSize`
- * and the target `1.25 × bound + 32 MiB`, flat from 1 GiB to 4 GiB.
+ * Scenario 2, memory: peak RSS and external memory (array buffers and addon-mapped part buffers) above a baseline
+ * while 1 GiB and 4 GiB streams of unknown length (fresh 64 KiB chunks, like a socket or a file stream) are
+ * uploaded, against the bound `(concurrency+1) × partSize` and the target `1.25 × bound + 32 MiB`, flat from 1 GiB
+ * to 4 GiB.
  *
  *   node --import tsx bench/run.ts --only memory [--quick]
  *
@@ -83,7 +84,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
           '--expose-gc',
         ]);
         const rss = (r.peakRss - r.baselineRss) / MiB;
-        const ab = (r.peakArrayBuffers - r.baselineArrayBuffers) / MiB;
+        const ab = (r.peakExternal - r.baselineExternal) / MiB;
         const heap = (r.peakHeapTotal - r.baselineHeapTotal) / MiB;
         const bound = ((Number(row.job.concurrency) + 1) * row.job.partSize) / MiB;
         const target = 1.25 * bound + 32;
@@ -122,7 +123,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
       'stream',
       'bound MiB',
       'peak RSS Δ MiB',
-      'peak arrayBuffers Δ MiB',
+      'peak external Δ MiB',
       'peak heap Δ MiB',
       'target MiB',
       'within target',
@@ -130,7 +131,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
     ],
     rows: table,
     notes:
-      `${flat}bound = (concurrency+1) × partSize; target = 1.25 × bound + 32 MiB, checked against the larger of the RSS and arrayBuffers peaks. ` +
+      `${flat}bound = (concurrency+1) × partSize; target = 1.25 × bound + 32 MiB, checked against the larger of the RSS and external-memory peaks (external: array buffers, and the part buffers the page-buffers addon maps). ` +
       'Sampled every 5 ms in a child process per row; baseline after one tiny request by the same client and gc(). ' +
       'The source hands out fresh 64 KiB buffers (like a socket), so dead chunks wait for V8 to collect them: that slack shows in every client (ali-oss putStream holds no part buffer). ' +
       "The views row sends views of one block instead: what remains is the client's own memory. " +

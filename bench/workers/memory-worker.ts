@@ -1,7 +1,7 @@
 /**
  * One measured upload in its own process, for the memory scenario: a clean heap, a baseline taken after a full GC
  * with the client built, warmed by one tiny request (lazy start-up such as undici compiling its WebAssembly HTTP
- * parser, ~30 MiB of RSS once per process, is not the upload's) and the source ready; then `rss`, `arrayBuffers`
+ * parser, ~30 MiB of RSS once per process, is not the upload's) and the source ready; then `rss`, `external`
  * and `heapTotal` sampled every few milliseconds while the whole stream is uploaded. Prints one JSON line
  * ({@link MemoryReport}) on stdout.
  *
@@ -43,9 +43,9 @@ export interface MemoryJob {
 export interface MemoryReport {
   seconds: number;
   baselineRss: number;
-  baselineArrayBuffers: number;
+  baselineExternal: number;
   peakRss: number;
-  peakArrayBuffers: number;
+  peakExternal: number;
   baselineHeapTotal: number;
   /** V8's heap (new and old spaces): a client that churns small objects grows it. */
   peakHeapTotal: number;
@@ -133,14 +133,14 @@ gc?.();
 gc?.();
 const base = process.memoryUsage();
 let peakRss = base.rss;
-let peakAb = base.arrayBuffers;
+let peakAb = base.external;
 let peakHeap = base.heapTotal;
 let samples = 0;
 const sample = (): void => {
   const m = process.memoryUsage();
   samples++;
   if (m.rss > peakRss) peakRss = m.rss;
-  if (m.arrayBuffers > peakAb) peakAb = m.arrayBuffers;
+  if (m.external > peakAb) peakAb = m.external;
   if (m.heapTotal > peakHeap) peakHeap = m.heapTotal;
 };
 const timer = setInterval(sample, SAMPLE_MS);
@@ -152,9 +152,9 @@ clearInterval(timer);
 const report: MemoryReport = {
   seconds,
   baselineRss: base.rss,
-  baselineArrayBuffers: base.arrayBuffers,
+  baselineExternal: base.external,
   peakRss,
-  peakArrayBuffers: peakAb,
+  peakExternal: peakAb,
   baselineHeapTotal: base.heapTotal,
   peakHeapTotal: peakHeap,
   samples,
