@@ -4,7 +4,7 @@
  * faults per run. The full scenario cannot show these (one run per contender).
  *
  *   node --import tsx bench/tools/link-cell.ts --rtt 1 --conn 32 --all 200 [--mib 256] [--runs 3] [--ceiling 8]
- *     [--no-ceiling]
+ *     [--no-ceiling] [--fixed 8 --fixed 16]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     ceiling: { type: 'string', default: '8' },
     'no-ceiling': { type: 'boolean', default: false },
+    fixed: { type: 'string', multiple: true },
   },
 });
 const bytes = Number(values.mib) * MiB;
@@ -57,7 +58,8 @@ try {
   const contenders: Contender[] = [
     counted(ours(endpoint, input, {}, 'ours default')),
     { ...ceiling(endpoint, input, 8 * MiB, Number(values.ceiling)), name: `ceiling c=${values.ceiling}` },
-  ].slice(0, values['no-ceiling'] ? 1 : 2);
+    ...(values.fixed ?? []).map((c) => counted(ours(endpoint, input, { concurrency: Number(c) }, `ours fixed ${c}`))),
+  ].filter((c) => !(values['no-ceiling'] && c.name.startsWith('ceiling')));
   // Each contender once untimed right before its timed runs: warm connections and part buffers for everyone.
   const samples = new Map<string, RunSample[]>();
   for (const c of contenders) {
