@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Auth, Bucket, crc64, resumableUpload, ResumableStore } from 'oss-stream';
 import { startChildServer, type ChildServer } from '../support/child-server.js';
 import { pattern } from '../support/bytes.js';
+import { peakExternal } from '../support/peak-memory.js';
 
 const MiB = 1024 * 1024;
 
@@ -48,24 +49,13 @@ describe('resumable: memory of a 128 MiB file upload', function () {
     } finally {
       await fh.close();
     }
-    global.gc?.();
-    const base = process.memoryUsage().external;
-    let peak = base;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().external);
-    }, 5);
-    let r;
-    try {
-      r = await resumableUpload(bucket, 'big/file.bin', path, {
+    const { result: r, used } = await peakExternal(() =>
+      resumableUpload(bucket, 'big/file.bin', path, {
         store: new ResumableStore({ root: dir }),
         partSize,
         concurrency,
-      });
-    } finally {
-      clearInterval(timer);
-    }
-    peak = Math.max(peak, process.memoryUsage().external);
-    const used = peak - base;
+      }),
+    );
     const bound = 1.25 * concurrency * partSize + 32 * MiB;
     expect(r.size).to.equal(128 * MiB);
     expect(r.parts!.length).to.equal(16);

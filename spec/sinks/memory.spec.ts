@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Auth, Bucket, createUploadStream } from 'oss-stream';
 import { startChildServer, type ChildServer } from '../support/child-server.js';
+import { peakExternal } from '../support/peak-memory.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,20 +40,8 @@ describe('sinks: memory on a 512 MiB unknown-length stream', function () {
       // the same 1 MiB view 512 times: the sink copies, so reusing it is safe and costs no memory
       for (let i = 0; i < 512; i++) yield chunk;
     }
-    global.gc?.();
-    const base = process.memoryUsage().external;
-    let peak = base;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().external);
-    }, 5);
     const sink = createUploadStream(bucket, 'big/unknown.bin', { partSize, concurrency });
-    try {
-      await pipeline(Readable.from(source()), sink);
-    } finally {
-      clearInterval(timer);
-    }
-    peak = Math.max(peak, process.memoryUsage().external);
-    const used = peak - base;
+    const { used } = await peakExternal(() => pipeline(Readable.from(source()), sink));
     const bound = 1.25 * (concurrency + 1) * partSize + 32 * MiB;
     expect(sink.result!.size).to.equal(512 * MiB);
     expect(sink.result!.parts!.length).to.equal(64);
