@@ -391,13 +391,19 @@ export class MultipartWritable extends Writable {
     const last = this.#cutter.take();
     if (!this.#multipart) {
       // Everything fit under the threshold: one PutObject, never a 1-part multipart upload.
-      const parts = [...this.#held, last];
+      const parts = [...this.#held.splice(0), last];
       const data = parts.length === 1 ? last.data : Buffer.concat(parts.map((p) => p.data));
-      const r: PutObjectResult = await putObject(this.#ctx, this.#key, data, {
-        headers: this.#headers,
-        signal: this.#window.signal,
-        onProgress: (n) => this.#progress.sent(n),
-      });
+      let r: PutObjectResult;
+      try {
+        r = await putObject(this.#ctx, this.#key, data, {
+          headers: this.#headers,
+          signal: this.#window.signal,
+          onProgress: (n) => this.#progress.sent(n),
+        });
+      } finally {
+        // The request settled, whatever its outcome: the part buffers go back for the next upload.
+        for (const part of parts) this.#buffers.release(part.data);
+      }
       this.result = putResult(r);
       this.#progress.complete(r.size);
       return;

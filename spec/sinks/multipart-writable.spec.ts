@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
-import { crc64, MultipartWritable, OssAbortError, OssArgumentError, OssError, type Bucket } from 'oss-stream';
+import {
+  createUploadStream,
+  crc64,
+  MultipartWritable,
+  OssAbortError,
+  OssArgumentError,
+  OssError,
+  type Bucket,
+} from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { partBuffers } from '../../lib/parts/buffer-pool.js';
 import { eventually } from '../support/eventually.js';
@@ -168,6 +176,17 @@ describe('sinks/MultipartWritable', function () {
     expect((await readBack('mw/pool-2.bin')).equals(second)).to.equal(true);
     expect((await readBack('mw/pool-1.bin')).equals(first)).to.equal(true);
     expect(partBuffers.idleBytes).to.be.at.most(3 * partSize);
+  });
+
+  it('gives its buffer back after a single PutObject too', async () => {
+    // under one part: the stream ends before a part fills, so it goes as one PutObject
+    const data = pattern(5 * KiB + 3, 5);
+    const lent = partBuffers.lent;
+    const ok = createUploadStream(bucket, 'mw/put-pool.bin', { partSize: 8 * KiB });
+    await pipeline(Readable.from(chunked(data, [3000])), ok);
+    expect((await readBack('mw/put-pool.bin')).equals(data)).to.equal(true);
+    expect(ok.result!.parts, 'one PutObject, no parts').to.equal(undefined);
+    expect(partBuffers.lent, 'buffers still out after a stored put').to.equal(lent);
   });
 
   it('retries a failed part from its buffer (re-signed) and still stores the exact bytes', async () => {
