@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Auth, Bucket, crc64, resumableUpload, ResumableStore } from 'oss-stream';
-import { startChildServer, type ChildServer } from '../support/child-server.js';
+import { crc64, resumableUpload, ResumableStore, type Bucket } from 'oss-stream';
+import { startDiscardBucket, type ChildServer } from '../support/child-server.js';
 import { pattern } from '../support/bytes.js';
 import { peakExternal } from '../support/peak-memory.js';
 
@@ -19,17 +19,7 @@ describe('resumable: memory of a 128 MiB file upload', function () {
   let dir: string;
 
   before(async () => {
-    server = await startChildServer([
-      '--storage',
-      'discard',
-      '--bucket',
-      'mem',
-      '--access-key-id',
-      'ak',
-      '--access-key-secret',
-      'sk',
-    ]);
-    bucket = new Bucket(new Auth('ak', 'sk'), server.endpoint, 'mem');
+    ({ server, bucket } = await startDiscardBucket());
     dir = await mkdtemp(join(tmpdir(), 'oss-stream-resumable-mem-'));
   });
   after(async () => {

@@ -3,8 +3,8 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Auth, Bucket, createUploadStream } from 'oss-stream';
-import { startChildServer, type ChildServer } from '../support/child-server.js';
+import { createUploadStream, type Bucket } from 'oss-stream';
+import { startDiscardBucket, type ChildServer } from '../support/child-server.js';
 import { peakExternal } from '../support/peak-memory.js';
 
 const MiB = 1024 * 1024;
@@ -15,17 +15,7 @@ describe('sinks: memory on a 512 MiB unknown-length stream', function () {
   let bucket: Bucket;
 
   before(async () => {
-    server = await startChildServer([
-      '--storage',
-      'discard',
-      '--bucket',
-      'mem',
-      '--access-key-id',
-      'ak',
-      '--access-key-secret',
-      'sk',
-    ]);
-    bucket = new Bucket(new Auth('ak', 'sk'), server.endpoint, 'mem');
+    ({ server, bucket } = await startDiscardBucket());
   });
   after(async () => {
     await bucket?.close();

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Auth, Bucket } from 'oss-stream';
 
 export interface ChildServer {
   endpoint: string;
@@ -43,4 +44,14 @@ export async function startChildServer(args: string[]): Promise<ChildServer> {
       await once(child, 'exit');
     },
   };
+}
+
+/**
+ * A child server that stores nothing (`--storage discard`) and a client for its bucket: the setup of the specs that
+ * measure this process's memory while it uploads. Close the bucket, then stop the server.
+ */
+export async function startDiscardBucket(): Promise<{ server: ChildServer; bucket: Bucket }> {
+  const args = ['--storage', 'discard', '--bucket', 'mem', '--access-key-id', 'ak', '--access-key-secret', 'sk'];
+  const server = await startChildServer(args);
+  return { server, bucket: new Bucket(new Auth('ak', 'sk'), server.endpoint, 'mem') };
 }
