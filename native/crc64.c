@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <immintrin.h>
 
 #include "crc64-constants.h"
@@ -41,23 +42,48 @@ static inline PCLMUL __m128i fold(__m128i x, __m128i k) {
 
 static inline PCLMUL __m128i load(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 
-/* The bare register (no init/xorout) after `reg` and then p[0, n), n >= 16. */
-static PCLMUL uint64_t crc64_fold(uint64_t reg, const uint8_t *p, size_t n) {
+static inline PCLMUL void store(uint8_t *q, __m128i x) { _mm_storeu_si128((__m128i *)(void *)q, x); }
+
+/*
+ * The bare register (no init/xorout) after `reg` and then p[0, n), n >= 16. With `q` set, every block is also
+ * stored to q[0, n) straight from the register it was loaded into: copying and hashing in one pass reads the source
+ * once, where memcpy and then a CRC of the copy read it twice. Both entry points below inline this with `q`
+ * constant, so the hashing-only one carries no store and no test.
+ */
+static inline __attribute__((always_inline)) PCLMUL uint64_t crc64_fold_body(uint64_t reg, const uint8_t *p,
+                                                                             uint8_t *q, size_t n) {
   const __m128i k128 = _mm_set_epi64x((int64_t)CRC64_FOLD_128_HI, (int64_t)CRC64_FOLD_128_LO);
   /* The register is the first 64 message bits' xor mask: the low quadword of the first lane. */
-  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi64_si128((int64_t)reg));
+  __m128i b0 = load(p);
+  if (q) store(q, b0);
+  __m128i x0 = _mm_xor_si128(b0, _mm_cvtsi64_si128((int64_t)reg));
   p += 16;
+  if (q) q += 16;
   n -= 16;
   if (n >= 48) {
     const __m128i k512 = _mm_set_epi64x((int64_t)CRC64_FOLD_512_HI, (int64_t)CRC64_FOLD_512_LO);
     __m128i x1 = load(p), x2 = load(p + 16), x3 = load(p + 32);
+    if (q) {
+      store(q, x1);
+      store(q + 16, x2);
+      store(q + 32, x3);
+      q += 48;
+    }
     p += 48;
     n -= 48;
     while (n >= 64) {
-      x0 = _mm_xor_si128(fold(x0, k512), load(p));
-      x1 = _mm_xor_si128(fold(x1, k512), load(p + 16));
-      x2 = _mm_xor_si128(fold(x2, k512), load(p + 32));
-      x3 = _mm_xor_si128(fold(x3, k512), load(p + 48));
+      const __m128i y0 = load(p), y1 = load(p + 16), y2 = load(p + 32), y3 = load(p + 48);
+      if (q) {
+        store(q, y0);
+        store(q + 16, y1);
+        store(q + 32, y2);
+        store(q + 48, y3);
+        q += 64;
+      }
+      x0 = _mm_xor_si128(fold(x0, k512), y0);
+      x1 = _mm_xor_si128(fold(x1, k512), y1);
+      x2 = _mm_xor_si128(fold(x2, k512), y2);
+      x3 = _mm_xor_si128(fold(x3, k512), y3);
       p += 64;
       n -= 64;
     }
@@ -66,7 +92,12 @@ static PCLMUL uint64_t crc64_fold(uint64_t reg, const uint8_t *p, size_t n) {
     x0 = _mm_xor_si128(fold(x2, k128), x3);
   }
   while (n >= 16) {
-    x0 = _mm_xor_si128(fold(x0, k128), load(p));
+    const __m128i y = load(p);
+    if (q) {
+      store(q, y);
+      q += 16;
+    }
+    x0 = _mm_xor_si128(fold(x0, k128), y);
     p += 16;
     n -= 16;
   }
@@ -75,11 +106,20 @@ static PCLMUL uint64_t crc64_fold(uint64_t reg, const uint8_t *p, size_t n) {
   const __m128i y = _mm_xor_si128(_mm_clmulepi64_si128(x0, kr, 0x00), _mm_srli_si128(x0, 8));
   /* Barrett on Y = Yh·x^64 + Yl: q = lo(clmul(Yh, mu)), remainder = hi(clmul(q, P1)) xor q, plus Yl. */
   const __m128i mu = _mm_cvtsi64_si128((int64_t)CRC64_BARRETT_MU);
-  const __m128i q = _mm_clmulepi64_si128(y, mu, 0x00);
-  const __m128i r = _mm_clmulepi64_si128(q, kr, 0x10);
-  const __m128i sum = _mm_xor_si128(_mm_xor_si128(r, y), _mm_slli_si128(q, 8));
+  const __m128i quotient = _mm_clmulepi64_si128(y, mu, 0x00);
+  const __m128i r = _mm_clmulepi64_si128(quotient, kr, 0x10);
+  const __m128i sum = _mm_xor_si128(_mm_xor_si128(r, y), _mm_slli_si128(quotient, 8));
   reg = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
+  if (q) memcpy(q, p, n);
   return crc64_bytes(reg, p, n);
+}
+
+static PCLMUL uint64_t crc64_fold(uint64_t reg, const uint8_t *p, size_t n) {
+  return crc64_fold_body(reg, p, NULL, n);
+}
+
+static PCLMUL uint64_t crc64_fold_copy(uint64_t reg, const uint8_t *p, uint8_t *q, size_t n) {
+  return crc64_fold_body(reg, p, q, n);
 }
 
 /* CRC result (xorout applied) of the bytes before, continued over p[0, n). */
@@ -90,12 +130,71 @@ static uint64_t crc64_update(uint64_t crc, const uint8_t *p, size_t n) {
   return ~crc64_fold(reg, p, n);
 }
 
+/* Copies p[0, n) to q (the ranges do not overlap) and returns the CRC continued over those bytes. */
+static uint64_t crc64_copy(uint64_t crc, const uint8_t *p, uint8_t *q, size_t n) {
+  if (n == 0) return crc;
+  if (n < 16) {
+    memcpy(q, p, n);
+    return ~crc64_bytes(~crc, p, n);
+  }
+  return ~crc64_fold_copy(~crc, p, q, n);
+}
+
 static int read_index(napi_env env, napi_value value, double *out) {
   /* Fails (napi_number_expected) on anything but a number. */
   if (napi_get_value_double(env, value, out) != napi_ok) return 0;
   /* An integer in [0, 2^53]: anything else (NaN, infinities, fractions, negatives) is refused; the range test
    * comes first, so the conversion is always defined. */
   return *out >= 0 && *out <= 9007199254740992.0 && (double)(int64_t)*out == *out;
+}
+
+/* The CRC result held in state[0] (low) and state[1] (high 32 bits), or NULL after throwing a TypeError. */
+static int32_t *read_state(napi_env env, napi_value value) {
+  /* napi_get_typedarray_info fails (napi_invalid_arg) on anything but a typed array. */
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array || length < 2 || data == NULL) {
+    napi_throw_type_error(env, NULL, "state must be an Int32Array of at least 2 elements");
+    return NULL;
+  }
+  return (int32_t *)data;
+}
+
+/* A Uint8Array's bytes and length; 0 after throwing a TypeError. The pointer may be NULL for an empty view. */
+static int read_bytes(napi_env env, napi_value value, const char *message, uint8_t **bytes, size_t *length) {
+  napi_typedarray_type type;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &type, length, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  /* The view's data pointer already includes its byteOffset. */
+  *bytes = (uint8_t *)data;
+  return 1;
+}
+
+/* [start, end) within a view of `length` bytes; 0 after throwing a RangeError. */
+static int read_range(napi_env env, napi_value start_value, napi_value end_value, size_t length, size_t *from,
+                      size_t *count) {
+  double start, end;
+  if (!read_index(env, start_value, &start) || !read_index(env, end_value, &end) || end < start ||
+      end > (double)length) {
+    napi_throw_range_error(env, NULL, "start and end must be integers with 0 <= start <= end <= data.length");
+    return 0;
+  }
+  *from = (size_t)start;
+  *count = (size_t)end - *from;
+  return 1;
+}
+
+static uint64_t get_crc(const int32_t *words) { return ((uint64_t)(uint32_t)words[1] << 32) | (uint32_t)words[0]; }
+
+static void set_crc(int32_t *words, uint64_t crc) {
+  words[0] = (int32_t)(uint32_t)crc;
+  words[1] = (int32_t)(uint32_t)(crc >> 32);
 }
 
 /*
@@ -111,34 +210,55 @@ static napi_value update(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "update(state, data, start, end) takes 4 arguments");
     return NULL;
   }
-  /* napi_get_typedarray_info fails (napi_invalid_arg) on anything but a typed array. */
-  napi_typedarray_type type;
-  size_t state_length, data_length;
-  void *state_data, *data;
-  if (napi_get_typedarray_info(env, argv[0], &type, &state_length, &state_data, NULL, NULL) != napi_ok ||
-      type != napi_int32_array || state_length < 2 || state_data == NULL) {
-    napi_throw_type_error(env, NULL, "state must be an Int32Array of at least 2 elements");
+  int32_t *words = read_state(env, argv[0]);
+  uint8_t *data;
+  size_t length, from, count;
+  if (words == NULL || !read_bytes(env, argv[1], "data must be a Uint8Array", &data, &length) ||
+      !read_range(env, argv[2], argv[3], length, &from, &count)) {
     return NULL;
   }
-  if (napi_get_typedarray_info(env, argv[1], &type, &data_length, &data, NULL, NULL) != napi_ok ||
-      type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "data must be a Uint8Array");
-    return NULL;
-  }
-  double start, end;
-  if (!read_index(env, argv[2], &start) || !read_index(env, argv[3], &end) || end < start ||
-      end > (double)data_length) {
-    napi_throw_range_error(env, NULL, "start and end must be integers with 0 <= start <= end <= data.length");
-    return NULL;
-  }
-  size_t from = (size_t)start, count = (size_t)end - from;
-  /* The view's data pointer already includes its byteOffset; a detached or empty view may give NULL. */
+  /* An empty range never touches the pointer: a detached or empty view may give NULL. */
   if (count == 0) return NULL;
-  int32_t *words = (int32_t *)state_data;
-  uint64_t crc = ((uint64_t)(uint32_t)words[1] << 32) | (uint32_t)words[0];
-  crc = crc64_update(crc, (const uint8_t *)data + from, count);
-  words[0] = (int32_t)(uint32_t)crc;
-  words[1] = (int32_t)(uint32_t)(crc >> 32);
+  set_crc(words, crc64_update(get_crc(words), data + from, count));
+  return NULL;
+}
+
+/*
+ * copy(state, source: Uint8Array, start, end, target: Uint8Array, targetStart: number): void. Copies
+ * source[start, end) to target[targetStart, targetStart + end - start) and folds those bytes into state, as
+ * update() does, in one pass over them. Throws, before touching a byte, when either range does not fit its view;
+ * overlapping ranges (one buffer's views) are copied as memmove would and then hashed from the target.
+ */
+static napi_value copy(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "copy(state, source, start, end, target, targetStart) takes 6 arguments");
+    return NULL;
+  }
+  int32_t *words = read_state(env, argv[0]);
+  uint8_t *source, *target;
+  size_t source_length, target_length, from, count;
+  double to;
+  if (words == NULL || !read_bytes(env, argv[1], "source must be a Uint8Array", &source, &source_length) ||
+      !read_range(env, argv[2], argv[3], source_length, &from, &count) ||
+      !read_bytes(env, argv[4], "target must be a Uint8Array", &target, &target_length)) {
+    return NULL;
+  }
+  if (!read_index(env, argv[5], &to) || to > (double)target_length || (double)count > (double)target_length - to) {
+    napi_throw_range_error(env, NULL, "targetStart must be an integer with room for end - start bytes in target");
+    return NULL;
+  }
+  if (count == 0) return NULL;
+  const uint8_t *p = source + from;
+  uint8_t *q = target + (size_t)to;
+  if ((uintptr_t)p < (uintptr_t)q + count && (uintptr_t)q < (uintptr_t)p + count) {
+    memmove(q, p, count);
+    set_crc(words, crc64_update(get_crc(words), q, count));
+  } else {
+    set_crc(words, crc64_copy(get_crc(words), p, q, count));
+  }
   return NULL;
 }
 
@@ -157,7 +277,9 @@ NAPI_MODULE_INIT() {
   }
   if (supported) {
     if (napi_create_function(env, "update", NAPI_AUTO_LENGTH, update, NULL, &value) != napi_ok ||
-        napi_set_named_property(env, exports, "update", value) != napi_ok) {
+        napi_set_named_property(env, exports, "update", value) != napi_ok ||
+        napi_create_function(env, "copy", NAPI_AUTO_LENGTH, copy, NULL, &value) != napi_ok ||
+        napi_set_named_property(env, exports, "copy", value) != napi_ok) {
       return NULL;
     }
   }

@@ -14,10 +14,11 @@ import { JS_CRC64_KERNEL, type Crc64Kernel } from './crc64-table.js';
 /** The binary, relative to the package root (beside `dist/` when installed, beside `lib/` in the repository). */
 export const NATIVE_CRC64_FILE = 'native/crc64-linux-x64.node';
 
-/** What the addon exports: `update` only when the CPU has PCLMULQDQ. */
+/** What the addon exports: `update` and `copy` only when the CPU has PCLMULQDQ. */
 interface Crc64Addon {
   cpu?: unknown;
   update?: unknown;
+  copy?: unknown;
 }
 
 /** The native kernel, or why there is none. */
@@ -28,13 +29,14 @@ export function loadNativeCrc64(): NativeCrc64Load {
   const load = loadAddon<Crc64Addon>(NATIVE_CRC64_FILE);
   if (load.addon === null) return { kernel: null, reason: load.reason };
   const addon = load.addon;
-  const update = addon.update;
-  if (addon.cpu !== 'pclmulqdq' || typeof update !== 'function') {
+  const { update, copy } = addon;
+  if (addon.cpu !== 'pclmulqdq' || typeof update !== 'function' || typeof copy !== 'function') {
     return { kernel: null, reason: `the CPU lacks PCLMULQDQ (addon: ${String(addon.cpu)})` };
   }
-  const kernel: Crc64Kernel = Object.freeze({
+  const kernel = Object.freeze({
     name: 'native',
     update: update as Crc64Kernel['update'],
+    copy: copy as NonNullable<Crc64Kernel['copy']>,
   } as const);
   // Against the JS kernel on 150 bytes at an odd offset (four lanes, their merge, one lane, a tail): a damaged
   // binary is never used.
@@ -43,7 +45,19 @@ export function loadNativeCrc64(): NativeCrc64Load {
   const reference = new Int32Array(2);
   kernel.update(ours, check, 3, 153);
   JS_CRC64_KERNEL.update(reference, check, 3, 153);
-  if (ours[0] !== reference[0] || ours[1] !== reference[1]) {
+  // The fused copy: the same CRC, the bytes where they belong and nothing written around them.
+  const copied = new Uint8Array(152);
+  const copiedCrc = new Int32Array(2);
+  kernel.copy(copiedCrc, check, 3, 153, copied, 1);
+  const copiedRight =
+    copied[0] === 0 && copied[151] === 0 && copied.subarray(1, 151).every((b, i) => b === check[i + 3]);
+  if (
+    ours[0] !== reference[0] ||
+    ours[1] !== reference[1] ||
+    !copiedRight ||
+    copiedCrc[0] !== ours[0] ||
+    copiedCrc[1] !== ours[1]
+  ) {
     return { kernel: null, reason: 'the addon failed its self-check against the JS kernel' };
   }
   return { kernel };

@@ -34,6 +34,18 @@ export interface Crc64Kernel {
    * applied: the value OSS prints). The caller has checked the range.
    */
   update(state: Int32Array, data: Uint8Array, start: number, end: number): void;
+  /**
+   * Copies `source[start, end)` to `target` at `targetStart` and folds those bytes into `state`, in one pass over
+   * them (the native kernel only; the others copy and then hash the copy). The caller has checked both ranges.
+   */
+  copy?(
+    state: Int32Array,
+    source: Uint8Array,
+    start: number,
+    end: number,
+    target: Uint8Array,
+    targetStart: number,
+  ): void;
 }
 
 /** The byte loop, on the register held in 32-bit halves. */

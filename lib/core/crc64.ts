@@ -51,6 +51,33 @@ function fold(hi: number, lo: number, data: Uint8Array, start: number, end: numb
   outLo = state[0]!;
 }
 
+/**
+ * Copies source[start, end) to target at targetStart and folds the bytes into the CRC result (hi, lo), into
+ * outHi/outLo: in one pass where the kernel can (native), else a copy and then a hash of the copy while it is in
+ * cache.
+ */
+function copyFold(
+  hi: number,
+  lo: number,
+  source: Uint8Array,
+  start: number,
+  end: number,
+  target: Uint8Array,
+  targetStart: number,
+): void {
+  const k = end - start <= SMALL_INPUT ? undefined : (kernel ??= activeCrc64Kernel());
+  if (k?.copy === undefined) {
+    target.set(start === 0 && end === source.length ? source : source.subarray(start, end), targetStart);
+    fold(hi, lo, target, targetStart, targetStart + end - start);
+    return;
+  }
+  state[0] = lo;
+  state[1] = hi;
+  k.copy(state, source, start, end, target, targetStart);
+  outHi = state[1]!;
+  outLo = state[0]!;
+}
+
 const TWO_32 = 2 ** 32;
 // 10^15 = Q_15·2^32 + R_15: splits a 16..20-digit decimal so every partial product stays below 2^53.
 const Q_15 = Math.floor(1e15 / TWO_32);
@@ -266,6 +293,37 @@ export class Crc64 {
   update(data: Uint8Array, start = 0, end: number = data.length): this {
     checkRange(data, start, end);
     fold(this.#hi, this.#lo, data, start, end);
+    this.#hi = outHi;
+    this.#lo = outLo;
+    this.#length += end - start;
+    return this;
+  }
+
+  /**
+   * Copies `source[start, end)` into `target` at `targetStart` and hashes the copied bytes: the same as
+   * `target.set(source.subarray(start, end), targetStart)` followed by an {@link update} of that range, with the
+   * native kernel in one pass over the bytes (the source is read once). `start` defaults to 0 and `end` to
+   * `source.length`.
+   *
+   * @example
+   * ```ts
+   * const part = Buffer.allocUnsafe(1024);
+   * const crc = new Crc64();
+   * crc.copy(Buffer.from('hello'), part, 0);
+   * crc.digest() === crc64('hello');
+   * ```
+   * @throws OssArgumentError when a range does not fit its buffer.
+   */
+  copy(source: Uint8Array, target: Uint8Array, targetStart: number, start = 0, end: number = source.length): this {
+    checkRange(source, start, end);
+    if (!(target instanceof Uint8Array)) throw new OssArgumentError('target must be a Uint8Array', 'target');
+    if (!Number.isInteger(targetStart) || targetStart < 0 || targetStart + (end - start) > target.length) {
+      throw new OssArgumentError(
+        `no room for ${end - start} bytes at ${String(targetStart)} in a target of ${target.length} bytes`,
+        'targetStart',
+      );
+    }
+    copyFold(this.#hi, this.#lo, source, start, end, target, targetStart);
     this.#hi = outHi;
     this.#lo = outLo;
     this.#length += end - start;

@@ -87,9 +87,8 @@ export class PartCutter {
     }
     const n = Math.min(buf.length - this.#used, chunk.length - start);
     if (n === 0) return start;
-    buf.set(n === chunk.length && start === 0 ? chunk : chunk.subarray(start, start + n), this.#used);
-    // hash from our own buffer: just written, so it is in cache
-    this.#crc.update(buf, this.#used, this.#used + n);
+    // copied and hashed in one pass over the bytes (the native kernel), or hashed from our copy while in cache
+    this.#crc.copy(chunk, buf, this.#used, start, start + n);
     this.#used += n;
     this.#bytes += n;
     return start + n;

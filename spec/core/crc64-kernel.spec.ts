@@ -15,9 +15,12 @@ const CAPABLE =
 
 /** In a fresh process: the kernel chosen, then the CRCs of a folded-size buffer and of the check string. */
 function child(env: string | undefined, nodeFlags: string[] = []): { out: string[]; stderr: string } {
-  const script = `import { crc64, crc64Kernel } from ${JSON.stringify(LIB)};
+  // The last figure goes through Crc64.copy (the native kernel's fused copy, the others' copy then hash) and must
+  // equal the one before it.
+  const script = `import { Crc64, crc64, crc64Kernel } from ${JSON.stringify(LIB)};
     const buf = Uint8Array.from({ length: 204801 }, (_, i) => (i * 7 + 3) & 0xff);
-    console.log(crc64Kernel(), crc64(buf), crc64('123456789'), crc64(buf.subarray(3, 3 + 4096 + 13)));`;
+    const copied = new Crc64().copy(buf, new Uint8Array(5000), 7, 3, 3 + 4096 + 13).digest();
+    console.log(crc64Kernel(), crc64(buf), crc64('123456789'), crc64(buf.subarray(3, 3 + 4096 + 13)), copied);`;
   const childEnv = { ...process.env };
   delete childEnv[CRC64_KERNEL_ENV];
   if (env !== undefined) childEnv[CRC64_KERNEL_ENV] = env;
@@ -47,6 +50,7 @@ describe('CRC-64 kernel selection', function () {
     expect(byDefault.out[0]).to.equal(CAPABLE ? 'native' : 'wasm');
     const slice = byDefault.out[3];
     expect(byDefault.out.slice(1, 3)).to.deep.equal(VALUES);
+    expect(byDefault.out[4]).to.equal(slice);
     for (const [env, kernel] of [
       ['wasm', 'wasm'],
       ['js', 'js'],
@@ -54,7 +58,7 @@ describe('CRC-64 kernel selection', function () {
       ['auto', CAPABLE ? 'native' : 'wasm'],
     ] as const) {
       const { out } = child(env);
-      expect(out, `${CRC64_KERNEL_ENV}=${env}`).to.deep.equal([kernel, ...VALUES, slice]);
+      expect(out, `${CRC64_KERNEL_ENV}=${env}`).to.deep.equal([kernel, ...VALUES, slice, slice]);
     }
   });
 

@@ -171,6 +171,96 @@ describe('native CRC-64 kernel (PCLMULQDQ)', () => {
       }
     });
 
+    describe('copy: the copy and the CRC in one pass', () => {
+      /** Through the fused copy: the CRC, and the target after the copy. */
+      function copied(
+        source: Uint8Array,
+        start: number,
+        end: number,
+        target: Uint8Array,
+        at: number,
+        previous = 0n,
+      ): string {
+        const state = new Int32Array([Number(previous & 0xffffffffn) | 0, Number(previous >> 32n) | 0]);
+        native.copy!(state, source, start, end, target, at);
+        return ((BigInt(state[1]! >>> 0) << 32n) | BigInt(state[0]! >>> 0)).toString();
+      }
+
+      it("gives update()'s CRC and exactly the bytes, every length 0..300 at every source and target alignment", () => {
+        const source = noise(16 + 300 + 16, 4);
+        const previous = 0x0123456789abcdefn;
+        for (let length = 0; length <= 300; length++) {
+          for (let from = 0; from < 16; from += 3) {
+            for (let to = 0; to < 16; to += 5) {
+              const target = new Uint8Array(to + length + 16).fill(0xa5);
+              const at = `length ${length} from ${from} to ${to}`;
+              expect(copied(source, from, from + length, target, to, previous), at).to.equal(
+                run(wasm, source, from, from + length, previous),
+              );
+              expect(
+                Buffer.compare(target.subarray(to, to + length), source.subarray(from, from + length)),
+                at,
+              ).to.equal(0);
+              // Not a byte written outside the range.
+              expect(
+                target.subarray(0, to).every((b) => b === 0xa5),
+                at,
+              ).to.equal(true);
+              expect(
+                target.subarray(to + length).every((b) => b === 0xa5),
+                at,
+              ).to.equal(true);
+            }
+          }
+        }
+      });
+
+      it('on 8 MiB + 13 at an odd offset, and on overlapping views of one buffer (as memmove)', function () {
+        this.timeout(30_000);
+        const big = noise((8 << 20) + 13 + 7, 5);
+        const target = Buffer.allocUnsafe((8 << 20) + 13 + 3);
+        expect(copied(big, 7, big.length, target, 3)).to.equal(run(wasm, big, 7, big.length));
+        expect(target.subarray(3).equals(big.subarray(7))).to.equal(true);
+        for (const [from, to] of [
+          [0, 100],
+          [100, 0],
+          [10, 11],
+        ] as const) {
+          const bytes = noise(2000, 6);
+          const expected = Buffer.from(bytes);
+          expected.copyWithin(to, from, from + 1500);
+          const crc = copied(bytes, from, from + 1500, bytes, to);
+          expect(Buffer.from(bytes).equals(expected), `${from} -> ${to}`).to.equal(true);
+          expect(crc, `${from} -> ${to}`).to.equal(run(wasm, expected, to, to + 1500));
+        }
+      });
+
+      it('checks its arguments before touching a byte (TypeError, RangeError)', () => {
+        const state = new Int32Array([123, 456]);
+        const source = noise(40, 7);
+        const target = new Uint8Array(40);
+        const copy = native.copy as (...args: unknown[]) => void;
+        const cases: [unknown[], ErrorConstructor][] = [
+          [[state, source, 0, 40, target], TypeError],
+          [[new Int32Array(1), source, 0, 40, target, 0], TypeError],
+          [[state, new Int8Array(40), 0, 40, target, 0], TypeError],
+          [[state, source, 0, 40, new Uint16Array(40), 0], TypeError],
+          [[state, source, 0, 41, target, 0], RangeError],
+          [[state, source, 5, 4, target, 0], RangeError],
+          [[state, source, 0, 40, target, 1], RangeError],
+          [[state, source, 0, 10, target, 31], RangeError],
+          [[state, source, 0, 10, target, -1], RangeError],
+          [[state, source, 0, 10, target, 0.5], RangeError],
+          [[state, source, 0, 10, target, Number.NaN], RangeError],
+        ];
+        for (const [args, type] of cases) {
+          expect(() => copy(...args), String(args.slice(2).map(String))).to.throw(type);
+          expect([...state]).to.deep.equal([123, 456]);
+          expect(target.every((b) => b === 0)).to.equal(true);
+        }
+      });
+    });
+
     it('loads in worker threads too, each its own instance, and a thread that ends takes nothing down', async () => {
       // Plain JS in the workers (they do not inherit the TypeScript loader): the addon itself, as the kernel uses it.
       const code = `const { parentPort, workerData } = require('node:worker_threads');

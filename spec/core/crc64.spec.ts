@@ -363,6 +363,48 @@ describe(`core/crc64 (${crc64Kernel()} kernel)`, () => {
       expect(() => new Crc64().update('abc' as unknown as Uint8Array)).to.throw(OssArgumentError);
     });
 
+    it('copy lands the bytes where asked and hashes exactly them, as set + update would', () => {
+      const source = noise(70_000, 8);
+      for (const [start, end, at] of [
+        [0, 70_000, 0],
+        [3, 69_001, 11],
+        [100, 120, 7],
+        [5, 5, 0],
+      ] as const) {
+        const target = Buffer.alloc(70_100, 0x5a);
+        const crc = new Crc64('12345').copy(source, target, at, start, end);
+        expect(crc.digest()).to.equal(naiveCrc64(source.subarray(start, end), 12345n).toString());
+        expect(crc.length).to.equal(end - start);
+        expect(target.subarray(at, at + end - start).equals(source.subarray(start, end))).to.equal(true);
+        expect(target.subarray(0, at).every((b) => b === 0x5a)).to.equal(true);
+        expect(target.subarray(at + end - start).every((b) => b === 0x5a)).to.equal(true);
+      }
+      // Defaults: the whole source.
+      const whole = Buffer.alloc(10);
+      expect(new Crc64().copy(utf8('123456789'), whole, 1).digest()).to.equal('11051210869376104954');
+      expect(whole.subarray(1).toString()).to.equal('123456789');
+    });
+
+    it('copy refuses a range or a target that does not fit, before writing a byte', () => {
+      const source = noise(100, 9);
+      const target = new Uint8Array(50);
+      for (const [start, end, at] of [
+        [0, 51, 0],
+        [0, 50, 1],
+        [10, 20, 41],
+        [0, 10, -1],
+        [0, 10, 0.5],
+        [20, 10, 0],
+        [0, 101, 0],
+      ] as const) {
+        const crc = new Crc64();
+        expect(() => crc.copy(source, target, at, start, end), `${start},${end} at ${at}`).to.throw(OssArgumentError);
+        expect(crc.length).to.equal(0);
+        expect(target.every((b) => b === 0)).to.equal(true);
+      }
+      expect(() => new Crc64().copy(source, 'x' as unknown as Uint8Array, 0)).to.throw(OssArgumentError);
+    });
+
     it('digest does not reset; value is the same number; reset returns to previous', () => {
       const crc = new Crc64('12345');
       crc.update(utf8('abc'));
