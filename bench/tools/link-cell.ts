@@ -4,7 +4,7 @@
  * faults per run. The full scenario cannot show these (one run per contender).
  *
  *   node --import tsx bench/tools/link-cell.ts --rtt 1 --conn 32 --all 200 [--mib 256] [--runs 3] [--ceiling 8]
- *     [--no-ceiling] [--fixed 8 --fixed 16] [--ceiling-first]
+ *     [--no-ceiling] [--fixed 8 --fixed 16] [--ceiling-first] [--keep-open]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'no-ceiling': { type: 'boolean', default: false },
     fixed: { type: 'string', multiple: true },
     'ceiling-first': { type: 'boolean', default: false },
+    'keep-open': { type: 'boolean', default: false },
   },
 });
 const bytes = Number(values.mib) * MiB;
@@ -70,7 +71,7 @@ try {
     samples.set(c.name, [...cold.get(c.name)!, ...warm.get(c.name)!]);
     // Its connections closed before the next contender runs, as in the full scenario: another client's idle pool
     // on the link cost oss-stream a fifth of its rate here (see bench/link.bench.ts).
-    await c.close();
+    if (!values['keep-open']) await c.close();
   }
   console.log(`${values.rtt} ms, ${values.conn}/conn, ${values.all} all, ${values.mib} MiB. ${loadNote()}`);
   for (const [name, s] of samples) {
