@@ -124,6 +124,17 @@ export const MAX_BUFFER_BYTES: number = bufferConstants.MAX_LENGTH;
  */
 export const MAX_BUFFERED_FILE_BODY = 16 * MiB;
 
+/**
+ * The process-wide pool of part buffers kept between uploads (`lib/parts/buffer-pool.ts`): at most `maxIdleBytes`
+ * idle, all dropped `idleMs` after the last upload took or gave one. Fresh memory is what an upload that finds the
+ * pool empty pays for: on the VMs here (virtio-balloon free page reporting, which hands every freed 2 MiB block back
+ * to the host) a fresh MiB costs 1–3 ms of CPU on first touch. With 2 s, uploads a few seconds apart found the pool
+ * empty every time: 0.66–0.75 s of client CPU per GiB at 8 MiB × 4 and 1.37 s with `'auto'`, against 0.58–0.60 and
+ * 0.59–0.61 with the buffers kept (bench/tools/client-cpu.ts, the uploads taking turns with other clients). 30 s
+ * covers uploads that follow one another with pauses between; `releasePartBuffers()` drops them at once.
+ */
+export const PART_BUFFER_POOL = Object.freeze({ maxIdleBytes: 256 * MiB, idleMs: 30_000 });
+
 /** The largest part a sink can hold in memory: the service's limit, or this Node's Buffer limit if lower. */
 export function maxBufferedPartSize(limits: OssLimits): number {
   return Math.min(limits.maxPartSize, MAX_BUFFER_BYTES);

@@ -20,6 +20,7 @@ export { FileSlice } from './core/file-slice.js';
 export type { UploadCallback, CallbackVars } from './core/callback.js';
 export { RETRY_CHANNEL, type RetryEvent } from './core/http.js';
 export { determinePartSize } from './parts/part-size.js';
+export { releasePartBuffers } from './parts/buffer-pool.js';
 export { Bucket, type SignableMethod } from './bucket.js';
 export type { UploadData } from './api/body.js';
 export type { UploadHeaderOptions } from './api/upload-headers.js';

@@ -10,6 +10,7 @@
  * what it wrote.
  */
 
+import { PART_BUFFER_POOL } from '../config.js';
 import { allocatePartBuffer } from './page-allocator.js';
 
 /** Limits of a {@link BufferPool}. */
@@ -94,5 +95,20 @@ export class BufferPool {
   }
 }
 
-/** The process-wide pool of part buffers: 256 MiB idle at most, dropped 2 s after the last upload used it. */
-export const partBuffers = new BufferPool({ maxIdleBytes: 256 * 1024 * 1024, idleMs: 2000 });
+/** The process-wide pool of part buffers: 256 MiB idle at most, dropped 30 s after the last upload used it. */
+export const partBuffers = new BufferPool(PART_BUFFER_POOL);
+
+/**
+ * Drops the part buffers kept for the next upload now, instead of 30 s after the last upload used them: for a
+ * process that is done uploading for a while and wants that memory back at once (up to 256 MiB after uploads with
+ * `concurrency: 'auto'`). Uploads still running keep their buffers; the next upload allocates fresh ones.
+ *
+ * @example
+ * ```ts
+ * await pipeline(createReadStream('db.sql'), createUploadStream(bucket, 'backups/db.sql'));
+ * releasePartBuffers(); // the nightly backup is done: give the memory back now
+ * ```
+ */
+export function releasePartBuffers(): void {
+  partBuffers.clear();
+}

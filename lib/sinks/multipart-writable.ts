@@ -53,8 +53,9 @@ type Pending = { chunk: Uint8Array; offset: number; cb: (err?: Error | null) => 
  *
  * - Memory: at most `(concurrency + 1) × partSize` of part buffers, `maxMemory` with `concurrency: 'auto'` (the
  *   caller's chunks are copied, never retained). When the sink is done they go to a process-wide pool that the
- *   next upload takes them from (at most 256 MiB idle, dropped 2 s after last use). The write callback is held while `concurrency` parts are in flight
- *   and the next part is full: that is the backpressure.
+ *   next upload takes them from (at most 256 MiB idle, dropped 30 s after last use, or by `releasePartBuffers()`).
+ *   The write callback is held while `concurrency` parts are in flight and the next part is full: that is the
+ *   backpressure.
  * - Integrity: each part's CRC64 is verified, and the whole-object CRC64 is combined from the parts and checked
  *   at Complete.
  * - Failure: on any error (a part, the source, `destroy(err)`, `signal`, Complete) it stops, cancels requests in

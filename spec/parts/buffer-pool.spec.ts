@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import FakeTimers from '@sinonjs/fake-timers';
-import { BufferPool, partBuffers } from '../../lib/parts/buffer-pool.js';
+import { BufferPool, partBuffers, releasePartBuffers } from '../../lib/parts/buffer-pool.js';
 
 describe('parts/buffer-pool', () => {
   it('hands a given buffer back for the same size, and a fresh one for any other size', () => {
@@ -66,8 +66,21 @@ describe('parts/buffer-pool', () => {
     pool.clear();
   });
 
-  it('the process-wide pool is bounded (256 MiB idle, 2 s)', () => {
+  it('the process-wide pool is bounded (256 MiB idle, 30 s)', () => {
     expect(partBuffers.maxIdleBytes).to.equal(256 * 1024 * 1024);
-    expect(partBuffers.idleMs).to.equal(2000);
+    expect(partBuffers.idleMs).to.equal(30_000);
+  });
+
+  it('releasePartBuffers() drops what the process-wide pool holds, and the next take is a fresh buffer', () => {
+    const size = 64 * 1024 + 7; // a size no upload uses, so nothing else touches this entry meanwhile
+    const a = partBuffers.take(size);
+    partBuffers.give(a);
+    expect(partBuffers.idleBytes).to.be.at.least(size);
+    releasePartBuffers();
+    expect(partBuffers.idleBytes).to.equal(0);
+    const b = partBuffers.take(size);
+    expect(b.buffer).to.not.equal(a.buffer);
+    partBuffers.give(b);
+    releasePartBuffers();
   });
 });
