@@ -148,6 +148,17 @@ static int read_index(napi_env env, napi_value value, double *out) {
   return *out >= 0 && *out <= 9007199254740992.0 && (double)(int64_t)*out == *out;
 }
 
+/* The call's first `want` arguments into argv; 0 after throwing a TypeError (with `usage`) when there are fewer. */
+static int read_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
 /* The CRC result held in state[0] (low) and state[1] (high 32 bits), or NULL after throwing a TypeError. */
 static int32_t *read_state(napi_env env, napi_value value) {
   /* napi_get_typedarray_info fails (napi_invalid_arg) on anything but a typed array. */
@@ -203,13 +214,8 @@ static void set_crc(int32_t *words, uint64_t crc) {
  * into it in place. Throws TypeError or RangeError on anything else, before reading a byte.
  */
 static napi_value update(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "update(state, data, start, end) takes 4 arguments");
-    return NULL;
-  }
+  if (!read_args(env, info, 4, argv, "update(state, data, start, end) takes 4 arguments")) return NULL;
   int32_t *words = read_state(env, argv[0]);
   uint8_t *data;
   size_t length, from, count;
@@ -230,11 +236,8 @@ static napi_value update(napi_env env, napi_callback_info info) {
  * overlapping ranges (one buffer's views) are copied as memmove would and then hashed from the target.
  */
 static napi_value copy(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "copy(state, source, start, end, target, targetStart) takes 6 arguments");
+  if (!read_args(env, info, 6, argv, "copy(state, source, start, end, target, targetStart) takes 6 arguments")) {
     return NULL;
   }
   int32_t *words = read_state(env, argv[0]);
