@@ -1,6 +1,7 @@
 /**
  * `resumableUpload`: oss2's `resumable_upload` made safe. A file above the threshold goes up as a multipart upload
- * whose progress is checkpointed after every part, so a crash, a `kill -9`, a lost network or an abort never costs
+ * whose progress is checkpointed (at most once a second, and whenever it stops), and a resume keeps every part the
+ * server lists once its file range hashes the same, so a crash, a `kill -9`, a lost network or an abort never costs
  * more than the parts that were on the wire, and the final object is always verified against the file's CRC64.
  */
 import { stat } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { resolve } from 'node:path';
 import { contextOf, type Bucket } from '../bucket.js';
 import {
   autoConcurrencyMax,
+  CHECKPOINT_INTERVAL_MS,
   checkInteger,
   DEFAULTS,
   MAX_BUFFER_BYTES,
@@ -353,7 +355,7 @@ async function multipart(job: UploadJob, previous: CheckpointRecord | undefined)
     if (initiateMs !== undefined) tuner.roundTrip(initiateMs);
   }
   const window = new Window(tuner?.limit ?? (o.concurrency as number), o.signal);
-  const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err));
+  const writer = new CheckpointWriter(o.store, record, (err) => window.fail(err), CHECKPOINT_INTERVAL_MS);
   // Written before the first part: an upload that exists only on the server is an orphan nobody can resume.
   try {
     await writer.save();

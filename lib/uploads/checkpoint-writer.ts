@@ -1,6 +1,7 @@
 /**
  * Saves a checkpoint record after each finished part without ever running two saves of one record at once:
- * parts that finish while a save is in flight are folded into the next save.
+ * parts that finish while a save is in flight are folded into the next save. With a minimum interval, saves are also
+ * spaced out in time, except the ones asked for with save() or flush().
  */
 import type { CheckpointPart, CheckpointRecord } from './checkpoint-record.js';
 import type { CheckpointStore } from './resumable-store.js';
@@ -8,7 +9,8 @@ import type { CheckpointStore } from './resumable-store.js';
 /**
  * The one writer of one record. Saves are serialized (a store's atomic replace is not a queue: two overlapping
  * renames could land out of order and put an older record last) and coalesced (a burst of finished parts costs
- * one or two writes, not one each). A part is durable once the save that follows its {@link add} resolved.
+ * one or two writes, not one each). A part is durable once the save that follows its {@link add} resolved; with
+ * `minIntervalMs`, that save starts at most that long after the one before it started.
  */
 export class CheckpointWriter {
   readonly #store: CheckpointStore;
@@ -18,16 +20,29 @@ export class CheckpointWriter {
   #dirty = false;
   #error: unknown = undefined;
   #failed = false;
+  readonly #minIntervalMs: number;
+  #lastStart = -Infinity;
+  // A save waiting for the interval to pass, and whether a caller wants it now.
+  #wake: (() => void) | undefined;
+  #urgent = false;
 
   /**
    * @param store - where the record goes
    * @param record - the record, owned by the writer from now on
    * @param onError - called once with the first failed save (the upload decides whether that stops it)
+   * @param minIntervalMs - the least time from one save's start to the next one's, unless save() or flush() asks
+   *   for it now (default 0: after every part)
    */
-  constructor(store: CheckpointStore, record: CheckpointRecord, onError: (err: unknown) => void = () => {}) {
+  constructor(
+    store: CheckpointStore,
+    record: CheckpointRecord,
+    onError: (err: unknown) => void = () => {},
+    minIntervalMs = 0,
+  ) {
     this.#store = store;
     this.#record = record;
     this.#onError = onError;
+    this.#minIntervalMs = minIntervalMs;
   }
 
   /** The record as it will be written next (parts ascending). */
@@ -51,9 +66,16 @@ export class CheckpointWriter {
     return this.flush();
   }
 
-  /** Resolves once no save is pending; rejects with the first save error, if any. */
+  /**
+   * Writes what is pending now, without waiting for the interval, and resolves once no save is pending; rejects
+   * with the first save error, if any.
+   */
   async flush(): Promise<void> {
-    while (this.#saving !== undefined) await this.#saving;
+    while (this.#saving !== undefined) {
+      this.#urgent = true;
+      this.#wake?.();
+      await this.#saving;
+    }
     if (this.#failed) throw this.#error;
   }
 
@@ -69,7 +91,20 @@ export class CheckpointWriter {
   async #loop(): Promise<void> {
     try {
       do {
+        const wait = this.#lastStart + this.#minIntervalMs - performance.now();
+        if (wait > 0 && !this.#urgent) {
+          // Not unref'd: a pending save keeps the process up until it is written.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = undefined;
+        }
         this.#dirty = false;
+        this.#lastStart = performance.now();
         // A copy: a store may keep what it is given, and this record keeps changing.
         await this.#store.save({ ...this.#record, parts: this.#record.parts.map((p) => ({ ...p })) });
       } while (this.#dirty);
@@ -79,6 +114,7 @@ export class CheckpointWriter {
       this.#onError(err);
     } finally {
       this.#saving = undefined;
+      this.#urgent = false;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import FakeTimers from '@sinonjs/fake-timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckpointRecord, CheckpointStore } from 'oss-stream';
 import { CheckpointWriter } from '../../lib/uploads/checkpoint-writer.js';
@@ -97,5 +98,57 @@ describe('uploads/CheckpointWriter', () => {
     w.add(part(2));
     await consistently(() => expect(store.saves.length).to.equal(1));
     expect(errors.map((e) => (e as Error).message)).to.deep.equal(['disk full']);
+  });
+
+  describe('with a minimum interval between saves', () => {
+    let clock: ReturnType<typeof FakeTimers.install>;
+    beforeEach(() => (clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })));
+    afterEach(() => clock.uninstall());
+
+    /** A store that writes at once and records each save's parts and (fake) time. */
+    function instantStore(): CheckpointStore & { saves: { at: number; parts: number[] }[] } {
+      const saves: { at: number; parts: number[] }[] = [];
+      return {
+        saves,
+        load: async () => undefined,
+        save: async (r) => void saves.push({ at: performance.now(), parts: r.parts.map((p) => p.partNumber) }),
+        delete: async () => {},
+      };
+    }
+
+    it('the first save goes at once; parts added within the interval wait for it and go in one save', async () => {
+      const store = instantStore();
+      const w = new CheckpointWriter(store, record(), () => {}, 1000);
+      await w.save();
+      w.add(part(1));
+      await clock.tickAsync(300);
+      w.add(part(2));
+      w.add(part(3));
+      await clock.tickAsync(699);
+      expect(store.saves.map((s) => s.parts)).to.deep.equal([[]]);
+      await clock.tickAsync(1);
+      expect(store.saves.map((s) => s.parts)).to.deep.equal([[], [1, 2, 3]]);
+      expect(store.saves[1]!.at - store.saves[0]!.at).to.equal(1000);
+      // Long after the last save, the next part is written at once.
+      await clock.tickAsync(5000);
+      w.add(part(4));
+      await clock.tickAsync(0);
+      expect(store.saves.map((s) => s.parts).at(-1)).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it('flush() and save() write a waiting save at once', async () => {
+      const store = instantStore();
+      const w = new CheckpointWriter(store, record(), () => {}, 1000);
+      await w.save();
+      w.add(part(1));
+      await w.flush();
+      expect(store.saves.map((s) => s.parts)).to.deep.equal([[], [1]]);
+      expect(performance.now()).to.equal(0);
+      w.add(part(2));
+      await w.save();
+      expect(store.saves.map((s) => s.parts)).to.deep.equal([[], [1], [1, 2]]);
+      expect(performance.now()).to.equal(0);
+      expect(clock.countTimers()).to.equal(0);
+    });
   });
 });
