@@ -2,6 +2,7 @@
 // per-connection cap is the limit (spec/support/link-model.ts). What is asserted is what the server side saw (the
 // most connections the link carried at once: each part in flight holds one), never a duration.
 import { expect } from 'chai';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,6 +22,7 @@ import { startLinkProxy, type LinkProxy } from '../support/link-model.js';
 import { BUCKET, CRED, download, useLocalOss } from '../support/local-oss.js';
 import { pattern } from '../support/bytes.js';
 import { AUTO_START } from '../../lib/parts/concurrency-tuner.js';
+import { RETRY_CHANNEL } from '../../lib/core/http.js';
 import { eventually } from '../support/eventually.js';
 
 const KiB = 1024;
@@ -96,7 +98,15 @@ describe('sinks: concurrency auto', function () {
       concurrency: 'auto',
       onProgress: () => limitsSeen.push(sink.concurrencyLimit),
     });
-    await pipeline(Readable.from([data]), sink);
+    // Also right after each throttled answer (published after the window was halved): under load the window could
+    // grow back by a part before the next progress call, and progress alone then never saw the halved limit.
+    const onRetry = (): void => void limitsSeen.push(sink.concurrencyLimit);
+    subscribe(RETRY_CHANNEL, onRetry);
+    try {
+      await pipeline(Readable.from([data]), sink);
+    } finally {
+      unsubscribe(RETRY_CHANNEL, onRetry);
+    }
     expect(oss.server.stats.op('UploadPart').errors).to.be.at.least(2);
     // Two throttled answers: the start halved twice.
     expect(sink.concurrencyLimit, `limits seen: ${[...new Set(limitsSeen)].join(', ')}`).to.be.below(AUTO_START);
