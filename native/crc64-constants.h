@@ -6,8 +6,16 @@
 
 #include <stdint.h>
 
+#define CRC64_FOLD_2048_LO UINT64_C(0x8260adf2381ad81c) /* x^2111 mod P */
+#define CRC64_FOLD_2048_HI UINT64_C(0xf31fd9271e228b79) /* x^2047 mod P */
+#define CRC64_FOLD_1024_LO UINT64_C(0x8757d71d4fcc1000) /* x^1087 mod P */
+#define CRC64_FOLD_1024_HI UINT64_C(0xd7d86b2af73de740) /* x^1023 mod P */
 #define CRC64_FOLD_512_LO UINT64_C(0x6ae3efbb9dd441f3) /* x^575 mod P */
 #define CRC64_FOLD_512_HI UINT64_C(0x081f6054a7842df4) /* x^511 mod P */
+#define CRC64_FOLD_384_LO UINT64_C(0xb5ea1af9c013aca4) /* x^447 mod P */
+#define CRC64_FOLD_384_HI UINT64_C(0x69a35d91c3730254) /* x^383 mod P */
+#define CRC64_FOLD_256_LO UINT64_C(0x60095b008a9efa44) /* x^319 mod P */
+#define CRC64_FOLD_256_HI UINT64_C(0x3be653a30fe1af51) /* x^255 mod P */
 #define CRC64_FOLD_128_LO UINT64_C(0xe05dd497ca393ae4) /* x^191 mod P */
 #define CRC64_FOLD_128_HI UINT64_C(0xdabe95afc7875f40) /* x^127 mod P */
 #define CRC64_REDUCE_127 UINT64_C(0xdabe95afc7875f40) /* x^127 mod P */

@@ -67,7 +67,11 @@ export function foldConstants(): { name: string; value: bigint; what: string }[]
   ];
   const p1 = (POLY ^ 1n) >> 1n;
   return [
+    ...fold(2048),
+    ...fold(1024),
     ...fold(512),
+    ...fold(384),
+    ...fold(256),
     ...fold(128),
     { name: 'CRC64_REDUCE_127', value: reflect64(xPowMod(127)), what: 'x^127 mod P' },
     { name: 'CRC64_BARRETT_MU', value: reflect64(polyDivMod(1n << 127n, POLY).quotient), what: 'floor(x^127 / P)' },
