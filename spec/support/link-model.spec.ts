@@ -2,7 +2,7 @@
 // each limit it claims (lower bounds only: a loaded machine may make anything slower, never faster).
 import { expect } from 'chai';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { startLinkProxy, type LinkProxy } from './link-model.js';
 
 const MB = 1e6;
@@ -100,6 +100,45 @@ describe('support/link-model', () => {
     } finally {
       agent.destroy();
       await proxy.close();
+    }
+  });
+
+  it('passes a FIN on behind the bytes sent before it, both ways, and then lets the connection go', async () => {
+    // A raw server that answers what it read, and closes as soon as the client's stream ends ("Connection: close").
+    const seen: string[] = [];
+    const raw = net.createServer({ allowHalfOpen: true }, (socket) => {
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => {
+        seen.push(text);
+        socket.end(`read ${text.length} bytes`);
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const proxy = await startLinkProxy(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`, {
+      rttMs: 60,
+      perConnectionBytesPerSecond: 1 * MB,
+      aggregateBytesPerSecond: Infinity,
+    });
+    try {
+      const port = Number(new URL(proxy.endpoint).port);
+      const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      let answer = '';
+      client.on('data', (c: Buffer) => (answer += c.toString()));
+      const closed = new Promise<boolean>((resolve) => client.on('close', resolve));
+      const errors: Error[] = [];
+      client.on('error', (e) => errors.push(e));
+      // The FIN leaves right behind 100 kB that take 100 ms to cross: the server must see every byte before it.
+      client.end('x'.repeat(100_000));
+      client.on('end', () => client.end());
+      expect(await closed, 'closed with an error').to.equal(false);
+      expect(errors).to.deep.equal([]);
+      expect(seen).to.deep.equal(['x'.repeat(100_000)]);
+      // The answer the server wrote just before closing arrives (a reset would have lost it on the link).
+      expect(answer).to.equal('read 100000 bytes');
+    } finally {
+      await proxy.close();
+      await new Promise<void>((r) => raw.close(() => r()));
     }
   });
 });

@@ -37,7 +37,7 @@ export interface LinkProxy {
 }
 
 interface Held {
-  chunk: Buffer;
+  chunk: Buffer | null;
   at: number;
 }
 
@@ -53,35 +53,45 @@ export async function startLinkProxy(target: string, link: LinkModel): Promise<L
   let peak = 0;
   let bytesUp = 0;
 
-  const server = net.createServer((client) => {
+  // Half-open on both sides: a FIN is passed on in order, after the bytes sent before it, as it would cross a link.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     connections++;
     open++;
     peak = Math.max(peak, open);
-    const upstream = net.connect(Number(url.port), url.hostname);
+    const upstream = net.connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
     sockets.add(client);
     sockets.add(upstream);
     // The handshake: nothing can be delivered before one round trip has passed.
     let connectionFreeAt = performance.now() + link.rttMs;
     let queuedBytes = 0;
-    let dead = false;
-    const kill = (): void => {
-      if (dead) return;
-      dead = true;
+    let closed = 0;
+    // Both sockets closed (after FINs both ways, or a reset): the connection is gone.
+    const onClose = (): void => {
+      if (++closed < 2) return;
       open--;
+      up.stop();
+      down.stop();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    // A reset crosses at once: whatever was still on the link is lost, as it is when a real peer resets.
+    const reset = (): void => {
       up.stop();
       down.stop();
       client.destroy();
       upstream.resetAndDestroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
     };
     const up = delayLine((chunk) => {
+      if (chunk === null) {
+        upstream.end();
+        return;
+      }
       queuedBytes -= chunk.length;
       bytesUp += chunk.length;
       upstream.write(chunk);
       if (queuedBytes < queueLimit && client.isPaused()) client.resume();
     });
-    const down = delayLine((chunk) => client.write(chunk));
+    const down = delayLine((chunk) => (chunk === null ? client.end() : client.write(chunk)));
 
     client.on('data', (chunk: Buffer) => {
       const now = performance.now();
@@ -99,10 +109,13 @@ export async function startLinkProxy(target: string, link: LinkModel): Promise<L
       if (queuedBytes >= queueLimit) client.pause();
     });
     upstream.on('data', (chunk: Buffer) => down.push(chunk, performance.now() + oneWayMs));
-    client.on('close', kill);
-    client.on('error', kill);
-    upstream.on('close', kill);
-    upstream.on('error', kill);
+    // A FIN goes behind the bytes before it (the delay line is a FIFO), half a round trip later.
+    client.on('end', () => up.push(null, performance.now() + oneWayMs));
+    upstream.on('end', () => down.push(null, performance.now() + oneWayMs));
+    client.on('error', reset);
+    upstream.on('error', reset);
+    client.on('close', onClose);
+    upstream.on('close', onClose);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -125,8 +138,14 @@ export async function startLinkProxy(target: string, link: LinkModel): Promise<L
   };
 }
 
-/** A FIFO of chunks, each handed to `deliver` once its time (`performance.now()` ms) has come. */
-function delayLine(deliver: (chunk: Buffer) => void): { push(chunk: Buffer, at: number): void; stop(): void } {
+/**
+ * A FIFO of chunks, each handed to `deliver` once its time (`performance.now()` ms) has come and every chunk before
+ * it was delivered; `null` stands for the end of the stream (a FIN).
+ */
+function delayLine(deliver: (chunk: Buffer | null) => void): {
+  push(chunk: Buffer | null, at: number): void;
+  stop(): void;
+} {
   const queue: Held[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
