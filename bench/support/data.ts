@@ -47,9 +47,10 @@ export function viewSource(data: Buffer, chunk = 64 * 1024): Readable {
 
 /**
  * A Readable of `total` bytes in freshly allocated `chunk`-byte buffers, like a file or socket stream: each chunk is
- * garbage once consumed, so a consumer that retains chunks shows it in the memory columns.
+ * garbage once consumed, so a consumer that retains chunks shows it in the memory columns. `onChunk` is called with
+ * the bytes handed out so far, after each chunk.
  */
-export function freshSource(total: number, chunk = 64 * 1024): Readable {
+export function freshSource(total: number, chunk = 64 * 1024, onChunk?: (produced: number) => void): Readable {
   const pattern = patternBuffer(MiB);
   let offset = 0;
   return new Readable({
@@ -67,6 +68,7 @@ export function freshSource(total: number, chunk = 64 * 1024): Readable {
       }
       offset += n;
       this.push(b);
+      onChunk?.(offset);
     },
   });
 }
