@@ -133,7 +133,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable> {
     notes:
       `${flat}bound = (concurrency+1) × partSize; target = 1.25 × bound + 32 MiB, checked against the larger of the RSS and external-memory peaks (external: array buffers, and the part buffers the page-buffers addon maps). ` +
       'Sampled every 5 ms in a child process per row; baseline after one tiny request by the same client and gc(). ' +
-      'The source hands out fresh 64 KiB buffers (like a socket) and has its dead chunks collected (a minor GC) after every 16 MiB, so no row depends on when V8 would have collected them by itself (up to 64 MiB of garbage later); what garbage is left between collections shows in every client (ali-oss putStream holds no part buffer). ' +
+      'The source hands out fresh 64 KiB buffers (like a socket) and has its dead chunks collected (a full GC) after every 16 MiB, so no row depends on when V8 would have collected them by itself (up to 64 MiB of garbage later); what garbage is left between collections shows in every client (ali-oss putStream holds no part buffer). ' +
       "The views row sends views of one block instead: what remains is the client's own memory. " +
       'The raw undici row (its whole object preallocated before the baseline) shows the RSS that sending through undici costs by itself. ' +
       `ali-oss multipartUpload cannot take a stream of unknown length: its rows read a file of the same size. ${loadNote()}.`,

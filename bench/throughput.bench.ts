@@ -181,7 +181,7 @@ function cpuTable(bySource: Map<string, Map<string, Summary>>, plan: Plan): Benc
       'Medians of the runs. oss-stream computes the CRC-64 of every byte and checks it against the server, part by part ' +
       'and whole; the raw-undici ceiling and ali-oss verify nothing. Target: oss-stream ≤ 0.6 s/GiB from memory and ' +
       'from a file. oss-stream resumableUpload (file only) reads each part into a pooled buffer with one FileHandle ' +
-      'and saves (fsyncs) its checkpoint after every part. ' +
+      'and saves (fsyncs) its checkpoint at most once a second, and when it stops. ' +
       'Off the main thread: libuv file reads (the file source, ali-oss), V8 GC and compiler threads. ' +
       `CPU seconds are inflated on a loaded machine (caches and memory bandwidth are shared): compare rows of one table. ${loadNote()}.`,
   };
@@ -280,7 +280,7 @@ export async function run(opts: { quick?: boolean }): Promise<BenchTable[]> {
           // The default window ('auto') beside the fixed one: on this server the pace is the server's, so this row
           // shows what auto costs (memory, CPU), not what it gains (see the link scenario).
           ...(combo.storage === 'discard' ? [ours(server.endpoint, input, {}, AUTO)] : []),
-          // What `oss-stream cp` runs: parts read from the file into pooled buffers, a checkpoint saved after each.
+          // What `oss-stream cp` runs: parts read from the file into pooled buffers, a checkpoint saved once a second.
           ...(combo.storage === 'discard' && input.kind === 'file'
             ? [oursResumable(server.endpoint, input, { partSize: DEFAULT_PART, concurrency: DEFAULT_CONCURRENCY })]
             : []),

@@ -119,7 +119,7 @@ export function ours(
 
 /**
  * oss-stream's `resumableUpload` of a file input (what `oss-stream cp` runs): parts read from the file, a checkpoint
- * saved (fsynced) after each part in a temporary directory, every part and the whole object CRC-64 verified.
+ * saved (fsynced) at most once a second in a temporary directory, every part and the whole object CRC-64 verified.
  */
 export function oursResumable(
   endpoint: string,

@@ -34,7 +34,8 @@ export function activeCrc64Kernel(): Crc64Kernel {
 
 /**
  * Which CRC-64 kernel this thread uses for inputs over 32 bytes (smaller ones always take a JS loop):
- * `'native'` (carry-less multiplication in C, linux-x64 with PCLMULQDQ), `'wasm'` (WebAssembly slicing-by-16) or
+ * `'native'` (carry-less multiplication in C, linux-x64 with PCLMULQDQ, on 256-bit registers where the CPU also has
+ * VPCLMULQDQ and AVX2), `'wasm'` (WebAssembly slicing-by-16) or
  * `'js'` (a byte table, when WebAssembly is unavailable, e.g. `node --jitless`). Set `OSS_STREAM_CRC64=wasm` (or
  * `js`) before the first CRC to rule out the faster kernels. The answer is fixed after the first call.
  */
