@@ -1,6 +1,6 @@
 /**
  * CRC-64/XZ throughput: oss-stream's `crc64` (the default kernel of this machine, JS for ≤ 32 bytes) and each of its
- * kernels alone (native PCLMULQDQ folding, WebAssembly slicing-by-16, JS byte table) against the native addon
+ * kernels alone (native carry-less-multiply folding, WebAssembly slicing-by-16, JS byte table) against the native addon
  * `crc64-ecma182` (C slicing-by-8) and a naive byte-at-a-time table loop in JS, plus the cost of `crc64Combine`
  * against the naive way to combine (running the register over len2 zero bytes).
  *
@@ -167,7 +167,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchTable[]>
     ],
     notes:
       'crc64() hashes inputs of 32 bytes or less with a JS loop and larger ones with the default kernel: native ' +
-      "(carry-less-multiply folding in C, N-API, linux-x64 with PCLMULQDQ: the caller's bytes are hashed in place), " +
+      '(carry-less-multiply folding in C, N-API, linux-x64 with PCLMULQDQ, on 256-bit registers where the CPU has ' +
+      "VPCLMULQDQ and AVX2: the caller's bytes are hashed in place), " +
       'else wasm (slicing-by-16, the input copied into wasm memory in 64 KiB chunks), else js (byte table); ' +
       '`OSS_STREAM_CRC64=wasm` or `js` narrows the choice. A kernel alone is its update() call without crc64() ' +
       'around it (no argument checks, no decimal string). crc64-ecma182: C slicing-by-8 through a Nan addon.',
