@@ -150,10 +150,10 @@ INLINE VPCLMUL void store2(uint8_t *q, __m256i x) { _mm256_storeu_si256((__m256i
 /*
  * crc64_fold_body with VPCLMULQDQ on 256-bit registers: four registers (eight lanes, 128 bytes) are folded 1024 bits
  * forward per step, merged into one register, that one folded over the 32-byte blocks left, its two lanes merged
- * into one and the rest finished as above. Twice the 128-bit kernel's speed on the CPUs measured (19-23 against
- * 9-12 GB/s at 64 KiB and more on an AMD EPYC; the fused copy 14-15 against 9-12). AVX2 registers, not AVX-512
+ * into one and the rest finished as above. Twice the 128-bit kernel's speed on the one CPU measured, an AMD EPYC
+ * (19-23 against 9-12 GB/s from 64 KiB up in C; the fused copy 14-15 against 9-12). AVX2 registers, not AVX-512
  * ones: the same instruction on more CPUs (AMD Zen 3, Intel Alder Lake), no frequency drop on Intel parts that
- * slow down for 512-bit work, and within 10-20 % of the 512-bit variant measured on the same EPYC.
+ * slow down for 512-bit work, and within 10-20 % of a 512-bit variant measured on the same EPYC.
  */
 INLINE VPCLMUL uint64_t crc64_wide_body(uint64_t reg, const uint8_t *p, uint8_t *q, size_t n) {
   if (n < WIDE_MIN) return crc64_fold_body(reg, p, q, n);

@@ -1,8 +1,8 @@
 /**
  * The native CRC-64 kernel: `native/crc64.c`, carry-less-multiply folding (PCLMULQDQ, on 256-bit registers with
- * VPCLMULQDQ where the CPU has it), prebuilt for linux-x64 and
- * shipped in the package (no install script, no build on the user's machine). It hashes the caller's bytes where
- * they are, through N-API (so one binary serves every Node version), at several times the wasm kernel's speed.
+ * VPCLMULQDQ where the CPU has it), prebuilt for linux-x64 and shipped in the package (no install script, no build
+ * on the user's machine). It hashes the caller's bytes where they are, through N-API (so one binary serves every
+ * Node version), at several times the wasm kernel's speed.
  *
  * Loading never throws: on another platform, where the binary is missing or refused (`--no-addons`, the permission
  * model, a bundler that left it behind), on a CPU without PCLMULQDQ (the addon checks CPUID and then exports no
@@ -16,7 +16,7 @@ import { JS_CRC64_KERNEL, type Crc64Kernel } from './crc64-table.js';
 export const NATIVE_CRC64_FILE = 'native/crc64-linux-x64.node';
 
 /** The instruction each kernel of the addon is built on, narrowest first. */
-export const NATIVE_CRC64_CPUS = ['pclmulqdq', 'vpclmulqdq'] as const;
+const NATIVE_CRC64_CPUS: readonly unknown[] = ['pclmulqdq', 'vpclmulqdq'];
 
 /**
  * What the addon exports: `cpu` names the kernel it chose for this CPU (one of {@link NATIVE_CRC64_CPUS}, or
@@ -39,8 +39,7 @@ export function loadNativeCrc64(): NativeCrc64Load {
   if (load.addon === null) return { kernel: null, reason: load.reason };
   const addon = load.addon;
   const { update, copy } = addon;
-  const cpu = addon.cpu;
-  if (!NATIVE_CRC64_CPUS.includes(cpu as never) || typeof update !== 'function' || typeof copy !== 'function') {
+  if (!NATIVE_CRC64_CPUS.includes(addon.cpu) || typeof update !== 'function' || typeof copy !== 'function') {
     return { kernel: null, reason: `the CPU lacks PCLMULQDQ (addon: ${String(addon.cpu)})` };
   }
   const kernel = Object.freeze({

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { crc64, ResumableStore, type Bucket } from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { clientFor, startServer } from '../support/local-oss.js';
+import { eventually } from '../support/eventually.js';
 import { startLinkProxy, type LinkProxy } from '../support/link-model.js';
 
 const RUNNER = fileURLToPath(new URL('./crash-runner.ts', import.meta.url));
@@ -185,6 +186,10 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
       const result = await child.exited;
       if (result !== undefined)
         throw new Error(`run ${k + 1} finished before it could be killed (${trigger || 'no trigger'})`);
+      // What the killed process had handed to its sockets still crosses the link (its kernel sends it, then a FIN),
+      // and a part that arrives whole is stored: count this run's bytes once the link has carried them all.
+      const link = proxy;
+      await eventually(() => link.openConnections === 0, { timeoutMs: 10_000 });
       const after = await storedBytes(bucket, store, key, path);
       const bytesIn = parts.bytesIn - bytesAtStart;
       const stored = after.uploadId === before.uploadId ? after.bytes - before.bytes : after.bytes;

@@ -31,6 +31,8 @@ export interface LinkProxy {
   readonly connections: number;
   /** Most connections open at once. */
   readonly peakConnections: number;
+  /** Connections open now: a connection ends once both its sockets closed, after the bytes on the link arrived. */
+  readonly openConnections: number;
   /** Client→server bytes delivered so far. */
   readonly bytesUp: number;
   close(): Promise<void>;
@@ -126,6 +128,9 @@ export async function startLinkProxy(target: string, link: LinkModel): Promise<L
     },
     get peakConnections() {
       return peak;
+    },
+    get openConnections() {
+      return open;
     },
     get bytesUp() {
       return bytesUp;
