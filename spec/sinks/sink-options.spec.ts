@@ -1,13 +1,26 @@
 // Part sizes this Node cannot allocate are refused before any request (issue 17, item 2): a part is one Buffer,
 // and a Buffer over buffer.constants.MAX_LENGTH (4 GiB on Node 20) throws a RangeError outside every promise.
 import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createAppendStream, createUploadStream, MultipartWritable, OssArgumentError, type Bucket } from 'oss-stream';
+import {
+  crc64,
+  createAppendStream,
+  createUploadStream,
+  MultipartWritable,
+  OssArgumentError,
+  ResumableStore,
+  resumableUpload,
+  type Bucket,
+} from 'oss-stream';
 import type { OssServer } from 'oss-stream/server';
 import { LIMITS, MAX_BUFFER_BYTES } from '../../lib/config.js';
 import { resolveSinkOptions } from '../../lib/sinks/sink-options.js';
-import { clientFor, startServer } from '../support/local-oss.js';
+import { chunked, pattern } from '../support/bytes.js';
+import { clientFor, download, startServer } from '../support/local-oss.js';
 
 const GiB = 2 ** 30;
 const overBuffer = MAX_BUFFER_BYTES + GiB / 2; // 4.5 GiB on Node 20: OSS takes it, this Node cannot hold it
@@ -98,5 +111,69 @@ describe('sinks/sink-options', function () {
     expect(caught).to.be.instanceOf(OssArgumentError);
     expect((caught as OssArgumentError).argument).to.equal('flushBytes');
     expect(server.stats.total.requests).to.equal(0);
+  });
+});
+
+// ali-oss's multipartUpload writes `headers['Content-Length'] = partSize` into the options object it is given, so a
+// second call with the same object sends the shorter last part and the Complete XML with a whole part's length. Ours
+// only read what the caller passes: one frozen object serves any number of uploads.
+describe("sinks/sink-options: the caller's options are read, never written", function () {
+  this.timeout(30_000);
+  const KiB = 1024;
+  const limits = { minPartSize: KiB };
+  let server: OssServer;
+  let bucket: Bucket;
+  let dir: string;
+
+  before(async () => {
+    server = await startServer({ limits });
+    bucket = clientFor(server, { limits });
+    dir = await mkdtemp(join(tmpdir(), 'oss-stream-options-'));
+  });
+  after(async () => {
+    await bucket?.close();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Freezes `value` and everything it holds: in strict mode any write into it throws a TypeError. */
+  function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+  }
+
+  it('one deeply frozen options object serves two uploads of each kind, each stored whole with its headers', async () => {
+    let reports = 0;
+    const opts = deepFreeze({
+      partSize: 64 * KiB,
+      concurrency: 2,
+      multipartThreshold: 64 * KiB,
+      headers: { 'Cache-Control': 'no-cache' },
+      meta: { owner: 'spec' },
+      onProgress: () => void reports++,
+    });
+    // Five parts, the last one shorter: the request a reused ali-oss options object gets wrong.
+    const data = pattern(300 * KiB + 7, 3);
+    const file = join(dir, 'data.bin');
+    await writeFile(file, data);
+    const check = async (key: string): Promise<void> => {
+      expect((await download(bucket, key)).equals(data), key).to.equal(true);
+      const head = await bucket.headObject(key);
+      expect(head.crc64, key).to.equal(crc64(data));
+      expect(head.meta, key).to.deep.equal({ owner: 'spec' });
+    };
+    for (const round of [1, 2]) {
+      await pipeline(Readable.from(chunked(data)), createUploadStream(bucket, `reuse/stream-${round}`, opts));
+      await check(`reuse/stream-${round}`);
+      await resumableUpload(bucket, `reuse/file-${round}`, file, { ...opts, store: new ResumableStore({ root: dir }) });
+      await check(`reuse/file-${round}`);
+      await bucket.putObject(`reuse/put-${round}`, data, opts);
+      await check(`reuse/put-${round}`);
+    }
+    expect(server.stats.op('CompleteMultipartUpload').requests).to.equal(4);
+    expect(reports).to.be.greaterThan(0);
   });
 });
