@@ -164,11 +164,14 @@ describe("sinks/sink-options: the caller's options are read, never written", fun
       const head = await bucket.headObject(key);
       expect(head.crc64, key).to.equal(crc64(data));
       expect(head.meta, key).to.deep.equal({ owner: 'spec' });
+      expect(head.headers['cache-control'], key).to.equal('no-cache');
     };
+    // The store is the caller's object, not part of the options: frozen shallowly, its own state stays writable.
+    const fileOpts = Object.freeze({ ...opts, store: new ResumableStore({ root: dir }) });
     for (const round of [1, 2]) {
       await pipeline(Readable.from(chunked(data)), createUploadStream(bucket, `reuse/stream-${round}`, opts));
       await check(`reuse/stream-${round}`);
-      await resumableUpload(bucket, `reuse/file-${round}`, file, { ...opts, store: new ResumableStore({ root: dir }) });
+      await resumableUpload(bucket, `reuse/file-${round}`, file, fileOpts);
       await check(`reuse/file-${round}`);
       await bucket.putObject(`reuse/put-${round}`, data, opts);
       await check(`reuse/put-${round}`);
